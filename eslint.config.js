@@ -19,7 +19,14 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
+      // Async functions without await are fine where an interface asks for a promise.
+      '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    // vitest's asymmetric matchers (expect.any, expect.stringContaining) are typed any.
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
   },
   {
     files: ['**/*.js'],

@@ -1,0 +1,355 @@
+import { LongRunningError, NotFoundError, StepNotRegisteredError, ValidationError, ErrorCode } from '../core/errors.js';
+import { EventType, type ExecutionEvent } from '../core/events.js';
+import { ExecutionState, isTerminalState } from '../core/execution-state.js';
+import { newExecutionId } from '../core/ids.js';
+import { type Logger, noopLogger } from '../core/logger.js';
+import { assertTransition } from '../core/transitions.js';
+import type { Execution, NamedStep, StepFunc } from '../core/types.js';
+import type { CheckpointStore } from '../stores/checkpoint-store.js';
+import { FileCheckpointStore } from '../stores/file-checkpoint-store.js';
+import { type ExecutorConfig, resolveExecutorConfig } from './config.js';
+import { ExecutionRun } from './execution-run.js';
+import { cloneExecution, recordCheckpoint } from './snapshot.js';
+import { runSteps } from './run-loop.js';
+import { StepRegistry, assertStepName } from './step-registry.js';
+
+/** Collaborators of an {@link Executor}; all optional. */
+export interface ExecutorOptions {
+  /** Where executions are saved. Default: `new FileCheckpointStore(config.checkpointDir)`. */
+  checkpointStore?: CheckpointStore;
+  /** Receives operational log lines (never execution data). Default: silent. */
+  logger?: Logger;
+  /** Receives lifecycle events in order. A throwing handler is logged and ignored. */
+  onEvent?: (event: ExecutionEvent) => void;
+}
+
+/** Options of {@link Executor.start}. */
+export interface StartOptions {
+  /** Aborting this signal cancels the execution. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs executions made of ordered steps in this process, checkpointing after
+ * every step so that an interrupted execution resumes where it stopped.
+ *
+ * @example
+ * const executor = new Executor({ checkpointDir: './checkpoints' });
+ * const exec = executor.createNamedExecution('report', [
+ *   { name: 'fetch', fn: async (s) => ({ ...s, rows: 3 }) },
+ *   { name: 'summarise', fn: (s) => ({ ...s, done: true }) },
+ * ]);
+ * await executor.start(exec.id, { topic: 'q3' });
+ * const finished = await executor.wait(exec.id); // finished.state === 'completed'
+ */
+export class Executor {
+  /** Named steps, used to rebuild executions after a restart. */
+  readonly registry = new StepRegistry();
+  /** Receives lifecycle events in order; may be set at any time. */
+  onEvent: ((event: ExecutionEvent) => void) | undefined;
+  readonly #config: ExecutorConfig;
+  readonly #store: CheckpointStore;
+  readonly #logger: Logger;
+  readonly #runs = new Map<string, ExecutionRun>();
+
+  constructor(config: Partial<ExecutorConfig> = {}, options: ExecutorOptions = {}) {
+    this.#config = resolveExecutorConfig(config);
+    this.#logger = options.logger ?? noopLogger;
+    this.#store = options.checkpointStore ?? new FileCheckpointStore(this.#config.checkpointDir, this.#logger);
+    this.onEvent = options.onEvent;
+  }
+
+  /** The resolved configuration (a copy). */
+  get config(): ExecutorConfig {
+    return { ...this.#config };
+  }
+
+  /** Creates an execution of anonymous steps (it cannot be resumed by name after a restart). */
+  createExecution<S = unknown>(name: string, steps: StepFunc<S>[]): Execution {
+    assertName(name);
+    if (!Array.isArray(steps)) throw new ValidationError('steps must be an array of functions');
+    steps.forEach((fn, i) => {
+      if (typeof fn !== 'function') throw new ValidationError(`steps[${i}] must be a function, got ${typeof fn}`);
+    });
+    return this.#create(name, steps as StepFunc[], undefined);
+  }
+
+  /** Creates an execution of named steps and registers each step, so it can be resumed by name. */
+  createNamedExecution<S = unknown>(name: string, steps: NamedStep<S>[]): Execution {
+    assertName(name);
+    if (!Array.isArray(steps)) throw new ValidationError('steps must be an array of { name, fn }');
+    const seen = new Map<string, StepFunc>();
+    steps.forEach((step, i) => {
+      if (step === null || typeof step !== 'object') throw new ValidationError(`steps[${i}] must be { name, fn }`);
+      assertStepName(step.name);
+      if (typeof step.fn !== 'function') throw new ValidationError(`steps[${i}] ("${step.name}").fn must be a function`);
+      const earlier = seen.get(step.name);
+      if (earlier && earlier !== step.fn) {
+        throw new ValidationError(`step name "${step.name}" is used for two different functions`);
+      }
+      seen.set(step.name, step.fn as StepFunc);
+    });
+    for (const [stepName, fn] of seen) this.registry.register(stepName, fn);
+    const fns = steps.map((s) => s.fn as StepFunc);
+    return this.#create(name, fns, steps.map((s) => s.name));
+  }
+
+  /**
+   * Starts an initialized execution with `initialState`. Resolves once it is
+   * running and its first checkpoint is saved; the steps go on in the background.
+   */
+  async start(execId: string, initialState: unknown, options: StartOptions = {}): Promise<void> {
+    const run = this.#run(execId);
+    assertTransition(execId, run.exec.state, 'start');
+    if (!run.steps) throw new LongRunningError(ErrorCode.InvalidState, `execution ${execId} has no steps to run`);
+    run.data = initialState;
+    run.exec.state = ExecutionState.Running;
+    run.exec.lastUpdate = new Date();
+    const signal = options.signal;
+    if (signal) {
+      if (signal.aborted) {
+        await this.cancel(execId);
+        return;
+      }
+      signal.addEventListener('abort', () => void this.cancel(execId).catch(() => undefined), { once: true });
+    }
+    await this.#checkpoint(run);
+    this.#launch(run);
+  }
+
+  /** Asks a running execution to pause at the next step boundary (the running step finishes first). */
+  async pause(execId: string): Promise<void> {
+    const run = this.#run(execId);
+    assertTransition(execId, run.exec.state, 'pause');
+    run.pauseRequested = true;
+    this.#logger.info('pause requested', { executionId: execId });
+    await Promise.resolve();
+  }
+
+  /**
+   * Resumes a paused execution with its next step. A paused execution loaded from
+   * the store is rebuilt from the registry by its step names.
+   */
+  async resume(execId: string): Promise<void> {
+    const run = this.#run(execId);
+    assertTransition(execId, run.exec.state, 'resume');
+    if (run.active) {
+      run.exec.state = ExecutionState.Running;
+      run.exec.lastUpdate = new Date();
+      this.#emit(run, EventType.Resumed, { state: run.data });
+      const wake = run.resumed;
+      await this.#persist(run);
+      wake.resolve();
+      return;
+    }
+    await this.resumeExecution(execId, lastCheckpointState(run.exec));
+  }
+
+  /** Cancels an execution: aborts its running step's signal, then saves it as cancelled. */
+  async cancel(execId: string): Promise<void> {
+    const run = this.#run(execId);
+    assertTransition(execId, run.exec.state, 'cancel');
+    run.abort.abort(new LongRunningError('CANCELLED', `execution ${execId} was cancelled`));
+    run.cancelled.resolve();
+    if (run.active) {
+      await run.finished.promise;
+      return;
+    }
+    run.exec.state = ExecutionState.Cancelled;
+    run.exec.endTime = new Date();
+    run.exec.lastUpdate = run.exec.endTime;
+    await this.#checkpoint(run);
+    this.#emit(run, EventType.ExecutionCancelled);
+    run.finished.resolve();
+  }
+
+  /** Resolves with the execution once it is completed, failed or cancelled. */
+  async wait(execId: string): Promise<Execution> {
+    const run = this.#run(execId);
+    if (!isTerminalState(run.exec.state)) await run.finished.promise;
+    return cloneExecution(run.exec);
+  }
+
+  /** A snapshot of one execution known to this executor, or undefined. */
+  getExecution(execId: string): Execution | undefined {
+    const run = this.#runs.get(execId);
+    return run ? cloneExecution(run.exec) : undefined;
+  }
+
+  /** Snapshots of every execution known to this executor. */
+  listExecutions(): Execution[] {
+    return [...this.#runs.values()].map((r) => cloneExecution(r.exec));
+  }
+
+  /** Loads a stored execution into this executor (not yet running). */
+  async loadExecution(execId: string): Promise<Execution> {
+    const existing = this.#runs.get(execId);
+    if (existing?.active) {
+      throw new LongRunningError(ErrorCode.Conflict, `execution ${execId} is already running in this executor`);
+    }
+    const exec = await this.#store.loadCheckpoint(execId);
+    this.#adopt(exec);
+    return cloneExecution(exec);
+  }
+
+  /**
+   * Continues a loaded execution from its current step with `lastState`,
+   * rebuilding its steps from the registry by name.
+   */
+  async resumeExecution(execId: string, lastState: unknown): Promise<void> {
+    const run = this.#run(execId);
+    if (run.active) throw new LongRunningError(ErrorCode.Conflict, `execution ${execId} is already running in this executor`);
+    if (isTerminalState(run.exec.state)) assertTransition(execId, run.exec.state, 'resume');
+    run.steps = this.#stepsByName(run.exec);
+    run.exec.state = ExecutionState.Resuming;
+    run.data = lastState;
+    run.pauseRequested = false;
+    this.#logger.info('resuming execution', { executionId: execId, fromStep: run.exec.currentStep });
+    run.exec.state = ExecutionState.Running;
+    run.exec.lastUpdate = new Date();
+    this.#emit(run, EventType.Resumed, { state: lastState });
+    await this.#checkpoint(run);
+    this.#launch(run);
+  }
+
+  /**
+   * Loads every stored execution and resumes the running or resuming ones whose
+   * steps are all registered; returns how many it resumed. Paused ones are loaded
+   * and stay paused until `resume`; terminal ones are skipped.
+   */
+  async autoResumeAll(): Promise<number> {
+    const stored = await this.#store.listCheckpoints();
+    let resumed = 0;
+    for (const exec of stored) {
+      if (isTerminalState(exec.state) || this.#runs.get(exec.id)?.active) continue;
+      if (exec.state === ExecutionState.Paused || exec.state === ExecutionState.Initialized) {
+        this.#adopt(exec);
+        continue;
+      }
+      const missing = (exec.stepNames ?? []).filter((n) => !this.registry.has(n));
+      if (!exec.stepNames?.length || missing.length > 0) {
+        this.#logger.warn('cannot auto-resume execution', {
+          executionId: exec.id,
+          reason: exec.stepNames?.length ? `unregistered steps: ${missing.join(', ')}` : 'no step names',
+        });
+        continue;
+      }
+      this.#adopt(exec);
+      if (!this.#config.autoResume) continue;
+      try {
+        await this.resumeExecution(exec.id, lastCheckpointState(exec));
+        resumed++;
+      } catch (err) {
+        this.#logger.error('auto-resume failed', { executionId: exec.id, error: String(err) });
+      }
+    }
+    return resumed;
+  }
+
+  #create(name: string, steps: StepFunc[], stepNames: string[] | undefined): Execution {
+    const now = new Date();
+    const exec: Execution = {
+      id: newExecutionId(),
+      name,
+      state: ExecutionState.Initialized,
+      progress: 0,
+      currentStep: 0,
+      totalSteps: steps.length,
+      startTime: now,
+      lastUpdate: now,
+      checkpoints: [],
+      metadata: {},
+      ...(stepNames ? { stepNames } : {}),
+    };
+    this.#runs.set(exec.id, new ExecutionRun(exec, steps));
+    this.#logger.info('execution created', { executionId: exec.id, name, steps: steps.length });
+    return cloneExecution(exec);
+  }
+
+  #adopt(exec: Execution): void {
+    this.#runs.set(exec.id, new ExecutionRun(exec, undefined));
+  }
+
+  #run(execId: string): ExecutionRun {
+    const run = this.#runs.get(execId);
+    if (!run) throw new NotFoundError('execution', String(execId));
+    return run;
+  }
+
+  #stepsByName(exec: Execution): StepFunc[] {
+    if (!exec.stepNames?.length) {
+      throw new ValidationError(`execution ${exec.id} has no step names, so it cannot be resumed by name`);
+    }
+    return exec.stepNames.map((stepName) => {
+      const fn = this.registry.get(stepName);
+      if (!fn) throw new StepNotRegisteredError(stepName);
+      return fn;
+    });
+  }
+
+  #launch(run: ExecutionRun): void {
+    run.active = true;
+    void runSteps(run, {
+      config: this.#config,
+      logger: this.#logger,
+      emit: (type, extra) => this.#emit(run, type, extra),
+      checkpoint: (beforeEvent) => this.#checkpoint(run, beforeEvent),
+      persist: () => this.#persist(run),
+    }).finally(() => {
+      run.active = false;
+      if (isTerminalState(run.exec.state)) run.finished.resolve();
+    });
+  }
+
+  /** Records a checkpoint of the current data, saves the snapshot and emits `checkpointed`. */
+  async #checkpoint(run: ExecutionRun, beforeEvent?: () => void): Promise<void> {
+    const cp = recordCheckpoint(run.exec, run.data, this.#config.maxCheckpoints);
+    await this.#persist(run);
+    beforeEvent?.();
+    this.#emit(run, EventType.Checkpointed, { step: cp.step, state: cp.state, timestamp: cp.timestamp });
+  }
+
+  /**
+   * Saves a snapshot taken now, after any save already under way. A failed save is
+   * logged: the next save writes the whole snapshot again, so it heals the gap.
+   */
+  #persist(run: ExecutionRun): Promise<void> {
+    const snapshot = cloneExecution(run.exec);
+    run.saveChain = run.saveChain.then(async () => {
+      try {
+        await this.#store.saveCheckpoint(snapshot);
+      } catch (err) {
+        this.#logger.error('checkpoint save failed', { executionId: snapshot.id, error: String(err) });
+      }
+    });
+    return run.saveChain;
+  }
+
+  #emit(run: ExecutionRun, type: EventType, extra: Partial<ExecutionEvent> = {}): void {
+    const handler = this.onEvent;
+    if (!handler) return;
+    const event: ExecutionEvent = {
+      type,
+      execId: run.exec.id,
+      step: run.exec.currentStep,
+      timestamp: new Date(),
+      ...extra,
+    };
+    try {
+      handler(event);
+    } catch (err) {
+      this.#logger.error('onEvent handler threw', { executionId: run.exec.id, event: type, error: String(err) });
+    }
+  }
+
+}
+
+function assertName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 256) {
+    throw new ValidationError(`execution name must be a non-empty string of at most 256 characters, got ${JSON.stringify(name)}`);
+  }
+}
+
+function lastCheckpointState(exec: Execution): unknown {
+  return exec.checkpoints.at(-1)?.state;
+}

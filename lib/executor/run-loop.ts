@@ -1,0 +1,144 @@
+import { backoffDelayMs } from '../core/backoff.js';
+import { toError } from '../core/errors.js';
+import { EventType, type ExecutionEvent } from '../core/events.js';
+import { ExecutionState } from '../core/execution-state.js';
+import type { Logger } from '../core/logger.js';
+import type { StepContext, StepFunc } from '../core/types.js';
+import type { ExecutorConfig } from './config.js';
+import { deferred, sleepUnless } from './deferred.js';
+import type { ExecutionRun } from './execution-run.js';
+
+/** What the run loop needs from its Executor. */
+export interface RunLoopDeps {
+  config: ExecutorConfig;
+  logger: Logger;
+  emit(type: EventType, extra?: Partial<ExecutionEvent>): void;
+  /** Records a checkpoint and saves; `beforeEvent` runs after the save, before `checkpointed`. */
+  checkpoint(beforeEvent?: () => void): Promise<void>;
+  /** Saves the snapshot without a new checkpoint (heartbeats). */
+  persist(): Promise<void>;
+}
+
+type StepOutcome = { kind: 'ok'; result: unknown } | { kind: 'failed'; error: Error } | { kind: 'cancelled' };
+
+const CANCELLED = Symbol('cancelled');
+
+/** Drives `run` from its current step to the end, a pause, a failure or a cancel. */
+export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
+  const { exec } = run;
+  const steps = run.steps ?? [];
+  while (exec.currentStep < exec.totalSteps) {
+    if (run.isCancelled) return finishCancelled(run, deps);
+    if (run.pauseRequested) {
+      run.pauseRequested = false;
+      run.resumed = deferred();
+      exec.state = ExecutionState.Paused;
+      exec.lastUpdate = new Date();
+      await deps.checkpoint();
+      deps.emit(EventType.Paused, { state: run.data });
+      await Promise.race([run.resumed.promise, run.cancelled.promise]);
+      if (run.isCancelled) return finishCancelled(run, deps);
+    }
+    const index = exec.currentStep;
+    const fn = steps[index];
+    if (!fn) throw new Error(`internal: step ${index} of ${exec.id} has no function`);
+    const outcome = await runOneStep(run, fn, deps);
+    if (outcome.kind === 'cancelled') return finishCancelled(run, deps);
+    const now = new Date();
+    exec.lastUpdate = now;
+    if (outcome.kind === 'failed') {
+      exec.state = ExecutionState.Failed;
+      exec.error = outcome.error.message || outcome.error.name;
+      exec.endTime = now;
+      await deps.checkpoint();
+      deps.emit(EventType.ExecutionFailed, { error: outcome.error, state: run.data });
+      return;
+    }
+    run.data = outcome.result;
+    exec.currentStep = index + 1;
+    exec.progress = (exec.currentStep / exec.totalSteps) * 100;
+    if (exec.currentStep === exec.totalSteps) markCompleted(run, now);
+    await deps.checkpoint(() => deps.emit(EventType.StepCompleted, { step: index, state: run.data }));
+    if (exec.state === ExecutionState.Completed) {
+      deps.emit(EventType.ExecutionCompleted, { state: run.data });
+      return;
+    }
+  }
+  if (exec.state !== ExecutionState.Completed) {
+    markCompleted(run, new Date());
+    await deps.checkpoint();
+    deps.emit(EventType.ExecutionCompleted, { state: run.data });
+  }
+}
+
+function markCompleted(run: ExecutionRun, now: Date): void {
+  run.exec.state = ExecutionState.Completed;
+  run.exec.progress = 100;
+  run.exec.endTime = now;
+  run.exec.lastUpdate = now;
+}
+
+async function finishCancelled(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
+  const now = new Date();
+  run.exec.state = ExecutionState.Cancelled;
+  run.exec.endTime = now;
+  run.exec.lastUpdate = now;
+  await deps.checkpoint();
+  deps.emit(EventType.ExecutionCancelled, { state: run.data });
+}
+
+async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopDeps): Promise<StepOutcome> {
+  const { exec } = run;
+  const { maxRetries, retryBaseDelayMs, retryMaxDelayMs } = deps.config;
+  deps.emit(EventType.StepStarted, { state: run.data });
+  let lastError = new Error('step did not run');
+  for (let attempt = 0; attempt <= maxRetries; attempt++) {
+    if (run.isCancelled) return { kind: 'cancelled' };
+    const stopTimers = startStepTimers(run, deps);
+    try {
+      const ctx: StepContext = {
+        signal: run.abort.signal,
+        executionId: exec.id,
+        step: exec.currentStep,
+        attempt,
+        heartbeat: () => heartbeat(run, deps),
+      };
+      const input = run.data;
+      const result = await Promise.race([
+        Promise.resolve().then(() => fn(input, ctx)),
+        run.cancelled.promise.then(() => CANCELLED),
+      ]);
+      if (result === CANCELLED || run.isCancelled) return { kind: 'cancelled' };
+      return { kind: 'ok', result };
+    } catch (thrown) {
+      if (run.isCancelled) return { kind: 'cancelled' };
+      lastError = toError(thrown);
+      deps.logger.warn('step failed', { executionId: exec.id, step: exec.currentStep, attempt, error: lastError.message });
+      deps.emit(EventType.StepFailed, { error: lastError, state: run.data });
+      if (attempt < maxRetries) {
+        const delay = backoffDelayMs(attempt, { baseDelayMs: retryBaseDelayMs, maxDelayMs: retryMaxDelayMs });
+        await sleepUnless(delay, run.cancelled.promise);
+      }
+    } finally {
+      stopTimers();
+    }
+  }
+  return { kind: 'failed', error: lastError };
+}
+
+async function heartbeat(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
+  run.exec.lastUpdate = new Date();
+  await deps.persist();
+}
+
+/** While a step runs: heartbeat every heartbeatIntervalMs, checkpoint every checkpointIntervalMs. */
+function startStepTimers(run: ExecutionRun, deps: RunLoopDeps): () => void {
+  const beat = setInterval(() => void heartbeat(run, deps), deps.config.heartbeatIntervalMs);
+  const save = setInterval(() => void deps.checkpoint(), deps.config.checkpointIntervalMs);
+  beat.unref();
+  save.unref();
+  return () => {
+    clearInterval(beat);
+    clearInterval(save);
+  };
+}

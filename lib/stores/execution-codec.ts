@@ -1,0 +1,137 @@
+import { ErrorCode, LongRunningError, ValidationError, toError } from '../core/errors.js';
+import type { Checkpoint, Execution } from '../core/types.js';
+import { DocumentReader } from './document-reader.js';
+import type { GoCheckpointDocument, GoExecutionDocument } from './go-execution-document.js';
+import { readExecutionDocument } from './read-execution-document.js';
+import { formatRfc3339 } from './rfc3339-time.js';
+
+const DEFAULT_SOURCE = 'execution document';
+
+/** Go field names as the TypeScript property names a caller of `encodeExecution` knows. */
+const TS_FIELD: Readonly<Record<string, string>> = {
+  current_step: 'currentStep',
+  total_steps: 'totalSteps',
+  step_names: 'stepNames',
+  start_time: 'startTime',
+  last_update: 'lastUpdate',
+  end_time: 'endTime',
+};
+
+/**
+ * Converts an execution into the JSON document of the Go package `longrunning`
+ * v1.3.0: snake_case field names, RFC 3339 UTC timestamps, `checkpoints` always
+ * written, and `step_names`, `end_time`, `metadata`, `error` (and checkpoint
+ * `metadata`) left out when empty, as Go's `omitempty` does. Metadata and checkpoint
+ * states are referenced, not copied.
+ *
+ * Throws {@link ValidationError} (code `VALIDATION_ERROR`, naming the field) when the
+ * execution could not be read back: an invalid Date, a negative or fractional step,
+ * progress outside 0-100, an unknown state, and so on.
+ *
+ * @example
+ * const doc = encodeExecution(exec); // { id, name, state, progress, current_step, ... }
+ */
+export function encodeExecution(exec: Execution): GoExecutionDocument {
+  const where = `cannot store execution ${JSON.stringify(exec.id)}`;
+  if (!Array.isArray(exec.checkpoints)) {
+    throw new ValidationError(`${where}: checkpoints must be an array`, { field: 'checkpoints' });
+  }
+  const hasMetadata = exec.metadata !== undefined && exec.metadata !== null && Object.keys(exec.metadata).length > 0;
+  const doc: GoExecutionDocument = {
+    id: exec.id,
+    name: exec.name,
+    state: exec.state,
+    progress: exec.progress,
+    current_step: exec.currentStep,
+    total_steps: exec.totalSteps,
+    ...(exec.stepNames !== undefined && exec.stepNames.length > 0 ? { step_names: [...exec.stepNames] } : {}),
+    start_time: timestamp(exec.startTime, 'startTime', where),
+    last_update: timestamp(exec.lastUpdate, 'lastUpdate', where),
+    ...(exec.endTime !== undefined ? { end_time: timestamp(exec.endTime, 'endTime', where) } : {}),
+    checkpoints: exec.checkpoints.map((cp, i) => encodeCheckpoint(cp, `checkpoints[${i}]`, where)),
+    ...(hasMetadata ? { metadata: exec.metadata } : {}),
+    ...(exec.error ? { error: exec.error } : {}),
+  };
+  // Check the document with the decoder itself, so that whatever is stored can be loaded.
+  readExecutionDocument(
+    doc,
+    new DocumentReader((field, problem) => {
+      const name = field.replace(/^[a-z_]+/, (head) => TS_FIELD[head] ?? head);
+      return new ValidationError(`${where}: field "${name}" ${problem}`, { field: name, id: exec.id });
+    }),
+  );
+  return doc;
+}
+
+/**
+ * Reads an execution from a Go-format JSON value (already parsed), accepting what Go
+ * writes: nanosecond fractions (truncated to milliseconds), `Z` or `±hh:mm` offsets,
+ * omitted optional fields, `checkpoints: null`, `metadata: null`.
+ *
+ * Throws {@link LongRunningError} with code `CORRUPT_RECORD` naming the field and
+ * `source` (a file name, a key) when the document is malformed.
+ */
+export function decodeExecution(doc: unknown, source: string = DEFAULT_SOURCE): Execution {
+  return readExecutionDocument(doc, new DocumentReader((field, problem) => corruptRecord(source, field, problem)));
+}
+
+/**
+ * The JSON text of an execution in the Go package's format (compact, like Go's
+ * `json.Marshal`). Throws `VALIDATION_ERROR` as {@link encodeExecution} does, and
+ * also when a state or metadata value cannot be written as JSON (a cycle, a BigInt).
+ *
+ * @example
+ * await writeFile(`${exec.id}.json`, serializeExecution(exec));
+ */
+export function serializeExecution(exec: Execution): string {
+  const doc = encodeExecution(exec);
+  try {
+    return JSON.stringify(doc);
+  } catch (thrown) {
+    throw new LongRunningError(
+      ErrorCode.Validation,
+      `cannot store execution ${JSON.stringify(exec.id)}: its state or metadata is not JSON-serializable ` +
+        `(${toError(thrown).message})`,
+      { cause: thrown, details: { id: exec.id } },
+    );
+  }
+}
+
+/**
+ * Parses JSON text written by {@link serializeExecution} or by the Go package.
+ * Throws code `CORRUPT_RECORD`, naming `source`, for text that is not JSON or not a
+ * valid execution document.
+ */
+export function parseExecution(text: string, source: string = DEFAULT_SOURCE): Execution {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (thrown) {
+    throw corruptRecord(source, '(document)', `is not valid JSON (${toError(thrown).message})`, thrown);
+  }
+  return decodeExecution(doc, source);
+}
+
+function encodeCheckpoint(cp: Checkpoint, field: string, where: string): GoCheckpointDocument {
+  const hasMetadata = cp.metadata !== undefined && cp.metadata !== null && Object.keys(cp.metadata).length > 0;
+  return {
+    id: cp.id,
+    step: cp.step,
+    state: cp.state ?? null,
+    timestamp: timestamp(cp.timestamp, `${field}.timestamp`, where),
+    ...(hasMetadata ? { metadata: cp.metadata } : {}),
+  };
+}
+
+function timestamp(value: Date, field: string, where: string): string {
+  const text = value instanceof Date ? formatRfc3339(value) : undefined;
+  if (text === undefined) {
+    throw new ValidationError(`${where}: field "${field}" must be a valid Date in years 0000-9999`, { field });
+  }
+  return text;
+}
+
+function corruptRecord(source: string, field: string, problem: string, cause?: unknown): LongRunningError {
+  const message = `corrupt execution record in ${source}: field "${field}" ${problem}`;
+  return new LongRunningError(ErrorCode.CorruptRecord, message, { cause, details: { source, field } });
+}

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ErrorCode, LongRunningError, toError } from '../core/errors.js';
+
+/** Error codes of the file system that may clear up if the operation is tried again. */
+const TRANSIENT = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'EINTR']);
+
+/** The `code` of a Node.js system error (`ENOENT`, `EACCES`...), if it has one. */
+export function errnoCode(thrown: unknown): string | undefined {
+  if (typeof thrown !== 'object' || thrown === null || !('code' in thrown)) return undefined;
+  return typeof thrown.code === 'string' ? thrown.code : undefined;
+}
+
+/** A file system failure as a `STORE_UNAVAILABLE` error, retryable when the cause is transient. */
+export function storeUnavailable(message: string, thrown: unknown): LongRunningError {
+  const code = errnoCode(thrown);
+  return new LongRunningError(ErrorCode.StoreUnavailable, `${message}: ${toError(thrown).message}`, {
+    cause: thrown,
+    retryable: code !== undefined && TRANSIENT.has(code),
+    details: code === undefined ? {} : { errno: code },
+  });
+}
+
+/**
+ * Writes `<dir>/<id>.json` atomically: writes a unique `.<id>.<random>.tmp` in the
+ * same directory (so the rename stays on one file system), flushes it to disk, then
+ * renames it over the target. The temporary file is removed if anything fails.
+ */
+export async function writeFileAtomic(dir: string, id: string, text: string): Promise<void> {
+  const target = join(dir, `${id}.json`);
+  const temp = join(dir, `.${id}.${randomBytes(8).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (thrown) {
+    await unlink(temp).catch(() => undefined);
+    throw storeUnavailable(`cannot write checkpoint file ${target}`, thrown);
+  }
+}
