@@ -1,0 +1,167 @@
+import { ValidationError, NotFoundError } from '../core/errors.js';
+import { EventType } from '../core/events.js';
+import { ExecutionState, isExecutionState } from '../core/execution-state.js';
+import { isSafeId, newExecutionId } from '../core/ids.js';
+import { legalFrom, type TransitionAction } from '../core/transitions.js';
+import { emitEvents, recordedEvent } from './lifecycle-events.js';
+import type { ExecutionHead, Page, StoredCheckpoint } from './model.js';
+import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
+import { stepMessage } from './step-message.js';
+import { validateStartRequest, type StartRequest } from './start-request.js';
+
+/** A head and one page of its checkpoints, newest first. */
+export interface ExecutionDetails {
+  head: ExecutionHead;
+  checkpoints: Page<StoredCheckpoint>;
+}
+
+/** Filters and paging of {@link ControlPlane.list}. */
+export interface ListRequest {
+  state?: string;
+  workflow?: string;
+  /** 1 to 100; default 20. */
+  limit?: number;
+  nextToken?: string;
+}
+
+const MAX_PAGE = 100;
+
+/**
+ * Starts and controls executions over the runtime's ports: what the API handler
+ * calls. Every state change goes through the one transition table in
+ * lib/core/transitions.ts, applied atomically by the store, so an illegal action
+ * fails with ILLEGAL_TRANSITION whatever raced it.
+ *
+ * Pause and resume never bump the version. A pause lands at the next step
+ * boundary: the step in flight still commits (the head stays paused and nothing is
+ * enqueued). Resume always sends `{currentStep, version}` of the head it wrote. If
+ * a step is still in flight, that message is dropped by the claim (the lease is
+ * live, or the commit has made it stale) and the in-flight commit, now seeing a
+ * running head, enqueues the next step itself; so the step's work is never thrown
+ * away, and no read-then-decide race can leave a running execution without a message.
+ *
+ * @example
+ * const control = new ControlPlane({ store, queue, workflows });
+ * const { head } = await control.start({ workflow: 'research', input: { topic: 'tides' } });
+ * await control.pause(head.id);
+ * await control.resume(head.id);
+ */
+export class ControlPlane {
+  readonly #rt: ResolvedRuntime;
+
+  constructor(deps: RuntimeDeps) {
+    this.#rt = resolveRuntime(deps);
+  }
+
+  /**
+   * Creates an execution of a registered workflow (or of an explicit list of
+   * registered steps) and sends its first step. With an idempotency key already
+   * used, returns that execution with `created: false` and sends nothing.
+   */
+  async start(request: StartRequest): Promise<{ head: ExecutionHead; created: boolean }> {
+    const rt = this.#rt;
+    const valid = validateStartRequest(request, rt.workflows);
+    const now = rt.clock();
+    const result = await rt.store.create({ ...valid, id: newExecutionId(), now, sweepAt: now + rt.stallAfterMs, events: [] });
+    if (result.created) await rt.queue.send(stepMessage(result.head.id, 0, 0));
+    return result;
+  }
+
+  /** The head and a page of its checkpoints (newest first; default 10, at most 100); NOT_FOUND for an unknown id. */
+  async get(id: string, options: { checkpointsLimit?: number; checkpointsNextToken?: string } = {}): Promise<ExecutionDetails> {
+    const head = await this.#head(id);
+    const limit = pageLimit(options.checkpointsLimit, 10, 'checkpointsLimit');
+    const page = options.checkpointsNextToken === undefined ? { limit } : { limit, nextToken: options.checkpointsNextToken };
+    return { head, checkpoints: await this.#rt.store.listCheckpoints(id, page) };
+  }
+
+  /** Executions newest first, optionally of one state and/or workflow. */
+  async list(request: ListRequest = {}): Promise<Page<ExecutionHead>> {
+    const { state, workflow, nextToken } = request;
+    if (state !== undefined && !isExecutionState(state)) throw new ValidationError(`unknown execution state ${JSON.stringify(state)}`);
+    if (workflow !== undefined && typeof workflow !== 'string') throw new ValidationError('workflow must be a string');
+    if (nextToken !== undefined && typeof nextToken !== 'string') throw new ValidationError('nextToken must be a string');
+    return await this.#rt.store.list({
+      limit: pageLimit(request.limit, 20, 'limit'),
+      ...(state === undefined ? {} : { state }),
+      ...(workflow === undefined ? {} : { workflow }),
+      ...(nextToken === undefined ? {} : { nextToken }),
+    });
+  }
+
+  /** Running -> paused, at the next step boundary. Keeps the version. */
+  pause(id: string): Promise<ExecutionHead> {
+    return this.#transition(id, 'pause', ExecutionState.Paused, EventType.Paused, { bumpVersion: false });
+  }
+
+  /** Paused -> running: clears the error, gives the step fresh retries, sends it. Keeps the version (see the class notes). */
+  async resume(id: string): Promise<ExecutionHead> {
+    const head = await this.#transition(id, 'resume', ExecutionState.Running, EventType.Resumed, { bumpVersion: false, resetAttempts: true });
+    await this.#rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
+    return head;
+  }
+
+  /** Ends an unfinished execution as cancelled; a step in flight sees its signal abort at its next heartbeat. */
+  cancel(id: string): Promise<ExecutionHead> {
+    return this.#transition(id, 'cancel', ExecutionState.Cancelled, EventType.ExecutionCancelled, { bumpVersion: true, end: true });
+  }
+
+  /** Failed -> running again from the failed step, with its last committed state and fresh retries. */
+  async retry(id: string): Promise<ExecutionHead> {
+    const head = await this.#transition(id, 'retry', ExecutionState.Running, EventType.Resumed, { bumpVersion: true, resetAttempts: true });
+    await this.#rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
+    return head;
+  }
+
+  /** Removes a finished (completed, failed or cancelled) execution and its checkpoints. */
+  async delete(id: string): Promise<void> {
+    await this.#rt.store.delete(checkedId(id));
+  }
+
+  async #head(id: string): Promise<ExecutionHead> {
+    const head = await this.#rt.store.get(checkedId(id));
+    if (!head) throw new NotFoundError('execution', id);
+    return head;
+  }
+
+  async #transition(
+    id: string,
+    action: TransitionAction,
+    to: ExecutionState,
+    type: EventType,
+    options: { bumpVersion: boolean; resetAttempts?: boolean; end?: boolean },
+  ): Promise<ExecutionHead> {
+    const rt = this.#rt;
+    // The read gives the event its step; the write's condition is what decides.
+    const current = await this.#head(id);
+    const now = rt.clock();
+    const event = recordedEvent(type, current.currentStep, now);
+    const head = await rt.store.transition({
+      id,
+      from: legalFrom(action),
+      to,
+      now,
+      action,
+      event,
+      ...options,
+      ...(to === ExecutionState.Running ? { sweepAt: now + rt.stallAfterMs } : {}),
+    });
+    emitEvents(rt, id, [event], { state: head.data });
+    return head;
+  }
+}
+
+function checkedId(id: unknown): string {
+  if (!isSafeId(id)) {
+    throw new ValidationError(`invalid execution id ${JSON.stringify(id) ?? String(id)}: use 1 to 128 letters, digits, "_", "-" or "."`);
+  }
+  return id;
+}
+
+function pageLimit(limit: unknown, fallback: number, field: string): number {
+  if (limit === undefined) return fallback;
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw new ValidationError(`${field} must be a whole number from 1 to ${MAX_PAGE}, got ${JSON.stringify(limit) ?? typeof limit}`);
+  }
+  return limit;
+}

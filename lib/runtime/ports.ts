@@ -1,0 +1,127 @@
+import type { ErrorInfo } from '../core/errors.js';
+import type { ExecutionState } from '../core/execution-state.js';
+import type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './model.js';
+
+/**
+ * What a new execution is created with. The store adds state running, currentStep 0,
+ * version 0, claims 0 and the checkpoint of step 0.
+ */
+export interface NewExecution {
+  id: string;
+  name: string;
+  workflow: string;
+  stepNames: string[];
+  input: unknown;
+  now: EpochMs;
+  metadata: Record<string, string>;
+  idempotencyKey?: string;
+  /**
+   * When the sweeper should look if no step has run by then. Needed from the start:
+   * a crash between create and the first send must still be found by a sweep.
+   */
+  sweepAt: EpochMs;
+  events: RecordedEvent[];
+}
+
+/**
+ * Fencing facts every worker-side write carries. The writes that take a fence
+ * (commit, releaseForRetry, fail, park) succeed only while version = token,
+ * leaseOwner = owner and the state is running or paused (paused: a pause arrived
+ * while the step ran). Otherwise they throw STALE_TOKEN (no head, other version,
+ * other state) or LEASE_CONFLICT (another owner), carrying the current head. An
+ * expired lease that nobody else has claimed still fences: the token is what counts.
+ * Their `events` are appended to the head's, keeping the last MAX_RECORDED_EVENTS.
+ */
+export interface Fence {
+  id: string;
+  /** The version the message carried and the claim matched. */
+  token: number;
+  /** This worker's lease owner id. */
+  owner: string;
+  now: EpochMs;
+}
+
+/** A state change asked for by a control action (pause, resume, cancel, retry). */
+export interface TransitionRequest {
+  id: string;
+  /** Legal current states; any other state fails with ILLEGAL_TRANSITION. */
+  from: readonly ExecutionState[];
+  to: ExecutionState;
+  now: EpochMs;
+  /** Bump the version (making every message in flight stale). */
+  bumpVersion: boolean;
+  /** Reset claims and clear error and endTime (retry). */
+  resetAttempts?: boolean;
+  /** Set endTime (cancel). A terminal `to` also removes the lease and sweepAt. */
+  end?: boolean;
+  /** When the sweeper should next look, if the new state is running. */
+  sweepAt?: EpochMs;
+  event: RecordedEvent;
+  /** Which action, for the error message. */
+  action: string;
+}
+
+/** Filters of {@link ExecutionStore.list}. */
+export interface ListQuery {
+  state?: ExecutionState;
+  workflow?: string;
+  limit: number;
+  nextToken?: string;
+}
+
+/**
+ * The persistence port of the serverless runtime. Every method is one atomic
+ * write (or a read); adapters translate their conflicts into domain errors.
+ */
+export interface ExecutionStore {
+  /**
+   * Creates the head and the checkpoint of step 0 in one atomic write. With an
+   * idempotency key already used, returns the existing head and `created: false`.
+   */
+  create(exec: NewExecution): Promise<{ head: ExecutionHead; created: boolean }>;
+  /**
+   * Claims step `step` with token `token` for `owner` until `now + leaseMs`:
+   * only if running, version = token, currentStep = step, and no live lease.
+   * Increments claims. Returns undefined when the condition fails (duplicate,
+   * stale, paused, cancelled), never throws for that.
+   */
+  claim(req: Fence & { step: number; leaseMs: number }): Promise<ExecutionHead | undefined>;
+  /**
+   * Extends this owner's lease. Returns the head's current state when the lease is
+   * no longer this owner's or the execution was cancelled (`lost: true`).
+   */
+  extendLease(req: Fence & { leaseMs: number }): Promise<{ lost: boolean; state?: ExecutionState }>;
+  /**
+   * Commits step `step`: writes checkpoint `step + 1` with `output` and moves the
+   * head on (version + 1, claims 0, lease removed, completed after the last step;
+   * a paused head stays paused, except after the last step, which completes it:
+   * there is no step boundary left to pause at), clears the error. Condition: see
+   * {@link Fence}. Throws STALE_TOKEN / LEASE_CONFLICT when it fails, and
+   * STATE_TOO_LARGE before writing anything when the head or checkpoint would not fit.
+   */
+  commit(req: Fence & { step: number; output: unknown; sweepAt: EpochMs; events: RecordedEvent[] }): Promise<ExecutionHead>;
+  /** Failed attempt with retries left: version + 1, lease removed, error kept, sweepAt set; state unchanged. */
+  releaseForRetry(req: Fence & { error: ErrorInfo; sweepAt: EpochMs; events: RecordedEvent[] }): Promise<ExecutionHead>;
+  /** Retries exhausted (also from paused): state failed, error and endTime set, lease removed, version + 1. */
+  fail(req: Fence & { error: ErrorInfo; events: RecordedEvent[] }): Promise<ExecutionHead>;
+  /** Parks a running execution as paused with an error (step not registered), lease removed, version kept. */
+  park(req: Fence & { error: ErrorInfo; events: RecordedEvent[] }): Promise<ExecutionHead>;
+  /** Applies a control action; throws ILLEGAL_TRANSITION (with the current state) or NOT_FOUND. */
+  transition(req: TransitionRequest): Promise<ExecutionHead>;
+  /** The head, or undefined. */
+  get(id: string): Promise<ExecutionHead | undefined>;
+  /** Checkpoints newest first. */
+  listCheckpoints(id: string, page: { limit: number; nextToken?: string }): Promise<Page<StoredCheckpoint>>;
+  /** Heads, newest first, filtered by state and/or workflow. */
+  list(query: ListQuery): Promise<Page<ExecutionHead>>;
+  /** Running heads with sweepAt <= `dueBefore` and no live lease at `now`, from the active index. */
+  findStalled(req: { now: EpochMs; dueBefore: EpochMs; limit: number }): Promise<ExecutionHead[]>;
+  /** Removes a terminal execution's head and all its checkpoints; ILLEGAL_TRANSITION otherwise. */
+  delete(id: string): Promise<void>;
+}
+
+/** The queue port: one message is one step attempt. */
+export interface StepQueue {
+  /** Sends a step message, visible after `delaySeconds` (0 to 900). */
+  send(message: StepMessage, delaySeconds?: number): Promise<void>;
+}

@@ -1,0 +1,96 @@
+import { ValidationError } from '../core/errors.js';
+import type { ExecutionEvent } from '../core/events.js';
+import { noopLogger, type Logger } from '../core/logger.js';
+import type { EpochMs } from './model.js';
+import type { ExecutionStore, StepQueue } from './ports.js';
+import type { WorkflowRegistry } from './workflow-registry.js';
+
+/** The runtime's timing and retry settings, in milliseconds. */
+export interface RuntimeConfig {
+  /** How long a claim (and each heartbeat) keeps the step leased to its worker. */
+  leaseMs: number;
+  /** Retries of a failing step before the execution fails (attempts = maxRetries + 1). */
+  maxRetries: number;
+  /** Backoff before the first retry; doubles for each further one. */
+  retryBaseDelayMs: number;
+  /** Upper bound of the backoff (SQS caps any delay at 900 s anyway). */
+  retryMaxDelayMs: number;
+  /** Time kept back before the invocation deadline to record the attempt's outcome. */
+  deadlineBufferMs: number;
+  /** How often a running step's lease is extended (and cancel noticed). Below leaseMs. */
+  heartbeatMs: number;
+  /** How long after its next message was due a running execution counts as stalled. */
+  stallAfterMs: number;
+}
+
+/**
+ * The defaults: 60 s leases extended every 20 s, 3 retries backing off from 1 s to
+ * 5 min, 5 s kept before the deadline, and stalled after 5 min.
+ */
+export const DEFAULT_RUNTIME_CONFIG: Readonly<RuntimeConfig> = Object.freeze({
+  leaseMs: 60_000,
+  maxRetries: 3,
+  retryBaseDelayMs: 1_000,
+  retryMaxDelayMs: 300_000,
+  deadlineBufferMs: 5_000,
+  heartbeatMs: 20_000,
+  stallAfterMs: 300_000,
+});
+
+/** What the worker, the control plane and the sweeper are built on: the ports and the settings. */
+export interface RuntimeDeps extends Partial<RuntimeConfig> {
+  store: ExecutionStore;
+  queue: StepQueue;
+  workflows: WorkflowRegistry;
+  /** Epoch-millisecond clock; `Date.now` by default. */
+  clock?: () => EpochMs;
+  /** This worker's lease owner id (for example the Lambda request id); a fresh one per message by default. */
+  owner?: string;
+  /** Called at each lifecycle event; what it throws or rejects with is logged, never propagated. */
+  onEvent?: (event: ExecutionEvent) => void | Promise<void>;
+  logger?: Logger;
+}
+
+/** {@link RuntimeDeps} with every default filled in and every setting checked. */
+export interface ResolvedRuntime extends RuntimeConfig {
+  store: ExecutionStore;
+  queue: StepQueue;
+  workflows: WorkflowRegistry;
+  clock: () => EpochMs;
+  owner: string | undefined;
+  onEvent: ((event: ExecutionEvent) => void | Promise<void>) | undefined;
+  logger: Logger;
+}
+
+/** setTimeout's ceiling; longer delays fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Fills in the defaults and checks each setting, naming the bad one (VALIDATION_ERROR). */
+export function resolveRuntime(deps: RuntimeDeps): ResolvedRuntime {
+  const config: RuntimeConfig = { ...DEFAULT_RUNTIME_CONFIG };
+  for (const key of Object.keys(DEFAULT_RUNTIME_CONFIG) as (keyof RuntimeConfig)[]) {
+    const value = deps[key];
+    if (value !== undefined) config[key] = value;
+    const min = key === 'leaseMs' || key === 'heartbeatMs' || key === 'stallAfterMs' ? 1 : 0;
+    const v = config[key];
+    if (!Number.isSafeInteger(v) || v < min || v > MAX_TIMER_MS) {
+      throw new ValidationError(`runtime setting ${key} must be a whole number from ${min} to ${MAX_TIMER_MS}, got ${String(v)}`, {
+        field: key,
+      });
+    }
+  }
+  if (config.heartbeatMs >= config.leaseMs) {
+    throw new ValidationError(`heartbeatMs (${config.heartbeatMs}) must be below leaseMs (${config.leaseMs}), or leases lapse between heartbeats`);
+  }
+  if (!deps.store || !deps.queue || !deps.workflows) throw new ValidationError('runtime deps need a store, a queue and workflows');
+  return {
+    ...config,
+    store: deps.store,
+    queue: deps.queue,
+    workflows: deps.workflows,
+    clock: deps.clock ?? Date.now,
+    owner: deps.owner,
+    onEvent: deps.onEvent,
+    logger: deps.logger ?? noopLogger,
+  };
+}

@@ -1,0 +1,72 @@
+import { ValidationError } from '../core/errors.js';
+import { isSafeId } from '../core/ids.js';
+import { assertJsonValue } from './json-value.js';
+import type { WorkflowRegistry } from './workflow-registry.js';
+
+/** What {@link ControlPlane.start} takes. */
+export interface StartRequest {
+  /** A registered workflow's name. */
+  workflow: string;
+  /** The first step's input: plain JSON. */
+  input: unknown;
+  /** A display name; the workflow's name by default. */
+  name?: string;
+  /** An explicit ordered list of registered step names to run instead of the workflow's. */
+  steps?: readonly string[];
+  /** Starting twice with the same key returns the first execution. Same rules as an execution id. */
+  idempotencyKey?: string;
+  /** String labels stored with the execution. */
+  metadata?: Record<string, string>;
+}
+
+/** A checked start request, ready for ExecutionStore.create. */
+export interface ValidStart {
+  workflow: string;
+  name: string;
+  stepNames: string[];
+  input: unknown;
+  metadata: Record<string, string>;
+  idempotencyKey?: string;
+}
+
+/** Checks a start request against the registry; VALIDATION_ERROR names the first problem. */
+export function validateStartRequest(request: StartRequest, workflows: WorkflowRegistry): ValidStart {
+  if (request === null || typeof request !== 'object') throw new ValidationError('start request must be an object');
+  const { workflow: workflowName, input, name, steps, idempotencyKey, metadata } = request;
+  const workflow = typeof workflowName === 'string' ? workflows.get(workflowName) : undefined;
+  if (!workflow) throw new ValidationError(`workflow ${JSON.stringify(workflowName)} is not registered`, { workflow: workflowName });
+  let stepNames = [...workflow.stepNames];
+  if (steps !== undefined) {
+    if (!Array.isArray(steps) || steps.length === 0) throw new ValidationError('steps must be a non-empty list of step names');
+    for (const step of steps as unknown[]) {
+      if (typeof step !== 'string' || workflows.step(step) === undefined) {
+        throw new ValidationError(`step ${JSON.stringify(step)} is not registered`, { step });
+      }
+    }
+    stepNames = [...(steps as string[])];
+  }
+  // eslint-disable-next-line no-control-regex
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 256 || /[\u0000-\u001f\u007f]/.test(name))) {
+    throw new ValidationError('name must be 1 to 256 printable characters');
+  }
+  assertJsonValue(input, 'input');
+  if (idempotencyKey !== undefined && !isSafeId(idempotencyKey)) {
+    throw new ValidationError('idempotencyKey must be 1 to 128 letters, digits, "_", "-" or ".", not starting with a dot');
+  }
+  const labels: Record<string, string> = {};
+  if (metadata !== undefined) {
+    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new ValidationError('metadata must be an object');
+    for (const [key, value] of Object.entries(metadata as Record<string, unknown>)) {
+      if (typeof value !== 'string') throw new ValidationError(`metadata.${key} must be a string`);
+      labels[key] = value;
+    }
+  }
+  return {
+    workflow: workflow.name,
+    name: name ?? workflow.name,
+    stepNames,
+    input,
+    metadata: labels,
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+  };
+}

@@ -1,0 +1,87 @@
+import { ErrorCode, LongRunningError, toError } from '../core/errors.js';
+import { ExecutionState } from '../core/execution-state.js';
+import type { StepContext, StepFunc } from '../core/types.js';
+import { ExecutionCancelledError, LeaseConflictError } from './errors.js';
+import type { EpochMs, ExecutionHead } from './model.js';
+import type { ResolvedRuntime } from './runtime-config.js';
+
+/** How one run of a step ended. */
+export type AttemptResult =
+  | { kind: 'ok'; output: unknown }
+  /** The step threw, or timed out (a STEP_TIMEOUT error). */
+  | { kind: 'error'; error: unknown }
+  /** The execution was cancelled while the step ran. */
+  | { kind: 'cancelled' }
+  /** Another worker holds the step now (or the execution is gone). */
+  | { kind: 'lease-lost' };
+
+/** Which step to run, for whom, and until when. */
+export interface AttemptRequest {
+  fn: StepFunc;
+  stepName: string;
+  head: ExecutionHead;
+  owner: string;
+  attempt: number;
+  deadline: EpochMs;
+}
+
+type AbortKind = 'timeout' | 'cancelled' | 'lease-lost';
+
+/**
+ * Runs one step attempt under its lease. The step's signal aborts at
+ * `deadline - deadlineBufferMs` (reason: a STEP_TIMEOUT error) and when a heartbeat
+ * (every `heartbeatMs`, or the step's own `ctx.heartbeat()`) finds the lease lost or
+ * the execution cancelled. The attempt ends at the abort even if the step ignores
+ * its signal; whatever such a step does later is never committed.
+ */
+export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Promise<AttemptResult> {
+  const { head, owner } = req;
+  const controller = new AbortController();
+  let abortKind: AbortKind | undefined;
+  const abort = (kind: AbortKind, reason: Error): void => {
+    if (controller.signal.aborted) return;
+    abortKind = kind;
+    controller.abort(reason);
+  };
+
+  const heartbeat = async (): Promise<void> => {
+    controller.signal.throwIfAborted();
+    const fence = { id: head.id, token: head.version, owner, now: rt.clock(), leaseMs: rt.leaseMs };
+    const { lost, state } = await rt.store.extendLease(fence);
+    if (lost && state === ExecutionState.Cancelled) abort('cancelled', new ExecutionCancelledError(head.id));
+    else if (lost) abort('lease-lost', new LeaseConflictError(head.id, owner));
+    controller.signal.throwIfAborted();
+  };
+  const ctx: StepContext = { signal: controller.signal, executionId: head.id, step: head.currentStep, attempt: req.attempt, heartbeat };
+
+  const budgetMs = Math.max(0, req.deadline - rt.deadlineBufferMs - rt.clock());
+  const timer = setTimeout(() => {
+    const message = `step "${req.stepName}" (step ${head.currentStep} of execution ${head.id}) did not finish before the invocation deadline`;
+    abort('timeout', new LongRunningError(ErrorCode.StepTimeout, message, { retryable: true, details: { budgetMs } }));
+  }, budgetMs);
+  const ticker = setInterval(() => {
+    heartbeat().catch((err: unknown) => {
+      if (!controller.signal.aborted) rt.logger.warn('heartbeat failed', { executionId: head.id, error: toError(err).message });
+    });
+  }, rt.heartbeatMs);
+
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(toError(controller.signal.reason)), { once: true });
+  });
+  const running = Promise.resolve().then(() => req.fn(head.data, ctx));
+  // Whichever loses the race must not become an unhandled rejection.
+  running.catch(() => undefined);
+  aborted.catch(() => undefined);
+  try {
+    const output = await Promise.race([running, aborted]);
+    // A step that saw its signal and returned anyway: cancel and lease loss still win.
+    if (abortKind === 'cancelled' || abortKind === 'lease-lost') return { kind: abortKind };
+    return { kind: 'ok', output };
+  } catch (error) {
+    if (abortKind === 'cancelled' || abortKind === 'lease-lost') return { kind: abortKind };
+    return { kind: 'error', error: abortKind === 'timeout' ? toError(controller.signal.reason) : error };
+  } finally {
+    clearTimeout(timer);
+    clearInterval(ticker);
+  }
+}

@@ -1,0 +1,47 @@
+import { isSafeId } from '../core/ids.js';
+import type { StepMessage } from './model.js';
+
+/** The longest delay a step message can be sent with (SQS's DelaySeconds limit). */
+export const MAX_DELAY_SECONDS = 900;
+
+/** The result of {@link parseStepMessage}: the message, or why it is not one. */
+export type ParsedStepMessage = { ok: true; message: StepMessage } | { ok: false; reason: string };
+
+const KEYS = ['executionId', 'step', 'token', 'v'];
+
+/**
+ * Checks a step message body strictly: an object (or its JSON text) with exactly
+ * `v: 1`, a safe `executionId`, and whole, non-negative `step` and `token`.
+ * Never throws: a malformed body is reported, so the worker can drop it.
+ */
+export function parseStepMessage(body: unknown): ParsedStepMessage {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return { ok: false, reason: 'body is not JSON' };
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'body is not an object' };
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  if (keys.length !== KEYS.length || keys.some((k, i) => k !== KEYS[i])) {
+    return { ok: false, reason: `body must have exactly the fields ${KEYS.join(', ')}, got ${keys.join(', ') || 'none'}` };
+  }
+  const { v, executionId, step, token } = record;
+  if (v !== 1) return { ok: false, reason: `unsupported message version ${JSON.stringify(v)}` };
+  if (!isSafeId(executionId)) return { ok: false, reason: 'executionId is not a valid execution id' };
+  if (!isIndex(step)) return { ok: false, reason: 'step must be a whole number of at least 0' };
+  if (!isIndex(token)) return { ok: false, reason: 'token must be a whole number of at least 0' };
+  return { ok: true, message: { v: 1, executionId, step, token } };
+}
+
+/** The message that runs step `step` of `executionId` under fencing token `token`. */
+export function stepMessage(executionId: string, step: number, token: number): StepMessage {
+  return { v: 1, executionId, step, token };
+}
+
+function isIndex(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}

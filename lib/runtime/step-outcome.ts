@@ -1,0 +1,29 @@
+import type { ErrorInfo } from '../core/errors.js';
+import type { ExecutionHead } from './model.js';
+
+/** Why a message was dropped without an outcome of its own. */
+export type DropReason =
+  /** The claim's condition failed: duplicate, stale token, paused, cancelled, or leased to another worker. */
+  | 'not-claimable'
+  /** Another writer moved the execution on while the step ran (stale token or lease conflict). */
+  | 'superseded';
+
+/**
+ * What {@link processStepMessage} did with one message. Every status means the
+ * message is done with (delete it); only a thrown error asks for redelivery.
+ */
+export type StepOutcome =
+  | { status: 'invalid'; reason: string }
+  | { status: 'dropped'; executionId: string; step: number; reason: DropReason }
+  /** The step's result is committed; `enqueued` tells whether the next step was sent (false while paused). */
+  | { status: 'committed'; executionId: string; step: number; head: ExecutionHead; enqueued: boolean }
+  /** The last step's result is committed and the execution completed. */
+  | { status: 'completed'; executionId: string; step: number; head: ExecutionHead }
+  /** The attempt failed; the same step is sent again after `delaySeconds`. */
+  | { status: 'retrying'; executionId: string; step: number; attempt: number; delaySeconds: number; error: ErrorInfo; head: ExecutionHead }
+  /** Retries ran out (or the worker kept dying): the execution failed. */
+  | { status: 'failed'; executionId: string; step: number; error: ErrorInfo; head: ExecutionHead }
+  /** The step is not registered here: the execution is paused with that error. */
+  | { status: 'parked'; executionId: string; step: number; error: ErrorInfo; head: ExecutionHead }
+  /** The execution was cancelled while the step ran: nothing was committed. */
+  | { status: 'cancelled'; executionId: string; step: number };

@@ -1,0 +1,167 @@
+import { backoffDelayMs } from '../core/backoff.js';
+import { ErrorCode, LongRunningError, StepNotRegisteredError, ValidationError, toErrorInfo, type ErrorInfo } from '../core/errors.js';
+import { EventType } from '../core/events.js';
+import { ExecutionState } from '../core/execution-state.js';
+import { newId } from '../core/ids.js';
+import { isFenceConflict } from './errors.js';
+import { assertJsonValue } from './json-value.js';
+import { emitEvents, recordedEvent } from './lifecycle-events.js';
+import type { EpochMs, ExecutionHead, RecordedEvent, StepMessage } from './model.js';
+import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
+import { runAttempt } from './step-attempt.js';
+import { MAX_DELAY_SECONDS, parseStepMessage, stepMessage } from './step-message.js';
+import type { StepOutcome } from './step-outcome.js';
+
+/** One claimed step attempt: the facts every outcome write needs. */
+interface Claimed {
+  rt: ResolvedRuntime;
+  message: StepMessage;
+  head: ExecutionHead;
+  fence: { id: string; token: number; owner: string };
+  attempt: number;
+}
+
+/**
+ * Handles one step message (DESIGN.md "the step protocol"): claim, run, commit,
+ * enqueue the next step. Returns what happened; every outcome means the message is
+ * done with. Throws only for transient store or queue errors, after which nothing
+ * is half-written and the redelivered message is retried (or dropped as stale).
+ * Steady state per step: 2 store writes (claim, commit) and 1 queue send, no reads.
+ *
+ * @example
+ * // In an SQS-triggered Lambda, for each record:
+ * const outcome = await processStepMessage(record.body, { deadline: Date.now() + context.getRemainingTimeInMillis() }, deps);
+ */
+export async function processStepMessage(message: unknown, invocation: { deadline: EpochMs }, deps: RuntimeDeps): Promise<StepOutcome> {
+  const parsed = parseStepMessage(message);
+  const rt = resolveRuntime(deps);
+  if (!parsed.ok) {
+    rt.logger.warn('dropping an invalid step message', { reason: parsed.reason });
+    return { status: 'invalid', reason: parsed.reason };
+  }
+  const msg = parsed.message;
+  if (!Number.isFinite(invocation.deadline)) throw new ValidationError('invocation deadline must be an epoch-millisecond number');
+  const now = rt.clock();
+  if (invocation.deadline - rt.deadlineBufferMs <= now) {
+    // Claiming now would only burn an attempt: leave the message for a fresh invocation.
+    throw new LongRunningError(ErrorCode.StepTimeout, 'too little time left in this invocation to run a step', { retryable: true });
+  }
+  const owner = rt.owner ?? newId('worker');
+  const head = await rt.store.claim({ id: msg.executionId, token: msg.token, owner, now, step: msg.step, leaseMs: rt.leaseMs });
+  if (!head) {
+    rt.logger.debug('dropping an unclaimable step message', { ...msg });
+    return { status: 'dropped', executionId: msg.executionId, step: msg.step, reason: 'not-claimable' };
+  }
+  const run: Claimed = { rt, message: msg, head, fence: { id: msg.executionId, token: msg.token, owner }, attempt: head.claims - 1 };
+
+  if (run.attempt > rt.maxRetries) {
+    const why = `step ${msg.step} was claimed ${head.claims} times without recording an outcome: the worker kept stopping (crash, out of memory or timeout)`;
+    return failExecution(run, { code: ErrorCode.StepFailed, message: why }, undefined, []);
+  }
+  const stepName = head.stepNames[msg.step];
+  if (stepName === undefined) {
+    const why = `execution has no step ${msg.step} (it has ${head.stepNames.length})`;
+    return failExecution(run, { code: ErrorCode.InvalidState, message: why }, undefined, []);
+  }
+  const fn = rt.workflows.step(stepName);
+  if (!fn) return park(run, toErrorInfo(new StepNotRegisteredError(stepName)));
+
+  const started = recordedEvent(EventType.StepStarted, msg.step, now, { attempt: run.attempt });
+  emitEvents(rt, msg.executionId, [started], { state: head.data });
+  const result = await runAttempt(rt, { fn, stepName, head, owner, attempt: run.attempt, deadline: invocation.deadline });
+  switch (result.kind) {
+    case 'cancelled':
+      return { status: 'cancelled', executionId: msg.executionId, step: msg.step };
+    case 'lease-lost':
+      return dropped(run);
+    case 'error':
+      return failedAttempt(run, started, result.error);
+    case 'ok':
+      try {
+        assertJsonValue(result.output, `the output of step "${stepName}"`);
+      } catch (err) {
+        return failedAttempt(run, started, err);
+      }
+      return commit(run, started, result.output);
+  }
+}
+
+async function commit(run: Claimed, started: RecordedEvent, output: unknown): Promise<StepOutcome> {
+  const { rt, message: msg } = run;
+  const now = rt.clock();
+  const last = msg.step + 1 >= run.head.totalSteps;
+  const events = [
+    recordedEvent(EventType.StepCompleted, msg.step, now),
+    recordedEvent(EventType.Checkpointed, msg.step + 1, now),
+    ...(last ? [recordedEvent(EventType.ExecutionCompleted, msg.step + 1, now)] : []),
+  ];
+  let head: ExecutionHead;
+  try {
+    head = await rt.store.commit({ ...run.fence, now, step: msg.step, output, sweepAt: now + rt.stallAfterMs, events: [started, ...events] });
+  } catch (err) {
+    if (isFenceConflict(err)) return dropped(run);
+    if (err instanceof LongRunningError && err.code === ErrorCode.StateTooLarge) return failedAttempt(run, started, err);
+    throw err;
+  }
+  emitEvents(rt, msg.executionId, events, { state: output });
+  if (head.state === ExecutionState.Completed) return { status: 'completed', executionId: msg.executionId, step: msg.step, head };
+  const enqueued = head.state === ExecutionState.Running;
+  if (enqueued) await rt.queue.send(stepMessage(msg.executionId, head.currentStep, head.version));
+  return { status: 'committed', executionId: msg.executionId, step: msg.step, head, enqueued };
+}
+
+async function failedAttempt(run: Claimed, started: RecordedEvent, thrown: unknown): Promise<StepOutcome> {
+  const { rt, message: msg, attempt } = run;
+  const error = toErrorInfo(thrown);
+  if (attempt >= rt.maxRetries) return failExecution(run, error, thrown, [started]);
+  const now = rt.clock();
+  const delayMs = backoffDelayMs(attempt, { baseDelayMs: rt.retryBaseDelayMs, maxDelayMs: rt.retryMaxDelayMs });
+  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000));
+  const events = [recordedEvent(EventType.StepFailed, msg.step, now, { attempt, error })];
+  const sweepAt = now + delaySeconds * 1000 + rt.stallAfterMs;
+  const head = await unlessSuperseded(rt.store.releaseForRetry({ ...run.fence, now, error, sweepAt, events: [started, ...events] }));
+  if (!head) return dropped(run);
+  emitEvents(rt, msg.executionId, events, { error: thrown });
+  rt.logger.info('step failed, retrying', { executionId: msg.executionId, step: msg.step, attempt, delaySeconds, code: error.code });
+  if (head.state === ExecutionState.Running) await rt.queue.send(stepMessage(msg.executionId, msg.step, head.version), delaySeconds);
+  return { status: 'retrying', executionId: msg.executionId, step: msg.step, attempt, delaySeconds, error, head };
+}
+
+async function failExecution(run: Claimed, error: ErrorInfo, thrown: unknown, before: RecordedEvent[]): Promise<StepOutcome> {
+  const { rt, message: msg } = run;
+  const now = rt.clock();
+  const events = [
+    recordedEvent(EventType.StepFailed, msg.step, now, { attempt: run.attempt, error }),
+    recordedEvent(EventType.ExecutionFailed, msg.step, now, { error }),
+  ];
+  const head = await unlessSuperseded(rt.store.fail({ ...run.fence, now, error, events: [...before, ...events] }));
+  if (!head) return dropped(run);
+  emitEvents(rt, msg.executionId, events, { error: thrown });
+  rt.logger.info('execution failed', { executionId: msg.executionId, step: msg.step, code: error.code });
+  return { status: 'failed', executionId: msg.executionId, step: msg.step, error, head };
+}
+
+async function park(run: Claimed, error: ErrorInfo): Promise<StepOutcome> {
+  const { rt, message: msg } = run;
+  const events = [recordedEvent(EventType.Paused, msg.step, rt.clock(), { error })];
+  const head = await unlessSuperseded(rt.store.park({ ...run.fence, now: rt.clock(), error, events }));
+  if (!head) return dropped(run);
+  emitEvents(rt, msg.executionId, events);
+  rt.logger.warn('step not registered: execution parked as paused', { executionId: msg.executionId, step: msg.step, message: error.message });
+  return { status: 'parked', executionId: msg.executionId, step: msg.step, error, head };
+}
+
+function dropped(run: Claimed): StepOutcome {
+  run.rt.logger.info('step superseded by another writer: dropping its result', { ...run.message });
+  return { status: 'dropped', executionId: run.message.executionId, step: run.message.step, reason: 'superseded' };
+}
+
+/** The write's head, or undefined when another writer won (STALE_TOKEN, LEASE_CONFLICT). */
+async function unlessSuperseded(write: Promise<ExecutionHead>): Promise<ExecutionHead | undefined> {
+  try {
+    return await write;
+  } catch (err) {
+    if (isFenceConflict(err)) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,50 @@
+import { toError } from '../core/errors.js';
+import type { EpochMs } from './model.js';
+import { resolveRuntime, type RuntimeDeps } from './runtime-config.js';
+import { stepMessage } from './step-message.js';
+
+/** What one sweep looks at. */
+export interface SweepRequest {
+  /** The time of the sweep; the runtime clock by default. */
+  now?: EpochMs;
+  /** Most executions re-enqueued per sweep; default 100. */
+  limit?: number;
+}
+
+/** What one sweep did. */
+export interface SweepResult {
+  /** Stalled executions found. */
+  examined: number;
+  /** Messages sent for them. */
+  reenqueued: number;
+}
+
+/**
+ * Re-sends `{currentStep, version}` for every running execution that is overdue:
+ * its `sweepAt` has passed and no live lease holds it. Every write of the protocol
+ * sets `sweepAt` to when the next message was due plus `stallAfterMs`, so this
+ * finds a crash between commit and enqueue, a lost message, and a worker that died
+ * mid-step once its lease lapses. Safe to run concurrently and repeatedly: a
+ * duplicate message is dropped by the claim. Sends are attempted for every stalled
+ * execution; the first failure is rethrown afterwards, so the scheduler retries.
+ *
+ * @example
+ * // EventBridge-scheduled Lambda:
+ * export const handler = () => sweep({}, deps);
+ */
+export async function sweep(request: SweepRequest, deps: RuntimeDeps): Promise<SweepResult> {
+  const rt = resolveRuntime(deps);
+  const now = request.now ?? rt.clock();
+  const limit = request.limit ?? 100;
+  const stalled = await rt.store.findStalled({ now, dueBefore: now, limit });
+  const sends = await Promise.allSettled(stalled.map((head) => rt.queue.send(stepMessage(head.id, head.currentStep, head.version))));
+  const failures = sends.flatMap((s) => (s.status === 'rejected' ? [toError(s.reason)] : []));
+  const result = { examined: stalled.length, reenqueued: stalled.length - failures.length };
+  if (stalled.length > 0) rt.logger.info('sweep re-enqueued stalled executions', { ...result, ids: stalled.map((h) => h.id) });
+  const first = failures[0];
+  if (first) {
+    rt.logger.error('sweep could not re-enqueue some executions', { failed: failures.length, error: first.message });
+    throw first;
+  }
+  return result;
+}
