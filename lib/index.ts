@@ -23,6 +23,7 @@ export { noopLogger } from './core/logger.js';
 export { backoffDelayMs } from './core/backoff.js';
 export type { BackoffPolicy } from './core/backoff.js';
 export { canTransition, legalFrom } from './core/transitions.js';
+export { EXECUTION_ID_PATTERN, isSafeId, newExecutionId } from './core/ids.js';
 export type { TransitionAction } from './core/transitions.js';
 
 // In-process executor
@@ -41,3 +42,40 @@ export { MemoryTaskStore } from './stores/memory-task-store.js';
 export type { TaskRecord, TaskStoreAdapter } from './stores/task-store.js';
 export { decodeExecution, encodeExecution, parseExecution, serializeExecution } from './stores/execution-codec.js';
 export type { GoCheckpointDocument, GoExecutionDocument } from './stores/go-execution-document.js';
+
+// Serverless runtime (the durable step protocol, over two ports)
+export { defineWorkflow, WORKFLOW_NAME_PATTERN } from './runtime/workflow.js';
+export type { Workflow, WorkflowDefinition } from './runtime/workflow.js';
+export { WorkflowRegistry } from './runtime/workflow-registry.js';
+export { ControlPlane } from './runtime/control-plane.js';
+export type { ExecutionDetails, ListRequest } from './runtime/control-plane.js';
+export type { StartRequest } from './runtime/start-request.js';
+export { processStepMessage } from './runtime/step-processor.js';
+export type { DropReason, StepOutcome } from './runtime/step-outcome.js';
+export { sweep } from './runtime/sweeper.js';
+export type { SweepRequest, SweepResult } from './runtime/sweeper.js';
+export { DEFAULT_RUNTIME_CONFIG } from './runtime/runtime-config.js';
+export type { RuntimeConfig, RuntimeDeps } from './runtime/runtime-config.js';
+export type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './runtime/model.js';
+export type { ExecutionStore, Fence, ListQuery, NewExecution, StepQueue, TransitionRequest } from './runtime/ports.js';
+export { LeaseConflictError, StaleTokenError } from './runtime/errors.js';
+export { InMemoryExecutionStore } from './runtime/in-memory-execution-store.js';
+export type { InMemoryExecutionStoreOptions } from './runtime/in-memory-execution-store.js';
+export { InMemoryStepQueue } from './runtime/in-memory-step-queue.js';
+export type { InMemoryStepQueueOptions, QueuedMessage } from './runtime/in-memory-step-queue.js';
+
+// AWS adapters
+export { DynamoDbExecutionStore } from './aws/dynamodb-execution-store.js';
+export type { DynamoDbExecutionStoreOptions } from './aws/dynamodb-execution-store.js';
+export { DynamoDbCheckpointStore } from './aws/dynamodb-checkpoint-store.js';
+export type { DynamoDbCheckpointStoreOptions } from './aws/dynamodb-checkpoint-store.js';
+export { SqsStepQueue } from './aws/sqs-step-queue.js';
+export type { SqsStepQueueOptions } from './aws/sqs-step-queue.js';
+export { createTableInput, IndexNames, MAX_ITEM_BYTES, tableSchema, TableKeys, TTL_ATTRIBUTE } from './aws/table-schema.js';
+export type { IndexDefinition, KeyAttribute, TableSchema } from './aws/table-schema.js';
+export { deadLetterQueueAttributes, MAX_DELAY_SECONDS, stepQueueAttributes, stepQueueSchema } from './aws/queue-schema.js';
+export type { QueueSchema } from './aws/queue-schema.js';
+
+// Examples (used by the demo and the deployed workflows)
+export { agentSteps, simulateWork } from './examples/agent-steps.js';
+export type { AgentState } from './examples/agent-steps.js';

@@ -1,0 +1,16 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** What every DynamoDB operation of the adapters needs: the injected client and the table. */
+export interface StoreContext {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** The item size limit enforced before writing (at most DynamoDB's 400 KB). */
+  maxItemBytes: number;
+}
+
+/** The key of a table item. */
+export interface TableKey {
+  pk: string;
+  sk: string;
+  [attr: string]: string;
+}
