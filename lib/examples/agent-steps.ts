@@ -16,8 +16,15 @@ export async function simulateWork(ms: number, ctx: StepContext): Promise<void> 
   for (let done = 0; done < ms; done += slice) {
     ctx.signal.throwIfAborted();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, Math.min(slice, ms - done));
-      ctx.signal.addEventListener('abort', () => (clearTimeout(timer), reject(ctx.signal.reason as Error)), { once: true });
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(ctx.signal.reason as Error);
+      };
+      const timer = setTimeout(() => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.min(slice, ms - done));
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
     });
   }
   await ctx.heartbeat();

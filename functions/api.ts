@@ -1,0 +1,7 @@
+/** Lambda entry point: the HTTP API (API Gateway HTTP API, payload 2.0). Built once per cold start from the environment. */
+import { makeApiHandler } from './http/api-handler.js';
+import { defaultDeps } from './shared/deps.js';
+
+const deps = defaultDeps('api');
+
+export const handler = makeApiHandler({ control: deps.control, workflows: deps.workflows, logger: deps.logger });

@@ -1,0 +1,112 @@
+import type { ControlPlane, ExecutionHead, WorkflowRegistry } from '../../lib/index.js';
+import { checkpointView, executionView } from './views.js';
+import { type ApiRequest, parseJsonBody, validate } from './request.js';
+import { type ApiResult, apiError, json, noContent } from './response.js';
+import { emptySchema, executionIdSchema, listQuerySchema, pageQuerySchema, startBodySchema } from './schemas.js';
+
+/** What the routes call. */
+export interface RouteDeps {
+  control: ControlPlane;
+  workflows: WorkflowRegistry;
+}
+
+type Handler = (req: ApiRequest, deps: RouteDeps, id: string) => Promise<ApiResult>;
+
+const ACTIONS = ['pause', 'resume', 'cancel', 'retry'] as const;
+type Action = (typeof ACTIONS)[number];
+
+/** Control routes take no body; an empty object is tolerated. */
+function assertNoBody(req: ApiRequest): void {
+  const body = parseJsonBody(req.body, false);
+  if (body !== undefined) validate(emptySchema, body, 'body');
+}
+
+const view = (head: ExecutionHead): ApiResult => json(200, executionView(head, true));
+
+const collection: Record<string, Handler> = {
+  POST: async (req, deps) => {
+    const body = validate(startBodySchema, parseJsonBody(req.body, true), 'body');
+    const { head, created } = await deps.control.start({
+      workflow: body.workflow,
+      input: body.input ?? null,
+      ...(body.name !== undefined ? { name: body.name } : {}),
+      ...(body.steps !== undefined ? { steps: body.steps } : {}),
+      ...(body.idempotencyKey !== undefined ? { idempotencyKey: body.idempotencyKey } : {}),
+    });
+    return json(created ? 201 : 200, executionView(head, true), created ? { location: `/executions/${head.id}` } : {});
+  },
+  GET: async (req, deps) => {
+    const q = validate(listQuerySchema, req.query, 'query');
+    const page = await deps.control.list({
+      ...(q.state !== undefined ? { state: q.state } : {}),
+      ...(q.workflow !== undefined ? { workflow: q.workflow } : {}),
+      ...(q.limit !== undefined ? { limit: q.limit } : {}),
+      ...(q.nextToken !== undefined ? { nextToken: q.nextToken } : {}),
+    });
+    return json(200, { items: page.items.map((h) => executionView(h)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
+  },
+};
+
+const item: Record<string, Handler> = {
+  GET: async (req, deps, id) => {
+    validate(emptySchema, req.query, 'query');
+    return view((await deps.control.get(id, { checkpointsLimit: 1 })).head);
+  },
+  DELETE: async (_req, deps, id) => {
+    await deps.control.delete(id);
+    return noContent();
+  },
+};
+
+const checkpoints: Record<string, Handler> = {
+  GET: async (req, deps, id) => {
+    const q = validate(pageQuerySchema, req.query, 'query');
+    const details = await deps.control.get(id, {
+      ...(q.limit !== undefined ? { checkpointsLimit: q.limit } : {}),
+      ...(q.nextToken !== undefined ? { checkpointsNextToken: q.nextToken } : {}),
+    });
+    const page = details.checkpoints;
+    return json(200, { items: page.items.map(checkpointView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
+  },
+};
+
+const actionRoute = (action: Action): Record<string, Handler> => ({
+  POST: async (req, deps, id) => {
+    assertNoBody(req);
+    return view(await deps.control[action](id));
+  },
+});
+
+const workflows: Record<string, Handler> = {
+  GET: async (req, deps) => {
+    validate(emptySchema, req.query, 'query');
+    const items = deps.workflows.list().map((w) => ({ name: w.name, ...(w.version ? { version: w.version } : {}), steps: [...w.stepNames] }));
+    return json(200, { items });
+  },
+};
+
+/** Finds the route of a request: its method table and the execution id in the path, if any. */
+function match(segments: string[]): { methods: Record<string, Handler>; id?: string } | undefined {
+  const [first, id, sub, ...rest] = segments;
+  if (rest.length > 0) return undefined;
+  if (first === 'workflows' && id === undefined) return { methods: workflows };
+  if (first !== 'executions') return undefined;
+  if (id === undefined) return { methods: collection };
+  const checkedId = validate(executionIdSchema, id, 'execution id');
+  if (sub === undefined) return { methods: item, id: checkedId };
+  if (sub === 'checkpoints') return { methods: checkpoints, id: checkedId };
+  if ((ACTIONS as readonly string[]).includes(sub)) return { methods: actionRoute(sub as Action), id: checkedId };
+  return undefined;
+}
+
+/** Routes one request: 404 for an unknown path, 405 (with Allow) for a known path and wrong method. */
+export async function route(req: ApiRequest, deps: RouteDeps): Promise<ApiResult> {
+  const found = match(req.segments);
+  if (!found) return apiError(404, 'NOT_FOUND', `no route for ${req.method} /${req.segments.join('/')}`);
+  const handler = found.methods[req.method];
+  if (!handler) {
+    const allow = Object.keys(found.methods).join(', ');
+    return apiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`, { headers: { allow } });
+  }
+  return handler(req, deps, found.id ?? '');
+}

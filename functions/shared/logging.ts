@@ -1,0 +1,33 @@
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type { ExecutionEvent, Logger } from '../../lib/index.js';
+
+/** A Powertools structured JSON logger for one function. */
+export function powertoolsLogger(serviceName: string, logLevel: string): PowertoolsLogger {
+  return new PowertoolsLogger({ serviceName, logLevel: logLevel as 'INFO' });
+}
+
+/** Adapts a Powertools logger to the engine's `Logger` port. */
+export function asEngineLogger(logger: PowertoolsLogger): Logger {
+  return {
+    debug: (message, fields) => logger.debug(message, fields ?? {}),
+    info: (message, fields) => logger.info(message, fields ?? {}),
+    warn: (message, fields) => logger.warn(message, fields ?? {}),
+    error: (message, fields) => logger.error(message, fields ?? {}),
+  };
+}
+
+/**
+ * One structured line per lifecycle event, with execution id and step. The
+ * execution's state is included only when `logState` is true (LOG_STATE=true).
+ */
+export function eventLogger(logger: Logger, logState: boolean): (event: ExecutionEvent) => void {
+  return (event) => {
+    logger.info(`execution ${event.type}`, {
+      executionId: event.execId,
+      step: event.step,
+      event: event.type,
+      ...(event.error ? { error: event.error.message } : {}),
+      ...(logState && event.state !== undefined ? { state: event.state } : {}),
+    });
+  };
+}

@@ -1,0 +1,8 @@
+/** Lambda entry point: the SQS step worker. Built once per cold start from the environment. */
+import { defaultDeps } from './shared/deps.js';
+import { powertoolsMetrics } from './shared/metrics.js';
+import { makeStepWorker } from './worker/step-worker-handler.js';
+
+const deps = defaultDeps('step-worker');
+
+export const handler = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: powertoolsMetrics('step-worker') });

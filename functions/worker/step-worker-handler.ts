@@ -1,0 +1,72 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { type Logger, processStepMessage, type RuntimeDeps, type StepOutcome } from '../../lib/index.js';
+import { MetricName, type MetricsSink } from '../shared/metrics.js';
+
+/** Time kept back from the invocation's remaining time so the handler can still return its batch response. */
+export const WORKER_DEADLINE_BUFFER_MS = 2_000;
+
+/** What the step worker is built from. */
+export interface StepWorkerDeps {
+  runtime: RuntimeDeps;
+  logger: Logger;
+  metrics: MetricsSink;
+}
+
+/** The Lambda context fields the worker uses. */
+export type WorkerContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
+
+/**
+ * Builds the SQS step worker: runs `processStepMessage` for every record of the
+ * batch at once, and reports in `batchItemFailures` only the records whose
+ * processing threw (a transient AWS error): they come back after the visibility
+ * timeout. A malformed body is logged with its message id and acknowledged, never
+ * retried forever.
+ *
+ * @example
+ * export const handler = makeStepWorker({ runtime, logger, metrics });
+ */
+export function makeStepWorker(deps: StepWorkerDeps): (event: SQSEvent, context: WorkerContext) => Promise<SQSBatchResponse> {
+  return async (event, context) => {
+    const deadline = Date.now() + context.getRemainingTimeInMillis() - WORKER_DEADLINE_BUFFER_MS;
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    await Promise.all(
+      (event.Records ?? []).map(async (record) => {
+        const messageId = record.messageId;
+        let body: unknown;
+        try {
+          body = JSON.parse(record.body) as unknown;
+        } catch {
+          deps.logger.warn('malformed step message acknowledged', { messageId, reason: 'body is not JSON' });
+          deps.metrics.count(MetricName.StepMessagesRejected);
+          return;
+        }
+        const started = Date.now();
+        try {
+          const outcome = await processStepMessage(body, { deadline }, { ...deps.runtime, owner: `${context.awsRequestId}/${messageId}` });
+          recordOutcome(deps, messageId, outcome, Date.now() - started);
+        } catch (err) {
+          failures.push({ itemIdentifier: messageId });
+          deps.logger.error('step message failed; it will be redelivered', { messageId, error: err instanceof Error ? err.message : String(err) });
+        }
+      }),
+    );
+    deps.metrics.flush();
+    return { batchItemFailures: failures };
+  };
+}
+
+function recordOutcome(deps: StepWorkerDeps, messageId: string, outcome: StepOutcome, ms: number): void {
+  if (outcome.status === 'invalid') {
+    deps.logger.warn('malformed step message acknowledged', { messageId, reason: outcome.reason });
+    deps.metrics.count(MetricName.StepMessagesRejected);
+    return;
+  }
+  deps.logger.info('step message processed', { messageId, executionId: outcome.executionId, step: outcome.step, status: outcome.status, durationMs: ms });
+  if (outcome.status === 'committed' || outcome.status === 'completed') {
+    deps.metrics.count(MetricName.StepsCommitted);
+    deps.metrics.milliseconds(MetricName.StepDuration, ms);
+  }
+  if (outcome.status === 'completed') deps.metrics.count(MetricName.ExecutionsCompleted);
+  if (outcome.status === 'retrying') deps.metrics.count(MetricName.StepRetries);
+  if (outcome.status === 'failed') deps.metrics.count(MetricName.ExecutionsFailed);
+}

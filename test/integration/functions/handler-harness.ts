@@ -1,0 +1,80 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { SqsPoller } from '../../../lib/local/sqs-poller.js';
+import { type AwsResources, createResources } from '../../support/aws-resources.js';
+import { type Emulator, startEmulator } from '../../support/emulator.js';
+
+/** The handlers' environment for one test file's emulator resources. */
+export function handlerEnv(res: AwsResources, endpoint: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    TABLE_NAME: res.tableName,
+    QUEUE_URL: res.queueUrl,
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    LOG_LEVEL: 'ERROR',
+    RETRY_BASE_DELAY_SECONDS: '0',
+    RETRY_MAX_DELAY_SECONDS: '0',
+    MAX_RETRIES: '1',
+    STALL_AFTER_SECONDS: '30',
+    AGENT_STEP_MS: '1',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    ...extra,
+  };
+}
+
+/** An emulator, its resources and the handlers' environment applied to process.env. */
+export interface HandlerWorld {
+  emulator: Emulator;
+  res: AwsResources;
+  env: Record<string, string>;
+  dispose: () => Promise<void>;
+}
+
+/** Starts (or reuses) the emulator, creates this file's table and queues, and exports the handlers' env. */
+export async function handlerWorld(extra: Record<string, string> = {}): Promise<HandlerWorld> {
+  const emulator = await startEmulator();
+  const res = await createResources(emulator.endpoint);
+  const env = handlerEnv(res, emulator.endpoint, extra);
+  Object.assign(process.env, env);
+  return {
+    emulator,
+    res,
+    env,
+    dispose: async () => {
+      await res.dispose();
+      await emulator.stop();
+    },
+  };
+}
+
+type Worker = (event: SQSEvent, context: { getRemainingTimeInMillis: () => number; awsRequestId: string }) => Promise<SQSBatchResponse>;
+
+/**
+ * Feeds the real queue's messages to `worker` as SQS events until a poll finds
+ * nothing (or `maxPolls`), like the event source mapping; failed records are made
+ * visible again at once. Returns how many messages were received.
+ */
+export async function pump(res: AwsResources, worker: Worker, maxPolls = 50): Promise<number> {
+  const poller = new SqsPoller({ client: res.sqs, queueUrl: res.queueUrl, handler: worker, waitTimeSeconds: 0, failureVisibilitySeconds: 0 });
+  let total = 0;
+  for (let i = 0; i < maxPolls; i++) {
+    const r = await poller.pollOnce();
+    total += r.received;
+    if (r.received === 0) return total;
+  }
+  return total;
+}
+
+/** Every item in the table, sorted, as JSON: to prove bad input changed nothing. */
+export async function tableContents(res: AwsResources): Promise<string> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await res.documentClient.send(new ScanCommand({ TableName: res.tableName, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return JSON.stringify(items.map((i) => JSON.stringify(i)).sort());
+}
