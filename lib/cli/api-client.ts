@@ -1,0 +1,99 @@
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+
+/** An error the API answered with: its status, code and message. */
+export class ApiCallError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiCallError';
+  }
+}
+
+/** Options of {@link ApiClient}. */
+export interface ApiClientOptions {
+  baseUrl: string;
+  /** Sign requests with SigV4 (IAM-authorised API). */
+  sign: boolean;
+  /** Region for signing; read from an execute-api host name when absent. */
+  region?: string;
+  fetchImpl?: typeof fetch;
+}
+
+/** The execute-api region in a host name like `abc123.execute-api.eu-west-1.amazonaws.com`. */
+export function regionOfHost(host: string): string | undefined {
+  return /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(host)?.[1];
+}
+
+/** True for a URL on this machine (the local dev server), which is never signed. */
+export function isLocalUrl(url: URL): boolean {
+  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}
+
+/** A small client of the longrunning HTTP API; signs with the default AWS credential chain when asked. */
+export class ApiClient {
+  readonly #base: URL;
+  readonly #o: ApiClientOptions;
+  #signer: SignatureV4 | undefined;
+
+  constructor(options: ApiClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.baseUrl);
+    } catch {
+      throw new Error(`--url must be an absolute http(s) URL, got "${options.baseUrl}"`);
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`--url must be http or https, got "${options.baseUrl}"`);
+    this.#base = base;
+    this.#o = options;
+  }
+
+  /** Sends one request; resolves with the parsed JSON (undefined for 204), rejects with {@link ApiCallError}. */
+  async request(method: string, path: string, body?: unknown, query: Record<string, string | undefined> = {}): Promise<unknown> {
+    const url = new URL(this.#base.pathname.replace(/\/$/, '') + path, this.#base);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    let headers: Record<string, string> = { host: url.host, accept: 'application/json', ...(text ? { 'content-type': 'application/json' } : {}) };
+    if (this.#o.sign) headers = await this.#sign(method, url, headers, text);
+    const { host: _host, ...sent } = headers;
+    const res = await (this.#o.fetchImpl ?? fetch)(url, { method, headers: sent, ...(text ? { body: text } : {}) });
+    const raw = await res.text();
+    const parsed = raw ? safeJson(raw) : undefined;
+    if (!res.ok) {
+      const err = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ApiCallError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? (raw || res.statusText));
+    }
+    return parsed;
+  }
+
+  async #sign(method: string, url: URL, headers: Record<string, string>, body: string | undefined): Promise<Record<string, string>> {
+    const region = this.#o.region ?? regionOfHost(url.hostname) ?? process.env.AWS_REGION;
+    if (!region) throw new Error('cannot tell the region to sign for: set AWS_REGION or pass --region');
+    this.#signer ??= new SignatureV4({ service: 'execute-api', region, credentials: defaultProvider(), sha256: Hash.bind(null, 'sha256') });
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = v;
+    const signed = await this.#signer.sign({
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query,
+      headers,
+      ...(body ? { body } : {}),
+    });
+    return signed.headers;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

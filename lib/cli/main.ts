@@ -1,0 +1,190 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ApiCallError, ApiClient, isLocalUrl } from './api-client.js';
+import { formatCheckpoints, formatExecution, formatList, formatWorkflows, type View } from './format.js';
+import type { CliIo } from './cli-io.js';
+import { watchExecution } from './watch.js';
+
+export type { CliIo } from './cli-io.js';
+
+/** A mistake in the command line: shown with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+export const DEFAULT_URL = 'http://127.0.0.1:3000';
+
+export const USAGE = `usage: longrunning <command> [options]
+
+commands:
+  start <workflow> [--input JSON|@file] [--name N] [--idempotency-key K] [--steps a,b,c]
+  get <id>                 an execution's view
+  ls [--state S] [--workflow W] [--limit N] [--next-token T]
+  checkpoints <id> [--limit N] [--next-token T]
+  pause <id> | resume <id> | cancel <id> | retry <id>
+  delete <id>              remove a finished execution
+  workflows                the deployed workflows and their steps
+  watch <id>               live progress until the execution ends
+
+options:
+  --url URL     the API (default $LONGRUNNING_URL or ${DEFAULT_URL}, the local dev server)
+  --json        print the API's raw JSON
+  --sign / --no-sign   SigV4-sign requests (default: sign unless the URL is local)
+  --region R    region to sign for (default: from the URL, or $AWS_REGION)
+  -h, --help    this help
+`;
+
+const OPTIONS = {
+  url: { type: 'string' },
+  json: { type: 'boolean' },
+  sign: { type: 'boolean' },
+  'no-sign': { type: 'boolean' },
+  region: { type: 'string' },
+  input: { type: 'string' },
+  name: { type: 'string' },
+  'idempotency-key': { type: 'string' },
+  steps: { type: 'string' },
+  state: { type: 'string' },
+  workflow: { type: 'string' },
+  limit: { type: 'string' },
+  'next-token': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const ID_COMMANDS = new Set(['get', 'checkpoints', 'pause', 'resume', 'cancel', 'retry', 'delete', 'watch']);
+const NO_ARG_COMMANDS = new Set(['ls', 'workflows']);
+
+/** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const { values, positionals } = parse(argv);
+    if (values.help || positionals.length === 0) {
+      io.stdout.write(USAGE);
+      return values.help ? 0 : 2;
+    }
+    const [command = '', ...args] = positionals;
+    checkArity(command, args);
+    const urlText = values.url ?? io.env.LONGRUNNING_URL ?? DEFAULT_URL;
+    let url: URL;
+    try {
+      url = new URL(urlText);
+    } catch {
+      throw new UsageError(`--url must be an absolute URL, got "${urlText}"`);
+    }
+    const sign = values['no-sign'] ? false : (values.sign ?? !isLocalUrl(url));
+    const client = new ApiClient({ baseUrl: urlText, sign, ...(values.region ? { region: values.region } : {}), ...(io.fetchImpl ? { fetchImpl: io.fetchImpl } : {}) });
+    return await execute(command, args, values, client, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`usage error: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof ApiCallError) {
+      io.stderr.write(`error: ${err.code}: ${err.message}\n`);
+      return 1;
+    }
+    io.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+type Values = ReturnType<typeof parse>['values'];
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function checkArity(command: string, args: string[]): void {
+  if (command === 'start') {
+    if (args.length !== 1) throw new UsageError('start takes exactly one workflow name');
+  } else if (ID_COMMANDS.has(command)) {
+    if (args.length !== 1) throw new UsageError(`${command} takes exactly one execution id`);
+  } else if (NO_ARG_COMMANDS.has(command)) {
+    if (args.length !== 0) throw new UsageError(`${command} takes no arguments`);
+  } else {
+    throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function readInput(raw: string | undefined): Promise<unknown> {
+  if (raw === undefined) return undefined;
+  let text = raw;
+  if (raw.startsWith('@')) {
+    try {
+      text = await readFile(raw.slice(1), 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --input file ${raw.slice(1)}: ${(err as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new UsageError(`--input is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function limitOf(values: Values): string | undefined {
+  if (values.limit !== undefined && !/^[0-9]+$/.test(values.limit)) throw new UsageError(`--limit must be a whole number, got "${values.limit}"`);
+  return values.limit;
+}
+
+async function execute(command: string, args: string[], values: Values, client: ApiClient, io: CliIo): Promise<number> {
+  const out = (json: unknown, human: () => string): number => {
+    io.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : human());
+    return 0;
+  };
+  const id = encodeURIComponent(args[0] ?? '');
+  switch (command) {
+    case 'start': {
+      const body = {
+        workflow: args[0],
+        ...(values.input !== undefined ? { input: await readInput(values.input) } : {}),
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        ...(values['idempotency-key'] !== undefined ? { idempotencyKey: values['idempotency-key'] } : {}),
+        ...(values.steps !== undefined ? { steps: values.steps.split(',').map((s) => s.trim()) } : {}),
+      };
+      const view = (await client.request('POST', '/executions', body)) as View;
+      return out(view, () => `started ${view.id} (${view.workflow}, ${view.totalSteps} steps): ${view.state}\n`);
+    }
+    case 'get': {
+      const view = (await client.request('GET', `/executions/${id}`)) as View;
+      return out(view, () => formatExecution(view));
+    }
+    case 'ls': {
+      const page = (await client.request('GET', '/executions', undefined, {
+        state: values.state,
+        workflow: values.workflow,
+        limit: limitOf(values),
+        nextToken: values['next-token'],
+      })) as { items: View[]; nextToken?: string };
+      return out(page, () => formatList(page));
+    }
+    case 'checkpoints': {
+      const page = (await client.request('GET', `/executions/${id}/checkpoints`, undefined, { limit: limitOf(values), nextToken: values['next-token'] })) as {
+        items: { step: number; timestamp: string; state: unknown }[];
+        nextToken?: string;
+      };
+      return out(page, () => formatCheckpoints(page));
+    }
+    case 'pause':
+    case 'resume':
+    case 'cancel':
+    case 'retry': {
+      const view = (await client.request('POST', `/executions/${id}/${command}`)) as View;
+      return out(view, () => `${view.id}: ${view.state}\n`);
+    }
+    case 'delete':
+      await client.request('DELETE', `/executions/${id}`);
+      return out({ deleted: args[0] }, () => `deleted ${args[0]}\n`);
+    case 'workflows': {
+      const list = (await client.request('GET', '/workflows')) as { items: { name: string; version?: string; steps: string[] }[] };
+      return out(list, () => formatWorkflows(list.items));
+    }
+    case 'watch':
+      return watchExecution(client, id, { json: Boolean(values.json), io });
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}

@@ -1,0 +1,49 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { deadLetterQueueAttributes, stepQueueAttributes } from '../aws/queue-schema.js';
+import { createTableInput, TTL_ATTRIBUTE } from '../aws/table-schema.js';
+
+/** Names and URLs of the table and queues a local run uses. */
+export interface LocalResources {
+  tableName: string;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  /** True when this call created the table (a fresh emulator). */
+  createdTable: boolean;
+}
+
+/**
+ * Creates the table (from the one table schema) and the step queue with its
+ * dead-letter queue (from the queue schema) when they are missing, and returns
+ * them: safe to call on every start.
+ */
+export async function ensureResources(clients: { dynamodb: DynamoDBClient; sqs: SQSClient }, names: { table: string; queue: string }): Promise<LocalResources> {
+  const { dynamodb, sqs } = clients;
+  let createdTable = false;
+  try {
+    await dynamodb.send(new DescribeTableCommand({ TableName: names.table }));
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
+    await dynamodb.send(new CreateTableCommand(createTableInput(names.table)));
+    await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60, minDelay: 1 }, { TableName: names.table });
+    await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: names.table, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+    createdTable = true;
+  }
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${names.queue}-dlq`, Attributes: deadLetterQueueAttributes() }));
+  const deadLetterQueueUrl = must(dlq.QueueUrl, 'dead-letter queue URL');
+  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }));
+  const dlqArn = must(attrs.Attributes?.QueueArn, 'dead-letter queue ARN');
+  const queue = await sqs.send(new CreateQueueCommand({ QueueName: names.queue, Attributes: stepQueueAttributes(dlqArn) }));
+  return { tableName: names.table, queueUrl: must(queue.QueueUrl, 'queue URL'), deadLetterQueueUrl, createdTable };
+}
+
+function must<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the endpoint returned no ${what}`);
+  return value;
+}

@@ -1,0 +1,91 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../support/emulator.js';
+
+const run = promisify(execFile);
+let emulator: Emulator;
+let port: number;
+const children: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  port = await freePort();
+});
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await emulator?.stop();
+});
+
+/** `npm run dev` as a child process against the test emulator, with short leases so recovery is quick. */
+function startDev(): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local-dev.ts'], {
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL: emulator.endpoint,
+      PORT: String(port),
+      TABLE_NAME: 'longrunning-e2e',
+      DEV_QUEUE_NAME: 'longrunning-e2e-steps',
+      AGENT_STEP_MS: '1500',
+      LEASE_SECONDS: '3',
+      STALL_AFTER_SECONDS: '1',
+      DEV_SWEEP_SECONDS: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let text = '';
+  child.stdout?.on('data', (b: Buffer) => (text += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (text += b.toString()));
+  return { child, output: () => text };
+}
+
+async function waitFor(output: () => string, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!pattern.test(output())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`${String(pattern)} not seen in:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function cli(...args: string[]): Promise<unknown> {
+  const { stdout } = await run(process.execPath, ['lib/cli/longrunning.mjs', '--url', `http://127.0.0.1:${port}`, '--json', ...args]);
+  return JSON.parse(stdout) as unknown;
+}
+
+describe('npm run dev and the CLI', () => {
+  it('survives a SIGKILL in the middle of a step: restarted, it completes with every step committed exactly once', async () => {
+    const first = startDev();
+    await waitFor(first.output, /API on http/);
+    const started = (await cli('start', 'agent-research', '--input', '{"topic":"glaciers"}', '--name', 'e2e')) as { id: string; state: string };
+    expect(started.state).toBe('running');
+    await waitFor(first.output, new RegExp(`${started.id} step 2 step started`));
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    const second = startDev();
+    await waitFor(second.output, /found table longrunning-e2e/);
+    await waitFor(second.output, new RegExp(`${started.id} step 5 execution completed`), 90_000);
+
+    const view = (await cli('get', started.id)) as { state: string; currentStep: number; output: { publishedAt: string }; events: { type: string; step: number }[] };
+    expect(view.state).toBe('completed');
+    expect(view.output.publishedAt).toBe('report-glaciers.md');
+    const completedSteps = view.events.filter((e) => e.type === 'step_completed').map((e) => e.step);
+    expect(completedSteps).toEqual([0, 1, 2, 3, 4]);
+    const cps = (await cli('checkpoints', started.id, '--limit', '100')) as { items: { step: number }[] };
+    expect(cps.items.map((c) => c.step)).toEqual([5, 4, 3, 2, 1, 0]);
+    second.child.kill('SIGINT');
+    await new Promise((r) => second.child.once('exit', r));
+    expect(second.output()).toContain('stopped cleanly');
+  }, 180_000);
+});
