@@ -6,7 +6,7 @@ import type { ExecutionState } from '../core/execution-state.js';
 export type EpochMs = number;
 
 /** How many recorded events a head keeps: stores append and drop the oldest beyond this. */
-export const MAX_RECORDED_EVENTS = 50;
+export const MAX_RECORDED_EVENTS = 10;
 
 /** One entry of the bounded per-execution event history kept on the head. */
 export interface RecordedEvent {

@@ -3,6 +3,7 @@
  * machines are shared and noisy, so figures are read, never asserted.
  */
 import { benchExecutor } from './executor-bench.js';
+import { benchRuntime, costPerMillionSteps, PRICES } from './runtime-bench.js';
 
 async function main(): Promise<void> {
   const only = process.argv[2];
@@ -18,6 +19,18 @@ async function main(): Promise<void> {
         'saves/step': r.savesPerStep.toFixed(2),
       })),
     );
+  }
+  if (!only || only === 'runtime') {
+    console.log('\n== Serverless runtime through the emulator (moto, or AWS_ENDPOINT_URL) ==');
+    const r = await benchRuntime();
+    console.log('requests per step (steady state, one 50-step execution):');
+    console.table(Object.fromEntries(Object.entries(r.requestsPerStep).map(([k, v]) => [k, v.toFixed(2)])));
+    console.log(`store writes/step ${r.storeWritesPerStep.toFixed(2)}, queue sends/step ${r.queueSendsPerStep.toFixed(2)} (target: claim + commit + send = 3)`);
+    console.log(`item bytes: head ${r.headItemBytes}, checkpoint ${r.checkpointItemBytes}; write units/step ${r.writeUnitsPerStep}`);
+    console.table(r.stepsPerSecond.map((s) => ({ ...s, seconds: s.seconds.toFixed(2), stepsPerSecond: s.stepsPerSecond.toFixed(1) })));
+    const cost = costPerMillionSteps(r);
+    console.log(`cost per million steps at list prices ${JSON.stringify(PRICES)} (worker 256 MB arm64, 100 ms/step, batch 10):`);
+    console.table(Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, `$${v.toFixed(2)}`])));
   }
 }
 

@@ -1,3 +1,4 @@
+import { MAX_RECORDED_EVENTS } from '../../../lib/runtime/model.js';
 import { describe, expect, it } from 'vitest';
 import { InMemoryExecutionStore } from '../../../lib/runtime/in-memory-execution-store.js';
 import { LeaseConflictError, StaleTokenError } from '../../../lib/runtime/errors.js';
@@ -126,12 +127,12 @@ describe('InMemoryExecutionStore', () => {
     expect(failed).toMatchObject({ state: 'failed', version: 2, endTime: T + 3, error: err });
   });
 
-  it('keeps the last 50 recorded events', async () => {
+  it('keeps the last MAX_RECORDED_EVENTS recorded events', async () => {
     const store = new InMemoryExecutionStore();
     const many = Array.from({ length: 60 }, (_, i) => ({ type: 'step_started' as const, step: i, at: T }));
     const { head } = await store.create(newExec('e1', { events: many }));
-    expect(head.events).toHaveLength(50);
-    expect(head.events[0]?.step).toBe(10);
+    expect(head.events).toHaveLength(MAX_RECORDED_EVENTS);
+    expect(head.events[0]?.step).toBe(60 - MAX_RECORDED_EVENTS);
   });
 
   it('checks the transition table and reports unknown ids', async () => {

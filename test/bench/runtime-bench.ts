@@ -1,0 +1,124 @@
+/**
+ * Serverless runtime benchmark through the emulator: AWS requests per step
+ * (counted by SDK middleware), the item bytes each step writes, and steps per
+ * second for 1 and for 20 concurrent executions, driven by the real worker
+ * handler fed from the real queue.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
+import { itemSizeBytes } from '../../lib/aws/item-size.js';
+import { checkpointSk, execPk, TableKeys } from '../../lib/aws/table-schema.js';
+import { ControlPlane, defineWorkflow, DynamoDbExecutionStore, noopLogger, type RuntimeDeps, SqsStepQueue, WorkflowRegistry } from '../../lib/index.js';
+import { SqsPoller } from '../../lib/local/sqs-poller.js';
+import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
+import { createResources, emulatorClientConfig } from '../support/aws-resources.js';
+import { startEmulator } from '../support/emulator.js';
+
+/** Counts requests by command on an SDK client. */
+function countRequests(client: DynamoDBClient | SQSClient, counts: Map<string, number>): void {
+  const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+    const name = context.commandName ?? 'unknown';
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    return next(args);
+  };
+  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(middleware, { step: 'initialize', name: 'benchRequestCounter' });
+}
+
+export interface RuntimeBenchResult {
+  /** Requests per committed step, by command, in steady state (one execution of many steps). */
+  requestsPerStep: Record<string, number>;
+  storeWritesPerStep: number;
+  queueSendsPerStep: number;
+  headItemBytes: number;
+  checkpointItemBytes: number;
+  /** Write request units one step costs: claim (1x head) + commit (2x head + 2x checkpoint, transactional). */
+  writeUnitsPerStep: number;
+  stepsPerSecond: { concurrency: number; executions: number; steps: number; seconds: number; stepsPerSecond: number }[];
+}
+
+/** Steps of each of the 20 concurrent executions (moto is slow; the ratio is what matters). */
+const SHORT_STEPS = 10;
+
+const STATE = { note: 'a typical small agent state', items: Array.from({ length: 8 }, (_, i) => `item ${i}`) };
+
+export async function benchRuntime(): Promise<RuntimeBenchResult> {
+  const emulator = await startEmulator();
+  const res = await createResources(emulator.endpoint);
+  try {
+    const counts = new Map<string, number>();
+    countRequests(res.dynamodb, counts);
+    countRequests(res.sqs, counts);
+    const steps = Array.from({ length: 50 }, (_, i) => ({ name: `s${i}`, fn: (s: unknown) => ({ ...(s as object), n: i }) }));
+    const workflows = new WorkflowRegistry().register(defineWorkflow({ name: 'bench', steps })).register(defineWorkflow({ name: 'bench-short', steps: steps.slice(0, SHORT_STEPS) }));
+    const runtime: RuntimeDeps = {
+      store: new DynamoDbExecutionStore({ client: res.documentClient, tableName: res.tableName }),
+      queue: new SqsStepQueue({ client: res.sqs, queueUrl: res.queueUrl }),
+      workflows,
+      logger: noopLogger,
+    };
+    const control = new ControlPlane(runtime);
+    // The bench watches progress through its own client, so its reads are not counted as the worker's.
+    const observer = new DynamoDbExecutionStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient(emulatorClientConfig(emulator.endpoint))), tableName: res.tableName });
+    const worker = makeStepWorker({ runtime, logger: noopLogger, metrics: { count: () => undefined, milliseconds: () => undefined, flush: () => undefined } });
+
+    const drive = async (executions: number, concurrency: number, workflow = 'bench') => {
+      const poller = new SqsPoller({ client: res.sqs, queueUrl: res.queueUrl, handler: worker, waitTimeSeconds: 0, concurrency: 1, batchSize: 10 });
+      const ids = await Promise.all(Array.from({ length: executions }, () => control.start({ workflow, input: STATE }).then((r) => r.head.id)));
+      const start = performance.now();
+      counts.clear();
+      let done = 0;
+      while (done < executions) {
+        await Promise.all(Array.from({ length: concurrency }, () => poller.pollOnce()));
+        const heads = await Promise.all(ids.map((id) => observer.get(id)));
+        done = heads.filter((h) => h?.state === 'completed').length;
+      }
+      return { ids, seconds: (performance.now() - start) / 1000 };
+    };
+
+    // Steady state: one execution of 50 steps; requests per step exclude the bench's own polling reads.
+    const single = await drive(1, 1);
+    const perStep = (name: string) => (counts.get(name) ?? 0) / steps.length;
+    const requestsPerStep: Record<string, number> = {};
+    for (const name of ['UpdateItemCommand', 'TransactWriteItemsCommand', 'SendMessageCommand', 'GetItemCommand', 'QueryCommand']) requestsPerStep[name] = perStep(name);
+    const id = single.ids[0]!;
+    const head = await res.documentClient.send(new GetCommand({ TableName: res.tableName, Key: { pk: execPk(id), sk: TableKeys.headSk } }));
+    const cp = await res.documentClient.send(new GetCommand({ TableName: res.tableName, Key: { pk: execPk(id), sk: checkpointSk(25) } }));
+    const snapshot = { requestsPerStep, storeWritesPerStep: perStep('UpdateItemCommand') + perStep('TransactWriteItemsCommand'), queueSendsPerStep: perStep('SendMessageCommand') };
+    const headItemBytes = itemSizeBytes(head.Item ?? {});
+    const checkpointItemBytes = itemSizeBytes(cp.Item ?? {});
+    const wru = (bytes: number) => Math.ceil(bytes / 1024);
+    const stepsPerSecond = [{ concurrency: 1, executions: 1, steps: steps.length, seconds: single.seconds, stepsPerSecond: steps.length / single.seconds }];
+    const twenty = await drive(20, 4, 'bench-short');
+    stepsPerSecond.push({ concurrency: 4, executions: 20, steps: 20 * SHORT_STEPS, seconds: twenty.seconds, stepsPerSecond: (20 * SHORT_STEPS) / twenty.seconds });
+    return {
+      ...snapshot,
+      headItemBytes,
+      checkpointItemBytes,
+      writeUnitsPerStep: wru(headItemBytes) + 2 * (wru(headItemBytes) + wru(checkpointItemBytes)),
+      stepsPerSecond,
+    };
+  } finally {
+    await res.dispose();
+    await emulator.stop();
+  }
+}
+
+/** AWS list prices used for the cost estimate (us-east-1, on-demand; check the current price pages). */
+export const PRICES = {
+  dynamoWriteUnitPerMillion: 0.625,
+  sqsRequestPerMillion: 0.4,
+  lambdaRequestPerMillion: 0.2,
+  lambdaArmGbSecond: 0.0000133334,
+};
+
+/** Dollars per million steps from the measured counts (worker at 256 MB, `stepMs` of work per step). */
+export function costPerMillionSteps(r: RuntimeBenchResult, stepMs = 100, memoryGb = 0.25, batchSize = 10): Record<string, number> {
+  const dynamo = r.writeUnitsPerStep * PRICES.dynamoWriteUnitPerMillion;
+  // SQS: one send per step, plus the event source mapping's receive and delete, shared by a batch.
+  const sqs = (r.queueSendsPerStep + 2 / batchSize) * PRICES.sqsRequestPerMillion;
+  const lambda = PRICES.lambdaRequestPerMillion / batchSize + (stepMs / 1000) * memoryGb * PRICES.lambdaArmGbSecond * 1e6;
+  return { dynamodb: dynamo, sqs, lambda, total: dynamo + sqs + lambda };
+}
