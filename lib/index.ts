@@ -51,6 +51,8 @@ export { ControlPlane } from './runtime/control-plane.js';
 export type { ExecutionDetails, ListRequest } from './runtime/control-plane.js';
 export type { StartRequest } from './runtime/start-request.js';
 export { processStepMessage } from './runtime/step-processor.js';
+export { checkpointView, executionView } from './runtime/execution-view.js';
+export type { CheckpointView, ExecutionView } from './runtime/execution-view.js';
 export type { DropReason, StepOutcome } from './runtime/step-outcome.js';
 export { sweep } from './runtime/sweeper.js';
 export type { SweepRequest, SweepResult } from './runtime/sweeper.js';

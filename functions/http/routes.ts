@@ -1,5 +1,4 @@
-import type { ControlPlane, ExecutionHead, WorkflowRegistry } from '../../lib/index.js';
-import { checkpointView, executionView } from './views.js';
+import { checkpointView, type ControlPlane, type ExecutionHead, executionView, type WorkflowRegistry } from '../../lib/index.js';
 import { type ApiRequest, parseJsonBody, validate } from './request.js';
 import { type ApiResult, apiError, json, noContent } from './response.js';
 import { emptySchema, executionIdSchema, listQuerySchema, pageQuerySchema, startBodySchema } from './schemas.js';

@@ -1,19 +1,7 @@
-/** The fields of the API's execution view the CLI shows. */
-export interface View {
-  id: string;
-  name: string;
-  workflow: string;
-  state: string;
-  progress: number;
-  currentStep: number;
-  totalSteps: number;
-  stepNames: string[];
-  startTime: string;
-  lastUpdate: string;
-  endTime?: string;
-  error?: { code: string; message: string };
-  output?: unknown;
-}
+import type { ExecutionView } from '../runtime/execution-view.js';
+
+/** The execution view the API returns. */
+export type View = ExecutionView;
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 

@@ -1,8 +1,12 @@
-import type { ExecutionHead, StoredCheckpoint } from '../../lib/index.js';
+import type { ExecutionHead, StoredCheckpoint } from './model.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** The API's view of an execution (`GET /executions/{id}` and the control routes). */
+/**
+ * The public JSON view of an execution, as the HTTP API returns it (`GET
+ * /executions/{id}` and the control routes) and the CLI reads it: ISO times,
+ * `output` once completed, and the bounded event history when asked for.
+ */
 export interface ExecutionView {
   id: string;
   name: string;
@@ -52,7 +56,15 @@ export function executionView(head: ExecutionHead, withEvents = false): Executio
   return view;
 }
 
+/** The public JSON view of a checkpoint. */
+export interface CheckpointView {
+  id: string;
+  step: number;
+  timestamp: string;
+  state: unknown;
+}
+
 /** The API's view of a checkpoint. */
-export function checkpointView(cp: StoredCheckpoint): { id: string; step: number; timestamp: string; state: unknown } {
+export function checkpointView(cp: StoredCheckpoint): CheckpointView {
   return { id: cp.id, step: cp.step, timestamp: iso(cp.timestamp), state: cp.state };
 }
