@@ -1,7 +1,8 @@
 /** Lambda entry point: the HTTP API (API Gateway HTTP API, payload 2.0). Built once per cold start from the environment. */
 import { makeApiHandler } from './http/api-handler.js';
 import { defaultDeps } from './shared/deps.js';
+import { deployedWorkflows } from './workflows.js';
 
-const deps = defaultDeps('api');
+const deps = defaultDeps('api', process.env, deployedWorkflows());
 
 export const handler = makeApiHandler({ control: deps.control, workflows: deps.workflows, logger: deps.logger });

@@ -17,6 +17,7 @@ import { defaultDeps } from './shared/deps.js';
 import type { MetricsSink } from './shared/metrics.js';
 import { makeStepWorker } from './worker/step-worker-handler.js';
 import { makeSweeper } from './sweeper/sweeper-handler.js';
+import { deployedWorkflows } from './workflows.js';
 
 const env = process.env;
 // The pinned SDK supports Node 20; its notice about releases after January 2027 is noise here.
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   say(`${res.createdTable ? 'created' : 'found'} table ${res.tableName}; queue ${res.queueUrl}`);
 
   const logger = consoleLogger(env.LOG_LEVEL?.toUpperCase() === 'DEBUG');
-  const deps = defaultDeps('dev', { STALL_AFTER_SECONDS: '30', ...env, TABLE_NAME: res.tableName, QUEUE_URL: res.queueUrl, AWS_ENDPOINT_URL: emulator.endpoint });
+  const deps = defaultDeps('dev', { STALL_AFTER_SECONDS: '30', ...env, TABLE_NAME: res.tableName, QUEUE_URL: res.queueUrl, AWS_ENDPOINT_URL: emulator.endpoint }, deployedWorkflows());
   const runtime = { ...deps.runtime, logger, onEvent: (e: ExecutionEvent) => void say(describe(e)) };
 
   const api = makeApiHandler({ control: deps.control, workflows: deps.workflows, logger });

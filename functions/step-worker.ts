@@ -1,8 +1,9 @@
 /** Lambda entry point: the SQS step worker. Built once per cold start from the environment. */
 import { defaultDeps } from './shared/deps.js';
+import { deployedWorkflows } from './workflows.js';
 import { powertoolsMetrics } from './shared/metrics.js';
 import { makeStepWorker } from './worker/step-worker-handler.js';
 
-const deps = defaultDeps('step-worker');
+const deps = defaultDeps('step-worker', process.env, deployedWorkflows());
 
 export const handler = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: powertoolsMetrics('step-worker') });

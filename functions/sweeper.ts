@@ -1,8 +1,9 @@
 /** Lambda entry point: the EventBridge-scheduled sweeper. Built once per cold start from the environment. */
 import { defaultDeps } from './shared/deps.js';
+import { deployedWorkflows } from './workflows.js';
 import { powertoolsMetrics } from './shared/metrics.js';
 import { makeSweeper } from './sweeper/sweeper-handler.js';
 
-const deps = defaultDeps('sweeper');
+const deps = defaultDeps('sweeper', process.env, deployedWorkflows());
 
 export const handler = makeSweeper({ runtime: deps.runtime, logger: deps.logger, metrics: powertoolsMetrics('sweeper'), limit: deps.env.sweepLimit });

@@ -219,7 +219,7 @@ describe('handlers built with test workflows', () => {
 
   it('fails at cold start with a message naming a missing variable', () => {
     const { TABLE_NAME: _t, ...withoutTable } = process.env;
-    expect(() => defaultDeps('test', withoutTable)).toThrow(/TABLE_NAME is not set/);
-    expect(() => defaultDeps('test', { ...process.env, MAX_RETRIES: 'many' })).toThrow(/MAX_RETRIES must be a whole number/);
+    expect(() => defaultDeps('test', withoutTable, workflows)).toThrow(/TABLE_NAME is not set/);
+    expect(() => defaultDeps('test', { ...process.env, MAX_RETRIES: 'many' }, workflows)).toThrow(/MAX_RETRIES must be a whole number/);
   });
 });

@@ -1,0 +1,83 @@
+import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { IndexNames } from '../lib/aws/table-schema.js';
+
+/**
+ * The DynamoDB actions each function calls, read from lib/aws (TransactWriteItems is
+ * authorized as the PutItem and UpdateItem inside it; there is no IAM action of its own):
+ *
+ * - step worker: claim and lease renewal (UpdateItem), commit (TransactWriteItems: PutItem
+ *   of the checkpoint + UpdateItem of the head), retry/fail/park (UpdateItem), and a
+ *   consistent GetItem of the head when its cached copy is stale.
+ * - sweeper: Query of the sparse `active` index, BatchGetItem of the heads it names.
+ * - API: create (TransactWriteItems of head, checkpoint 0 and idempotency record; GetItem
+ *   of an earlier execution; DeleteItem of a stale idempotency record; Query and
+ *   BatchWriteItem to clear leftovers), get (GetItem, Query of checkpoints), list (Query of
+ *   `byWorkflow` / `byState`, BatchGetItem of the heads), control actions (UpdateItem,
+ *   GetItem), delete (DeleteItem, Query, BatchWriteItem).
+ */
+export const TABLE_ACTIONS = {
+  'step-worker': { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], indexes: [] },
+  sweeper: { table: ['dynamodb:BatchGetItem'], indexes: [IndexNames.active] },
+  api: {
+    table: [
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ],
+    indexes: [IndexNames.byWorkflow, IndexNames.byState],
+  },
+} as const satisfies Record<string, { table: readonly string[]; indexes: readonly string[] }>;
+
+/** What the SQS event source mapping does with the worker's role: receive, delete, hide longer, read attributes. */
+export const EVENT_SOURCE_ACTIONS = [
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:ReceiveMessage',
+] as const;
+
+/** KMS actions on a customer managed table key, for functions that only read / also write. */
+const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+const KEY_WRITE_ACTIONS = [...KEY_READ_ACTIONS, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+
+/** The ARN of one index of `table`. */
+export function indexArn(table: Table, indexName: string): string {
+  return `${table.tableArn}/index/${indexName}`;
+}
+
+/** Everything one function may do: its table actions, SendMessage on the step queue, and optionally consuming it. */
+export interface Permissions {
+  role: Role;
+  access: (typeof TABLE_ACTIONS)[keyof typeof TABLE_ACTIONS];
+  table: Table;
+  tableKey: IKey | undefined;
+  queue: Queue;
+  consumesQueue?: boolean;
+}
+
+/**
+ * Grants exactly the actions of {@link TABLE_ACTIONS} on the table and the named
+ * indexes (Query only), `sqs:SendMessage` on the step queue, and for the worker the
+ * event source mapping's actions on it. Nothing on other indexes, no `*` resources.
+ */
+export function grantHandlerPermissions(p: Permissions): void {
+  const add = (actions: readonly string[], resources: string[]): void => {
+    p.role.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: [...actions], resources }));
+  };
+  add(p.access.table, [p.table.tableArn]);
+  if (p.access.indexes.length > 0) {
+    add(['dynamodb:Query'], p.access.indexes.map((name) => indexArn(p.table, name)));
+  }
+  add(p.consumesQueue ? ['sqs:SendMessage', ...EVENT_SOURCE_ACTIONS] : ['sqs:SendMessage'], [p.queue.queueArn]);
+  if (p.tableKey) {
+    const writes = p.access.table.some((a) => !['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'].includes(a));
+    add(writes ? KEY_WRITE_ACTIONS : KEY_READ_ACTIONS, [p.tableKey.keyArn]);
+  }
+}

@@ -1,0 +1,202 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Schedule } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+
+/** A JWT authorizer for the HTTP API (for example Amazon Cognito, Auth0, Okta). */
+export interface JwtAuthorizerOptions {
+  /** The token issuer URL, e.g. `https://cognito-idp.us-east-1.amazonaws.com/<pool id>`. */
+  readonly issuer: string;
+  /** Accepted `aud` (or `client_id`) values; at least one. */
+  readonly audience: readonly string[];
+}
+
+/** Default-stage throttling of the HTTP API (every route). */
+export interface ApiThrottleOptions {
+  /**
+   * Steady-state requests per second.
+   * @default 50
+   */
+  readonly rateLimit?: number;
+  /**
+   * Burst of requests.
+   * @default 100
+   */
+  readonly burstLimit?: number;
+}
+
+/**
+ * Settings of the step protocol, passed to the functions as environment variables.
+ * Unset ones are left to the functions' own defaults (functions/shared/env.ts), and
+ * every value is checked at synth time with the same rules the functions apply at
+ * cold start.
+ */
+export interface RuntimeSettings {
+  /**
+   * How long a running execution may go without progress before the sweeper re-enqueues it (STALL_AFTER_SECONDS).
+   * @default Duration.seconds(300)
+   */
+  readonly stallAfter?: Duration;
+  /**
+   * Retries of a failing step before the execution fails (MAX_RETRIES).
+   * @default 3
+   */
+  readonly maxRetries?: number;
+  /**
+   * Backoff before the first retry; doubles per retry (RETRY_BASE_DELAY_SECONDS).
+   * @default Duration.seconds(1)
+   */
+  readonly retryBaseDelay?: Duration;
+  /**
+   * Backoff cap, at most 900 s, the longest SQS delay (RETRY_MAX_DELAY_SECONDS).
+   * @default Duration.seconds(300)
+   */
+  readonly retryMaxDelay?: Duration;
+  /**
+   * A worker's lease on a step, renewed by heartbeats while the step runs (LEASE_SECONDS).
+   * @default Duration.seconds(60)
+   */
+  readonly lease?: Duration;
+  /**
+   * Most executions the sweeper re-enqueues per run (SWEEP_LIMIT).
+   * @default 100
+   */
+  readonly sweepLimit?: number;
+}
+
+/** Properties of {@link LongRunningWorkflows}. Every one is optional; the defaults suit production. */
+export interface LongRunningWorkflowsProps {
+  /**
+   * Path of your workflows module (absolute, or relative to the project root), used
+   * instead of functions/workflows.ts in all three functions. It must export
+   * `deployedWorkflows(): WorkflowRegistry` (the same shape as functions/workflows.ts).
+   * It is wired in at bundle time through an esbuild alias, so adding workflows needs
+   * no edit of lib/ or functions/.
+   * @default - functions/workflows.ts (the example workflows)
+   */
+  readonly workflowsModule?: string;
+  /**
+   * Extra environment variables for all three functions (for example settings your
+   * workflows read). Cannot override the variables the construct sets.
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Step protocol settings (lease, retries, stall detection, sweep size).
+   * @default - the functions' defaults
+   */
+  readonly runtime?: RuntimeSettings;
+
+  /**
+   * What happens to the table when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * DynamoDB deletion protection on the table.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * A customer managed KMS key for the table. The functions are granted its use.
+   * @default - AWS managed key (`aws/dynamodb`)
+   */
+  readonly tableEncryptionKey?: IKey;
+
+  /**
+   * Receives of one step message before it moves to the dead-letter queue.
+   * @default stepQueueSchema.maxReceiveCount (5)
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Visibility timeout of the step queue; must be at least 6 × `workerTimeout` (the
+   * AWS recommendation for a Lambda event source), or the construct throws.
+   * @default - the larger of stepQueueSchema.visibilityTimeoutSeconds (360 s) and 6 × `workerTimeout`
+   */
+  readonly queueVisibilityTimeout?: Duration;
+
+  /**
+   * Timeout of the step worker: the longest one step (batch) may run.
+   * @default Duration.seconds(60)
+   */
+  readonly workerTimeout?: Duration;
+  /**
+   * Timeout of the sweeper.
+   * @default Duration.seconds(60)
+   */
+  readonly sweeperTimeout?: Duration;
+  /**
+   * Timeout of the API function; at most 30 s (the HTTP API integration limit).
+   * @default Duration.seconds(29)
+   */
+  readonly apiTimeout?: Duration;
+  /**
+   * Memory of each function, in MB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Step messages per worker invocation (1 to 10).
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * Most concurrent worker invocations the queue's event source starts (2 to 1000).
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * When the sweeper runs.
+   * @default Schedule.rate(Duration.minutes(1))
+   */
+  readonly sweepSchedule?: Schedule;
+  /**
+   * Retention of the functions' and the API's access log groups.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Minimum log level of the functions (LOG_LEVEL).
+   * @default 'INFO'
+   */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Whether execution state may appear in the logs (LOG_STATE). Leave off when
+   * states may hold personal data.
+   * @default false
+   */
+  readonly logState?: boolean;
+  /**
+   * AWS X-Ray active tracing on the functions.
+   * @default false
+   */
+  readonly tracing?: boolean;
+
+  /**
+   * Use a JWT authorizer on every route instead of IAM (SigV4) authorization.
+   * @default - IAM authorization on every route
+   */
+  readonly jwtAuthorizer?: JwtAuthorizerOptions;
+  /**
+   * Throttling of the API's default stage.
+   * @default - { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly apiThrottle?: ApiThrottleOptions;
+
+  /**
+   * SNS topic notified when an alarm fires and when it recovers.
+   * @default - alarms without actions
+   */
+  readonly alarmTopic?: ITopic;
+
+  /**
+   * For deploying to a local emulator only (moto server): leaves out the resource
+   * types moto's CloudFormation cannot create, namely the HTTP API
+   * (`AWS::ApiGatewayV2::*`; the API function stays), and the alarms
+   * (`AWS::CloudWatch::Alarm`) with the dashboard that shows them. `httpApi`, `url`
+   * and `monitoring` then throw when read. Never set it for AWS.
+   * @default false
+   */
+  readonly emulatorCompat?: boolean;
+}

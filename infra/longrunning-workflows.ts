@@ -1,0 +1,134 @@
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { createExecutionTable } from './execution-table.js';
+import { HandlerFunction, type HandlerName } from './handler-function.js';
+import { TABLE_ACTIONS, grantHandlerPermissions } from './handler-permissions.js';
+import { createHttpApi } from './http-api.js';
+import type { LongRunningWorkflowsProps } from './longrunning-workflows-props.js';
+import { Monitoring } from './monitoring.js';
+import { resolveProps } from './resolve-props.js';
+import { createStepQueues } from './step-queues.js';
+
+/**
+ * The serverless runtime of the engine (DESIGN.md): one DynamoDB table, the step
+ * queue and its dead-letter queue, the step worker fed by the queue, the sweeper on a
+ * schedule, the HTTP API that starts and controls executions, alarms and a dashboard.
+ * Every setting has a production default; see {@link LongRunningWorkflowsProps}.
+ *
+ * @example
+ * const runtime = new LongRunningWorkflows(this, 'Runtime', {
+ *   workflowsModule: 'src/my-workflows.ts', // exports deployedWorkflows()
+ *   alarmTopic: opsTopic,
+ * });
+ * new CfnOutput(this, 'ApiUrl', { value: runtime.url });
+ */
+export class LongRunningWorkflows extends Construct {
+  /** The executions table (heads, checkpoints, idempotency records). */
+  readonly table: Table;
+  /** The step queue: one message is one step attempt. */
+  readonly queue: Queue;
+  /** Where step messages go after `maxReceiveCount` failed receives. */
+  readonly deadLetterQueue: Queue;
+  /** The three functions. */
+  readonly functions: { readonly stepWorker: NodejsFunction; readonly sweeper: NodejsFunction; readonly api: NodejsFunction };
+  /** The sweeper's schedule rule. */
+  readonly sweepRule: Rule;
+  readonly #httpApi: { httpApi: HttpApi; url: string } | undefined;
+  readonly #monitoring: Monitoring | undefined;
+
+  constructor(scope: Construct, id: string, props: LongRunningWorkflowsProps = {}) {
+    super(scope, id);
+    const p = resolveProps(props);
+    this.table = createExecutionTable(this, 'Table', {
+      removalPolicy: p.removalPolicy,
+      deletionProtection: p.deletionProtection,
+      encryptionKey: p.tableEncryptionKey,
+    });
+    const { queue, deadLetterQueue } = createStepQueues(this, {
+      visibilityTimeout: p.queueVisibilityTimeout,
+      maxReceiveCount: p.maxReceiveCount,
+    });
+    this.queue = queue;
+    this.deadLetterQueue = deadLetterQueue;
+
+    const environment = { ...p.environment, TABLE_NAME: this.table.tableName, QUEUE_URL: queue.queueUrl };
+    const handler = (name: HandlerName, constructId: string, description: string, timeout = p.workerTimeout): HandlerFunction => {
+      const fn = new HandlerFunction(this, constructId, {
+        name,
+        description,
+        timeout,
+        memorySize: p.memorySize,
+        environment,
+        logRetention: p.logRetention,
+        tracing: p.tracing,
+        workflowsModule: p.workflowsModule,
+      });
+      grantHandlerPermissions({
+        role: fn.role,
+        access: TABLE_ACTIONS[name],
+        table: this.table,
+        tableKey: p.tableEncryptionKey,
+        queue,
+        consumesQueue: name === 'step-worker',
+      });
+      return fn;
+    };
+    const worker = handler('step-worker', 'StepWorker', 'Runs one step per SQS message and enqueues the next');
+    const stepWorker = worker.function;
+    const sweeper = handler('sweeper', 'Sweeper', 'Re-enqueues stalled executions', p.sweeperTimeout).function;
+    const api = handler('api', 'Api', 'HTTP API: starts and controls executions', p.apiTimeout).function;
+    this.functions = { stepWorker, sweeper, api };
+
+    const mapping = new EventSourceMapping(this, 'StepEvents', {
+      target: stepWorker,
+      eventSourceArn: queue.queueArn,
+      batchSize: p.batchSize,
+      maxConcurrency: p.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    // Lambda checks the role's queue permissions when it creates the mapping.
+    mapping.node.addDependency(worker.role);
+    this.sweepRule = new Rule(this, 'SweepSchedule', {
+      description: 'Runs the longrunning sweeper',
+      schedule: p.sweepSchedule,
+      targets: [new LambdaFunction(sweeper)],
+    });
+
+    if (!p.emulatorCompat) {
+      const { httpApi, stage } = createHttpApi(this, {
+        handler: api,
+        jwtAuthorizer: p.jwtAuthorizer,
+        throttle: p.apiThrottle,
+        logRetention: p.logRetention,
+      });
+      this.#httpApi = { httpApi, url: stage.url };
+      this.#monitoring = new Monitoring(this, 'Monitoring', { worker: stepWorker, deadLetterQueue, alarmTopic: p.alarmTopic });
+    }
+  }
+
+  /** The HTTP API. */
+  get httpApi(): HttpApi {
+    return this.#required(this.#httpApi, 'the HTTP API').httpApi;
+  }
+
+  /** The API's base URL, ending in `/`. */
+  get url(): string {
+    return this.#required(this.#httpApi, 'the HTTP API').url;
+  }
+
+  /** Alarms and dashboard. */
+  get monitoring(): Monitoring {
+    return this.#required(this.#monitoring, 'alarms and dashboard');
+  }
+
+  #required<T>(value: T | undefined, what: string): T {
+    if (value === undefined) throw new Error(`LongRunningWorkflows ${this.node.path}: emulatorCompat leaves out ${what}`);
+    return value;
+  }
+}

@@ -1,0 +1,62 @@
+import { Validations } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { suppressKnownNagFindings } from '../../infra/nag-suppressions.js';
+import { buildRuntime, buildStack } from './stack-fixture.js';
+
+/** Every rule acknowledged anywhere in the tree, with its reason. */
+function acknowledgements(root: IConstruct): Map<string, string> {
+  const found = new Map<string, string>();
+  const visit = (node: IConstruct): void => {
+    for (const entry of node.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) found.set(id.replace(/^annotation::/i, ''), reason);
+    }
+    for (const child of node.node.children) visit(child);
+  };
+  visit(root);
+  return found;
+}
+
+/** The unacknowledged AwsSolutions findings, as `rule: construct path` lines. */
+function findings(scope: IConstruct): string[] {
+  const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(scope);
+  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName}: ${r.constructPath ?? '?'} (${v.description})`));
+}
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('find nothing unacknowledged in the app stack, whose templates also pass CloudFormation validation', () => {
+    // Synthesizing with the built-in validation on fails on any CloudFormation finding, as `cdk synth` does.
+    const { stack } = buildStack({}, { validateTemplates: true });
+    expect(findings(stack)).toEqual([]);
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  });
+
+  it('acknowledge only the Node.js runtime rule, with a reason', () => {
+    const { stack } = buildStack();
+    const acks = acknowledgements(stack);
+    expect([...acks.keys()]).toEqual(['AwsSolutions-L1']);
+    expect(acks.get('AwsSolutions-L1')).toMatch(/Node\.js 22/);
+  });
+
+  it('find nothing unacknowledged with tracing, a JWT authorizer, a customer managed key and an alarm topic', () => {
+    const { stack, runtime } = buildRuntime((s) => ({
+      tracing: true,
+      jwtAuthorizer: { issuer: 'https://issuer.example', audience: ['app'] },
+      tableEncryptionKey: new Key(s, 'TableKey', { enableKeyRotation: true }),
+      alarmTopic: new Topic(s, 'Ops', { enforceSSL: true, masterKey: new Key(s, 'TopicKey', { enableKeyRotation: true }) }),
+    }));
+    suppressKnownNagFindings(runtime);
+    expect(findings(stack)).toEqual([]);
+  });
+
+  it('report the runtime rule on every function when nothing is acknowledged', () => {
+    const { stack } = buildRuntime(() => ({}));
+    expect(findings(stack).filter((f) => f.startsWith('AwsSolutions-L1:'))).toHaveLength(3);
+  });
+});

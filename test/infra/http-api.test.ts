@@ -1,0 +1,96 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildStack, onlyResource, type StackFixture } from './stack-fixture.js';
+
+type Resource = { Properties: Record<string, unknown> };
+
+/** The routes functions/http/routes.ts serves (the API contract). */
+const EXPECTED_ROUTES = [
+  'POST /executions',
+  'GET /executions',
+  'GET /executions/{id}',
+  'DELETE /executions/{id}',
+  'GET /executions/{id}/checkpoints',
+  'POST /executions/{id}/pause',
+  'POST /executions/{id}/resume',
+  'POST /executions/{id}/cancel',
+  'POST /executions/{id}/retry',
+  'GET /workflows',
+  // Any other method or path reaches the handler's JSON 404 / 405, behind the same authorizer.
+  '$default',
+];
+
+const routes = (f: StackFixture): Resource[] => Object.values(f.template.findResources('AWS::ApiGatewayV2::Route')) as Resource[];
+
+describe('the HTTP API', () => {
+  let f: StackFixture;
+  beforeAll(() => {
+    f = buildStack();
+  });
+
+  it('serves exactly the routes of the API handler, plus $default for its 404 and 405 answers', () => {
+    expect(routes(f).map((r) => r.Properties['RouteKey']).sort()).toEqual([...EXPECTED_ROUTES].sort());
+  });
+
+  it('requires IAM (SigV4) authorization on every route', () => {
+    expect(routes(f)).toHaveLength(EXPECTED_ROUTES.length);
+    for (const route of routes(f)) expect(route.Properties['AuthorizationType']).toBe('AWS_IAM');
+    f.template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+  });
+
+  it('sends every route to the API function with payload format 2.0', () => {
+    const [integrationId] = onlyResource(f.template, 'AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+    for (const route of routes(f)) {
+      expect(route.Properties['Target']).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] });
+    }
+  });
+
+  it('deploys the $default stage automatically, throttles it and writes access logs to a log group', () => {
+    const [, stage] = onlyResource(f.template, 'AWS::ApiGatewayV2::Stage');
+    expect(stage.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    const destination = (stage.Properties['AccessLogSettings'] as { DestinationArn: { 'Fn::GetAtt': [string, string] } }).DestinationArn;
+    const resources = f.template.toJSON()['Resources'] as Record<string, { Type: string }>;
+    expect(resources[destination['Fn::GetAtt'][0]]?.Type).toBe('AWS::Logs::LogGroup');
+  });
+
+  it('outputs its URL, the table name and the queue URL', () => {
+    f.template.hasOutput('ApiUrl', { Value: Match.anyValue() });
+    f.template.hasOutput('TableName', { Value: { Ref: onlyResource(f.template, 'AWS::DynamoDB::Table')[0] } });
+    f.template.hasOutput('QueueUrl', { Value: { Ref: Match.anyValue() } });
+    const apiUrl = JSON.stringify(f.template.findOutputs('ApiUrl'));
+    expect(apiUrl).toContain(onlyResource(f.template, 'AWS::ApiGatewayV2::Api')[0]);
+  });
+});
+
+describe('the HTTP API with a JWT authorizer', () => {
+  let f: StackFixture;
+  const issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example';
+  beforeAll(() => {
+    f = buildStack({ jwtAuthorizer: { issuer, audience: ['client-a', 'client-b'] }, apiThrottle: { rateLimit: 5, burstLimit: 10 } });
+  });
+
+  it('requires a JWT from the issuer and audience on every route instead of IAM', () => {
+    const [authorizerId] = onlyResource(f.template, 'AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: issuer, Audience: ['client-a', 'client-b'] },
+    });
+    expect(routes(f)).toHaveLength(EXPECTED_ROUTES.length);
+    for (const route of routes(f)) {
+      expect(route.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+    }
+  });
+
+  it('throttles the stage at the configured rate and burst', () => {
+    f.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+    });
+  });
+});
