@@ -61,7 +61,10 @@ export function parseJsonBody(body: string | undefined, required: boolean): unkn
 export function validate<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || what, message: i.message }));
+  const issues = result.error.issues.map((i) => ({
+    path: i.path.map(String).join('.') || what,
+    message: i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message,
+  }));
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
   throw new ValidationError(`invalid ${what}: ${summary}`, { issues });
 }

@@ -47,12 +47,18 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
  * request id, never a stack trace.
  */
 export function errorResponse(thrown: unknown, requestId: string): { result: ApiResult; internal: boolean } {
+  // `internal`: the cause is ours to log in full (500s and 503s).
   if (thrown instanceof LongRunningError) {
     const status = STATUS_BY_CODE[thrown.code];
+    if (status === 503) {
+      // Throttling or an unavailable store: worth a retry. The cause (table names,
+      // endpoints) stays in our logs, not in the answer.
+      const message = `the service is busy or briefly unavailable; retry the request (request id ${requestId})`;
+      return { result: apiError(503, thrown.code, message, { requestId, headers: { 'retry-after': '1' } }), internal: true };
+    }
     if (status !== undefined) {
       const code = thrown.code === ErrorCode.StateTooLarge ? 'PAYLOAD_TOO_LARGE' : thrown.code;
-      const headers: Record<string, string> = status === 503 ? { 'retry-after': '1' } : {};
-      return { result: apiError(status, code, thrown.message, { ...(thrown.details ? { details: thrown.details } : {}), ...(status === 503 ? { requestId } : {}), headers }), internal: false };
+      return { result: apiError(status, code, thrown.message, thrown.details ? { details: thrown.details } : {}), internal: false };
     }
   }
   return { result: apiError(500, 'INTERNAL', `internal error; quote request id ${requestId} when reporting it`, { requestId }), internal: true };

@@ -17,7 +17,7 @@ export const startBodySchema = z
     input: z.unknown().optional(),
     name: printable(256).optional(),
     steps: z.array(printable(128)).min(1).max(100).optional(),
-    idempotencyKey: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1-128 letters, digits, _ . : -').optional(),
+    idempotencyKey: z.string().regex(EXECUTION_ID_PATTERN, 'must be 1 to 128 letters, digits, "_", "-" or ".", not starting with a dot').optional(),
   })
   .strict();
 

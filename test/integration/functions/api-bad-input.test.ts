@@ -41,6 +41,7 @@ const cases: Case[] = [
   ['steps of the wrong type', 'POST', () => '/executions', { body: { workflow: 'arithmetic', steps: 'add-ten' } }, 400, 'VALIDATION_ERROR'],
   ['name with control characters', 'POST', () => '/executions', { body: { workflow: 'arithmetic', name: 'a\u0000b' } }, 400, 'VALIDATION_ERROR'],
   ['name too long', 'POST', () => '/executions', { body: { workflow: 'arithmetic', name: 'n'.repeat(300) } }, 400, 'VALIDATION_ERROR'],
+  ['idempotency key with a colon', 'POST', () => '/executions', { body: { workflow: 'arithmetic', idempotencyKey: 'order:42' } }, 400, 'VALIDATION_ERROR'],
   ['idempotency key with a slash', 'POST', () => '/executions', { body: { workflow: 'arithmetic', idempotencyKey: 'a/b' } }, 400, 'VALIDATION_ERROR'],
   ['huge body', 'POST', () => '/executions', { body: { workflow: 'arithmetic', input: { blob: huge } } }, 413, 'PAYLOAD_TOO_LARGE'],
   ['huge base64 body', 'POST', () => '/executions', { body: { workflow: 'arithmetic', input: { blob: huge } }, base64: true }, 413, 'PAYLOAD_TOO_LARGE'],

@@ -28,11 +28,13 @@ describe('API handler', () => {
   });
 
   it('answers throttling with 503 and retry-after, not 500', async () => {
-    const { api } = setup({ list: () => Promise.reject(new LongRunningError('THROTTLED', 'slow down', { retryable: true })) });
+    const { api, lines } = setup({ list: () => Promise.reject(new LongRunningError('THROTTLED', 'UpdateItem on table prod-secret-table was throttled', { retryable: true })) });
     const result = await api(apiEvent('GET', '/executions'));
     expect(result.statusCode).toBe(503);
     expect(result.headers['retry-after']).toBe('1');
     expect(bodyOf<{ error: { code: string } }>(result).error.code).toBe('THROTTLED');
+    expect(result.body).not.toContain('prod-secret-table');
+    expect(lines.some((l) => l.level === 'error' && String(l.fields?.error).includes('prod-secret-table'))).toBe(true);
   });
 
   it('starts with 201 and a location header, and shows the bounded event history on GET', async () => {
@@ -45,6 +47,13 @@ describe('API handler', () => {
     expect(view.totalSteps).toBe(1);
     const got = bodyOf<{ events: unknown[] }>(await api(apiEvent('GET', `/executions/${view.id}`)));
     expect(Array.isArray(got.events)).toBe(true);
+  });
+
+  it('names unknown fields in the validation error', async () => {
+    const { api } = setup();
+    const result = await api(apiEvent('POST', '/executions', { body: { workflow: 'arithmetic', priority: 'high' } }));
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf<{ error: { message: string } }>(result).error.message).toContain('unknown field(s) "priority"');
   });
 
   it('accepts an empty JSON object as the body of an action', async () => {
