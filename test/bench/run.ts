@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     console.log(`item bytes: head ${r.headItemBytes}, checkpoint ${r.checkpointItemBytes}; write units/step ${r.writeUnitsPerStep}`);
     console.table(r.stepsPerSecond.map((s) => ({ ...s, seconds: s.seconds.toFixed(2), stepsPerSecond: s.stepsPerSecond.toFixed(1) })));
     const cost = costPerMillionSteps(r);
-    console.log(`cost per million steps at list prices ${JSON.stringify(PRICES)} (worker 256 MB arm64, 100 ms/step, batch 10):`);
+    console.log(`cost per million steps at list prices ${JSON.stringify(PRICES)} (worker 512 MB arm64, the construct default; 100 ms/step; batch 10):`);
     console.table(Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, `$${v.toFixed(2)}`])));
   }
 }

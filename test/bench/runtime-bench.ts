@@ -122,7 +122,7 @@ export const PRICES = {
 };
 
 /** Dollars per million steps from the measured counts (worker at 256 MB, `stepMs` of work per step). */
-export function costPerMillionSteps(r: RuntimeBenchResult, stepMs = 100, memoryGb = 0.25, batchSize = 10): Record<string, number> {
+export function costPerMillionSteps(r: RuntimeBenchResult, stepMs = 100, memoryGb = 0.5, batchSize = 10): Record<string, number> {
   const dynamo = r.writeUnitsPerStep * PRICES.dynamoWriteUnitPerMillion;
   // SQS: one send per step, plus the event source mapping's receive and delete, shared by a batch.
   const sqs = (r.queueSendsPerStep + 2 / batchSize) * PRICES.sqsRequestPerMillion;
