@@ -10,8 +10,10 @@ export class ExecutionRun {
   data: unknown;
   /** Set by pause(); honoured at the next step boundary. */
   pauseRequested = false;
-  /** True while a run loop is driving this execution. */
+  /** True from the moment start or resume claims this execution until its run loop ends. */
   active = false;
+  /** Settles once a pause has been saved and announced; resume waits for it. */
+  parked: Promise<void> = Promise.resolve();
   /** Aborts the running step (cancel or start signal). */
   readonly abort = new AbortController();
   /** Settles when cancel() is called; every wait in the loop races it. */
@@ -24,7 +26,7 @@ export class ExecutionRun {
   saveChain: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly exec: Execution,
+    public exec: Execution,
     public steps: StepFunc[] | undefined,
   ) {}
 

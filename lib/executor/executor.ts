@@ -1,4 +1,4 @@
-import { LongRunningError, NotFoundError, StepNotRegisteredError, ValidationError, ErrorCode } from '../core/errors.js';
+import { LongRunningError, NotFoundError, StepNotRegisteredError, ValidationError, ErrorCode, toError } from '../core/errors.js';
 import { EventType, type ExecutionEvent } from '../core/events.js';
 import { ExecutionState, isTerminalState } from '../core/execution-state.js';
 import { newExecutionId } from '../core/ids.js';
@@ -102,18 +102,31 @@ export class Executor {
     const run = this.#run(execId);
     assertTransition(execId, run.exec.state, 'start');
     if (!run.steps) throw new LongRunningError(ErrorCode.InvalidState, `execution ${execId} has no steps to run`);
+    // Claimed before the first await, so no other start, resume or cancel sees it idle.
+    run.active = true;
     run.data = initialState;
     run.exec.state = ExecutionState.Running;
     run.exec.lastUpdate = new Date();
     const signal = options.signal;
-    if (signal) {
-      if (signal.aborted) {
-        await this.cancel(execId);
-        return;
-      }
-      signal.addEventListener('abort', () => void this.cancel(execId).catch(() => undefined), { once: true });
+    if (signal?.aborted) {
+      run.active = false;
+      await this.cancel(execId);
+      return;
     }
-    await this.#checkpoint(run);
+    if (signal) {
+      const onAbort = (): void => void this.cancel(execId).catch(() => undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void run.finished.promise.then(() => signal.removeEventListener('abort', onAbort));
+    }
+    try {
+      await this.#checkpoint(run);
+    } catch (err) {
+      // Nothing durable exists yet: the execution is not started.
+      run.active = false;
+      run.exec.state = ExecutionState.Initialized;
+      if (run.isCancelled) await this.#endCancelled(run);
+      throw err;
+    }
     this.#launch(run);
   }
 
@@ -121,9 +134,16 @@ export class Executor {
   async pause(execId: string): Promise<void> {
     const run = this.#run(execId);
     assertTransition(execId, run.exec.state, 'pause');
-    run.pauseRequested = true;
-    this.#logger.info('pause requested', { executionId: execId });
-    await Promise.resolve();
+    if (run.active) {
+      run.pauseRequested = true;
+      this.#logger.info('pause requested', { executionId: execId });
+      return;
+    }
+    // Loaded as running but not resumed here: nothing runs, so it pauses at once.
+    run.exec.state = ExecutionState.Paused;
+    run.exec.lastUpdate = new Date();
+    await this.#checkpoint(run);
+    this.#emit(run, EventType.Paused, { state: run.data });
   }
 
   /**
@@ -134,11 +154,14 @@ export class Executor {
     const run = this.#run(execId);
     assertTransition(execId, run.exec.state, 'resume');
     if (run.active) {
+      // The loop saves and announces the pause before it waits: resume after that.
+      await run.parked;
+      assertTransition(execId, run.exec.state, 'resume');
       run.exec.state = ExecutionState.Running;
       run.exec.lastUpdate = new Date();
       this.#emit(run, EventType.Resumed, { state: run.data });
       const wake = run.resumed;
-      await this.#persist(run);
+      await this.#persist(run).catch((err: unknown) => this.#logSaveFailure(run, err));
       wake.resolve();
       return;
     }
@@ -155,12 +178,19 @@ export class Executor {
       await run.finished.promise;
       return;
     }
+    await this.#endCancelled(run);
+  }
+
+  async #endCancelled(run: ExecutionRun): Promise<void> {
     run.exec.state = ExecutionState.Cancelled;
     run.exec.endTime = new Date();
     run.exec.lastUpdate = run.exec.endTime;
-    await this.#checkpoint(run);
-    this.#emit(run, EventType.ExecutionCancelled);
-    run.finished.resolve();
+    try {
+      await this.#checkpoint(run);
+    } finally {
+      this.#emit(run, EventType.ExecutionCancelled);
+      run.finished.resolve();
+    }
   }
 
   /** Resolves with the execution once it is completed, failed or cancelled. */
@@ -200,15 +230,24 @@ export class Executor {
     const run = this.#run(execId);
     if (run.active) throw new LongRunningError(ErrorCode.Conflict, `execution ${execId} is already running in this executor`);
     if (isTerminalState(run.exec.state)) assertTransition(execId, run.exec.state, 'resume');
-    run.steps = this.#stepsByName(run.exec);
-    run.exec.state = ExecutionState.Resuming;
+    const steps = this.#stepsByName(run.exec);
+    // Claimed before the first await, so a second resume or an auto-resume cannot start a second loop.
+    run.active = true;
+    const before = { state: run.exec.state, data: run.data, steps: run.steps };
+    run.steps = steps;
     run.data = lastState;
     run.pauseRequested = false;
-    this.#logger.info('resuming execution', { executionId: execId, fromStep: run.exec.currentStep });
     run.exec.state = ExecutionState.Running;
     run.exec.lastUpdate = new Date();
+    this.#logger.info('resuming execution', { executionId: execId, fromStep: run.exec.currentStep });
+    try {
+      await this.#checkpoint(run);
+    } catch (err) {
+      Object.assign(run, { data: before.data, steps: before.steps, active: false });
+      run.exec.state = before.state;
+      throw err;
+    }
     this.#emit(run, EventType.Resumed, { state: lastState });
-    await this.#checkpoint(run);
     this.#launch(run);
   }
 
@@ -221,7 +260,8 @@ export class Executor {
     const stored = await this.#store.listCheckpoints();
     let resumed = 0;
     for (const exec of stored) {
-      if (isTerminalState(exec.state) || this.#runs.get(exec.id)?.active) continue;
+      // An execution this executor already holds is newer here than in the store.
+      if (isTerminalState(exec.state) || this.#runs.has(exec.id)) continue;
       if (exec.state === ExecutionState.Paused || exec.state === ExecutionState.Initialized) {
         this.#adopt(exec);
         continue;
@@ -266,7 +306,15 @@ export class Executor {
     return cloneExecution(exec);
   }
 
+  /** Holds a loaded execution; an unfinished one already held keeps its run, so callers of wait() stay attached. */
   #adopt(exec: Execution): void {
+    const existing = this.#runs.get(exec.id);
+    if (existing && !isTerminalState(existing.exec.state)) {
+      existing.exec = exec;
+      existing.steps = undefined;
+      existing.pauseRequested = false;
+      return;
+    }
     this.#runs.set(exec.id, new ExecutionRun(exec, undefined));
   }
 
@@ -288,41 +336,57 @@ export class Executor {
   }
 
   #launch(run: ExecutionRun): void {
-    run.active = true;
-    void runSteps(run, {
+    runSteps(run, {
       config: this.#config,
       logger: this.#logger,
       emit: (type, extra) => this.#emit(run, type, extra),
       checkpoint: (beforeEvent) => this.#checkpoint(run, beforeEvent),
       persist: () => this.#persist(run),
-    }).finally(() => {
-      run.active = false;
-      if (isTerminalState(run.exec.state)) run.finished.resolve();
-    });
+    })
+      .catch(async (err: unknown) => {
+        // A bug (ours, or a throwing logger): end the execution visibly rather than hang wait().
+        this.#logger.error('run loop failed', { executionId: run.exec.id, error: String(err) });
+        if (isTerminalState(run.exec.state)) return;
+        run.exec.state = ExecutionState.Failed;
+        run.exec.error = `internal error: ${err instanceof Error ? err.message : String(err)}`;
+        run.exec.endTime = new Date();
+        await this.#persist(run).catch((e: unknown) => this.#logSaveFailure(run, e));
+        this.#emit(run, EventType.ExecutionFailed, { error: toError(err) });
+      })
+      .finally(() => {
+        run.active = false;
+        if (isTerminalState(run.exec.state)) run.finished.resolve();
+      });
   }
 
-  /** Records a checkpoint of the current data, saves the snapshot and emits `checkpointed`. */
+  /**
+   * Records a checkpoint of the current data, saves the snapshot and emits
+   * `checkpointed`. If the save fails, the checkpoint is taken back and the error
+   * is thrown: the caller decides (retry, fail, or reject to its own caller).
+   */
   async #checkpoint(run: ExecutionRun, beforeEvent?: () => void): Promise<void> {
     const cp = recordCheckpoint(run.exec, run.data, this.#config.maxCheckpoints);
-    await this.#persist(run);
+    try {
+      await this.#persist(run);
+    } catch (err) {
+      const at = run.exec.checkpoints.indexOf(cp);
+      if (at >= 0) run.exec.checkpoints.splice(at, 1);
+      throw err;
+    }
     beforeEvent?.();
     this.#emit(run, EventType.Checkpointed, { step: cp.step, state: cp.state, timestamp: cp.timestamp });
   }
 
-  /**
-   * Saves a snapshot taken now, after any save already under way. A failed save is
-   * logged: the next save writes the whole snapshot again, so it heals the gap.
-   */
+  /** Saves a snapshot taken now, after any save already under way; rejects if this save fails. */
   #persist(run: ExecutionRun): Promise<void> {
     const snapshot = cloneExecution(run.exec);
-    run.saveChain = run.saveChain.then(async () => {
-      try {
-        await this.#store.saveCheckpoint(snapshot);
-      } catch (err) {
-        this.#logger.error('checkpoint save failed', { executionId: snapshot.id, error: String(err) });
-      }
-    });
-    return run.saveChain;
+    const save = run.saveChain.then(() => this.#store.saveCheckpoint(snapshot));
+    run.saveChain = save.catch(() => undefined);
+    return save;
+  }
+
+  #logSaveFailure(run: ExecutionRun, err: unknown): void {
+    this.#logger.error('checkpoint save failed', { executionId: run.exec.id, error: String(err) });
   }
 
   #emit(run: ExecutionRun, type: EventType, extra: Partial<ExecutionEvent> = {}): void {

@@ -1,5 +1,5 @@
 import { backoffDelayMs } from '../core/backoff.js';
-import { toError } from '../core/errors.js';
+import { LongRunningError, toError } from '../core/errors.js';
 import { EventType, type ExecutionEvent } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
 import type { Logger } from '../core/logger.js';
@@ -32,10 +32,13 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
     if (run.pauseRequested) {
       run.pauseRequested = false;
       run.resumed = deferred();
+      const parked = deferred();
+      run.parked = parked.promise;
       exec.state = ExecutionState.Paused;
       exec.lastUpdate = new Date();
-      await deps.checkpoint();
+      await bestEffort(deps.checkpoint(), deps, exec.id);
       deps.emit(EventType.Paused, { state: run.data });
+      parked.resolve();
       await Promise.race([run.resumed.promise, run.cancelled.promise]);
       if (run.isCancelled) return finishCancelled(run, deps);
     }
@@ -46,19 +49,22 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
     if (outcome.kind === 'cancelled') return finishCancelled(run, deps);
     const now = new Date();
     exec.lastUpdate = now;
-    if (outcome.kind === 'failed') {
-      exec.state = ExecutionState.Failed;
-      exec.error = outcome.error.message || outcome.error.name;
-      exec.endTime = now;
-      await deps.checkpoint();
-      deps.emit(EventType.ExecutionFailed, { error: outcome.error, state: run.data });
-      return;
-    }
+    if (outcome.kind === 'failed') return finishFailed(run, deps, outcome.error);
+    const input = run.data;
     run.data = outcome.result;
     exec.currentStep = index + 1;
     exec.progress = (exec.currentStep / exec.totalSteps) * 100;
     if (exec.currentStep === exec.totalSteps) markCompleted(run, now);
-    await deps.checkpoint(() => deps.emit(EventType.StepCompleted, { step: index, state: run.data }));
+    const saved = await checkpointDurably(run, deps, () => deps.emit(EventType.StepCompleted, { step: index, state: run.data }));
+    if (saved !== true) {
+      // The result could not be made durable: back to the step's input, and fail
+      // visibly. After a restart the execution resumes from its last saved checkpoint.
+      run.data = input;
+      exec.currentStep = index;
+      exec.progress = (index / exec.totalSteps) * 100;
+      const error = new Error(`could not save the checkpoint after step ${index}: ${saved.message}`);
+      return finishFailed(run, deps, error);
+    }
     if (exec.state === ExecutionState.Completed) {
       deps.emit(EventType.ExecutionCompleted, { state: run.data });
       return;
@@ -66,8 +72,49 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
   }
   if (exec.state !== ExecutionState.Completed) {
     markCompleted(run, new Date());
-    await deps.checkpoint();
+    await bestEffort(deps.checkpoint(), deps, exec.id);
     deps.emit(EventType.ExecutionCompleted, { state: run.data });
+  }
+}
+
+async function finishFailed(run: ExecutionRun, deps: RunLoopDeps, error: Error): Promise<void> {
+  const now = new Date();
+  run.exec.state = ExecutionState.Failed;
+  run.exec.error = error.message || error.name;
+  run.exec.endTime = now;
+  run.exec.lastUpdate = now;
+  await bestEffort(deps.checkpoint(), deps, run.exec.id);
+  deps.emit(EventType.ExecutionFailed, { error, state: run.data });
+}
+
+/** Logs a failed lifecycle save instead of throwing: the next save writes the whole snapshot again. */
+async function bestEffort(save: Promise<void>, deps: RunLoopDeps, executionId: string): Promise<void> {
+  try {
+    await save;
+  } catch (err) {
+    deps.logger.error('checkpoint save failed', { executionId, error: toError(err).message });
+  }
+}
+
+/**
+ * Saves the checkpoint of a finished step, retrying transient failures with the
+ * step backoff (up to maxRetries). Resolves true once saved, or with the last
+ * error when the failure is permanent (a non-retryable LongRunningError, such as
+ * a state that cannot be serialised) or retries ran out.
+ */
+async function checkpointDurably(run: ExecutionRun, deps: RunLoopDeps, beforeEvent: () => void): Promise<true | Error> {
+  const { maxRetries, retryBaseDelayMs, retryMaxDelayMs } = deps.config;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await deps.checkpoint(beforeEvent);
+      return true;
+    } catch (thrown) {
+      const error = toError(thrown);
+      deps.logger.error('checkpoint save failed', { executionId: run.exec.id, step: run.exec.currentStep, attempt, error: error.message });
+      const permanent = thrown instanceof LongRunningError && !thrown.retryable;
+      if (permanent || attempt >= maxRetries || run.isCancelled) return error;
+      await sleepUnless(backoffDelayMs(attempt, { baseDelayMs: retryBaseDelayMs, maxDelayMs: retryMaxDelayMs }), run.cancelled.promise);
+    }
   }
 }
 
@@ -83,7 +130,7 @@ async function finishCancelled(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
   run.exec.state = ExecutionState.Cancelled;
   run.exec.endTime = now;
   run.exec.lastUpdate = now;
-  await deps.checkpoint();
+  await bestEffort(deps.checkpoint(), deps, run.exec.id);
   deps.emit(EventType.ExecutionCancelled, { state: run.data });
 }
 
@@ -133,8 +180,8 @@ async function heartbeat(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
 
 /** While a step runs: heartbeat every heartbeatIntervalMs, checkpoint every checkpointIntervalMs. */
 function startStepTimers(run: ExecutionRun, deps: RunLoopDeps): () => void {
-  const beat = setInterval(() => void heartbeat(run, deps), deps.config.heartbeatIntervalMs);
-  const save = setInterval(() => void deps.checkpoint(), deps.config.checkpointIntervalMs);
+  const beat = setInterval(() => void bestEffort(heartbeat(run, deps), deps, run.exec.id), deps.config.heartbeatIntervalMs);
+  const save = setInterval(() => void bestEffort(deps.checkpoint(), deps, run.exec.id), deps.config.checkpointIntervalMs);
   beat.unref();
   save.unref();
   return () => {
