@@ -55,6 +55,8 @@ async function main(): Promise<void> {
   const sweepSeconds = number('DEV_SWEEP_SECONDS', 15, 1, 3_600);
 
   const emulator = await startEmulator(env);
+  // If anything below fails, stop the moto_server started here rather than orphan it.
+  process.once('exit', () => void emulator.stop());
   say(emulator.started ? `started moto_server at ${emulator.endpoint} (state lasts while this process runs)` : `using AWS_ENDPOINT_URL=${emulator.endpoint}`);
   env.AWS_REGION ??= 'us-east-1';
   env.AWS_ACCESS_KEY_ID ??= 'test';
@@ -89,13 +91,19 @@ async function main(): Promise<void> {
     }
     stopping = Date.now();
     say(`${signal}: finishing steps in flight...`);
-    server.close();
-    void Promise.all([poller.stop(), sweeper.stop()])
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    Promise.all([closed, poller.stop(), sweeper.stop()])
       .then(() => emulator.stop())
-      .then(() => {
-        say('stopped cleanly');
-        process.exit(0);
-      });
+      .then(
+        () => {
+          say('stopped cleanly');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          say(`error while stopping: ${err instanceof Error ? err.message : String(err)}`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

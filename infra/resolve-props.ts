@@ -122,7 +122,8 @@ function jwt(options: JwtAuthorizerOptions | undefined): JwtAuthorizerOptions | 
  * synth time with a message naming the property.
  */
 export function resolveProps(props: LongRunningWorkflowsProps): ResolvedProps {
-  const workerTimeout = secondsIn('workerTimeout', props.workerTimeout ?? Duration.seconds(60), 1, 900);
+  // Below 15 s a step would get no time: the worker keeps 2 s back, the runtime 5 s more.
+  const workerTimeout = secondsIn('workerTimeout', props.workerTimeout ?? Duration.seconds(60), 15, 900);
   const minVisibility = VISIBILITY_TIMEOUT_FACTOR * workerTimeout.toSeconds();
   const queueVisibilityTimeout =
     props.queueVisibilityTimeout ?? Duration.seconds(Math.max(stepQueueSchema.visibilityTimeoutSeconds, minVisibility));

@@ -50,7 +50,8 @@ export function errorResponse(thrown: unknown, requestId: string): { result: Api
   // `internal`: the cause is ours to log in full (500s and 503s).
   if (thrown instanceof LongRunningError) {
     const status = STATUS_BY_CODE[thrown.code];
-    if (status === 503) {
+    // A retryable conflict (two writers raced) is worth a retry too, not a 409.
+    if (status === 503 || (thrown.code === ErrorCode.Conflict && thrown.retryable)) {
       // Throttling or an unavailable store: worth a retry. The cause (table names,
       // endpoints) stays in our logs, not in the answer.
       const message = `the service is busy or briefly unavailable; retry the request (request id ${requestId})`;

@@ -11,13 +11,16 @@ const MAX_ROUNDS = 8;
 
 /**
  * Reads items by key with BatchGetItem (100 keys a call, unprocessed keys retried
- * with backoff). Returns the items found, in the order of `keys`; missing ones are
+ * with backoff). Returns the items found, each once, in the order of `keys`; missing ones are
  * left out. Eventually consistent, like the index reads that produce the keys.
  */
 export async function batchGetItems(ctx: StoreContext, keys: readonly TableKey[]): Promise<Item[]> {
   const found = new Map<string, Item>();
-  for (let i = 0; i < keys.length; i += GET_CHUNK) {
-    let pending: Record<string, unknown>[] = keys.slice(i, i + GET_CHUNK).map(({ pk, sk }) => ({ pk, sk }));
+  // DynamoDB rejects a batch that names a key twice; an item can appear in two index
+  // pages (it changed state between the queries), so keys are made unique here.
+  const unique = [...new Map(keys.map((k) => [keyString(k), { pk: k.pk, sk: k.sk }])).values()];
+  for (let i = 0; i < unique.length; i += GET_CHUNK) {
+    let pending: Record<string, unknown>[] = unique.slice(i, i + GET_CHUNK);
     for (let round = 0; pending.length > 0; round++) {
       if (round >= MAX_ROUNDS) throw tooManyRounds('BatchGetItem');
       if (round > 0) await backoff(round);
@@ -28,7 +31,7 @@ export async function batchGetItems(ctx: StoreContext, keys: readonly TableKey[]
       pending = out.UnprocessedKeys?.[ctx.tableName]?.Keys ?? [];
     }
   }
-  return keys.flatMap((k): Item[] => {
+  return unique.flatMap((k): Item[] => {
     const item = found.get(keyString(k));
     return item ? [item] : [];
   });

@@ -1,9 +1,10 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../core/errors.js';
 import { ExecutionState, isExecutionState } from '../core/execution-state.js';
 import type { EpochMs, ExecutionHead, Page, StoredCheckpoint } from '../runtime/model.js';
 import { validateLimit } from '../runtime/page-reader.js';
 import type { ListQuery } from '../runtime/ports.js';
-import { batchGetItems, queryItems } from './batch-io.js';
+import { batchGetItems, queryItems, send } from './batch-io.js';
 import { itemToCheckpoint, itemToHead } from './head-item.js';
 import { isKeyPart } from './key-rules.js';
 import { mergedStatePage, walkHeadIndex } from './head-index-pages.js';
@@ -71,43 +72,55 @@ export async function listHeads(ctx: StoreContext, query: ListQuery): Promise<Pa
   return mergedStatePage(ctx, query.nextToken, query.limit);
 }
 
+/** Index entries one sweep reads per shard at most, past leased heads, before it stops. */
+export const MAX_EXAMINED_PER_SHARD = 1_000;
+
 /**
- * Running heads due for a sweep: every shard of the sparse `active` index is
- * queried for `sweepAt <= dueBefore` (oldest first, never a Scan), the heads are
- * read by key, and those still running with no live lease at `now` are returned,
- * oldest `sweepAt` first, at most `limit`. Each shard gives at most `limit`
- * candidates per call, so heads with live leases can delay others to the next sweep.
+ * Running heads whose `sweepAt` has passed and that no live lease holds, oldest
+ * first, at most `limit`. Each shard of the sparse `active` index is read in
+ * `sweepAt` order, a page at a time: leased heads (long steps) are skipped and the
+ * read goes on past them, so they cannot hide stalled executions behind them (up
+ * to MAX_EXAMINED_PER_SHARD entries a shard and sweep). Never a table scan.
  */
 export async function findStalled(
   ctx: StoreContext,
   req: { now: EpochMs; dueBefore: EpochMs; limit: number },
 ): Promise<ExecutionHead[]> {
   validateLimit(req.limit);
-  const perShard = await Promise.all(
-    allActiveShards().map((shard) =>
-      queryItems(
-        ctx,
-        {
+  const perShard = await Promise.all(allActiveShards().map((shard) => stalledInShard(ctx, shard, req)));
+  return perShard
+    .flat()
+    .sort((a, b) => (a.sweepAt ?? 0) - (b.sweepAt ?? 0))
+    .slice(0, req.limit);
+}
+
+async function stalledInShard(ctx: StoreContext, shard: string, req: { now: EpochMs; dueBefore: EpochMs; limit: number }): Promise<ExecutionHead[]> {
+  const found: ExecutionHead[] = [];
+  let start: Record<string, unknown> | undefined;
+  let examined = 0;
+  do {
+    const page = await send(ctx, 'Query', () =>
+      ctx.client.send(
+        new QueryCommand({
+          TableName: ctx.tableName,
           IndexName: IndexNames.active,
           KeyConditionExpression: '#a = :shard AND #s <= :due',
           ExpressionAttributeNames: { '#a': 'activePk', '#s': 'sweepAt' },
           ExpressionAttributeValues: { ':shard': shard, ':due': req.dueBefore },
           ScanIndexForward: true,
-        },
-        req.limit,
+          Limit: Math.min(100, req.limit - found.length),
+          ExclusiveStartKey: start,
+        }),
       ),
-    ),
-  );
-  const candidates = perShard
-    .flatMap((r) => r.items)
-    .sort((a, b) => Number(a['sweepAt']) - Number(b['sweepAt'])) as TableKey[];
-  const found: ExecutionHead[] = [];
-  for (let i = 0; i < candidates.length && found.length < req.limit; i += 100) {
-    for (const item of await batchGetItems(ctx, candidates.slice(i, i + 100))) {
+    );
+    const keys = (page.Items ?? []) as TableKey[];
+    examined += keys.length;
+    for (const item of await batchGetItems(ctx, keys)) {
       const h = itemToHead(item);
       const due = h.state === ExecutionState.Running && h.sweepAt !== undefined && h.sweepAt <= req.dueBefore;
       if (due && (h.leaseExpiresAt === undefined || h.leaseExpiresAt <= req.now)) found.push(h);
     }
-  }
-  return found.sort((a, b) => (a.sweepAt ?? 0) - (b.sweepAt ?? 0)).slice(0, req.limit);
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined && found.length < req.limit && examined < MAX_EXAMINED_PER_SHARD);
+  return found;
 }

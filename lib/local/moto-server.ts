@@ -15,10 +15,10 @@ export interface Emulator {
 const START_TIMEOUT_MS = 30_000;
 
 /**
- * The emulator the AWS tests talk to. When `AWS_ENDPOINT_URL` is set (LocalStack,
+ * The AWS emulator that `npm run dev` and the tests talk to. When `AWS_ENDPOINT_URL` is set (LocalStack,
  * or a moto server already running) it is used as is and `stop` does nothing.
  * Otherwise `moto_server` is started on a free 127.0.0.1 port and `stop` ends it.
- * Without either, this throws with how to fix it: AWS tests never skip silently.
+ * Without either, this throws with how to fix it, so AWS tests never skip silently.
  */
 export async function startEmulator(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Emulator> {
   const given = env['AWS_ENDPOINT_URL'];
@@ -46,10 +46,6 @@ export async function startEmulator(env: Readonly<Record<string, string | undefi
   return { endpoint, started: true, stop: () => stopChild(child) };
 }
 
-/**
- * Region us-east-1 and dummy credentials for any client built from the environment
- * in this test process (values already set are kept: a user's LocalStack settings win).
- */
 function findOnPath(name: string, path: string): string | undefined {
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;

@@ -8,13 +8,17 @@ import { ValidationError } from '../core/errors.js';
  * given after a restart is exactly what was stored.
  */
 export function assertJsonValue(value: unknown, what: string): void {
-  const problem = findProblem(value, '$', new Set());
+  const problem = findProblem(value, '$', new Set(), 0);
   if (problem !== undefined) {
     throw new ValidationError(`${what} must be JSON-serializable: ${problem}`, { what });
   }
 }
 
-function findProblem(value: unknown, path: string, ancestors: Set<object>): string | undefined {
+/** Deeper values are refused: DynamoDB allows 32 levels of nesting, and deep recursion is a stack overflow. */
+export const MAX_JSON_DEPTH = 32;
+
+function findProblem(value: unknown, path: string, ancestors: Set<object>, depth: number): string | undefined {
+  if (depth > MAX_JSON_DEPTH) return `${path} is nested more than ${MAX_JSON_DEPTH} levels deep`;
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} is ${String(value)}`;
   if (value === undefined) return `${path} is undefined`;
@@ -25,7 +29,7 @@ function findProblem(value: unknown, path: string, ancestors: Set<object>): stri
     if (Array.isArray(value)) {
       for (const [i, item] of value.entries()) {
         if (item === undefined) return `${path}[${i}] is undefined`;
-        const problem = findProblem(item, `${path}[${i}]`, ancestors);
+        const problem = findProblem(item, `${path}[${i}]`, ancestors, depth + 1);
         if (problem !== undefined) return problem;
       }
       return undefined;
@@ -37,7 +41,7 @@ function findProblem(value: unknown, path: string, ancestors: Set<object>): stri
     }
     for (const [key, item] of Object.entries(value)) {
       if (item === undefined) continue;
-      const problem = findProblem(item, `${path}.${key}`, ancestors);
+      const problem = findProblem(item, `${path}.${key}`, ancestors, depth + 1);
       if (problem !== undefined) return problem;
     }
     return undefined;

@@ -26,7 +26,8 @@ describe('LongRunningWorkflows props', () => {
   });
 
   it.each([
-    [{ workerTimeout: Duration.minutes(16) }, 'workerTimeout must be from 1 to 900 seconds, got 960'],
+    [{ workerTimeout: Duration.minutes(16) }, 'workerTimeout must be from 15 to 900 seconds, got 960'],
+    [{ workerTimeout: Duration.seconds(7) }, 'workerTimeout must be from 15 to 900 seconds, got 7'],
     [{ apiTimeout: Duration.seconds(31) }, 'apiTimeout must be from 1 to 30 seconds, got 31'],
     [{ batchSize: 11 }, 'batchSize must be a whole number from 1 to 10, got 11'],
     [{ maxConcurrency: 1 }, 'maxConcurrency must be a whole number from 2 to 1000, got 1'],

@@ -106,4 +106,24 @@ describe('DynamoDbExecutionStore queries (emulator)', () => {
     expect(afterLease).not.toContain(paused.id);
     expect(afterLease).not.toContain(later.id);
   });
+
+  it('reads past leased heads in a shard, so long steps cannot hide a stalled execution behind them', async () => {
+    const s = store();
+    // Sweep times below every other test's, all in the past, leased ones first in every shard.
+    const base = 10;
+    const byShard = new Map<string, number>();
+    for (let i = 0; i < 40; i++) {
+      const exec = newExecution({ now: base, sweepAt: base + i });
+      await s.create(exec);
+      await s.claim({ id: exec.id, token: 0, owner: 'long-step', now: base, step: 0, leaseMs: 1_000_000 });
+      byShard.set(activeShard(exec.id), (byShard.get(activeShard(exec.id)) ?? 0) + 1);
+    }
+    const stalled = newExecution({ now: base, sweepAt: base + 45 });
+    await s.create(stalled);
+    expect(byShard.get(activeShard(stalled.id)) ?? 0).toBeGreaterThan(0);
+    const found = await s.findStalled({ now: base + 1_000, dueBefore: base + 46, limit: 1 });
+    expect(found.map((h) => h.id)).toEqual([stalled.id]);
+    // Leave no due execution behind for other sweeps of this table.
+    await s.transition({ id: stalled.id, from: ['running'], to: 'cancelled', now: base, bumpVersion: true, end: true, event: { type: 'execution_cancelled', step: 0, at: base }, action: 'cancel' });
+  });
 });

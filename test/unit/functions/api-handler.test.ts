@@ -49,6 +49,21 @@ describe('API handler', () => {
     expect(Array.isArray(got.events)).toBe(true);
   });
 
+  it('answers a retryable conflict (two starts racing on one idempotency key) with 503, not 409', async () => {
+    const { api } = setup({ start: () => Promise.reject(new LongRunningError('CONFLICT', 'transaction conflict', { retryable: true })) });
+    const result = await api(apiEvent('POST', '/executions', { body: { workflow: 'arithmetic', idempotencyKey: 'k' } }));
+    expect(result.statusCode).toBe(503);
+    expect(result.headers['retry-after']).toBe('1');
+  });
+
+  it('rejects a deeply nested input with 400, not a stack overflow', async () => {
+    const { api } = setup();
+    const deep = '['.repeat(3_000) + ']'.repeat(3_000);
+    const result = await api(apiEvent('POST', '/executions', { body: `{"workflow":"arithmetic","input":${deep}}` }));
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf<{ error: { message: string } }>(result).error.message).toContain('nested more than 32 levels');
+  });
+
   it('names unknown fields in the validation error', async () => {
     const { api } = setup();
     const result = await api(apiEvent('POST', '/executions', { body: { workflow: 'arithmetic', priority: 'high' } }));
