@@ -14,7 +14,9 @@ import type { StoreContext } from './store-context.js';
  * input state comes back without another read): running, version = token,
  * currentStep = step, and no live lease (absent, or expired at `now`). Sets the
  * lease, increments claims, sets lastUpdate. Returns undefined when the condition
- * fails; caches the claimed head for the fenced write that follows.
+ * fails; caches the claimed head for the fenced write that follows. If the SDK
+ * retried a claim whose first try did land (a lost response), the condition fails
+ * on this owner's own live lease: that is still our claim, and the head comes back.
  */
 export async function claimStep(
   ctx: StoreContext,
@@ -47,6 +49,7 @@ export async function claimStep(
         ConditionExpression: condition,
         ...e.params(),
         ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
     if (!out.Attributes) return undefined;
@@ -54,7 +57,19 @@ export async function claimStep(
     cache.set(head);
     return head;
   } catch (thrown) {
-    if (conditionFailure(thrown)) return undefined;
+    const failure = conditionFailure(thrown);
+    if (failure) {
+      const current = oldHead(failure.item);
+      const ours =
+        current?.leaseOwner === req.owner &&
+        current.version === req.token &&
+        current.currentStep === req.step &&
+        current.state === ExecutionState.Running &&
+        (current.leaseExpiresAt ?? 0) > req.now;
+      if (!ours) return undefined;
+      cache.set(current);
+      return current;
+    }
     throw translateSdkError(thrown, `DynamoDB UpdateItem (claim) on ${ctx.tableName}`);
   }
 }

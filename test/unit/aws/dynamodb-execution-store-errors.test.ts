@@ -1,4 +1,5 @@
 import {
+  ConditionalCheckFailedException,
   DynamoDBClient,
   InternalServerError,
   ProvisionedThroughputExceededException,
@@ -109,5 +110,16 @@ describe('DynamoDbExecutionStore error translation (mocked SDK)', () => {
     const key = { pk: 'EXEC#mine', sk: 'HEAD', state: 'running', listSk: '2025-01-01T00:00:00.000Z#mine' };
     await store().list({ state: 'running', limit: 5, nextToken: encodeCursor('byState:running', key) });
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(key);
+  });
+
+  it('treats a claim whose retried request finds its own live lease as claimed, and another owner\'s as not', async () => {
+    const claimReq = { id: 'exec_1', token: 3, owner: 'a', now: 1500, step: 1, leaseMs: 60_000 };
+    const fail = (head: ReturnType<typeof sampleHead>) =>
+      new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: wireItem(head) });
+    ddb.on(UpdateCommand).rejects(fail(sampleHead({ leaseOwner: 'a', leaseExpiresAt: 61_500 })));
+    expect(await store().claim(claimReq)).toMatchObject({ leaseOwner: 'a', version: 3, currentStep: 1 });
+    ddb.reset();
+    ddb.on(UpdateCommand).rejects(fail(sampleHead({ leaseOwner: 'b', leaseExpiresAt: 61_500 })));
+    expect(await store().claim(claimReq)).toBeUndefined();
   });
 });
