@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../lib/core/errors.js';
 import { FileCheckpointStore } from '../../../lib/stores/file-checkpoint-store.js';
 import { parseExecution } from '../../../lib/stores/execution-codec.js';
+import { checkpointStoreContract } from './checkpoint-store-contract.js';
 import { GO_PAUSED_DOCUMENT, capturingLogger, sampleExecution, tempDir } from './fixtures.js';
 
 describe('FileCheckpointStore', () => {
@@ -20,16 +21,7 @@ describe('FileCheckpointStore', () => {
     await remove();
   });
 
-  it('saves, loads, lists and deletes an execution', async () => {
-    const store = new FileCheckpointStore(dir);
-    const exec = sampleExecution();
-    await store.saveCheckpoint(exec);
-    expect(await store.loadCheckpoint(exec.id)).toEqual(exec);
-    expect(await store.listCheckpoints()).toEqual([exec]);
-    await store.deleteCheckpoint(exec.id);
-    expect(await store.listCheckpoints()).toEqual([]);
-    await expect(store.loadCheckpoint(exec.id)).rejects.toMatchObject({ code: ErrorCode.NotFound });
-  });
+  checkpointStoreContract(() => new FileCheckpointStore(dir));
 
   it('writes one <id>.json file per execution in the Go format', async () => {
     const store = new FileCheckpointStore(dir);
@@ -67,13 +59,6 @@ describe('FileCheckpointStore', () => {
 
   it('lists a missing directory as empty', async () => {
     expect(await new FileCheckpointStore(join(root, 'absent')).listCheckpoints()).toEqual([]);
-  });
-
-  it('lists executions in id order', async () => {
-    const store = new FileCheckpointStore(dir);
-    await store.saveCheckpoint(sampleExecution({ id: 'exec_b' }));
-    await store.saveCheckpoint(sampleExecution({ id: 'exec_a' }));
-    expect((await store.listCheckpoints()).map((e) => e.id)).toEqual(['exec_a', 'exec_b']);
   });
 
   it('skips malformed files in a list and warns with the file and the error', async () => {
@@ -123,14 +108,6 @@ describe('FileCheckpointStore', () => {
     const store = new FileCheckpointStore(dir);
     expect(await store.loadCheckpoint(id)).toEqual(parseExecution(GO_PAUSED_DOCUMENT));
     expect((await store.listCheckpoints()).map((e) => e.id)).toEqual([id]);
-  });
-
-  it('rejects loading or deleting an unknown id with NOT_FOUND', async () => {
-    const store = new FileCheckpointStore(dir);
-    await store.saveCheckpoint(sampleExecution());
-    await expect(store.loadCheckpoint('exec_unknown')).rejects.toMatchObject({ code: ErrorCode.NotFound });
-    await expect(store.deleteCheckpoint('exec_unknown')).rejects.toMatchObject({ code: ErrorCode.NotFound });
-    expect(await store.listCheckpoints()).toHaveLength(1);
   });
 
   it.each(['../escaped', 'a/b', '', '.hidden', 'x'.repeat(129), 'a\\b', 'a b'])(

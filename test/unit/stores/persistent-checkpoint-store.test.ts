@@ -3,18 +3,11 @@ import { ErrorCode } from '../../../lib/core/errors.js';
 import { parseExecution } from '../../../lib/stores/execution-codec.js';
 import { MemoryTaskStore } from '../../../lib/stores/memory-task-store.js';
 import { PersistentCheckpointStore } from '../../../lib/stores/persistent-checkpoint-store.js';
+import { checkpointStoreContract } from './checkpoint-store-contract.js';
 import { GO_PAUSED_DOCUMENT, capturingLogger, sampleExecution } from './fixtures.js';
 
 describe('PersistentCheckpointStore', () => {
-  it('saves, loads, lists and deletes an execution', async () => {
-    const store = new PersistentCheckpointStore(new MemoryTaskStore());
-    const exec = sampleExecution();
-    await store.saveCheckpoint(exec);
-    expect(await store.loadCheckpoint(exec.id)).toEqual(exec);
-    expect(await store.listCheckpoints()).toEqual([exec]);
-    await store.deleteCheckpoint(exec.id);
-    expect(await store.listCheckpoints()).toEqual([]);
-  });
+  checkpointStoreContract(() => new PersistentCheckpointStore(new MemoryTaskStore()));
 
   it('records the state as status, the progress, the name and the Go JSON document', async () => {
     const tasks = new MemoryTaskStore();
@@ -34,12 +27,6 @@ describe('PersistentCheckpointStore', () => {
     const id = 'exec_9f86d081884c7d659a2feaa0c55ad015';
     await tasks.saveTask({ id, status: 'paused', progress: 66.7, data: GO_PAUSED_DOCUMENT });
     expect(await new PersistentCheckpointStore(tasks).loadCheckpoint(id)).toEqual(parseExecution(GO_PAUSED_DOCUMENT));
-  });
-
-  it('rejects loading or deleting an unknown id with NOT_FOUND', async () => {
-    const store = new PersistentCheckpointStore(new MemoryTaskStore());
-    await expect(store.loadCheckpoint('exec_unknown')).rejects.toMatchObject({ code: ErrorCode.NotFound });
-    await expect(store.deleteCheckpoint('exec_unknown')).rejects.toMatchObject({ code: ErrorCode.NotFound });
   });
 
   it('rejects loading a malformed record with CORRUPT_RECORD', async () => {
