@@ -1,4 +1,4 @@
-import { toError } from '../core/errors.js';
+import { toError, ValidationError } from '../core/errors.js';
 import type { EpochMs } from './model.js';
 import { resolveRuntime, type RuntimeDeps } from './runtime-config.js';
 import { stepMessage } from './step-message.js';
@@ -9,6 +9,13 @@ export interface SweepRequest {
   now?: EpochMs;
   /** Most executions re-enqueued per sweep; default 100. */
   limit?: number;
+  /**
+   * How long past due a running execution must be to count as stalled, for this
+   * sweep only; the runtime's `stallAfterMs` by default. Heads store
+   * `sweepAt = due + stallAfterMs`, so a different threshold shifts the cut-off by
+   * the difference, exactly.
+   */
+  stallAfterMs?: number;
 }
 
 /** What one sweep did. */
@@ -36,7 +43,11 @@ export async function sweep(request: SweepRequest, deps: RuntimeDeps): Promise<S
   const rt = resolveRuntime(deps);
   const now = request.now ?? rt.clock();
   const limit = request.limit ?? 100;
-  const stalled = await rt.store.findStalled({ now, dueBefore: now, limit });
+  const stallAfterMs = request.stallAfterMs ?? rt.stallAfterMs;
+  if (!Number.isSafeInteger(stallAfterMs) || stallAfterMs < 0) {
+    throw new ValidationError(`stallAfterMs must be a whole number of milliseconds >= 0, got ${String(stallAfterMs)}`);
+  }
+  const stalled = await rt.store.findStalled({ now, dueBefore: now + rt.stallAfterMs - stallAfterMs, limit });
   const sends = await Promise.allSettled(stalled.map((head) => rt.queue.send(stepMessage(head.id, head.currentStep, head.version))));
   const failures = sends.flatMap((s) => (s.status === 'rejected' ? [toError(s.reason)] : []));
   const result = { examined: stalled.length, reenqueued: stalled.length - failures.length };

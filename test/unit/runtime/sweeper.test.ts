@@ -100,4 +100,14 @@ describe('sweep', () => {
     await expect(sweep({ limit: 10 }, { ...h.deps, queue: { send: sends } })).rejects.toThrow('throttled');
     expect(sends).toHaveBeenCalledTimes(3);
   });
+
+  it('takes a per-sweep stallAfterMs that shifts the cut-off exactly', async () => {
+    const h = makeHarness({ config: { stallAfterMs: STALL } });
+    await h.control.start({ workflow: 'five', input });
+    h.queue.receive(); // the first message is lost
+    h.advance(10_000);
+    expect(await sweep({ now: h.clock(), stallAfterMs: 10_001 }, h.deps)).toEqual({ examined: 0, reenqueued: 0 });
+    expect(await sweep({ now: h.clock(), stallAfterMs: 10_000 }, h.deps)).toEqual({ examined: 1, reenqueued: 1 });
+    await expect(sweep({ stallAfterMs: -1 }, h.deps)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+  });
 });
