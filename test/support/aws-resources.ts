@@ -1,15 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  UpdateTimeToLiveCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { deadLetterQueueAttributes, stepQueueAttributes } from '../../lib/aws/queue-schema.js';
-import { TTL_ATTRIBUTE, createTableInput } from '../../lib/aws/table-schema.js';
+import { ensureResources } from '../../lib/local/ensure-resources.js';
 
 /** Clients and names of one test file's own table and queues. */
 export interface AwsResources {
@@ -40,18 +33,11 @@ export async function createResources(endpoint: string): Promise<AwsResources> {
   const documentClient = DynamoDBDocumentClient.from(dynamodb);
   const sqs = new SQSClient(config);
   const suffix = randomBytes(6).toString('hex');
-  const tableName = `longrunning-test-${suffix}`;
-  await dynamodb.send(new CreateTableCommand(createTableInput(tableName)));
-  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
-  await dynamodb.send(
-    new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }),
+  // The same creation npm run dev uses, under names unique to this test file.
+  const { tableName, queueUrl, deadLetterQueueUrl } = await ensureResources(
+    { dynamodb, sqs },
+    { table: `longrunning-test-${suffix}`, queue: `steps-${suffix}` },
   );
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `steps-dlq-${suffix}`, Attributes: deadLetterQueueAttributes() }));
-  const deadLetterQueueUrl = required(dlq.QueueUrl, 'dead-letter queue URL');
-  const dlqAttributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }));
-  const dlqArn = required(dlqAttributes.Attributes?.['QueueArn'], 'dead-letter queue ARN');
-  const queue = await sqs.send(new CreateQueueCommand({ QueueName: `steps-${suffix}`, Attributes: stepQueueAttributes(dlqArn) }));
-  const queueUrl = required(queue.QueueUrl, 'queue URL');
   const dispose = async (): Promise<void> => {
     await Promise.allSettled([
       dynamodb.send(new DeleteTableCommand({ TableName: tableName })),
@@ -62,9 +48,4 @@ export async function createResources(endpoint: string): Promise<AwsResources> {
     sqs.destroy();
   };
   return { endpoint, dynamodb, documentClient, sqs, tableName, queueUrl, deadLetterQueueUrl, dispose };
-}
-
-function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`the emulator returned no ${what}`);
-  return value;
 }

@@ -22,7 +22,7 @@ describe('SqsStepQueue (emulator)', () => {
     const out = await aws().sqs.send(new GetQueueAttributesCommand({ QueueUrl: aws().queueUrl, AttributeNames: ['All'] }));
     const redrive = JSON.parse(out.Attributes?.['RedrivePolicy'] ?? '{}') as { maxReceiveCount?: unknown; deadLetterTargetArn?: unknown };
     expect(Number(redrive.maxReceiveCount)).toBe(stepQueueSchema.maxReceiveCount);
-    expect(String(redrive.deadLetterTargetArn)).toMatch(/steps-dlq-/);
+    expect(String(redrive.deadLetterTargetArn)).toMatch(/:steps-[0-9a-f]+-dlq$/);
     expect(out.Attributes?.['VisibilityTimeout']).toBe(String(stepQueueSchema.visibilityTimeoutSeconds));
     expect(out.Attributes?.['SqsManagedSseEnabled']).toBe('true');
   });
