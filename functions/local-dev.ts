@@ -27,7 +27,8 @@ function number(name: string, fallback: number, min: number, max: number): numbe
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   return value;
 }
 
@@ -38,7 +39,12 @@ const say = (line: string): boolean => process.stdout.write(`${time()} ${line}\n
 function consoleLogger(verbose: boolean): Logger {
   const line = (level: string) => (message: string, fields?: Record<string, unknown>) =>
     void say(`${level} ${message}${fields && Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : ''}`);
-  return { debug: verbose ? line('debug') : () => undefined, info: verbose ? line('info') : () => undefined, warn: line('warn'), error: line('error') };
+  return {
+    debug: verbose ? line('debug') : () => undefined,
+    info: verbose ? line('info') : () => undefined,
+    warn: line('warn'),
+    error: line('error'),
+  };
 }
 
 /** One readable line per step transition. */
@@ -57,28 +63,60 @@ async function main(): Promise<void> {
   const emulator = await startEmulator(env);
   // If anything below fails, stop the moto_server started here rather than orphan it.
   process.once('exit', () => void emulator.stop());
-  say(emulator.started ? `started moto_server at ${emulator.endpoint} (state lasts while this process runs)` : `using AWS_ENDPOINT_URL=${emulator.endpoint}`);
+  say(
+    emulator.started
+      ? `started moto_server at ${emulator.endpoint} (state lasts while this process runs)`
+      : `using AWS_ENDPOINT_URL=${emulator.endpoint}`,
+  );
   env.AWS_REGION ??= 'us-east-1';
   env.AWS_ACCESS_KEY_ID ??= 'test';
   env.AWS_SECRET_ACCESS_KEY ??= 'test';
   const config = { endpoint: emulator.endpoint, region: env.AWS_REGION };
   const dynamodb = new DynamoDBClient(config);
   const sqs = new SQSClient(config);
-  const res = await ensureResources({ dynamodb, sqs }, { table: env.TABLE_NAME ?? 'longrunning-dev', queue: env.DEV_QUEUE_NAME ?? 'longrunning-dev-steps' });
+  const res = await ensureResources(
+    { dynamodb, sqs },
+    { table: env.TABLE_NAME ?? 'longrunning-dev', queue: env.DEV_QUEUE_NAME ?? 'longrunning-dev-steps' },
+  );
   say(`${res.createdTable ? 'created' : 'found'} table ${res.tableName}; queue ${res.queueUrl}`);
 
   const logger = consoleLogger(env.LOG_LEVEL?.toUpperCase() === 'DEBUG');
-  const deps = defaultDeps('dev', { STALL_AFTER_SECONDS: '30', ...env, TABLE_NAME: res.tableName, QUEUE_URL: res.queueUrl, AWS_ENDPOINT_URL: emulator.endpoint }, deployedWorkflows());
+  const deps = defaultDeps(
+    'dev',
+    {
+      STALL_AFTER_SECONDS: '30',
+      ...env,
+      TABLE_NAME: res.tableName,
+      QUEUE_URL: res.queueUrl,
+      AWS_ENDPOINT_URL: emulator.endpoint,
+    },
+    deployedWorkflows(),
+  );
   const runtime = { ...deps.runtime, logger, onEvent: (e: ExecutionEvent) => void say(describe(e)) };
 
   const api = makeApiHandler({ control: deps.control, workflows: deps.workflows, logger });
   const server = await serveApi(api, { port, logger });
   const address = server.address();
   const listening = typeof address === 'object' && address ? address.port : port;
-  const poller = new SqsPoller({ client: sqs, queueUrl: res.queueUrl, handler: makeStepWorker({ runtime, logger, metrics: noMetrics }), concurrency, waitTimeSeconds: 5, logger });
+  const poller = new SqsPoller({
+    client: sqs,
+    queueUrl: res.queueUrl,
+    handler: makeStepWorker({ runtime, logger, metrics: noMetrics }),
+    concurrency,
+    waitTimeSeconds: 5,
+    logger,
+  });
   poller.start();
-  const sweeper = startSweeperTimer(makeSweeper({ runtime, logger, metrics: noMetrics, limit: deps.env.sweepLimit }), { intervalMs: sweepSeconds * 1000, logger });
-  say(`API on http://127.0.0.1:${listening} (workflows: ${deps.workflows.list().map((w) => w.name).join(', ')}); Ctrl-C stops`);
+  const sweeper = startSweeperTimer(makeSweeper({ runtime, logger, metrics: noMetrics, limit: deps.env.sweepLimit }), {
+    intervalMs: sweepSeconds * 1000,
+    logger,
+  });
+  say(
+    `API on http://127.0.0.1:${listening} (workflows: ${deps.workflows
+      .list()
+      .map((w) => w.name)
+      .join(', ')}); Ctrl-C stops`,
+  );
 
   let stopping = 0;
   const stop = (signal: string): void => {

@@ -6,4 +6,9 @@ import { makeSweeper } from './sweeper/sweeper-handler.js';
 
 const deps = defaultDeps('sweeper', process.env, deployedWorkflows());
 
-export const handler = makeSweeper({ runtime: deps.runtime, logger: deps.logger, metrics: powertoolsMetrics('sweeper'), limit: deps.env.sweepLimit });
+export const handler = makeSweeper({
+  runtime: deps.runtime,
+  logger: deps.logger,
+  metrics: powertoolsMetrics('sweeper'),
+  limit: deps.env.sweepLimit,
+});

@@ -20,7 +20,8 @@ export const WORKFLOWS_SPECIFIER = '@longrunning/workflows';
  * ESM bundles still meet CommonJS dependencies that call `require` (Node built-ins);
  * this banner gives the module a `require`.
  */
-export const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /** The three functions, by their entry file name. */
 export type HandlerName = 'step-worker' | 'sweeper' | 'api';

@@ -45,7 +45,13 @@ export const EVENT_SOURCE_ACTIONS = [
 
 /** KMS actions on a customer managed table key, for functions that only read / also write. */
 const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
-const KEY_WRITE_ACTIONS = [...KEY_READ_ACTIONS, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+const KEY_WRITE_ACTIONS = [
+  ...KEY_READ_ACTIONS,
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+];
 
 /** The ARN of one index of `table`. */
 export function indexArn(table: Table, indexName: string): string {
@@ -73,11 +79,16 @@ export function grantHandlerPermissions(p: Permissions): void {
   };
   add(p.access.table, [p.table.tableArn]);
   if (p.access.indexes.length > 0) {
-    add(['dynamodb:Query'], p.access.indexes.map((name) => indexArn(p.table, name)));
+    add(
+      ['dynamodb:Query'],
+      p.access.indexes.map((name) => indexArn(p.table, name)),
+    );
   }
   add(p.consumesQueue ? ['sqs:SendMessage', ...EVENT_SOURCE_ACTIONS] : ['sqs:SendMessage'], [p.queue.queueArn]);
   if (p.tableKey) {
-    const writes = p.access.table.some((a) => !['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'].includes(a));
+    const writes = p.access.table.some(
+      (a) => !['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'].includes(a),
+    );
     add(writes ? KEY_WRITE_ACTIONS : KEY_READ_ACTIONS, [p.tableKey.keyArn]);
   }
 }

@@ -1,4 +1,10 @@
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -13,7 +19,10 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   { method: HttpMethod.GET, path: '/executions/{id}' },
   { method: HttpMethod.DELETE, path: '/executions/{id}' },
   { method: HttpMethod.GET, path: '/executions/{id}/checkpoints' },
-  ...(['pause', 'resume', 'cancel', 'retry'] as const).map((action) => ({ method: HttpMethod.POST, path: `/executions/{id}/${action}` })),
+  ...(['pause', 'resume', 'cancel', 'retry'] as const).map((action) => ({
+    method: HttpMethod.POST,
+    path: `/executions/{id}/${action}`,
+  })),
   { method: HttpMethod.GET, path: '/workflows' },
 ];
 
@@ -31,9 +40,14 @@ export interface HttpApiOptions {
  * authorizer when one is configured; the `$default` stage deploys automatically, throttles every route and
  * writes JSON access logs to its own log group.
  */
-export function createHttpApi(scope: Construct, options: HttpApiOptions): { httpApi: HttpApi; stage: HttpStage; accessLogs: LogGroup } {
+export function createHttpApi(
+  scope: Construct,
+  options: HttpApiOptions,
+): { httpApi: HttpApi; stage: HttpStage; accessLogs: LogGroup } {
   const authorizer: IHttpRouteAuthorizer = options.jwtAuthorizer
-    ? new HttpJwtAuthorizer('JwtAuthorizer', options.jwtAuthorizer.issuer, { jwtAudience: [...options.jwtAuthorizer.audience] })
+    ? new HttpJwtAuthorizer('JwtAuthorizer', options.jwtAuthorizer.issuer, {
+        jwtAudience: [...options.jwtAuthorizer.audience],
+      })
     : new HttpIamAuthorizer();
   const integration = new HttpLambdaIntegration('ApiIntegration', options.handler);
   const httpApi = new HttpApi(scope, 'HttpApi', {

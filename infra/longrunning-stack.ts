@@ -25,9 +25,15 @@ export class LongRunningStack extends Stack {
     this.runtime = new LongRunningWorkflows(this, 'Runtime', props.workflows);
     suppressKnownNagFindings(this.runtime);
     if (!props.workflows?.emulatorCompat) {
-      new CfnOutput(this, 'ApiUrl', { value: this.runtime.url, description: 'Base URL of the HTTP API (requests are SigV4-signed unless a JWT authorizer is set)' });
+      new CfnOutput(this, 'ApiUrl', {
+        value: this.runtime.url,
+        description: 'Base URL of the HTTP API (requests are SigV4-signed unless a JWT authorizer is set)',
+      });
     }
-    new CfnOutput(this, 'TableName', { value: this.runtime.table.tableName, description: 'DynamoDB table of executions and checkpoints' });
+    new CfnOutput(this, 'TableName', {
+      value: this.runtime.table.tableName,
+      description: 'DynamoDB table of executions and checkpoints',
+    });
     new CfnOutput(this, 'QueueUrl', { value: this.runtime.queue.queueUrl, description: 'SQS step queue' });
   }
 }

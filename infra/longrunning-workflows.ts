@@ -36,7 +36,11 @@ export class LongRunningWorkflows extends Construct {
   /** Where step messages go after `maxReceiveCount` failed receives. */
   readonly deadLetterQueue: Queue;
   /** The three functions. */
-  readonly functions: { readonly stepWorker: NodejsFunction; readonly sweeper: NodejsFunction; readonly api: NodejsFunction };
+  readonly functions: {
+    readonly stepWorker: NodejsFunction;
+    readonly sweeper: NodejsFunction;
+    readonly api: NodejsFunction;
+  };
   /** The sweeper's schedule rule. */
   readonly sweepRule: Rule;
   readonly #httpApi: { httpApi: HttpApi; url: string } | undefined;
@@ -58,7 +62,12 @@ export class LongRunningWorkflows extends Construct {
     this.deadLetterQueue = deadLetterQueue;
 
     const environment = { ...p.environment, TABLE_NAME: this.table.tableName, QUEUE_URL: queue.queueUrl };
-    const handler = (name: HandlerName, constructId: string, description: string, timeout = p.workerTimeout): HandlerFunction => {
+    const handler = (
+      name: HandlerName,
+      constructId: string,
+      description: string,
+      timeout = p.workerTimeout,
+    ): HandlerFunction => {
       const fn = new HandlerFunction(this, constructId, {
         name,
         description,
@@ -108,7 +117,11 @@ export class LongRunningWorkflows extends Construct {
         logRetention: p.logRetention,
       });
       this.#httpApi = { httpApi, url: stage.url };
-      this.#monitoring = new Monitoring(this, 'Monitoring', { worker: stepWorker, deadLetterQueue, alarmTopic: p.alarmTopic });
+      this.#monitoring = new Monitoring(this, 'Monitoring', {
+        worker: stepWorker,
+        deadLetterQueue,
+        alarmTopic: p.alarmTopic,
+      });
     }
   }
 
@@ -128,7 +141,8 @@ export class LongRunningWorkflows extends Construct {
   }
 
   #required<T>(value: T | undefined, what: string): T {
-    if (value === undefined) throw new Error(`LongRunningWorkflows ${this.node.path}: emulatorCompat leaves out ${what}`);
+    if (value === undefined)
+      throw new Error(`LongRunningWorkflows ${this.node.path}: emulatorCompat leaves out ${what}`);
     return value;
   }
 }

@@ -59,12 +59,20 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const above0 = { threshold: 0, evaluationPeriods: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD };
+    const above0 = {
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    };
     this.deadLetters = new Alarm(this, 'DeadLetters', {
       ...above0,
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) }),
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      }),
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'Step messages reached the dead-letter queue: a step kept failing before it could commit. Inspect and redrive them.',
+      alarmDescription:
+        'Step messages reached the dead-letter queue: a step kept failing before it could commit. Inspect and redrive them.',
     });
     this.workerErrors = new Alarm(this, 'WorkerErrors', {
       ...above0,
@@ -75,7 +83,8 @@ export class Monitoring extends Construct {
     this.executionsFailed = new Alarm(this, 'ExecutionsFailed', {
       ...above0,
       metric: filledCount('failed', MetricName.ExecutionsFailed, 'step-worker'),
-      alarmDescription: 'Executions failed after exhausting their retries. Retry them through the API once the cause is fixed.',
+      alarmDescription:
+        'Executions failed after exhausting their retries. Retry them through the API once the cause is fixed.',
     });
     this.stalledReenqueued = new Alarm(this, 'StalledReenqueued', {
       ...above0,

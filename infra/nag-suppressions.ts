@@ -14,7 +14,8 @@ export function suppressKnownNagFindings(runtime: LongRunningWorkflows): void {
         'The functions are built (esbuild target node22) and tested for Node.js 22, a supported Lambda runtime; ' +
         'moving to a newer runtime is a deliberate change made together with the build target and the tests.',
     });
-    const tracing = (fn.node.defaultChild as CfnFunction).tracingConfig as CfnFunction.TracingConfigProperty | undefined;
+    const tracing = (fn.node.defaultChild as CfnFunction).tracingConfig as
+      CfnFunction.TracingConfigProperty | undefined;
     if (tracing?.mode === 'Active' && fn.role) {
       Validations.of(fn.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',

@@ -8,7 +8,11 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { readHandlerEnv } from '../functions/shared/env.js';
 import { stepQueueSchema } from '../lib/aws/queue-schema.js';
 import { PROJECT_ROOT } from './handler-function.js';
-import type { JwtAuthorizerOptions, LongRunningWorkflowsProps, RuntimeSettings } from './longrunning-workflows-props.js';
+import type {
+  JwtAuthorizerOptions,
+  LongRunningWorkflowsProps,
+  RuntimeSettings,
+} from './longrunning-workflows-props.js';
 
 /** AWS's recommendation for an SQS event source: visibility timeout at least this many times the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -62,7 +66,8 @@ function fail(message: string): never {
 }
 
 function wholeIn(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) fail(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    fail(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
   return value;
 }
 
@@ -94,7 +99,8 @@ function runtimeEnvironment(settings: RuntimeSettings, logLevel: string, logStat
 
 function userEnvironment(environment: Readonly<Record<string, string>>): Record<string, string> {
   for (const name of Object.keys(environment)) {
-    if ((MANAGED_VARIABLES as readonly string[]).includes(name)) fail(`environment cannot set ${name}: the construct manages it`);
+    if ((MANAGED_VARIABLES as readonly string[]).includes(name))
+      fail(`environment cannot set ${name}: the construct manages it`);
     if (name.startsWith('AWS_') || name.startsWith('_')) fail(`environment cannot set ${name}: Lambda reserves it`);
   }
   return { ...environment };
@@ -103,13 +109,15 @@ function userEnvironment(environment: Readonly<Record<string, string>>): Record<
 function workflowsModule(path: string | undefined): string | undefined {
   if (path === undefined) return undefined;
   const absolute = isAbsolute(path) ? path : resolve(PROJECT_ROOT, path);
-  if (!existsSync(absolute)) fail(`workflowsModule ${absolute} does not exist (a relative path is taken from ${PROJECT_ROOT})`);
+  if (!existsSync(absolute))
+    fail(`workflowsModule ${absolute} does not exist (a relative path is taken from ${PROJECT_ROOT})`);
   return absolute;
 }
 
 function jwt(options: JwtAuthorizerOptions | undefined): JwtAuthorizerOptions | undefined {
   if (options === undefined) return undefined;
-  if (!/^https:\/\/\S+$/.test(options.issuer)) fail(`jwtAuthorizer.issuer must be an https URL, got "${options.issuer}"`);
+  if (!/^https:\/\/\S+$/.test(options.issuer))
+    fail(`jwtAuthorizer.issuer must be an https URL, got "${options.issuer}"`);
   if (options.audience.length === 0 || options.audience.some((a) => a.trim() === '')) {
     fail('jwtAuthorizer.audience must list at least one non-empty audience');
   }
@@ -134,7 +142,8 @@ export function resolveProps(props: LongRunningWorkflowsProps): ResolvedProps {
         'or SQS redelivers step messages while the worker still runs them; raise queueVisibilityTimeout or lower workerTimeout',
     );
   }
-  if (visibility > MAX_VISIBILITY_SECONDS) fail(`queueVisibilityTimeout must be at most ${MAX_VISIBILITY_SECONDS} seconds, got ${visibility}`);
+  if (visibility > MAX_VISIBILITY_SECONDS)
+    fail(`queueVisibilityTimeout must be at most ${MAX_VISIBILITY_SECONDS} seconds, got ${visibility}`);
   const throttle = props.apiThrottle ?? {};
   return {
     workflowsModule: workflowsModule(props.workflowsModule),

@@ -15,7 +15,10 @@ export interface StepQueueOptions {
  * redrive after `maxReceiveCount` receives, and a queue policy on each that denies
  * any request not made over TLS.
  */
-export function createStepQueues(scope: Construct, options: StepQueueOptions): { queue: Queue; deadLetterQueue: Queue } {
+export function createStepQueues(
+  scope: Construct,
+  options: StepQueueOptions,
+): { queue: Queue; deadLetterQueue: Queue } {
   const encryption = QueueEncryption.SQS_MANAGED; // stepQueueSchema.sqsManagedSse is always true
   const deadLetterQueue = new Queue(scope, 'StepDeadLetterQueue', {
     encryption,

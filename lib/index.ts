@@ -73,9 +73,21 @@ export { DynamoDbCheckpointStore } from './aws/dynamodb-checkpoint-store.js';
 export type { DynamoDbCheckpointStoreOptions } from './aws/dynamodb-checkpoint-store.js';
 export { SqsStepQueue } from './aws/sqs-step-queue.js';
 export type { SqsStepQueueOptions } from './aws/sqs-step-queue.js';
-export { createTableInput, IndexNames, MAX_ITEM_BYTES, tableSchema, TableKeys, TTL_ATTRIBUTE } from './aws/table-schema.js';
+export {
+  createTableInput,
+  IndexNames,
+  MAX_ITEM_BYTES,
+  tableSchema,
+  TableKeys,
+  TTL_ATTRIBUTE,
+} from './aws/table-schema.js';
 export type { IndexDefinition, KeyAttribute, TableSchema } from './aws/table-schema.js';
-export { deadLetterQueueAttributes, MAX_DELAY_SECONDS, stepQueueAttributes, stepQueueSchema } from './aws/queue-schema.js';
+export {
+  deadLetterQueueAttributes,
+  MAX_DELAY_SECONDS,
+  stepQueueAttributes,
+  stepQueueSchema,
+} from './aws/queue-schema.js';
 export type { QueueSchema } from './aws/queue-schema.js';
 
 // Examples (used by the demo and the deployed workflows)

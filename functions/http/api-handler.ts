@@ -17,7 +17,9 @@ export interface ApiDeps extends RouteDeps {
  * @example
  * export const handler = makeApiHandler({ control, workflows, logger });
  */
-export function makeApiHandler(deps: ApiDeps): (event: APIGatewayProxyEventV2, context?: Pick<Context, 'awsRequestId'>) => Promise<ApiResult> {
+export function makeApiHandler(
+  deps: ApiDeps,
+): (event: APIGatewayProxyEventV2, context?: Pick<Context, 'awsRequestId'>) => Promise<ApiResult> {
   return async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
     const method = event.requestContext?.http?.method ?? '?';
@@ -29,7 +31,10 @@ export function makeApiHandler(deps: ApiDeps): (event: APIGatewayProxyEventV2, c
       const { result, internal } = errorResponse(thrown, requestId);
       const fields = { requestId, method, path: event.rawPath, status: result.statusCode };
       if (internal) {
-        deps.logger.error('api request failed', { ...fields, error: thrown instanceof Error ? thrown.stack ?? thrown.message : String(thrown) });
+        deps.logger.error('api request failed', {
+          ...fields,
+          error: thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown),
+        });
       } else {
         const code = thrown instanceof LongRunningError ? thrown.code : ErrorCode.Internal;
         deps.logger.info('api request rejected', { ...fields, code });

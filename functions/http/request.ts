@@ -33,9 +33,13 @@ export function readRequest(event: APIGatewayProxyEventV2): ApiRequest {
   if (event.body !== undefined && event.body !== null && event.body !== '') {
     const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
     if (bytes.length > MAX_BODY_BYTES) {
-      throw new LongRunningError('PAYLOAD_TOO_LARGE', `request body is ${bytes.length} bytes, over the ${MAX_BODY_BYTES}-byte limit`, {
-        details: { sizeBytes: bytes.length, limitBytes: MAX_BODY_BYTES },
-      });
+      throw new LongRunningError(
+        'PAYLOAD_TOO_LARGE',
+        `request body is ${bytes.length} bytes, over the ${MAX_BODY_BYTES}-byte limit`,
+        {
+          details: { sizeBytes: bytes.length, limitBytes: MAX_BODY_BYTES },
+        },
+      );
     }
     body = bytes.toString('utf8');
   }
@@ -63,7 +67,10 @@ export function validate<T extends z.ZodType>(schema: T, value: unknown, what: s
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({
     path: i.path.map(String).join('.') || what,
-    message: i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message,
+    message:
+      i.code === 'unrecognized_keys'
+        ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`
+        : i.message,
   }));
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
   throw new ValidationError(`invalid ${what}: ${summary}`, { issues });

@@ -7,7 +7,11 @@ export interface ApiErrorBody {
 }
 
 /** A structured result of the API handler (payload format 2.0). */
-export type ApiResult = APIGatewayProxyResultV2 & { statusCode: number; headers: Record<string, string>; body?: string };
+export type ApiResult = APIGatewayProxyResultV2 & {
+  statusCode: number;
+  headers: Record<string, string>;
+  body?: string;
+};
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -22,7 +26,12 @@ export function noContent(): ApiResult {
 }
 
 /** An error response with the shared body shape. */
-export function apiError(statusCode: number, code: string, message: string, extra: { details?: Record<string, unknown>; requestId?: string; headers?: Record<string, string> } = {}): ApiResult {
+export function apiError(
+  statusCode: number,
+  code: string,
+  message: string,
+  extra: { details?: Record<string, unknown>; requestId?: string; headers?: Record<string, string> } = {},
+): ApiResult {
   const body: ApiErrorBody = { error: { code, message } };
   if (extra.details) body.error.details = extra.details;
   if (extra.requestId) body.error.requestId = extra.requestId;
@@ -55,12 +64,21 @@ export function errorResponse(thrown: unknown, requestId: string): { result: Api
       // Throttling or an unavailable store: worth a retry. The cause (table names,
       // endpoints) stays in our logs, not in the answer.
       const message = `the service is busy or briefly unavailable; retry the request (request id ${requestId})`;
-      return { result: apiError(503, thrown.code, message, { requestId, headers: { 'retry-after': '1' } }), internal: true };
+      return {
+        result: apiError(503, thrown.code, message, { requestId, headers: { 'retry-after': '1' } }),
+        internal: true,
+      };
     }
     if (status !== undefined) {
       const code = thrown.code === ErrorCode.StateTooLarge ? 'PAYLOAD_TOO_LARGE' : thrown.code;
-      return { result: apiError(status, code, thrown.message, thrown.details ? { details: thrown.details } : {}), internal: false };
+      return {
+        result: apiError(status, code, thrown.message, thrown.details ? { details: thrown.details } : {}),
+        internal: false,
+      };
     }
   }
-  return { result: apiError(500, 'INTERNAL', `internal error; quote request id ${requestId} when reporting it`, { requestId }), internal: true };
+  return {
+    result: apiError(500, 'INTERNAL', `internal error; quote request id ${requestId} when reporting it`, { requestId }),
+    internal: true,
+  };
 }

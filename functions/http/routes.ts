@@ -1,4 +1,10 @@
-import { checkpointView, type ControlPlane, type ExecutionHead, executionView, type WorkflowRegistry } from '../../lib/index.js';
+import {
+  checkpointView,
+  type ControlPlane,
+  type ExecutionHead,
+  executionView,
+  type WorkflowRegistry,
+} from '../../lib/index.js';
 import { type ApiRequest, parseJsonBody, validate } from './request.js';
 import { type ApiResult, apiError, json, noContent } from './response.js';
 import { emptySchema, executionIdSchema, listQuerySchema, pageQuerySchema, startBodySchema } from './schemas.js';
@@ -42,7 +48,10 @@ const collection: Record<string, Handler> = {
       ...(q.limit !== undefined ? { limit: q.limit } : {}),
       ...(q.nextToken !== undefined ? { nextToken: q.nextToken } : {}),
     });
-    return json(200, { items: page.items.map((h) => executionView(h)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
+    return json(200, {
+      items: page.items.map((h) => executionView(h)),
+      ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+    });
   },
 };
 
@@ -65,7 +74,10 @@ const checkpoints: Record<string, Handler> = {
       ...(q.nextToken !== undefined ? { checkpointsNextToken: q.nextToken } : {}),
     });
     const page = details.checkpoints;
-    return json(200, { items: page.items.map(checkpointView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
+    return json(200, {
+      items: page.items.map(checkpointView),
+      ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+    });
   },
 };
 
@@ -79,7 +91,9 @@ const actionRoute = (action: Action): Record<string, Handler> => ({
 const workflows: Record<string, Handler> = {
   GET: async (req, deps) => {
     validate(emptySchema, req.query, 'query');
-    const items = deps.workflows.list().map((w) => ({ name: w.name, ...(w.version ? { version: w.version } : {}), steps: [...w.stepNames] }));
+    const items = deps.workflows
+      .list()
+      .map((w) => ({ name: w.name, ...(w.version ? { version: w.version } : {}), steps: [...w.stepNames] }));
     return json(200, { items });
   },
 };
@@ -105,7 +119,9 @@ export async function route(req: ApiRequest, deps: RouteDeps): Promise<ApiResult
   const handler = found.methods[req.method];
   if (!handler) {
     const allow = Object.keys(found.methods).join(', ');
-    return apiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`, { headers: { allow } });
+    return apiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`, {
+      headers: { allow },
+    });
   }
   return handler(req, deps, found.id ?? '');
 }

@@ -1,7 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { ControlPlane, DynamoDbExecutionStore, type Logger, type RuntimeDeps, SqsStepQueue, type WorkflowRegistry } from '../../lib/index.js';
+import {
+  ControlPlane,
+  DynamoDbExecutionStore,
+  type Logger,
+  type RuntimeDeps,
+  SqsStepQueue,
+  type WorkflowRegistry,
+} from '../../lib/index.js';
 import { type HandlerEnv, readHandlerEnv } from './env.js';
 import { asEngineLogger, eventLogger, powertoolsLogger } from './logging.js';
 
@@ -18,11 +25,17 @@ export interface HandlerDeps {
  * Reads the environment (failing fast on a missing or bad variable), creates the
  * AWS clients once, and wires the runtime over DynamoDB and SQS with `workflows`.
  */
-export function defaultDeps(service: string, source: Readonly<Record<string, string | undefined>>, workflows: WorkflowRegistry): HandlerDeps {
+export function defaultDeps(
+  service: string,
+  source: Readonly<Record<string, string | undefined>>,
+  workflows: WorkflowRegistry,
+): HandlerDeps {
   const env = readHandlerEnv(source);
   const logger = asEngineLogger(powertoolsLogger(service, env.logLevel));
   const endpoint = env.endpoint ? { endpoint: env.endpoint } : {};
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(endpoint), { marshallOptions: { removeUndefinedValues: true } });
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(endpoint), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   const sqs = new SQSClient(endpoint);
   const runtime: RuntimeDeps = {
     store: new DynamoDbExecutionStore({ client: ddb, tableName: env.tableName }),

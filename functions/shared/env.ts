@@ -32,7 +32,9 @@ function seconds(env: Source, name: string, fallback: number, min: number, max: 
   if (raw === undefined || raw === '') return fallback * 1000;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min || value > max) {
-    throw new ValidationError(`${name} must be a number of seconds from ${min} to ${max}, got "${raw}"`, { variable: name });
+    throw new ValidationError(`${name} must be a number of seconds from ${min} to ${max}, got "${raw}"`, {
+      variable: name,
+    });
   }
   return Math.round(value * 1000);
 }

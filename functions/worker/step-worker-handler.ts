@@ -25,7 +25,9 @@ export type WorkerContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsReque
  * @example
  * export const handler = makeStepWorker({ runtime, logger, metrics });
  */
-export function makeStepWorker(deps: StepWorkerDeps): (event: SQSEvent, context: WorkerContext) => Promise<SQSBatchResponse> {
+export function makeStepWorker(
+  deps: StepWorkerDeps,
+): (event: SQSEvent, context: WorkerContext) => Promise<SQSBatchResponse> {
   return async (event, context) => {
     const deadline = Date.now() + context.getRemainingTimeInMillis() - WORKER_DEADLINE_BUFFER_MS;
     const failures: SQSBatchResponse['batchItemFailures'] = [];
@@ -42,11 +44,18 @@ export function makeStepWorker(deps: StepWorkerDeps): (event: SQSEvent, context:
         }
         const started = Date.now();
         try {
-          const outcome = await processStepMessage(body, { deadline }, { ...deps.runtime, owner: `${context.awsRequestId}/${messageId}` });
+          const outcome = await processStepMessage(
+            body,
+            { deadline },
+            { ...deps.runtime, owner: `${context.awsRequestId}/${messageId}` },
+          );
           recordOutcome(deps, messageId, outcome, Date.now() - started);
         } catch (err) {
           failures.push({ itemIdentifier: messageId });
-          deps.logger.error('step message failed; it will be redelivered', { messageId, error: err instanceof Error ? err.message : String(err) });
+          deps.logger.error('step message failed; it will be redelivered', {
+            messageId,
+            error: err instanceof Error ? err.message : String(err),
+          });
         }
       }),
     );
@@ -61,7 +70,13 @@ function recordOutcome(deps: StepWorkerDeps, messageId: string, outcome: StepOut
     deps.metrics.count(MetricName.StepMessagesRejected);
     return;
   }
-  deps.logger.info('step message processed', { messageId, executionId: outcome.executionId, step: outcome.step, status: outcome.status, durationMs: ms });
+  deps.logger.info('step message processed', {
+    messageId,
+    executionId: outcome.executionId,
+    step: outcome.step,
+    status: outcome.status,
+    durationMs: ms,
+  });
   if (outcome.status === 'committed' || outcome.status === 'completed') {
     deps.metrics.count(MetricName.StepsCommitted);
     deps.metrics.milliseconds(MetricName.StepDuration, ms);

@@ -9,4 +9,8 @@ import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
 
 const deps = defaultDeps('step-worker', process.env, deployedWorkflows());
 
-export const handler = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: powertoolsMetrics('step-worker') });
+export const handler = makeStepWorker({
+  runtime: deps.runtime,
+  logger: deps.logger,
+  metrics: powertoolsMetrics('step-worker'),
+});

@@ -69,7 +69,12 @@ export async function queryItems(
   do {
     const out = await send(ctx, 'Query', () =>
       ctx.client.send(
-        new QueryCommand({ ...input, TableName: ctx.tableName, Limit: enough - items.length, ExclusiveStartKey: start }),
+        new QueryCommand({
+          ...input,
+          TableName: ctx.tableName,
+          Limit: enough - items.length,
+          ExclusiveStartKey: start,
+        }),
       ),
     );
     items.push(...(out.Items ?? []));
@@ -96,7 +101,11 @@ function backoff(round: number): Promise<void> {
 }
 
 function tooManyRounds(operation: string): LongRunningError {
-  return new LongRunningError(ErrorCode.Throttled, `DynamoDB ${operation} left items unprocessed after ${MAX_ROUNDS} rounds`, {
-    retryable: true,
-  });
+  return new LongRunningError(
+    ErrorCode.Throttled,
+    `DynamoDB ${operation} left items unprocessed after ${MAX_ROUNDS} rounds`,
+    {
+      retryable: true,
+    },
+  );
 }

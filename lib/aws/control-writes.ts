@@ -26,7 +26,11 @@ const MAX_ATTEMPTS = 5;
  * the actual state). A full event list is trimmed by a second write conditional on
  * the head the failure returned.
  */
-export async function transitionExecution(ctx: StoreContext, cache: HeadCache, req: TransitionRequest): Promise<ExecutionHead> {
+export async function transitionExecution(
+  ctx: StoreContext,
+  cache: HeadCache,
+  req: TransitionRequest,
+): Promise<ExecutionHead> {
   let current: ExecutionHead | undefined;
   if (req.from.length === 0 || !isKeyPart(req.id)) {
     current = isKeyPart(req.id) ? await readHead(ctx, req.id) : undefined;
@@ -43,7 +47,8 @@ export async function transitionExecution(ctx: StoreContext, cache: HeadCache, r
   }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (current === undefined) throw new NotFoundError('execution', req.id);
-    if (!req.from.includes(current.state)) throw new IllegalTransitionError(req.id, current.state, req.action, req.from);
+    if (!req.from.includes(current.state))
+      throw new IllegalTransitionError(req.id, current.state, req.action, req.from);
     const next = transitionedHead(current, req);
     const result = await writeOverBase(ctx, current, next, TRANSITION_PINS);
     if (result.ok) {

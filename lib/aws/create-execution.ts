@@ -42,9 +42,19 @@ export async function createExecution(
     { Put: { TableName: ctx.tableName, Item: cpItem, ConditionExpression: NOT_EXISTS } },
   ];
   if (exec.idempotencyKey !== undefined) {
-    const idem = { pk: idempotencyPk(exec.idempotencyKey), sk: TableKeys.idempotencySk, executionId: exec.id, createdAt: exec.now };
+    const idem = {
+      pk: idempotencyPk(exec.idempotencyKey),
+      sk: TableKeys.idempotencySk,
+      executionId: exec.id,
+      createdAt: exec.now,
+    };
     transactItems.push({
-      Put: { TableName: ctx.tableName, Item: idem, ConditionExpression: NOT_EXISTS, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
+      Put: {
+        TableName: ctx.tableName,
+        Item: idem,
+        ConditionExpression: NOT_EXISTS,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
     });
   }
   for (let attempt = 0; ; attempt++) {
@@ -55,18 +65,24 @@ export async function createExecution(
     } catch (thrown) {
       const reasons = cancellationReasons(thrown);
       const failed = (i: number): boolean => reasons?.[i]?.Code === 'ConditionalCheckFailed';
-      if (reasons === null || attempt >= 2) throw translateSdkError(thrown, `DynamoDB TransactWriteItems (create) on ${ctx.tableName}`);
+      if (reasons === null || attempt >= 2)
+        throw translateSdkError(thrown, `DynamoDB TransactWriteItems (create) on ${ctx.tableName}`);
       if (failed(2)) {
         const raw = reasons[2]?.Item;
         const earlierId = raw === undefined ? undefined : fromAttributeMap(raw)['executionId'];
         if (typeof earlierId !== 'string') {
-          throw new LongRunningError(ErrorCode.CorruptRecord, `idempotency record ${exec.idempotencyKey ?? ''} names no execution`);
+          throw new LongRunningError(
+            ErrorCode.CorruptRecord,
+            `idempotency record ${exec.idempotencyKey ?? ''} names no execution`,
+          );
         }
         const earlier = await readHead(ctx, earlierId);
         if (earlier) return { head: earlier, created: false };
         await dropIdempotencyRecord(ctx, exec.idempotencyKey ?? '', earlierId);
       } else if (failed(0)) {
-        throw new LongRunningError(ErrorCode.Conflict, `execution ${exec.id} already exists`, { details: { id: exec.id } });
+        throw new LongRunningError(ErrorCode.Conflict, `execution ${exec.id} already exists`, {
+          details: { id: exec.id },
+        });
       } else if (failed(1)) {
         await purgePartition(ctx, exec.id);
       } else {

@@ -57,7 +57,9 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
       document: serializeExecution(exec),
     };
     assertItemFits(item, this.#ctx.maxItemBytes, 'execution snapshot');
-    await send(this.#ctx, 'PutItem', () => this.#ctx.client.send(new PutCommand({ TableName: this.#ctx.tableName, Item: item })));
+    await send(this.#ctx, 'PutItem', () =>
+      this.#ctx.client.send(new PutCommand({ TableName: this.#ctx.tableName, Item: item })),
+    );
   }
 
   /** The stored execution; NOT_FOUND when there is none, CORRUPT_RECORD when malformed. */
@@ -109,7 +111,11 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     const id = assertSafeId(execId);
     try {
       await this.#ctx.client.send(
-        new DeleteCommand({ TableName: this.#ctx.tableName, Key: key(id), ConditionExpression: 'attribute_exists(pk)' }),
+        new DeleteCommand({
+          TableName: this.#ctx.tableName,
+          Key: key(id),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
       );
     } catch (thrown) {
       if (conditionFailure(thrown)) throw new NotFoundError('checkpoint', id, thrown);
@@ -126,9 +132,13 @@ function decode(item: Item, id: string): Execution {
   const source = `DynamoDB item ${snapshotPk(id)}`;
   const text = item['document'];
   if (typeof text !== 'string') {
-    throw new LongRunningError(ErrorCode.CorruptRecord, `corrupt execution record in ${source}: field "document" is not a string`, {
-      details: { source, field: 'document' },
-    });
+    throw new LongRunningError(
+      ErrorCode.CorruptRecord,
+      `corrupt execution record in ${source}: field "document" is not a string`,
+      {
+        details: { source, field: 'document' },
+      },
+    );
   }
   return parseStoredExecution(text, id, source);
 }

@@ -73,12 +73,16 @@ export class DynamoDbExecutionStore implements ExecutionStore {
   }
 
   /** One TransactWriteItems: put `CP#<step + 1>`, fenced update of the head. */
-  commit(req: Fence & { step: number; output: unknown; sweepAt: EpochMs; events: RecordedEvent[] }): Promise<ExecutionHead> {
+  commit(
+    req: Fence & { step: number; output: unknown; sweepAt: EpochMs; events: RecordedEvent[] },
+  ): Promise<ExecutionHead> {
     return this.#fenced.commit(req);
   }
 
   /** One fenced UpdateItem: version + 1, lease removed, error kept, sweepAt set. */
-  releaseForRetry(req: Fence & { error: ErrorInfo; sweepAt: EpochMs; events: RecordedEvent[] }): Promise<ExecutionHead> {
+  releaseForRetry(
+    req: Fence & { error: ErrorInfo; sweepAt: EpochMs; events: RecordedEvent[] },
+  ): Promise<ExecutionHead> {
     return this.#fenced.releaseForRetry(req);
   }
 

@@ -67,7 +67,12 @@ export async function listHeads(ctx: StoreContext, query: ListQuery): Promise<Pa
   if (state !== undefined) {
     const scope = headIndexScope(IndexNames.byState, 'state', state);
     const start = query.nextToken === undefined ? undefined : decodeKey(query.nextToken, scope);
-    return walkHeadIndex(ctx, { index: IndexNames.byState, attr: 'state', value: state, cursor: scope }, start, query.limit);
+    return walkHeadIndex(
+      ctx,
+      { index: IndexNames.byState, attr: 'state', value: state, cursor: scope },
+      start,
+      query.limit,
+    );
   }
   return mergedStatePage(ctx, query.nextToken, query.limit);
 }
@@ -94,7 +99,11 @@ export async function findStalled(
     .slice(0, req.limit);
 }
 
-async function stalledInShard(ctx: StoreContext, shard: string, req: { now: EpochMs; dueBefore: EpochMs; limit: number }): Promise<ExecutionHead[]> {
+async function stalledInShard(
+  ctx: StoreContext,
+  shard: string,
+  req: { now: EpochMs; dueBefore: EpochMs; limit: number },
+): Promise<ExecutionHead[]> {
   const found: ExecutionHead[] = [];
   let start: Record<string, unknown> | undefined;
   let examined = 0;

@@ -46,7 +46,9 @@ export class Expression {
 
 /** `SET a = :x, ... REMOVE b, ...` from the clauses given (empty ones left out). */
 export function updateExpression(set: readonly string[], remove: readonly string[]): string {
-  return [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : ''].filter(Boolean).join(' ');
+  return [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
 /**
@@ -76,7 +78,9 @@ export function pinCondition(base: Item, attrs: readonly string[], expr: Express
   const parts = [`attribute_exists(${expr.name('pk')})`];
   for (const attr of attrs) {
     const value = base[attr];
-    parts.push(value === undefined ? `attribute_not_exists(${expr.name(attr)})` : `${expr.name(attr)} = ${expr.value(value)}`);
+    parts.push(
+      value === undefined ? `attribute_not_exists(${expr.name(attr)})` : `${expr.name(attr)} = ${expr.value(value)}`,
+    );
   }
   return parts.join(' AND ');
 }

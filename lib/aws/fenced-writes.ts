@@ -78,7 +78,13 @@ export class FencedWrites {
         base = undefined; // the cached head was stale: read the item and check again
         continue;
       }
-      const result = await writeOverBase(this.#ctx, base as ExecutionHead, outcome.head, FENCE_PINS, outcome.checkpoint);
+      const result = await writeOverBase(
+        this.#ctx,
+        base as ExecutionHead,
+        outcome.head,
+        FENCE_PINS,
+        outcome.checkpoint,
+      );
       if (result.ok) {
         this.#cache.set(outcome.head);
         return outcome.head;
@@ -87,10 +93,14 @@ export class FencedWrites {
       fresh = true;
     }
     this.#cache.delete(req.id);
-    throw new LongRunningError(ErrorCode.Conflict, `execution ${req.id}: the head kept changing during a fenced write`, {
-      retryable: true,
-      details: { id: req.id },
-    });
+    throw new LongRunningError(
+      ErrorCode.Conflict,
+      `execution ${req.id}: the head kept changing during a fenced write`,
+      {
+        retryable: true,
+        details: { id: req.id },
+      },
+    );
   }
 }
 

@@ -3,7 +3,14 @@ import { ExecutionState } from '../core/execution-state.js';
 import type { ExecutionHead, Page } from '../runtime/model.js';
 import { batchGetItems, queryItems } from './batch-io.js';
 import { itemToHead, type Item } from './head-item.js';
-import { decodeCursor, encodeCursor, isHeadIndexKey, isRecord, type CursorScope, type StoredKey } from './page-cursor.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  isHeadIndexKey,
+  isRecord,
+  type CursorScope,
+  type StoredKey,
+} from './page-cursor.js';
 import type { StoreContext, TableKey } from './store-context.js';
 import { IndexNames } from './table-schema.js';
 
@@ -39,7 +46,11 @@ export async function walkHeadIndex(
   let examined = 0;
   for (;;) {
     const need = limit - heads.length;
-    const { items: keys, more } = await queryItems(ctx, partitionQuery(part.index, part.attr, part.value, position), need + 1);
+    const { items: keys, more } = await queryItems(
+      ctx,
+      partitionQuery(part.index, part.attr, part.value, position),
+      need + 1,
+    );
     const batch = keys.slice(0, need);
     const found = byPk(await batchGetItems(ctx, batch as TableKey[]));
     for (const key of batch) {
@@ -61,7 +72,11 @@ export async function walkHeadIndex(
  * read from its own position and the entries merged. The token records a position
  * per state (`0` once a state is exhausted).
  */
-export async function mergedStatePage(ctx: StoreContext, token: string | undefined, limit: number): Promise<Page<ExecutionHead>> {
+export async function mergedStatePage(
+  ctx: StoreContext,
+  token: string | undefined,
+  limit: number,
+): Promise<Page<ExecutionHead>> {
   const positions = token === undefined ? {} : decodePositions(token);
   const reads = await Promise.all(
     STATES.map(async (state) => {
@@ -100,7 +115,8 @@ function decodePositions(token: string): Partial<Record<string, StoredKey | 0>> 
   const raw = decodeCursor(token, ALL_SCOPE);
   if (!isRecord(raw)) throw new ValidationError('invalid nextToken: malformed position');
   for (const [state, at] of Object.entries(raw)) {
-    const valid = STATES.includes(state as ExecutionState) && (at === 0 || (isRecord(at) && isHeadIndexKey(at, 'state', state)));
+    const valid =
+      STATES.includes(state as ExecutionState) && (at === 0 || (isRecord(at) && isHeadIndexKey(at, 'state', state)));
     if (!valid) throw new ValidationError('invalid nextToken: malformed position');
   }
   return raw as Partial<Record<string, StoredKey | 0>>;
@@ -118,7 +134,12 @@ function partitionQuery(index: string, attr: string, value: string, start: Store
 }
 
 function indexKey(entry: Item, attr: string): StoredKey {
-  return { pk: String(entry['pk']), sk: String(entry['sk']), [attr]: String(entry[attr]), listSk: String(entry['listSk']) };
+  return {
+    pk: String(entry['pk']),
+    sk: String(entry['sk']),
+    [attr]: String(entry[attr]),
+    listSk: String(entry['listSk']),
+  };
 }
 
 function byPk(items: readonly Item[]): Map<string, Item> {

@@ -32,7 +32,12 @@ export function encodeCursor(scope: string, cursor: unknown): string {
  */
 export function decodeCursor(token: unknown, scope: string): unknown {
   const invalid = (why: string): ValidationError => new ValidationError(`invalid nextToken: ${why}`, { scope });
-  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(token)) {
+  if (
+    typeof token !== 'string' ||
+    token.length === 0 ||
+    token.length > MAX_TOKEN_LENGTH ||
+    !/^[A-Za-z0-9_-]+$/.test(token)
+  ) {
     throw invalid('expected a token returned by an earlier page');
   }
   let body: unknown;
@@ -57,7 +62,11 @@ export function decodeKey(token: unknown, expected: CursorScope): StoredKey {
 export function checkpointScope(id: string): CursorScope {
   return {
     scope: `checkpoints:${id}`,
-    isKey: (k) => hasExactly(k, ['pk', 'sk']) && k['pk'] === execPk(id) && typeof k['sk'] === 'string' && CHECKPOINT_SK.test(k['sk']),
+    isKey: (k) =>
+      hasExactly(k, ['pk', 'sk']) &&
+      k['pk'] === execPk(id) &&
+      typeof k['sk'] === 'string' &&
+      CHECKPOINT_SK.test(k['sk']),
   };
 }
 

@@ -49,7 +49,10 @@ export function deadLetterQueueAttributes(schema: QueueSchema = stepQueueSchema)
  * @example
  * await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: stepQueueAttributes(dlqArn) }));
  */
-export function stepQueueAttributes(deadLetterArn: string, schema: QueueSchema = stepQueueSchema): Record<string, string> {
+export function stepQueueAttributes(
+  deadLetterArn: string,
+  schema: QueueSchema = stepQueueSchema,
+): Record<string, string> {
   return {
     VisibilityTimeout: String(schema.visibilityTimeoutSeconds),
     MessageRetentionPeriod: String(schema.retentionSeconds),

@@ -59,25 +59,39 @@ export function translateSdkError(thrown: unknown, operation: string): LongRunni
   const err = toError(thrown);
   const name = err.name;
   const reasonCodes = (cancellationReasons(thrown) ?? []).map((r) => r.Code ?? 'None');
-  const codes = [name, ...reasonCodes, (thrown as { code?: unknown }).code].filter((c): c is string => typeof c === 'string');
+  const codes = [name, ...reasonCodes, (thrown as { code?: unknown }).code].filter(
+    (c): c is string => typeof c === 'string',
+  );
   const status = (thrown as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const say = `${operation} failed: ${err.message || name}`;
   if (codes.some((c) => THROTTLED.has(c))) {
-    return new LongRunningError(ErrorCode.Throttled, `${say} (throttled: retry later)`, { cause: thrown, retryable: true });
+    return new LongRunningError(ErrorCode.Throttled, `${say} (throttled: retry later)`, {
+      cause: thrown,
+      retryable: true,
+    });
   }
   if (codes.some((c) => CONFLICT.has(c))) {
-    return new LongRunningError(ErrorCode.Conflict, `${say} (a concurrent transaction: retry)`, { cause: thrown, retryable: true });
+    return new LongRunningError(ErrorCode.Conflict, `${say} (a concurrent transaction: retry)`, {
+      cause: thrown,
+      retryable: true,
+    });
   }
   if (codes.some((c) => UNAVAILABLE.has(c) || NETWORK.has(c)) || (status !== undefined && status >= 500)) {
     return new LongRunningError(ErrorCode.StoreUnavailable, say, { cause: thrown, retryable: true });
   }
-  if (name === 'ResourceNotFoundException' || name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue') {
+  if (
+    name === 'ResourceNotFoundException' ||
+    name === 'QueueDoesNotExist' ||
+    name === 'AWS.SimpleQueueService.NonExistentQueue'
+  ) {
     return new LongRunningError(ErrorCode.StoreUnavailable, `${say} (does the table or queue exist in this region?)`, {
       cause: thrown,
     });
   }
   if (/item size|maximum allowed size/i.test(err.message)) {
-    return new LongRunningError(ErrorCode.StateTooLarge, `${say}: the item is over DynamoDB's 400 KB limit`, { cause: thrown });
+    return new LongRunningError(ErrorCode.StateTooLarge, `${say}: the item is over DynamoDB's 400 KB limit`, {
+      cause: thrown,
+    });
   }
   return new LongRunningError(ErrorCode.StoreUnavailable, say, { cause: thrown, retryable: false });
 }

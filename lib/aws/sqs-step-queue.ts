@@ -35,13 +35,18 @@ export class SqsStepQueue implements StepQueue {
   /** Sends `message`, visible after `delaySeconds` (a whole number from 0 to 900). */
   async send(message: StepMessage, delaySeconds = 0): Promise<void> {
     if (!Number.isSafeInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > MAX_DELAY_SECONDS) {
-      throw new ValidationError(`delaySeconds must be a whole number from 0 to ${MAX_DELAY_SECONDS}, got ${String(delaySeconds)}`, {
-        delaySeconds,
-      });
+      throw new ValidationError(
+        `delaySeconds must be a whole number from 0 to ${MAX_DELAY_SECONDS}, got ${String(delaySeconds)}`,
+        {
+          delaySeconds,
+        },
+      );
     }
     const body = stepMessageBody(message);
     try {
-      await this.#client.send(new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: body, DelaySeconds: delaySeconds }));
+      await this.#client.send(
+        new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: body, DelaySeconds: delaySeconds }),
+      );
     } catch (thrown) {
       throw translateSdkError(thrown, `SQS SendMessage to ${this.#queueUrl}`);
     }

@@ -120,7 +120,12 @@ export const tableSchema: TableSchema = {
   sortKey: S('sk'),
   timeToLiveAttribute: TTL_ATTRIBUTE,
   indexes: [
-    { name: IndexNames.active, partitionKey: S('activePk'), sortKey: { name: 'sweepAt', type: 'N' }, projection: 'KEYS_ONLY' },
+    {
+      name: IndexNames.active,
+      partitionKey: S('activePk'),
+      sortKey: { name: 'sweepAt', type: 'N' },
+      projection: 'KEYS_ONLY',
+    },
     { name: IndexNames.byWorkflow, partitionKey: S('workflow'), sortKey: S('listSk'), projection: 'KEYS_ONLY' },
     { name: IndexNames.byState, partitionKey: S('state'), sortKey: S('listSk'), projection: 'KEYS_ONLY' },
     { name: IndexNames.snapshots, partitionKey: S('kind'), sortKey: S('listSk'), projection: 'KEYS_ONLY' },

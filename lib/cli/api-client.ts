@@ -47,17 +47,27 @@ export class ApiClient {
     } catch {
       throw new Error(`--url must be an absolute http(s) URL, got "${options.baseUrl}"`);
     }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`--url must be http or https, got "${options.baseUrl}"`);
+    if (base.protocol !== 'http:' && base.protocol !== 'https:')
+      throw new Error(`--url must be http or https, got "${options.baseUrl}"`);
     this.#base = base;
     this.#o = options;
   }
 
   /** Sends one request; resolves with the parsed JSON (undefined for 204), rejects with {@link ApiCallError}. */
-  async request(method: string, path: string, body?: unknown, query: Record<string, string | undefined> = {}): Promise<unknown> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    query: Record<string, string | undefined> = {},
+  ): Promise<unknown> {
     const url = new URL(this.#base.pathname.replace(/\/$/, '') + path, this.#base);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
     const text = body === undefined ? undefined : JSON.stringify(body);
-    let headers: Record<string, string> = { host: url.host, accept: 'application/json', ...(text ? { 'content-type': 'application/json' } : {}) };
+    let headers: Record<string, string> = {
+      host: url.host,
+      accept: 'application/json',
+      ...(text ? { 'content-type': 'application/json' } : {}),
+    };
     if (this.#o.sign) headers = await this.#sign(method, url, headers, text);
     const { host: _host, ...sent } = headers;
     const res = await (this.#o.fetchImpl ?? fetch)(url, { method, headers: sent, ...(text ? { body: text } : {}) });
@@ -70,10 +80,20 @@ export class ApiClient {
     return parsed;
   }
 
-  async #sign(method: string, url: URL, headers: Record<string, string>, body: string | undefined): Promise<Record<string, string>> {
+  async #sign(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<Record<string, string>> {
     const region = this.#o.region ?? regionOfHost(url.hostname) ?? process.env.AWS_REGION;
     if (!region) throw new Error('cannot tell the region to sign for: set AWS_REGION or pass --region');
-    this.#signer ??= new SignatureV4({ service: 'execute-api', region, credentials: defaultProvider(), sha256: Hash.bind(null, 'sha256') });
+    this.#signer ??= new SignatureV4({
+      service: 'execute-api',
+      region,
+      credentials: defaultProvider(),
+      sha256: Hash.bind(null, 'sha256'),
+    });
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = v;
     const signed = await this.#signer.sign({

@@ -18,7 +18,11 @@ export function currentStepName(view: View): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n') + '\n';
+  return (
+    rows
+      .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '))
+      .join('\n') + '\n'
+  );
 }
 
 /** An execution as `key: value` lines. */
@@ -48,7 +52,10 @@ export function formatList(page: { items: View[]; nextToken?: string }): string 
 }
 
 /** A page of checkpoints as a table, states shortened. */
-export function formatCheckpoints(page: { items: { step: number; timestamp: string; state: unknown }[]; nextToken?: string }): string {
+export function formatCheckpoints(page: {
+  items: { step: number; timestamp: string; state: unknown }[];
+  nextToken?: string;
+}): string {
   if (page.items.length === 0) return 'no checkpoints\n';
   const rows = [['STEP', 'TIMESTAMP', 'STATE']];
   for (const c of page.items) {

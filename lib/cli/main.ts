@@ -70,7 +70,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError(`--url must be an absolute URL, got "${urlText}"`);
     }
     const sign = values['no-sign'] ? false : (values.sign ?? !isLocalUrl(url));
-    const client = new ApiClient({ baseUrl: urlText, sign, ...(values.region ? { region: values.region } : {}), ...(io.fetchImpl ? { fetchImpl: io.fetchImpl } : {}) });
+    const client = new ApiClient({
+      baseUrl: urlText,
+      sign,
+      ...(values.region ? { region: values.region } : {}),
+      ...(io.fetchImpl ? { fetchImpl: io.fetchImpl } : {}),
+    });
     return await execute(command, args, values, client, io);
   } catch (err) {
     if (err instanceof UsageError) {
@@ -126,7 +131,8 @@ async function readInput(raw: string | undefined): Promise<unknown> {
 }
 
 function limitOf(values: Values): string | undefined {
-  if (values.limit !== undefined && !/^[0-9]+$/.test(values.limit)) throw new UsageError(`--limit must be a whole number, got "${values.limit}"`);
+  if (values.limit !== undefined && !/^[0-9]+$/.test(values.limit))
+    throw new UsageError(`--limit must be a whole number, got "${values.limit}"`);
   return values.limit;
 }
 
@@ -162,7 +168,10 @@ async function execute(command: string, args: string[], values: Values, client: 
       return out(page, () => formatList(page));
     }
     case 'checkpoints': {
-      const page = (await client.request('GET', `/executions/${id}/checkpoints`, undefined, { limit: limitOf(values), nextToken: values['next-token'] })) as {
+      const page = (await client.request('GET', `/executions/${id}/checkpoints`, undefined, {
+        limit: limitOf(values),
+        nextToken: values['next-token'],
+      })) as {
         items: { step: number; timestamp: string; state: unknown }[];
         nextToken?: string;
       };
@@ -179,7 +188,9 @@ async function execute(command: string, args: string[], values: Values, client: 
       await client.request('DELETE', `/executions/${id}`);
       return out({ deleted: args[0] }, () => `deleted ${args[0]}\n`);
     case 'workflows': {
-      const list = (await client.request('GET', '/workflows')) as { items: { name: string; version?: string; steps: string[] }[] };
+      const list = (await client.request('GET', '/workflows')) as {
+        items: { name: string; version?: string; steps: string[] }[];
+      };
       return out(list, () => formatWorkflows(list.items));
     }
     case 'watch':

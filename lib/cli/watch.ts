@@ -8,7 +8,11 @@ import type { CliIo } from './cli-io.js';
  * name on a terminal, one line per change otherwise; then its outcome. Exit code
  * 0 when it completed, 1 when it failed or was cancelled.
  */
-export async function watchExecution(client: ApiClient, encodedId: string, opts: { json: boolean; io: CliIo }): Promise<number> {
+export async function watchExecution(
+  client: ApiClient,
+  encodedId: string,
+  opts: { json: boolean; io: CliIo },
+): Promise<number> {
   const { io } = opts;
   const tty = Boolean(io.stdout.isTTY) && !opts.json;
   const interval = io.watchIntervalMs ?? 1_000;
@@ -17,7 +21,12 @@ export async function watchExecution(client: ApiClient, encodedId: string, opts:
     const view = (await client.request('GET', `/executions/${encodedId}`)) as View;
     const label = `${view.state}: ${currentStepName(view)} (${Math.min(view.currentStep, view.totalSteps)}/${view.totalSteps})`;
     if (opts.json) {
-      const line = JSON.stringify({ state: view.state, progress: view.progress, currentStep: view.currentStep, step: currentStepName(view) });
+      const line = JSON.stringify({
+        state: view.state,
+        progress: view.progress,
+        currentStep: view.currentStep,
+        step: currentStepName(view),
+      });
       if (line !== last) io.stdout.write(`${line}\n`);
       last = line;
     } else if (tty) {

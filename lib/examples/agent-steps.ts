@@ -20,10 +20,13 @@ export async function simulateWork(ms: number, ctx: StepContext): Promise<void> 
         clearTimeout(timer);
         reject(ctx.signal.reason as Error);
       };
-      const timer = setTimeout(() => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.min(slice, ms - done));
+      const timer = setTimeout(
+        () => {
+          ctx.signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.min(slice, ms - done),
+      );
       ctx.signal.addEventListener('abort', onAbort, { once: true });
     });
   }

@@ -60,10 +60,14 @@ export function resolveExecutorConfig(partial: Partial<ExecutorConfig> = {}): Ex
   for (const key of POSITIVE) checkNumber(config, key, 1);
   for (const key of NON_NEGATIVE) checkNumber(config, key, 0);
   if (!Number.isInteger(config.maxRetries) || config.maxRetries < 0) {
-    throw new ValidationError(`maxRetries must be a whole number >= 0, got ${String(config.maxRetries)}`, { field: 'maxRetries' });
+    throw new ValidationError(`maxRetries must be a whole number >= 0, got ${String(config.maxRetries)}`, {
+      field: 'maxRetries',
+    });
   }
   if (!Number.isInteger(config.maxCheckpoints) || config.maxCheckpoints < 1) {
-    throw new ValidationError(`maxCheckpoints must be a whole number >= 1, got ${String(config.maxCheckpoints)}`, { field: 'maxCheckpoints' });
+    throw new ValidationError(`maxCheckpoints must be a whole number >= 1, got ${String(config.maxCheckpoints)}`, {
+      field: 'maxCheckpoints',
+    });
   }
   if (config.retryMaxDelayMs < config.retryBaseDelayMs) {
     throw new ValidationError('retryMaxDelayMs must be >= retryBaseDelayMs', { field: 'retryMaxDelayMs' });
@@ -80,6 +84,9 @@ export function resolveExecutorConfig(partial: Partial<ExecutorConfig> = {}): Ex
 function checkNumber(config: ExecutorConfig, key: keyof ExecutorConfig, min: number): void {
   const value = config[key];
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_TIMER_MS) {
-    throw new ValidationError(`${key} must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${String(value)}`, { field: key });
+    throw new ValidationError(
+      `${key} must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${String(value)}`,
+      { field: key },
+    );
   }
 }

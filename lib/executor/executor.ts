@@ -1,4 +1,11 @@
-import { LongRunningError, NotFoundError, StepNotRegisteredError, ValidationError, ErrorCode, toError } from '../core/errors.js';
+import {
+  LongRunningError,
+  NotFoundError,
+  StepNotRegisteredError,
+  ValidationError,
+  ErrorCode,
+  toError,
+} from '../core/errors.js';
 import { EventType, type ExecutionEvent } from '../core/events.js';
 import { ExecutionState, isTerminalState } from '../core/execution-state.js';
 import { newExecutionId } from '../core/ids.js';
@@ -82,7 +89,8 @@ export class Executor {
     steps.forEach((step, i) => {
       if (step === null || typeof step !== 'object') throw new ValidationError(`steps[${i}] must be { name, fn }`);
       assertStepName(step.name);
-      if (typeof step.fn !== 'function') throw new ValidationError(`steps[${i}] ("${step.name}").fn must be a function`);
+      if (typeof step.fn !== 'function')
+        throw new ValidationError(`steps[${i}] ("${step.name}").fn must be a function`);
       const earlier = seen.get(step.name);
       if (earlier && earlier !== step.fn) {
         throw new ValidationError(`step name "${step.name}" is used for two different functions`);
@@ -91,7 +99,11 @@ export class Executor {
     });
     for (const [stepName, fn] of seen) this.registry.register(stepName, fn);
     const fns = steps.map((s) => s.fn as StepFunc);
-    return this.#create(name, fns, steps.map((s) => s.name));
+    return this.#create(
+      name,
+      fns,
+      steps.map((s) => s.name),
+    );
   }
 
   /**
@@ -228,7 +240,8 @@ export class Executor {
    */
   async resumeExecution(execId: string, lastState: unknown): Promise<void> {
     const run = this.#run(execId);
-    if (run.active) throw new LongRunningError(ErrorCode.Conflict, `execution ${execId} is already running in this executor`);
+    if (run.active)
+      throw new LongRunningError(ErrorCode.Conflict, `execution ${execId} is already running in this executor`);
     if (isTerminalState(run.exec.state)) assertTransition(execId, run.exec.state, 'resume');
     const steps = this.#stepsByName(run.exec);
     // Claimed before the first await, so a second resume or an auto-resume cannot start a second loop.
@@ -405,12 +418,13 @@ export class Executor {
       this.#logger.error('onEvent handler threw', { executionId: run.exec.id, event: type, error: String(err) });
     }
   }
-
 }
 
 function assertName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name.trim() === '' || name.length > 256) {
-    throw new ValidationError(`execution name must be a non-empty string of at most 256 characters, got ${JSON.stringify(name)}`);
+    throw new ValidationError(
+      `execution name must be a non-empty string of at most 256 characters, got ${JSON.stringify(name)}`,
+    );
   }
 }
 

@@ -55,7 +55,9 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
     exec.currentStep = index + 1;
     exec.progress = (exec.currentStep / exec.totalSteps) * 100;
     if (exec.currentStep === exec.totalSteps) markCompleted(run, now);
-    const saved = await checkpointDurably(run, deps, () => deps.emit(EventType.StepCompleted, { step: index, state: run.data }));
+    const saved = await checkpointDurably(run, deps, () =>
+      deps.emit(EventType.StepCompleted, { step: index, state: run.data }),
+    );
     if (saved !== true) {
       // The result could not be made durable: back to the step's input, and fail
       // visibly. After a restart the execution resumes from its last saved checkpoint.
@@ -110,10 +112,18 @@ async function checkpointDurably(run: ExecutionRun, deps: RunLoopDeps, beforeEve
       return true;
     } catch (thrown) {
       const error = toError(thrown);
-      deps.logger.error('checkpoint save failed', { executionId: run.exec.id, step: run.exec.currentStep, attempt, error: error.message });
+      deps.logger.error('checkpoint save failed', {
+        executionId: run.exec.id,
+        step: run.exec.currentStep,
+        attempt,
+        error: error.message,
+      });
       const permanent = thrown instanceof LongRunningError && !thrown.retryable;
       if (permanent || attempt >= maxRetries || run.isCancelled) return error;
-      await sleepUnless(backoffDelayMs(attempt, { baseDelayMs: retryBaseDelayMs, maxDelayMs: retryMaxDelayMs }), run.cancelled.promise);
+      await sleepUnless(
+        backoffDelayMs(attempt, { baseDelayMs: retryBaseDelayMs, maxDelayMs: retryMaxDelayMs }),
+        run.cancelled.promise,
+      );
     }
   }
 }
@@ -160,7 +170,12 @@ async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopDeps): P
     } catch (thrown) {
       if (run.isCancelled) return { kind: 'cancelled' };
       lastError = toError(thrown);
-      deps.logger.warn('step failed', { executionId: exec.id, step: exec.currentStep, attempt, error: lastError.message });
+      deps.logger.warn('step failed', {
+        executionId: exec.id,
+        step: exec.currentStep,
+        attempt,
+        error: lastError.message,
+      });
       deps.emit(EventType.StepFailed, { error: lastError, state: run.data });
       if (attempt < maxRetries) {
         const delay = backoffDelayMs(attempt, { baseDelayMs: retryBaseDelayMs, maxDelayMs: retryMaxDelayMs });
@@ -180,8 +195,14 @@ async function heartbeat(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
 
 /** While a step runs: heartbeat every heartbeatIntervalMs, checkpoint every checkpointIntervalMs. */
 function startStepTimers(run: ExecutionRun, deps: RunLoopDeps): () => void {
-  const beat = setInterval(() => void bestEffort(heartbeat(run, deps), deps, run.exec.id), deps.config.heartbeatIntervalMs);
-  const save = setInterval(() => void bestEffort(deps.checkpoint(), deps, run.exec.id), deps.config.checkpointIntervalMs);
+  const beat = setInterval(
+    () => void bestEffort(heartbeat(run, deps), deps, run.exec.id),
+    deps.config.heartbeatIntervalMs,
+  );
+  const save = setInterval(
+    () => void bestEffort(deps.checkpoint(), deps, run.exec.id),
+    deps.config.checkpointIntervalMs,
+  );
   beat.unref();
   save.unref();
   return () => {

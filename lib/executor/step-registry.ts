@@ -40,6 +40,8 @@ export class StepRegistry {
 export function assertStepName(name: unknown): asserts name is string {
   // eslint-disable-next-line no-control-regex
   if (typeof name !== 'string' || name.length === 0 || name.length > 128 || /[\u0000-\u001f\u007f]/.test(name)) {
-    throw new ValidationError(`step name must be a non-empty string of at most 128 printable characters, got ${JSON.stringify(name)}`);
+    throw new ValidationError(
+      `step name must be a non-empty string of at most 128 printable characters, got ${JSON.stringify(name)}`,
+    );
   }
 }

@@ -23,7 +23,9 @@ interface DemoOptions {
 function readOptions(): DemoOptions {
   const stepMs = Number(process.env.LONGRUNNING_DEMO_STEP_MS ?? '1500');
   if (!Number.isFinite(stepMs) || stepMs < 0) {
-    throw new Error(`LONGRUNNING_DEMO_STEP_MS must be a number of milliseconds >= 0, got "${process.env.LONGRUNNING_DEMO_STEP_MS}"`);
+    throw new Error(
+      `LONGRUNNING_DEMO_STEP_MS must be a number of milliseconds >= 0, got "${process.env.LONGRUNNING_DEMO_STEP_MS}"`,
+    );
   }
   return {
     dir: resolve(process.env.LONGRUNNING_DIR ?? '.longrunning/checkpoints'),
@@ -38,7 +40,10 @@ async function main(opts: DemoOptions): Promise<void> {
   const store = new FileCheckpointStore(opts.dir);
   const steps = agentSteps(opts.stepMs);
   const names = steps.map((s) => s.name);
-  const executor = new Executor({ checkpointDir: opts.dir, heartbeatIntervalMs: 1_000, retryBaseDelayMs: 200 }, { checkpointStore: store });
+  const executor = new Executor(
+    { checkpointDir: opts.dir, heartbeatIntervalMs: 1_000, retryBaseDelayMs: 200 },
+    { checkpointStore: store },
+  );
   for (const s of steps) executor.registry.register(s.name, s.fn);
 
   const show = (event: ExecutionEvent): void => {
@@ -57,7 +62,9 @@ async function main(opts: DemoOptions): Promise<void> {
   if (previous) {
     execId = previous.id;
     const at = names[previous.currentStep] ?? 'the end';
-    opts.out.write(`Resuming ${execId} from its last checkpoint: step ${previous.currentStep + 1}/${previous.totalSteps} (${at}), ${previous.currentStep} step(s) already done.\n`);
+    opts.out.write(
+      `Resuming ${execId} from its last checkpoint: step ${previous.currentStep + 1}/${previous.totalSteps} (${at}), ${previous.currentStep} step(s) already done.\n`,
+    );
     if (previous.state === ExecutionState.Paused) {
       await executor.loadExecution(execId);
       await executor.resume(execId);
@@ -74,7 +81,9 @@ async function main(opts: DemoOptions): Promise<void> {
 
   process.once('SIGINT', () => {
     const exec = executor.getExecution(execId);
-    opts.out.write(`\nInterrupted at step ${(exec?.currentStep ?? 0) + 1}. Checkpoints are in ${opts.dir}. Run \`npm start\` again to resume.\n`);
+    opts.out.write(
+      `\nInterrupted at step ${(exec?.currentStep ?? 0) + 1}. Checkpoints are in ${opts.dir}. Run \`npm start\` again to resume.\n`,
+    );
     process.exit(130);
   });
 
@@ -86,7 +95,9 @@ async function main(opts: DemoOptions): Promise<void> {
     return;
   }
   const result = done.checkpoints.at(-1)?.state;
-  opts.out.write(`Completed ${execId} in ${((done.endTime!.getTime() - done.startTime.getTime()) / 1000).toFixed(1)} s.\n`);
+  opts.out.write(
+    `Completed ${execId} in ${((done.endTime!.getTime() - done.startTime.getTime()) / 1000).toFixed(1)} s.\n`,
+  );
   opts.out.write(`Result: ${JSON.stringify(result, null, 2)}\n`);
   opts.out.write(`Checkpoint: ${resolve(opts.dir, `${execId}.json`)}\n`);
 }

@@ -23,7 +23,10 @@ export interface LocalResources {
  * dead-letter queue (from the queue schema) when they are missing, and returns
  * them: safe to call on every start.
  */
-export async function ensureResources(clients: { dynamodb: DynamoDBClient; sqs: SQSClient }, names: { table: string; queue: string }): Promise<LocalResources> {
+export async function ensureResources(
+  clients: { dynamodb: DynamoDBClient; sqs: SQSClient },
+  names: { table: string; queue: string },
+): Promise<LocalResources> {
   const { dynamodb, sqs } = clients;
   let createdTable = false;
   try {
@@ -32,14 +35,25 @@ export async function ensureResources(clients: { dynamodb: DynamoDBClient; sqs: 
     if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
     await dynamodb.send(new CreateTableCommand(createTableInput(names.table)));
     await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60, minDelay: 1 }, { TableName: names.table });
-    await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: names.table, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+    await dynamodb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: names.table,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      }),
+    );
     createdTable = true;
   }
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${names.queue}-dlq`, Attributes: deadLetterQueueAttributes() }));
+  const dlq = await sqs.send(
+    new CreateQueueCommand({ QueueName: `${names.queue}-dlq`, Attributes: deadLetterQueueAttributes() }),
+  );
   const deadLetterQueueUrl = must(dlq.QueueUrl, 'dead-letter queue URL');
-  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }));
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }),
+  );
   const dlqArn = must(attrs.Attributes?.QueueArn, 'dead-letter queue ARN');
-  const queue = await sqs.send(new CreateQueueCommand({ QueueName: names.queue, Attributes: stepQueueAttributes(dlqArn) }));
+  const queue = await sqs.send(
+    new CreateQueueCommand({ QueueName: names.queue, Attributes: stepQueueAttributes(dlqArn) }),
+  );
   return { tableName: names.table, queueUrl: must(queue.QueueUrl, 'queue URL'), deadLetterQueueUrl, createdTable };
 }
 

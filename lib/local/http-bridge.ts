@@ -4,7 +4,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import { type Logger, noopLogger } from '../core/logger.js';
 
 /** An API handler shaped like the Lambda one (payload format 2.0). */
-export type ApiHandler = (event: APIGatewayProxyEventV2, context: Pick<Context, 'awsRequestId'>) => Promise<APIGatewayProxyResultV2>;
+export type ApiHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Pick<Context, 'awsRequestId'>,
+) => Promise<APIGatewayProxyResultV2>;
 
 /** Largest body the bridge reads, like API Gateway's 10 MB payload limit. */
 export const BRIDGE_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -15,7 +18,8 @@ export function toApiEvent(req: IncomingMessage, body: Buffer, requestId: string
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const method = (req.method ?? 'GET').toUpperCase();
   const now = Date.now();
   return {
@@ -30,7 +34,13 @@ export function toApiEvent(req: IncomingMessage, body: Buffer, requestId: string
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'localhost',
-      http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId,
       routeKey: '$default',
       stage: '$default',
@@ -48,7 +58,8 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void
   }
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
-  const body = result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  const body =
+    result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
   res.writeHead(result.statusCode ?? 200, headers).end(body);
 }
 
@@ -60,7 +71,10 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void
  * @example
  * const server = await serveApi(makeApiHandler(deps), { port: 3000 });
  */
-export async function serveApi(handler: ApiHandler, options: { port: number; host?: string; logger?: Logger }): Promise<Server> {
+export async function serveApi(
+  handler: ApiHandler,
+  options: { port: number; host?: string; logger?: Logger },
+): Promise<Server> {
   const logger = options.logger ?? noopLogger;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -68,7 +82,9 @@ export async function serveApi(handler: ApiHandler, options: { port: number; hos
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > BRIDGE_MAX_BODY_BYTES) {
-        res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body over 10 MB' } }));
+        res
+          .writeHead(413, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body over 10 MB' } }));
         req.destroy();
         return;
       }
@@ -80,7 +96,9 @@ export async function serveApi(handler: ApiHandler, options: { port: number; hos
         .then((result) => writeResult(res, result))
         .catch((err: unknown) => {
           logger.error('api handler threw', { requestId, error: err instanceof Error ? err.message : String(err) });
-          res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error', requestId } }));
+          res
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error', requestId } }));
         });
     });
   });

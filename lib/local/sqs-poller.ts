@@ -11,7 +11,10 @@ import { ValidationError } from '../core/errors.js';
 import { type Logger, noopLogger } from '../core/logger.js';
 
 /** The worker handler the poller feeds, shaped like the Lambda one. */
-export type BatchHandler = (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>) => Promise<SQSBatchResponse>;
+export type BatchHandler = (
+  event: SQSEvent,
+  context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>,
+) => Promise<SQSBatchResponse>;
 
 /** Options of {@link SqsPoller}. */
 export interface SqsPollerOptions {
@@ -55,7 +58,9 @@ export interface PollResult {
  * await poller.stop(); // in-flight batches finish first
  */
 export class SqsPoller {
-  readonly #o: Required<Omit<SqsPollerOptions, 'failureVisibilitySeconds'>> & { failureVisibilitySeconds: number | undefined };
+  readonly #o: Required<Omit<SqsPollerOptions, 'failureVisibilitySeconds'>> & {
+    failureVisibilitySeconds: number | undefined;
+  };
   #running = false;
   #loops: Promise<void>[] = [];
   #abort = new AbortController();
@@ -64,9 +69,12 @@ export class SqsPoller {
     const batchSize = options.batchSize ?? 10;
     const waitTimeSeconds = options.waitTimeSeconds ?? 20;
     const concurrency = options.concurrency ?? 2;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) throw new ValidationError(`batchSize must be 1 to 10, got ${batchSize}`);
-    if (!Number.isInteger(waitTimeSeconds) || waitTimeSeconds < 0 || waitTimeSeconds > 20) throw new ValidationError(`waitTimeSeconds must be 0 to 20, got ${waitTimeSeconds}`);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new ValidationError(`concurrency must be 1 to 64, got ${concurrency}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10)
+      throw new ValidationError(`batchSize must be 1 to 10, got ${batchSize}`);
+    if (!Number.isInteger(waitTimeSeconds) || waitTimeSeconds < 0 || waitTimeSeconds > 20)
+      throw new ValidationError(`waitTimeSeconds must be 0 to 20, got ${waitTimeSeconds}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+      throw new ValidationError(`concurrency must be 1 to 64, got ${concurrency}`);
     this.#o = {
       client: options.client,
       queueUrl: options.queueUrl,
@@ -84,7 +92,12 @@ export class SqsPoller {
   async pollOnce(): Promise<PollResult> {
     const o = this.#o;
     const received = await o.client.send(
-      new ReceiveMessageCommand({ QueueUrl: o.queueUrl, MaxNumberOfMessages: o.batchSize, WaitTimeSeconds: o.waitTimeSeconds, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: o.queueUrl,
+        MaxNumberOfMessages: o.batchSize,
+        WaitTimeSeconds: o.waitTimeSeconds,
+        MessageSystemAttributeNames: ['All'],
+      }),
       { abortSignal: this.#abort.signal },
     );
     const messages = received.Messages ?? [];
@@ -97,7 +110,11 @@ export class SqsPoller {
       await o.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: o.queueUrl,
-          Entries: failed.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: o.failureVisibilitySeconds! })),
+          Entries: failed.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.ReceiptHandle!,
+            VisibilityTimeout: o.failureVisibilitySeconds!,
+          })),
         }),
       );
     }
@@ -126,7 +143,9 @@ export class SqsPoller {
         await this.pollOnce();
       } catch (err) {
         if (!this.#running) return;
-        this.#o.logger.warn('poll failed; retrying in 1 s', { error: err instanceof Error ? err.message : String(err) });
+        this.#o.logger.warn('poll failed; retrying in 1 s', {
+          error: err instanceof Error ? err.message : String(err),
+        });
         await new Promise((r) => setTimeout(r, 1_000));
       }
     }
@@ -140,7 +159,9 @@ export class SqsPoller {
       const response = await o.handler({ Records: messages.map((m) => toRecord(m, o.queueUrl)) }, context);
       return new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (err) {
-      o.logger.error('worker handler threw; the whole batch will be redelivered', { error: err instanceof Error ? err.message : String(err) });
+      o.logger.error('worker handler threw; the whole batch will be redelivered', {
+        error: err instanceof Error ? err.message : String(err),
+      });
       return new Set(messages.map((m) => m.MessageId ?? ''));
     }
   }
@@ -149,9 +170,15 @@ export class SqsPoller {
     if (messages.length === 0) return;
     const o = this.#o;
     const result = await o.client.send(
-      new DeleteMessageBatchCommand({ QueueUrl: o.queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+      new DeleteMessageBatchCommand({
+        QueueUrl: o.queueUrl,
+        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
     );
-    for (const f of result.Failed ?? []) o.logger.warn('could not delete an acknowledged message; it will be redelivered and dropped by the claim', { code: f.Code });
+    for (const f of result.Failed ?? [])
+      o.logger.warn('could not delete an acknowledged message; it will be redelivered and dropped by the claim', {
+        code: f.Code,
+      });
   }
 }
 

@@ -11,7 +11,10 @@ export type SweepHandler = (event: { time: string }) => Promise<{ examined: numb
  * const timer = startSweeperTimer(makeSweeper(deps), { intervalMs: 60_000 });
  * await timer.stop();
  */
-export function startSweeperTimer(handler: SweepHandler, options: { intervalMs: number; logger?: Logger }): { stop: () => Promise<void> } {
+export function startSweeperTimer(
+  handler: SweepHandler,
+  options: { intervalMs: number; logger?: Logger },
+): { stop: () => Promise<void> } {
   const logger = options.logger ?? noopLogger;
   let inFlight: Promise<void> = Promise.resolve();
   let busy = false;
@@ -20,9 +23,14 @@ export function startSweeperTimer(handler: SweepHandler, options: { intervalMs: 
     busy = true;
     inFlight = handler({ time: new Date().toISOString() })
       .then((r) => {
-        if (r.reenqueued > 0) logger.info('sweep re-enqueued stalled executions', { examined: r.examined, reenqueued: r.reenqueued });
+        if (r.reenqueued > 0)
+          logger.info('sweep re-enqueued stalled executions', { examined: r.examined, reenqueued: r.reenqueued });
       })
-      .catch((err: unknown) => logger.warn('sweep failed; the next tick tries again', { error: err instanceof Error ? err.message : String(err) }))
+      .catch((err: unknown) =>
+        logger.warn('sweep failed; the next tick tries again', {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      )
       .finally(() => {
         busy = false;
       });

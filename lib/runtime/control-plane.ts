@@ -62,25 +62,37 @@ export class ControlPlane {
     const rt = this.#rt;
     const valid = validateStartRequest(request, rt.workflows);
     const now = rt.clock();
-    const result = await rt.store.create({ ...valid, id: newExecutionId(), now, sweepAt: now + rt.stallAfterMs, events: [] });
+    const result = await rt.store.create({
+      ...valid,
+      id: newExecutionId(),
+      now,
+      sweepAt: now + rt.stallAfterMs,
+      events: [],
+    });
     if (result.created) await rt.queue.send(stepMessage(result.head.id, 0, 0));
     return result;
   }
 
   /** The head and a page of its checkpoints (newest first; default 10, at most 100); NOT_FOUND for an unknown id. */
-  async get(id: string, options: { checkpointsLimit?: number; checkpointsNextToken?: string } = {}): Promise<ExecutionDetails> {
+  async get(
+    id: string,
+    options: { checkpointsLimit?: number; checkpointsNextToken?: string } = {},
+  ): Promise<ExecutionDetails> {
     const head = await this.#head(id);
     const limit = pageLimit(options.checkpointsLimit, 10, 'checkpointsLimit');
-    const page = options.checkpointsNextToken === undefined ? { limit } : { limit, nextToken: options.checkpointsNextToken };
+    const page =
+      options.checkpointsNextToken === undefined ? { limit } : { limit, nextToken: options.checkpointsNextToken };
     return { head, checkpoints: await this.#rt.store.listCheckpoints(id, page) };
   }
 
   /** Executions newest first, optionally of one state and/or workflow. */
   async list(request: ListRequest = {}): Promise<Page<ExecutionHead>> {
     const { state, workflow, nextToken } = request;
-    if (state !== undefined && !isExecutionState(state)) throw new ValidationError(`unknown execution state ${JSON.stringify(state)}`);
+    if (state !== undefined && !isExecutionState(state))
+      throw new ValidationError(`unknown execution state ${JSON.stringify(state)}`);
     if (workflow !== undefined && typeof workflow !== 'string') throw new ValidationError('workflow must be a string');
-    if (nextToken !== undefined && typeof nextToken !== 'string') throw new ValidationError('nextToken must be a string');
+    if (nextToken !== undefined && typeof nextToken !== 'string')
+      throw new ValidationError('nextToken must be a string');
     return await this.#rt.store.list({
       limit: pageLimit(request.limit, 20, 'limit'),
       ...(state === undefined ? {} : { state }),
@@ -96,19 +108,28 @@ export class ControlPlane {
 
   /** Paused -> running: clears the error, gives the step fresh retries, sends it. Keeps the version (see the class notes). */
   async resume(id: string): Promise<ExecutionHead> {
-    const head = await this.#transition(id, 'resume', ExecutionState.Running, EventType.Resumed, { bumpVersion: false, resetAttempts: true });
+    const head = await this.#transition(id, 'resume', ExecutionState.Running, EventType.Resumed, {
+      bumpVersion: false,
+      resetAttempts: true,
+    });
     await this.#rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
     return head;
   }
 
   /** Ends an unfinished execution as cancelled; a step in flight sees its signal abort at its next heartbeat. */
   cancel(id: string): Promise<ExecutionHead> {
-    return this.#transition(id, 'cancel', ExecutionState.Cancelled, EventType.ExecutionCancelled, { bumpVersion: true, end: true });
+    return this.#transition(id, 'cancel', ExecutionState.Cancelled, EventType.ExecutionCancelled, {
+      bumpVersion: true,
+      end: true,
+    });
   }
 
   /** Failed -> running again from the failed step, with its last committed state and fresh retries. */
   async retry(id: string): Promise<ExecutionHead> {
-    const head = await this.#transition(id, 'retry', ExecutionState.Running, EventType.Resumed, { bumpVersion: true, resetAttempts: true });
+    const head = await this.#transition(id, 'retry', ExecutionState.Running, EventType.Resumed, {
+      bumpVersion: true,
+      resetAttempts: true,
+    });
     await this.#rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
     return head;
   }
@@ -153,7 +174,9 @@ export class ControlPlane {
 
 function checkedId(id: unknown): string {
   if (!isSafeId(id)) {
-    throw new ValidationError(`invalid execution id ${JSON.stringify(id) ?? String(id)}: use 1 to 128 letters, digits, "_", "-" or "."`);
+    throw new ValidationError(
+      `invalid execution id ${JSON.stringify(id) ?? String(id)}: use 1 to 128 letters, digits, "_", "-" or "."`,
+    );
   }
   return id;
 }
@@ -161,7 +184,9 @@ function checkedId(id: unknown): string {
 function pageLimit(limit: unknown, fallback: number, field: string): number {
   if (limit === undefined) return fallback;
   if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-    throw new ValidationError(`${field} must be a whole number from 1 to ${MAX_PAGE}, got ${JSON.stringify(limit) ?? typeof limit}`);
+    throw new ValidationError(
+      `${field} must be a whole number from 1 to ${MAX_PAGE}, got ${JSON.stringify(limit) ?? typeof limit}`,
+    );
   }
   return limit;
 }

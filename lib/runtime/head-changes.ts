@@ -82,7 +82,12 @@ export function releasedHead(h: ExecutionHead, req: OutcomeChange & { sweepAt: E
 
 /** The head after retries ran out: failed, ended, version + 1. */
 export function failedHead(h: ExecutionHead, req: OutcomeChange): ExecutionHead {
-  const head: ExecutionHead = { ...outcome(h, req), state: ExecutionState.Failed, version: h.version + 1, endTime: req.now };
+  const head: ExecutionHead = {
+    ...outcome(h, req),
+    state: ExecutionState.Failed,
+    version: h.version + 1,
+    endTime: req.now,
+  };
   delete head.sweepAt;
   return head;
 }

@@ -51,7 +51,8 @@ export class InMemoryExecutionStore implements ExecutionStore {
 
   constructor(options: InMemoryExecutionStoreOptions = {}) {
     const max = options.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES;
-    if (!Number.isSafeInteger(max) || max < 1) throw new ValidationError(`maxItemBytes must be a positive whole number, got ${max}`);
+    if (!Number.isSafeInteger(max) || max < 1)
+      throw new ValidationError(`maxItemBytes must be a positive whole number, got ${max}`);
     this.maxItemBytes = max;
   }
 
@@ -60,7 +61,8 @@ export class InMemoryExecutionStore implements ExecutionStore {
       const earlierId = exec.idempotencyKey === undefined ? undefined : this.#idempotency.get(exec.idempotencyKey);
       const earlier = earlierId === undefined ? undefined : this.#executions.get(earlierId);
       if (earlier) return { head: copy(earlier.head), created: false };
-      if (this.#executions.has(exec.id)) throw new LongRunningError(ErrorCode.Conflict, `execution ${exec.id} already exists`);
+      if (this.#executions.has(exec.id))
+        throw new LongRunningError(ErrorCode.Conflict, `execution ${exec.id} already exists`);
       const stored: StoredExecution = { head: change.createdHead(exec), checkpoints: new Map() };
       this.#write(stored, stored.head, change.checkpointOf(exec.id, 0, exec.input, exec.now));
       this.#executions.set(exec.id, stored);
@@ -75,7 +77,8 @@ export class InMemoryExecutionStore implements ExecutionStore {
       if (!stored) return undefined;
       const h = stored.head;
       const leased = h.leaseExpiresAt !== undefined && h.leaseExpiresAt > req.now;
-      if (h.state !== ExecutionState.Running || h.version !== req.token || h.currentStep !== req.step || leased) return undefined;
+      if (h.state !== ExecutionState.Running || h.version !== req.token || h.currentStep !== req.step || leased)
+        return undefined;
       this.#write(stored, change.claimedHead(h, req.owner, req.now + req.leaseMs, req.now));
       return copy(stored.head);
     });
@@ -86,13 +89,16 @@ export class InMemoryExecutionStore implements ExecutionStore {
       const stored = this.#executions.get(req.id);
       if (!stored) return { lost: true };
       const h = stored.head;
-      if (h.version !== req.token || h.leaseOwner !== req.owner || !FENCED_STATES.has(h.state)) return { lost: true, state: h.state };
+      if (h.version !== req.token || h.leaseOwner !== req.owner || !FENCED_STATES.has(h.state))
+        return { lost: true, state: h.state };
       stored.head = { ...h, leaseExpiresAt: req.now + req.leaseMs };
       return { lost: false, state: h.state };
     });
   }
 
-  commit(req: Fence & { step: number; output: unknown; sweepAt: EpochMs; events: RecordedEvent[] }): Promise<ExecutionHead> {
+  commit(
+    req: Fence & { step: number; output: unknown; sweepAt: EpochMs; events: RecordedEvent[] },
+  ): Promise<ExecutionHead> {
     return settle(() => {
       const stored = this.#fenced(req);
       if (stored.head.currentStep !== req.step) throw new StaleTokenError(req.id, req.token, copy(stored.head));
@@ -102,7 +108,9 @@ export class InMemoryExecutionStore implements ExecutionStore {
     });
   }
 
-  releaseForRetry(req: Fence & { error: ErrorInfo; sweepAt: EpochMs; events: RecordedEvent[] }): Promise<ExecutionHead> {
+  releaseForRetry(
+    req: Fence & { error: ErrorInfo; sweepAt: EpochMs; events: RecordedEvent[] },
+  ): Promise<ExecutionHead> {
     return this.#fencedWrite(req, (h) => change.releasedHead(h, req));
   }
 
@@ -183,7 +191,8 @@ export class InMemoryExecutionStore implements ExecutionStore {
       const { state, idempotencyKey } = stored.head;
       if (!isTerminalState(state)) throw new IllegalTransitionError(id, state, 'delete', legalFrom('delete'));
       this.#executions.delete(id);
-      if (idempotencyKey !== undefined && this.#idempotency.get(idempotencyKey) === id) this.#idempotency.delete(idempotencyKey);
+      if (idempotencyKey !== undefined && this.#idempotency.get(idempotencyKey) === id)
+        this.#idempotency.delete(idempotencyKey);
     });
   }
 

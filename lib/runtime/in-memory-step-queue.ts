@@ -49,7 +49,12 @@ export class InMemoryStepQueue implements StepQueue {
       );
     }
     const sentAt = this.#clock();
-    const entry: QueuedMessage = { message: { ...message }, delaySeconds, sentAt, visibleAt: sentAt + delaySeconds * 1000 };
+    const entry: QueuedMessage = {
+      message: { ...message },
+      delaySeconds,
+      sentAt,
+      visibleAt: sentAt + delaySeconds * 1000,
+    };
     this.sent.push(entry);
     this.#waiting.push(entry);
     return Promise.resolve();
@@ -74,7 +79,10 @@ export class InMemoryStepQueue implements StepQueue {
 
   /** When the earliest waiting message becomes visible, if any is waiting. */
   nextVisibleAt(): EpochMs | undefined {
-    return this.#waiting.reduce<EpochMs | undefined>((min, m) => (min === undefined || m.visibleAt < min ? m.visibleAt : min), undefined);
+    return this.#waiting.reduce<EpochMs | undefined>(
+      (min, m) => (min === undefined || m.visibleAt < min ? m.visibleAt : min),
+      undefined,
+    );
   }
 
   /** Drops every waiting message (as if they were lost). */
@@ -88,14 +96,20 @@ export class InMemoryStepQueue implements StepQueue {
    * after the visibility timeout, like SQS, and the first such error is rethrown
    * once the batch settles. Returns how many messages were handled.
    */
-  async drain(handle: (message: StepMessage) => Promise<unknown>, options: { maxMessages?: number } = {}): Promise<number> {
+  async drain(
+    handle: (message: StepMessage) => Promise<unknown>,
+    options: { maxMessages?: number } = {},
+  ): Promise<number> {
     const maxMessages = options.maxMessages ?? 10_000;
     let handled = 0;
     for (let batch = this.receive(); batch.length > 0; batch = this.receive()) {
       handled += batch.length;
-      if (handled > maxMessages) throw new Error(`drain handled more than ${maxMessages} messages: is something looping?`);
+      if (handled > maxMessages)
+        throw new Error(`drain handled more than ${maxMessages} messages: is something looping?`);
       const results = await Promise.allSettled(batch.map((entry) => handle({ ...entry.message })));
-      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ reason: r.reason as unknown, entry: batch[i] }] : []));
+      const failed = results.flatMap((r, i) =>
+        r.status === 'rejected' ? [{ reason: r.reason as unknown, entry: batch[i] }] : [],
+      );
       for (const { entry } of failed) {
         if (entry) this.#waiting.push({ ...entry, visibleAt: this.#clock() + this.#visibilityTimeoutMs });
       }

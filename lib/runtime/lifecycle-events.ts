@@ -4,7 +4,12 @@ import type { EpochMs, RecordedEvent } from './model.js';
 import type { ResolvedRuntime } from './runtime-config.js';
 
 /** A lifecycle event as the head records it. */
-export function recordedEvent(type: EventType, step: number, at: EpochMs, extra: { attempt?: number; error?: ErrorInfo } = {}): RecordedEvent {
+export function recordedEvent(
+  type: EventType,
+  step: number,
+  at: EpochMs,
+  extra: { attempt?: number; error?: ErrorInfo } = {},
+): RecordedEvent {
   return {
     type,
     step,

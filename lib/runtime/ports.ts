@@ -99,7 +99,9 @@ export interface ExecutionStore {
    * {@link Fence}. Throws STALE_TOKEN / LEASE_CONFLICT when it fails, and
    * STATE_TOO_LARGE before writing anything when the head or checkpoint would not fit.
    */
-  commit(req: Fence & { step: number; output: unknown; sweepAt: EpochMs; events: RecordedEvent[] }): Promise<ExecutionHead>;
+  commit(
+    req: Fence & { step: number; output: unknown; sweepAt: EpochMs; events: RecordedEvent[] },
+  ): Promise<ExecutionHead>;
   /** Failed attempt with retries left: version + 1, lease removed, error kept, sweepAt set; state unchanged. */
   releaseForRetry(req: Fence & { error: ErrorInfo; sweepAt: EpochMs; events: RecordedEvent[] }): Promise<ExecutionHead>;
   /** Retries exhausted (also from paused): state failed, error and endTime set, lease removed, version + 1. */

@@ -74,15 +74,21 @@ export function resolveRuntime(deps: RuntimeDeps): ResolvedRuntime {
     const min = key === 'leaseMs' || key === 'heartbeatMs' || key === 'stallAfterMs' ? 1 : 0;
     const v = config[key];
     if (!Number.isSafeInteger(v) || v < min || v > MAX_TIMER_MS) {
-      throw new ValidationError(`runtime setting ${key} must be a whole number from ${min} to ${MAX_TIMER_MS}, got ${String(v)}`, {
-        field: key,
-      });
+      throw new ValidationError(
+        `runtime setting ${key} must be a whole number from ${min} to ${MAX_TIMER_MS}, got ${String(v)}`,
+        {
+          field: key,
+        },
+      );
     }
   }
   if (config.heartbeatMs >= config.leaseMs) {
-    throw new ValidationError(`heartbeatMs (${config.heartbeatMs}) must be below leaseMs (${config.leaseMs}), or leases lapse between heartbeats`);
+    throw new ValidationError(
+      `heartbeatMs (${config.heartbeatMs}) must be below leaseMs (${config.leaseMs}), or leases lapse between heartbeats`,
+    );
   }
-  if (!deps.store || !deps.queue || !deps.workflows) throw new ValidationError('runtime deps need a store, a queue and workflows');
+  if (!deps.store || !deps.queue || !deps.workflows)
+    throw new ValidationError('runtime deps need a store, a queue and workflows');
   return {
     ...config,
     store: deps.store,

@@ -34,10 +34,12 @@ export function validateStartRequest(request: StartRequest, workflows: WorkflowR
   if (request === null || typeof request !== 'object') throw new ValidationError('start request must be an object');
   const { workflow: workflowName, input, name, steps, idempotencyKey, metadata } = request;
   const workflow = typeof workflowName === 'string' ? workflows.get(workflowName) : undefined;
-  if (!workflow) throw new ValidationError(`workflow ${JSON.stringify(workflowName)} is not registered`, { workflow: workflowName });
+  if (!workflow)
+    throw new ValidationError(`workflow ${JSON.stringify(workflowName)} is not registered`, { workflow: workflowName });
   let stepNames = [...workflow.stepNames];
   if (steps !== undefined) {
-    if (!Array.isArray(steps) || steps.length === 0) throw new ValidationError('steps must be a non-empty list of step names');
+    if (!Array.isArray(steps) || steps.length === 0)
+      throw new ValidationError('steps must be a non-empty list of step names');
     for (const step of steps as unknown[]) {
       if (typeof step !== 'string' || workflows.step(step) === undefined) {
         throw new ValidationError(`step ${JSON.stringify(step)} is not registered`, { step });
@@ -45,17 +47,23 @@ export function validateStartRequest(request: StartRequest, workflows: WorkflowR
     }
     stepNames = [...(steps as string[])];
   }
-  // eslint-disable-next-line no-control-regex
-  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 256 || /[\u0000-\u001f\u007f]/.test(name))) {
+  if (
+    name !== undefined &&
+    // eslint-disable-next-line no-control-regex
+    (typeof name !== 'string' || name.length === 0 || name.length > 256 || /[\u0000-\u001f\u007f]/.test(name))
+  ) {
     throw new ValidationError('name must be 1 to 256 printable characters');
   }
   assertJsonValue(input, 'input');
   if (idempotencyKey !== undefined && !isSafeId(idempotencyKey)) {
-    throw new ValidationError('idempotencyKey must be 1 to 128 letters, digits, "_", "-" or ".", not starting with a dot');
+    throw new ValidationError(
+      'idempotencyKey must be 1 to 128 letters, digits, "_", "-" or ".", not starting with a dot',
+    );
   }
   const labels: Record<string, string> = {};
   if (metadata !== undefined) {
-    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new ValidationError('metadata must be an object');
+    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
+      throw new ValidationError('metadata must be an object');
     for (const [key, value] of Object.entries(metadata as Record<string, unknown>)) {
       if (typeof value !== 'string') throw new ValidationError(`metadata.${key} must be a string`);
       labels[key] = value;

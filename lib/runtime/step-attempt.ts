@@ -52,7 +52,13 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
     else if (lost) abort('lease-lost', new LeaseConflictError(head.id, owner));
     controller.signal.throwIfAborted();
   };
-  const ctx: StepContext = { signal: controller.signal, executionId: head.id, step: head.currentStep, attempt: req.attempt, heartbeat };
+  const ctx: StepContext = {
+    signal: controller.signal,
+    executionId: head.id,
+    step: head.currentStep,
+    attempt: req.attempt,
+    heartbeat,
+  };
 
   const budgetMs = Math.max(0, req.deadline - rt.deadlineBufferMs - rt.clock());
   const timer = setTimeout(() => {
@@ -61,7 +67,8 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
   }, budgetMs);
   const ticker = setInterval(() => {
     heartbeat().catch((err: unknown) => {
-      if (!controller.signal.aborted) rt.logger.warn('heartbeat failed', { executionId: head.id, error: toError(err).message });
+      if (!controller.signal.aborted)
+        rt.logger.warn('heartbeat failed', { executionId: head.id, error: toError(err).message });
     });
   }, rt.heartbeatMs);
 

@@ -23,11 +23,15 @@ export function parseStepMessage(body: unknown): ParsedStepMessage {
       return { ok: false, reason: 'body is not JSON' };
     }
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'body is not an object' };
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { ok: false, reason: 'body is not an object' };
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record).sort();
   if (keys.length !== KEYS.length || keys.some((k, i) => k !== KEYS[i])) {
-    return { ok: false, reason: `body must have exactly the fields ${KEYS.join(', ')}, got ${keys.join(', ') || 'none'}` };
+    return {
+      ok: false,
+      reason: `body must have exactly the fields ${KEYS.join(', ')}, got ${keys.join(', ') || 'none'}`,
+    };
   }
   const { v, executionId, step, token } = record;
   if (v !== 1) return { ok: false, reason: `unsupported message version ${JSON.stringify(v)}` };

@@ -20,7 +20,15 @@ export type StepOutcome =
   /** The last step's result is committed and the execution completed. */
   | { status: 'completed'; executionId: string; step: number; head: ExecutionHead }
   /** The attempt failed; the same step is sent again after `delaySeconds`. */
-  | { status: 'retrying'; executionId: string; step: number; attempt: number; delaySeconds: number; error: ErrorInfo; head: ExecutionHead }
+  | {
+      status: 'retrying';
+      executionId: string;
+      step: number;
+      attempt: number;
+      delaySeconds: number;
+      error: ErrorInfo;
+      head: ExecutionHead;
+    }
   /** Retries ran out (or the worker kept dying): the execution failed. */
   | { status: 'failed'; executionId: string; step: number; error: ErrorInfo; head: ExecutionHead }
   /** The step is not registered here: the execution is paused with that error. */

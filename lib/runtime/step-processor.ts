@@ -1,5 +1,12 @@
 import { backoffDelayMs } from '../core/backoff.js';
-import { ErrorCode, LongRunningError, StepNotRegisteredError, ValidationError, toErrorInfo, type ErrorInfo } from '../core/errors.js';
+import {
+  ErrorCode,
+  LongRunningError,
+  StepNotRegisteredError,
+  ValidationError,
+  toErrorInfo,
+  type ErrorInfo,
+} from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
 import { newId } from '../core/ids.js';
@@ -32,7 +39,11 @@ interface Claimed {
  * // In an SQS-triggered Lambda, for each record:
  * const outcome = await processStepMessage(record.body, { deadline: Date.now() + context.getRemainingTimeInMillis() }, deps);
  */
-export async function processStepMessage(message: unknown, invocation: { deadline: EpochMs }, deps: RuntimeDeps): Promise<StepOutcome> {
+export async function processStepMessage(
+  message: unknown,
+  invocation: { deadline: EpochMs },
+  deps: RuntimeDeps,
+): Promise<StepOutcome> {
   const parsed = parseStepMessage(message);
   const rt = resolveRuntime(deps);
   if (!parsed.ok) {
@@ -40,19 +51,35 @@ export async function processStepMessage(message: unknown, invocation: { deadlin
     return { status: 'invalid', reason: parsed.reason };
   }
   const msg = parsed.message;
-  if (!Number.isFinite(invocation.deadline)) throw new ValidationError('invocation deadline must be an epoch-millisecond number');
+  if (!Number.isFinite(invocation.deadline))
+    throw new ValidationError('invocation deadline must be an epoch-millisecond number');
   const now = rt.clock();
   if (invocation.deadline - rt.deadlineBufferMs <= now) {
     // Claiming now would only burn an attempt: leave the message for a fresh invocation.
-    throw new LongRunningError(ErrorCode.StepTimeout, 'too little time left in this invocation to run a step', { retryable: true });
+    throw new LongRunningError(ErrorCode.StepTimeout, 'too little time left in this invocation to run a step', {
+      retryable: true,
+    });
   }
   const owner = rt.owner ?? newId('worker');
-  const head = await rt.store.claim({ id: msg.executionId, token: msg.token, owner, now, step: msg.step, leaseMs: rt.leaseMs });
+  const head = await rt.store.claim({
+    id: msg.executionId,
+    token: msg.token,
+    owner,
+    now,
+    step: msg.step,
+    leaseMs: rt.leaseMs,
+  });
   if (!head) {
     rt.logger.debug('dropping an unclaimable step message', { ...msg });
     return { status: 'dropped', executionId: msg.executionId, step: msg.step, reason: 'not-claimable' };
   }
-  const run: Claimed = { rt, message: msg, head, fence: { id: msg.executionId, token: msg.token, owner }, attempt: head.claims - 1 };
+  const run: Claimed = {
+    rt,
+    message: msg,
+    head,
+    fence: { id: msg.executionId, token: msg.token, owner },
+    attempt: head.claims - 1,
+  };
 
   if (run.attempt > rt.maxRetries) {
     const why = `step ${msg.step} was claimed ${head.claims} times without recording an outcome: the worker kept stopping (crash, out of memory or timeout)`;
@@ -68,7 +95,14 @@ export async function processStepMessage(message: unknown, invocation: { deadlin
 
   const started = recordedEvent(EventType.StepStarted, msg.step, now, { attempt: run.attempt });
   emitEvents(rt, msg.executionId, [started], { state: head.data });
-  const result = await runAttempt(rt, { fn, stepName, head, owner, attempt: run.attempt, deadline: invocation.deadline });
+  const result = await runAttempt(rt, {
+    fn,
+    stepName,
+    head,
+    owner,
+    attempt: run.attempt,
+    deadline: invocation.deadline,
+  });
   switch (result.kind) {
     case 'cancelled':
       return { status: 'cancelled', executionId: msg.executionId, step: msg.step };
@@ -99,14 +133,23 @@ async function commit(run: Claimed, started: RecordedEvent, output: unknown): Pr
     // step done, and every failure, pause and resume): step_started and checkpointed
     // of a successful step only go to onEvent, so the head stays near 1 KB and each
     // write costs one write unit for small states (see the runtime bench).
-    head = await rt.store.commit({ ...run.fence, now, step: msg.step, output, sweepAt: now + rt.stallAfterMs, events: [completed, ...finished] });
+    head = await rt.store.commit({
+      ...run.fence,
+      now,
+      step: msg.step,
+      output,
+      sweepAt: now + rt.stallAfterMs,
+      events: [completed, ...finished],
+    });
   } catch (err) {
     if (isFenceConflict(err)) return dropped(run);
-    if (err instanceof LongRunningError && err.code === ErrorCode.StateTooLarge) return failedAttempt(run, started, err);
+    if (err instanceof LongRunningError && err.code === ErrorCode.StateTooLarge)
+      return failedAttempt(run, started, err);
     throw err;
   }
   emitEvents(rt, msg.executionId, events, { state: output });
-  if (head.state === ExecutionState.Completed) return { status: 'completed', executionId: msg.executionId, step: msg.step, head };
+  if (head.state === ExecutionState.Completed)
+    return { status: 'completed', executionId: msg.executionId, step: msg.step, head };
   const enqueued = head.state === ExecutionState.Running;
   if (enqueued) await rt.queue.send(stepMessage(msg.executionId, head.currentStep, head.version));
   return { status: 'committed', executionId: msg.executionId, step: msg.step, head, enqueued };
@@ -121,15 +164,29 @@ async function failedAttempt(run: Claimed, started: RecordedEvent, thrown: unkno
   const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000));
   const events = [recordedEvent(EventType.StepFailed, msg.step, now, { attempt, error })];
   const sweepAt = now + delaySeconds * 1000 + rt.stallAfterMs;
-  const head = await unlessSuperseded(rt.store.releaseForRetry({ ...run.fence, now, error, sweepAt, events: [started, ...events] }));
+  const head = await unlessSuperseded(
+    rt.store.releaseForRetry({ ...run.fence, now, error, sweepAt, events: [started, ...events] }),
+  );
   if (!head) return dropped(run);
   emitEvents(rt, msg.executionId, events, { error: thrown });
-  rt.logger.info('step failed, retrying', { executionId: msg.executionId, step: msg.step, attempt, delaySeconds, code: error.code });
-  if (head.state === ExecutionState.Running) await rt.queue.send(stepMessage(msg.executionId, msg.step, head.version), delaySeconds);
+  rt.logger.info('step failed, retrying', {
+    executionId: msg.executionId,
+    step: msg.step,
+    attempt,
+    delaySeconds,
+    code: error.code,
+  });
+  if (head.state === ExecutionState.Running)
+    await rt.queue.send(stepMessage(msg.executionId, msg.step, head.version), delaySeconds);
   return { status: 'retrying', executionId: msg.executionId, step: msg.step, attempt, delaySeconds, error, head };
 }
 
-async function failExecution(run: Claimed, error: ErrorInfo, thrown: unknown, before: RecordedEvent[]): Promise<StepOutcome> {
+async function failExecution(
+  run: Claimed,
+  error: ErrorInfo,
+  thrown: unknown,
+  before: RecordedEvent[],
+): Promise<StepOutcome> {
   const { rt, message: msg } = run;
   const now = rt.clock();
   const events = [
@@ -149,7 +206,11 @@ async function park(run: Claimed, error: ErrorInfo): Promise<StepOutcome> {
   const head = await unlessSuperseded(rt.store.park({ ...run.fence, now: rt.clock(), error, events }));
   if (!head) return dropped(run);
   emitEvents(rt, msg.executionId, events);
-  rt.logger.warn('step not registered: execution parked as paused', { executionId: msg.executionId, step: msg.step, message: error.message });
+  rt.logger.warn('step not registered: execution parked as paused', {
+    executionId: msg.executionId,
+    step: msg.step,
+    message: error.message,
+  });
   return { status: 'parked', executionId: msg.executionId, step: msg.step, error, head };
 }
 

@@ -48,10 +48,13 @@ export async function sweep(request: SweepRequest, deps: RuntimeDeps): Promise<S
     throw new ValidationError(`stallAfterMs must be a whole number of milliseconds >= 0, got ${String(stallAfterMs)}`);
   }
   const stalled = await rt.store.findStalled({ now, dueBefore: now + rt.stallAfterMs - stallAfterMs, limit });
-  const sends = await Promise.allSettled(stalled.map((head) => rt.queue.send(stepMessage(head.id, head.currentStep, head.version))));
+  const sends = await Promise.allSettled(
+    stalled.map((head) => rt.queue.send(stepMessage(head.id, head.currentStep, head.version))),
+  );
   const failures = sends.flatMap((s) => (s.status === 'rejected' ? [toError(s.reason)] : []));
   const result = { examined: stalled.length, reenqueued: stalled.length - failures.length };
-  if (stalled.length > 0) rt.logger.info('sweep re-enqueued stalled executions', { ...result, ids: stalled.map((h) => h.id) });
+  if (stalled.length > 0)
+    rt.logger.info('sweep re-enqueued stalled executions', { ...result, ids: stalled.map((h) => h.id) });
   const first = failures[0];
   if (first) {
     rt.logger.error('sweep could not re-enqueue some executions', { failed: failures.length, error: first.message });

@@ -21,7 +21,8 @@ export class WorkflowRegistry {
    * function; nothing is added when it refuses.
    */
   register(workflow: Workflow): this {
-    if (!isDefinedWorkflow(workflow)) throw new ValidationError('only workflows made by defineWorkflow can be registered');
+    if (!isDefinedWorkflow(workflow))
+      throw new ValidationError('only workflows made by defineWorkflow can be registered');
     const existing = this.#workflows.get(workflow.name);
     if (existing === workflow) return this;
     if (existing !== undefined) {

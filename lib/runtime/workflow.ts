@@ -36,7 +36,8 @@ export interface WorkflowDefinition<S = unknown> {
  * });
  */
 export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): Workflow {
-  if (definition === null || typeof definition !== 'object') throw new ValidationError('workflow definition must be an object');
+  if (definition === null || typeof definition !== 'object')
+    throw new ValidationError('workflow definition must be an object');
   const { name, version, steps } = definition;
   if (typeof name !== 'string' || !WORKFLOW_NAME_PATTERN.test(name)) {
     throw new ValidationError(
@@ -52,7 +53,8 @@ export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): 
   }
   const byName = new Map<string, StepFunc>();
   const frozenSteps = (steps as unknown as readonly NamedStep[]).map((step, i) => {
-    if (step === null || typeof step !== 'object') throw new ValidationError(`workflow ${name}: step ${i} must be an object`);
+    if (step === null || typeof step !== 'object')
+      throw new ValidationError(`workflow ${name}: step ${i} must be an object`);
     assertStepName(step.name);
     if (typeof step.fn !== 'function') {
       throw new ValidationError(`workflow ${name}: step "${step.name}" must have a function fn, got ${typeof step.fn}`);

@@ -44,7 +44,10 @@ export interface ExecutorBenchRow {
 
 async function runOnce(store: CountingStore, steps: number): Promise<{ ms: number }> {
   const executor = new Executor({ heartbeatIntervalMs: 60_000 }, { checkpointStore: store });
-  const fns = Array.from({ length: steps }, () => (s: unknown) => ({ count: (s as { count: number }).count + 1, note: 'agent output of modest size' }));
+  const fns = Array.from({ length: steps }, () => (s: unknown) => ({
+    count: (s as { count: number }).count + 1,
+    note: 'agent output of modest size',
+  }));
   const exec = executor.createExecution('bench', fns);
   const start = performance.now();
   await executor.start(exec.id, { count: 0, note: '' });
@@ -61,7 +64,9 @@ export async function benchExecutor(sizes: number[] = [100, 1_000, 10_000]): Pro
   try {
     for (const steps of sizes) {
       for (const kind of ['memory', 'file'] as const) {
-        const store = new CountingStore(kind === 'memory' ? new MemoryCheckpointStore() : new FileCheckpointStore(join(dir, String(steps))));
+        const store = new CountingStore(
+          kind === 'memory' ? new MemoryCheckpointStore() : new FileCheckpointStore(join(dir, String(steps))),
+        );
         const { ms } = await runOnce(store, steps);
         rows.push({
           store: kind,

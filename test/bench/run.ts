@@ -25,11 +25,23 @@ async function main(): Promise<void> {
     const r = await benchRuntime();
     console.log('requests per step (steady state, one 50-step execution):');
     console.table(Object.fromEntries(Object.entries(r.requestsPerStep).map(([k, v]) => [k, v.toFixed(2)])));
-    console.log(`store writes/step ${r.storeWritesPerStep.toFixed(2)}, queue sends/step ${r.queueSendsPerStep.toFixed(2)} (target: claim + commit + send = 3)`);
-    console.log(`item bytes: head ${r.headItemBytes}, checkpoint ${r.checkpointItemBytes}; write units/step ${r.writeUnitsPerStep}`);
-    console.table(r.stepsPerSecond.map((s) => ({ ...s, seconds: s.seconds.toFixed(2), stepsPerSecond: s.stepsPerSecond.toFixed(1) })));
+    console.log(
+      `store writes/step ${r.storeWritesPerStep.toFixed(2)}, queue sends/step ${r.queueSendsPerStep.toFixed(2)} (target: claim + commit + send = 3)`,
+    );
+    console.log(
+      `item bytes: head ${r.headItemBytes}, checkpoint ${r.checkpointItemBytes}; write units/step ${r.writeUnitsPerStep}`,
+    );
+    console.table(
+      r.stepsPerSecond.map((s) => ({
+        ...s,
+        seconds: s.seconds.toFixed(2),
+        stepsPerSecond: s.stepsPerSecond.toFixed(1),
+      })),
+    );
     const cost = costPerMillionSteps(r);
-    console.log(`cost per million steps at list prices ${JSON.stringify(PRICES)} (worker 512 MB arm64, the construct default; 100 ms/step; batch 10):`);
+    console.log(
+      `cost per million steps at list prices ${JSON.stringify(PRICES)} (worker 512 MB arm64, the construct default; 100 ms/step; batch 10):`,
+    );
     console.table(Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, `$${v.toFixed(2)}`])));
   }
 }

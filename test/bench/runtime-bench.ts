@@ -11,7 +11,15 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { itemSizeBytes } from '../../lib/aws/item-size.js';
 import { checkpointSk, execPk, TableKeys } from '../../lib/aws/table-schema.js';
-import { ControlPlane, defineWorkflow, DynamoDbExecutionStore, noopLogger, type RuntimeDeps, SqsStepQueue, WorkflowRegistry } from '../../lib/index.js';
+import {
+  ControlPlane,
+  defineWorkflow,
+  DynamoDbExecutionStore,
+  noopLogger,
+  type RuntimeDeps,
+  SqsStepQueue,
+  WorkflowRegistry,
+} from '../../lib/index.js';
 import { SqsPoller } from '../../lib/local/sqs-poller.js';
 import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
 import { createResources, emulatorClientConfig } from '../support/aws-resources.js';
@@ -24,7 +32,10 @@ function countRequests(client: DynamoDBClient | SQSClient, counts: Map<string, n
     counts.set(name, (counts.get(name) ?? 0) + 1);
     return next(args);
   };
-  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(middleware, { step: 'initialize', name: 'benchRequestCounter' });
+  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(middleware, {
+    step: 'initialize',
+    name: 'benchRequestCounter',
+  });
 }
 
 export interface RuntimeBenchResult {
@@ -58,8 +69,13 @@ export async function benchRuntime(): Promise<RuntimeBenchResult> {
     const counts = new Map<string, number>();
     countRequests(res.dynamodb, counts);
     countRequests(res.sqs, counts);
-    const steps = Array.from({ length: 50 }, (_, i) => ({ name: `s${i}`, fn: (s: unknown) => ({ ...(s as object), n: i }) }));
-    const workflows = new WorkflowRegistry().register(defineWorkflow({ name: 'bench', steps })).register(defineWorkflow({ name: 'bench-short', steps: steps.slice(0, SHORT_STEPS) }));
+    const steps = Array.from({ length: 50 }, (_, i) => ({
+      name: `s${i}`,
+      fn: (s: unknown) => ({ ...(s as object), n: i }),
+    }));
+    const workflows = new WorkflowRegistry()
+      .register(defineWorkflow({ name: 'bench', steps }))
+      .register(defineWorkflow({ name: 'bench-short', steps: steps.slice(0, SHORT_STEPS) }));
     const runtime: RuntimeDeps = {
       store: new DynamoDbExecutionStore({ client: res.documentClient, tableName: res.tableName }),
       queue: new SqsStepQueue({ client: res.sqs, queueUrl: res.queueUrl }),
@@ -68,12 +84,28 @@ export async function benchRuntime(): Promise<RuntimeBenchResult> {
     };
     const control = new ControlPlane(runtime);
     // The bench watches progress through its own client, so its reads are not counted as the worker's.
-    const observer = new DynamoDbExecutionStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient(emulatorClientConfig(emulator.endpoint))), tableName: res.tableName });
-    const worker = makeStepWorker({ runtime, logger: noopLogger, metrics: { count: () => undefined, milliseconds: () => undefined, flush: () => undefined } });
+    const observer = new DynamoDbExecutionStore({
+      client: DynamoDBDocumentClient.from(new DynamoDBClient(emulatorClientConfig(emulator.endpoint))),
+      tableName: res.tableName,
+    });
+    const worker = makeStepWorker({
+      runtime,
+      logger: noopLogger,
+      metrics: { count: () => undefined, milliseconds: () => undefined, flush: () => undefined },
+    });
 
     const drive = async (executions: number, concurrency: number, workflow = 'bench') => {
-      const poller = new SqsPoller({ client: res.sqs, queueUrl: res.queueUrl, handler: worker, waitTimeSeconds: 0, concurrency: 1, batchSize: 10 });
-      const ids = await Promise.all(Array.from({ length: executions }, () => control.start({ workflow, input: STATE }).then((r) => r.head.id)));
+      const poller = new SqsPoller({
+        client: res.sqs,
+        queueUrl: res.queueUrl,
+        handler: worker,
+        waitTimeSeconds: 0,
+        concurrency: 1,
+        batchSize: 10,
+      });
+      const ids = await Promise.all(
+        Array.from({ length: executions }, () => control.start({ workflow, input: STATE }).then((r) => r.head.id)),
+      );
       const start = performance.now();
       counts.clear();
       let done = 0;
@@ -89,22 +121,52 @@ export async function benchRuntime(): Promise<RuntimeBenchResult> {
     const single = await drive(1, 1);
     const perStep = (name: string) => (counts.get(name) ?? 0) / steps.length;
     const requestsPerStep: Record<string, number> = {};
-    for (const name of ['UpdateItemCommand', 'TransactWriteItemsCommand', 'SendMessageCommand', 'GetItemCommand', 'QueryCommand']) requestsPerStep[name] = perStep(name);
+    for (const name of [
+      'UpdateItemCommand',
+      'TransactWriteItemsCommand',
+      'SendMessageCommand',
+      'GetItemCommand',
+      'QueryCommand',
+    ])
+      requestsPerStep[name] = perStep(name);
     const id = single.ids[0]!;
-    const head = await res.documentClient.send(new GetCommand({ TableName: res.tableName, Key: { pk: execPk(id), sk: TableKeys.headSk } }));
-    const cp = await res.documentClient.send(new GetCommand({ TableName: res.tableName, Key: { pk: execPk(id), sk: checkpointSk(25) } }));
-    const snapshot = { requestsPerStep, storeWritesPerStep: perStep('UpdateItemCommand') + perStep('TransactWriteItemsCommand'), queueSendsPerStep: perStep('SendMessageCommand') };
+    const head = await res.documentClient.send(
+      new GetCommand({ TableName: res.tableName, Key: { pk: execPk(id), sk: TableKeys.headSk } }),
+    );
+    const cp = await res.documentClient.send(
+      new GetCommand({ TableName: res.tableName, Key: { pk: execPk(id), sk: checkpointSk(25) } }),
+    );
+    const snapshot = {
+      requestsPerStep,
+      storeWritesPerStep: perStep('UpdateItemCommand') + perStep('TransactWriteItemsCommand'),
+      queueSendsPerStep: perStep('SendMessageCommand'),
+    };
     const headItemBytes = itemSizeBytes(head.Item ?? {});
     const checkpointItemBytes = itemSizeBytes(cp.Item ?? {});
     const wru = (bytes: number) => Math.ceil(bytes / 1024);
-    const stepsPerSecond = [{ concurrency: 1, executions: 1, steps: steps.length, seconds: single.seconds, stepsPerSecond: steps.length / single.seconds }];
+    const stepsPerSecond = [
+      {
+        concurrency: 1,
+        executions: 1,
+        steps: steps.length,
+        seconds: single.seconds,
+        stepsPerSecond: steps.length / single.seconds,
+      },
+    ];
     const twenty = await drive(20, 4, 'bench-short');
-    stepsPerSecond.push({ concurrency: 4, executions: 20, steps: 20 * SHORT_STEPS, seconds: twenty.seconds, stepsPerSecond: (20 * SHORT_STEPS) / twenty.seconds });
+    stepsPerSecond.push({
+      concurrency: 4,
+      executions: 20,
+      steps: 20 * SHORT_STEPS,
+      seconds: twenty.seconds,
+      stepsPerSecond: (20 * SHORT_STEPS) / twenty.seconds,
+    });
     return {
       ...snapshot,
       headItemBytes,
       checkpointItemBytes,
-      writeUnitsPerStep: wru(headItemBytes) + 2 * (wru(headItemBytes) + wru(checkpointItemBytes)) + ACTIVE_INDEX_UNITS_PER_COMMIT,
+      writeUnitsPerStep:
+        wru(headItemBytes) + 2 * (wru(headItemBytes) + wru(checkpointItemBytes)) + ACTIVE_INDEX_UNITS_PER_COMMIT,
       stepsPerSecond,
     };
   } finally {
@@ -122,10 +184,16 @@ export const PRICES = {
 };
 
 /** Dollars per million steps from the measured counts (worker at 256 MB, `stepMs` of work per step). */
-export function costPerMillionSteps(r: RuntimeBenchResult, stepMs = 100, memoryGb = 0.5, batchSize = 10): Record<string, number> {
+export function costPerMillionSteps(
+  r: RuntimeBenchResult,
+  stepMs = 100,
+  memoryGb = 0.5,
+  batchSize = 10,
+): Record<string, number> {
   const dynamo = r.writeUnitsPerStep * PRICES.dynamoWriteUnitPerMillion;
   // SQS: one send per step, plus the event source mapping's receive and delete, shared by a batch.
   const sqs = (r.queueSendsPerStep + 2 / batchSize) * PRICES.sqsRequestPerMillion;
-  const lambda = PRICES.lambdaRequestPerMillion / batchSize + (stepMs / 1000) * memoryGb * PRICES.lambdaArmGbSecond * 1e6;
+  const lambda =
+    PRICES.lambdaRequestPerMillion / batchSize + (stepMs / 1000) * memoryGb * PRICES.lambdaArmGbSecond * 1e6;
   return { dynamodb: dynamo, sqs, lambda, total: dynamo + sqs + lambda };
 }

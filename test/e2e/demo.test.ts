@@ -9,7 +9,10 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-function runDemo(dir: string, stepMs: number): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function runDemo(
+  dir: string,
+  stepMs: number,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'lib/local/demo.ts'], {
     env: { ...process.env, LONGRUNNING_DIR: dir, LONGRUNNING_DEMO_STEP_MS: String(stepMs) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -30,27 +33,30 @@ async function waitFor(output: () => string, needle: string, timeoutMs = 20_000)
 }
 
 describe('npm start (the embedded demo)', () => {
-  it.each([['SIGINT'], ['SIGKILL']] as const)('resumes from the last checkpoint after %s instead of starting over', async (signal) => {
-    const dir = await mkdtemp(join(tmpdir(), 'lr-demo-'));
-    dirs.push(dir);
-    const first = runDemo(dir, 300);
-    await waitFor(first.output, 'finished research');
-    first.child.kill(signal);
-    await first.exited;
-    if (signal === 'SIGINT') expect(first.output()).toContain('Run `npm start` again to resume');
+  it.each([['SIGINT'], ['SIGKILL']] as const)(
+    'resumes from the last checkpoint after %s instead of starting over',
+    async (signal) => {
+      const dir = await mkdtemp(join(tmpdir(), 'lr-demo-'));
+      dirs.push(dir);
+      const first = runDemo(dir, 300);
+      await waitFor(first.output, 'finished research');
+      first.child.kill(signal);
+      await first.exited;
+      if (signal === 'SIGINT') expect(first.output()).toContain('Run `npm start` again to resume');
 
-    const second = runDemo(dir, 1);
-    const code = await second.exited;
-    const out = second.output();
-    expect(code).toBe(0);
-    expect(out).toMatch(/Resuming exec_[0-9a-f]{32} from its last checkpoint: step (3\/5 \(draft\)|4\/5 \(review\))/);
-    expect(out).not.toContain('running plan');
-    expect(out).not.toContain('running research');
-    expect(out).toContain('"publishedAt": "report-durable-agents-on-serverless.md"');
-    expect(out).toContain(`Checkpoint: ${dir}`);
-    const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
-    expect(files).toHaveLength(1);
-  });
+      const second = runDemo(dir, 1);
+      const code = await second.exited;
+      const out = second.output();
+      expect(code).toBe(0);
+      expect(out).toMatch(/Resuming exec_[0-9a-f]{32} from its last checkpoint: step (3\/5 \(draft\)|4\/5 \(review\))/);
+      expect(out).not.toContain('running plan');
+      expect(out).not.toContain('running research');
+      expect(out).toContain('"publishedAt": "report-durable-agents-on-serverless.md"');
+      expect(out).toContain(`Checkpoint: ${dir}`);
+      const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+      expect(files).toHaveLength(1);
+    },
+  );
 
   it('starts a new execution when the previous one completed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lr-demo-'));

@@ -59,7 +59,13 @@ async function waitFor(output: () => string, pattern: RegExp, timeoutMs = 60_000
 }
 
 async function cli(...args: string[]): Promise<unknown> {
-  const { stdout } = await run(process.execPath, ['lib/cli/longrunning.mjs', '--url', `http://127.0.0.1:${port}`, '--json', ...args]);
+  const { stdout } = await run(process.execPath, [
+    'lib/cli/longrunning.mjs',
+    '--url',
+    `http://127.0.0.1:${port}`,
+    '--json',
+    ...args,
+  ]);
   return JSON.parse(stdout) as unknown;
 }
 
@@ -67,7 +73,10 @@ describe('npm run dev and the CLI', () => {
   it('survives a SIGKILL in the middle of a step: restarted, it completes with every step committed exactly once', async () => {
     const first = startDev();
     await waitFor(first.output, /API on http/);
-    const started = (await cli('start', 'agent-research', '--input', '{"topic":"glaciers"}', '--name', 'e2e')) as { id: string; state: string };
+    const started = (await cli('start', 'agent-research', '--input', '{"topic":"glaciers"}', '--name', 'e2e')) as {
+      id: string;
+      state: string;
+    };
     expect(started.state).toBe('running');
     await waitFor(first.output, new RegExp(`${started.id} step 2 step started`));
     first.child.kill('SIGKILL');
@@ -77,7 +86,12 @@ describe('npm run dev and the CLI', () => {
     await waitFor(second.output, /found table longrunning-e2e/);
     await waitFor(second.output, new RegExp(`${started.id} step 5 execution completed`), 90_000);
 
-    const view = (await cli('get', started.id)) as { state: string; currentStep: number; output: { publishedAt: string }; events: { type: string; step: number }[] };
+    const view = (await cli('get', started.id)) as {
+      state: string;
+      currentStep: number;
+      output: { publishedAt: string };
+      events: { type: string; step: number }[];
+    };
     expect(view.state).toBe('completed');
     expect(view.output.publishedAt).toBe('report-glaciers.md');
     const completedSteps = view.events.filter((e) => e.type === 'step_completed').map((e) => e.step);

@@ -14,7 +14,8 @@ function acknowledgements(root: IConstruct): Map<string, string> {
   const visit = (node: IConstruct): void => {
     for (const entry of node.node.metadata) {
       if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) found.set(id.replace(/^annotation::/i, ''), reason);
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>))
+        found.set(id.replace(/^annotation::/i, ''), reason);
     }
     for (const child of node.node.children) visit(child);
   };
@@ -25,7 +26,9 @@ function acknowledgements(root: IConstruct): Map<string, string> {
 /** The unacknowledged AwsSolutions findings, as `rule: construct path` lines. */
 function findings(scope: IConstruct): string[] {
   const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(scope);
-  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName}: ${r.constructPath ?? '?'} (${v.description})`));
+  return report.violations.flatMap((v) =>
+    v.violatingResources.map((r) => `${v.ruleName}: ${r.constructPath ?? '?'} (${v.description})`),
+  );
 }
 
 describe('cdk-nag AwsSolutions checks', () => {
@@ -49,7 +52,10 @@ describe('cdk-nag AwsSolutions checks', () => {
       tracing: true,
       jwtAuthorizer: { issuer: 'https://issuer.example', audience: ['app'] },
       tableEncryptionKey: new Key(s, 'TableKey', { enableKeyRotation: true }),
-      alarmTopic: new Topic(s, 'Ops', { enforceSSL: true, masterKey: new Key(s, 'TopicKey', { enableKeyRotation: true }) }),
+      alarmTopic: new Topic(s, 'Ops', {
+        enforceSSL: true,
+        masterKey: new Key(s, 'TopicKey', { enableKeyRotation: true }),
+      }),
     }));
     suppressKnownNagFindings(runtime);
     expect(findings(stack)).toEqual([]);

@@ -20,9 +20,24 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeContinuousBackupsCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeEventBusCommand, EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
-import { LambdaClient, ListEventSourceMappingsCommand, ListFunctionsCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import {
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DescribeEventBusCommand,
+  EventBridgeClient,
+  ListRulesCommand,
+  ListTargetsByRuleCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  ListFunctionsCommand,
+  type FunctionConfiguration,
+} from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/handler-function.js';
@@ -105,7 +120,11 @@ describe('the app deployed to the emulator with cdk bootstrap and cdk deploy', (
     expect(account).toMatch(/^\d{12}$/);
     const env = cliEnvironment(emulator.endpoint);
     // Outside the project, so that the CLI does not synthesize the app (cdk.json) just to bootstrap.
-    const bootstrapped = cdk(['bootstrap', `aws://${account}/us-east-1`], env, mkdtempSync(join(tmpdir(), 'longrunning-bootstrap-')));
+    const bootstrapped = cdk(
+      ['bootstrap', `aws://${account}/us-east-1`],
+      env,
+      mkdtempSync(join(tmpdir(), 'longrunning-bootstrap-')),
+    );
     bootstrapped.catch(() => undefined); // awaited below; not unhandled if the synth throws first
     // Meanwhile, synthesize the app stack in this process (bundled, as `cdk synth` does; the
     // templates are validated by the cdk-nag test) into a cloud assembly for `cdk deploy --app`.
@@ -116,8 +135,13 @@ describe('the app deployed to the emulator with cdk bootstrap and cdk deploy', (
     const assembly = app.synth().directory;
     await bootstrapped;
     const outputsFile = join(assembly, 'outputs.json');
-    await cdk(['deploy', '--app', assembly, '--require-approval', 'never', '--method', 'direct', '--outputs-file', outputsFile], env);
-    outputs = (JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, typeof outputs>)[stackName] as typeof outputs;
+    await cdk(
+      ['deploy', '--app', assembly, '--require-approval', 'never', '--method', 'direct', '--outputs-file', outputsFile],
+      env,
+    );
+    outputs = (JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, typeof outputs>)[
+      stackName
+    ] as typeof outputs;
     const listed = await lambda.send(new ListFunctionsCommand({}));
     functions = (listed.Functions ?? []).filter((f) => f.FunctionName?.startsWith(`${stackName}-`));
   }, DEPLOY_TIMEOUT_MS);
@@ -138,7 +162,11 @@ describe('the app deployed to the emulator with cdk bootstrap and cdk deploy', (
       { AttributeName: tableSchema.partitionKey.name, KeyType: 'HASH' },
       { AttributeName: tableSchema.sortKey.name, KeyType: 'RANGE' },
     ]);
-    const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((i) => ({ name: i.IndexName, keys: i.KeySchema, projection: i.Projection?.ProjectionType }));
+    const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((i) => ({
+      name: i.IndexName,
+      keys: i.KeySchema,
+      projection: i.Projection?.ProjectionType,
+    }));
     expect(indexes.sort((a, b) => String(a.name).localeCompare(String(b.name)))).toEqual(
       tableSchema.indexes
         .map((i) => ({
@@ -158,24 +186,36 @@ describe('the app deployed to the emulator with cdk bootstrap and cdk deploy', (
   it('turns on TTL and point-in-time recovery (not on moto: its CloudFormation ignores both properties)', async (ctx) => {
     if (moto) ctx.skip();
     const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: outputs.TableName }));
-    expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: tableSchema.timeToLiveAttribute });
+    expect(ttl.TimeToLiveDescription).toMatchObject({
+      TimeToLiveStatus: 'ENABLED',
+      AttributeName: tableSchema.timeToLiveAttribute,
+    });
     const backups = await dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: outputs.TableName }));
-    expect(backups.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('ENABLED');
+    expect(backups.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe(
+      'ENABLED',
+    );
   });
 
   it('creates the step queue, encrypted, hiding messages for the schema timeout and redriving to the DLQ', async () => {
-    const { Attributes: step } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: outputs.QueueUrl, AttributeNames: ['All'] }));
+    const { Attributes: step } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: outputs.QueueUrl, AttributeNames: ['All'] }),
+    );
     expect(step).toMatchObject({
       VisibilityTimeout: String(stepQueueSchema.visibilityTimeoutSeconds),
       MessageRetentionPeriod: String(stepQueueSchema.retentionSeconds),
       SqsManagedSseEnabled: 'true',
     });
-    const redrive = JSON.parse(step?.['RedrivePolicy'] ?? '{}') as { deadLetterTargetArn: string; maxReceiveCount: number };
+    const redrive = JSON.parse(step?.['RedrivePolicy'] ?? '{}') as {
+      deadLetterTargetArn: string;
+      maxReceiveCount: number;
+    };
     expect(redrive.maxReceiveCount).toBe(stepQueueSchema.maxReceiveCount);
     const dlqName = redrive.deadLetterTargetArn.split(':').at(-1) ?? '';
     expect(dlqName).toMatch(new RegExp(`^${stackName}-`));
     const dlqUrl = outputs.QueueUrl.replace(/[^/]+$/, dlqName);
-    const { Attributes: dlq } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['All'] }));
+    const { Attributes: dlq } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['All'] }),
+    );
     expect(dlq).toMatchObject({
       QueueArn: redrive.deadLetterTargetArn,
       MessageRetentionPeriod: String(stepQueueSchema.deadLetterRetentionSeconds),
@@ -192,11 +232,19 @@ describe('the app deployed to the emulator with cdk bootstrap and cdk deploy', (
   });
 
   it('feeds the worker from the step queue, reporting failed batch items, with a concurrency cap', async () => {
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: outputs.QueueUrl, AttributeNames: ['QueueArn'] }));
-    const { EventSourceMappings } = await lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: Attributes?.['QueueArn'] }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: outputs.QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const { EventSourceMappings } = await lambda.send(
+      new ListEventSourceMappingsCommand({ EventSourceArn: Attributes?.['QueueArn'] }),
+    );
     expect(EventSourceMappings).toHaveLength(1);
     const mapping = EventSourceMappings?.[0];
-    expect(mapping).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10, ScalingConfig: { MaximumConcurrency: 10 } });
+    expect(mapping).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
     expect(functions.map((f) => f.FunctionArn)).toContain(mapping?.FunctionArn);
   });
 

@@ -33,7 +33,11 @@ describe('the functions', () => {
 
   it('run on Node.js 22 on arm64, as ESM bundles with an index.handler, with no physical names', () => {
     for (const [, fn] of functions(f).all) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+      });
       expect(fn.Properties['FunctionName']).toBeUndefined();
     }
   });
@@ -121,7 +125,10 @@ describe('the function settings', () => {
   });
 
   it('pass the batch size, concurrency and schedule to the event source and the rule', () => {
-    f.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 5, ScalingConfig: { MaximumConcurrency: 50 } });
+    f.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 5,
+      ScalingConfig: { MaximumConcurrency: 50 },
+    });
     f.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
   });
 

@@ -20,7 +20,8 @@ const EXPECTED_ROUTES = [
   '$default',
 ];
 
-const routes = (f: StackFixture): Resource[] => Object.values(f.template.findResources('AWS::ApiGatewayV2::Route')) as Resource[];
+const routes = (f: StackFixture): Resource[] =>
+  Object.values(f.template.findResources('AWS::ApiGatewayV2::Route')) as Resource[];
 
 describe('the HTTP API', () => {
   let f: StackFixture;
@@ -29,7 +30,11 @@ describe('the HTTP API', () => {
   });
 
   it('serves exactly the routes of the API handler, plus $default for its 404 and 405 answers', () => {
-    expect(routes(f).map((r) => r.Properties['RouteKey']).sort()).toEqual([...EXPECTED_ROUTES].sort());
+    expect(
+      routes(f)
+        .map((r) => r.Properties['RouteKey'])
+        .sort(),
+    ).toEqual([...EXPECTED_ROUTES].sort());
   });
 
   it('requires IAM (SigV4) authorization on every route', () => {
@@ -55,7 +60,9 @@ describe('the HTTP API', () => {
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
-    const destination = (stage.Properties['AccessLogSettings'] as { DestinationArn: { 'Fn::GetAtt': [string, string] } }).DestinationArn;
+    const destination = (
+      stage.Properties['AccessLogSettings'] as { DestinationArn: { 'Fn::GetAtt': [string, string] } }
+    ).DestinationArn;
     const resources = f.template.toJSON()['Resources'] as Record<string, { Type: string }>;
     expect(resources[destination['Fn::GetAtt'][0]]?.Type).toBe('AWS::Logs::LogGroup');
   });
@@ -73,7 +80,10 @@ describe('the HTTP API with a JWT authorizer', () => {
   let f: StackFixture;
   const issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example';
   beforeAll(() => {
-    f = buildStack({ jwtAuthorizer: { issuer, audience: ['client-a', 'client-b'] }, apiThrottle: { rateLimit: 5, burstLimit: 10 } });
+    f = buildStack({
+      jwtAuthorizer: { issuer, audience: ['client-a', 'client-b'] },
+      apiThrottle: { rateLimit: 5, burstLimit: 10 },
+    });
   });
 
   it('requires a JWT from the issuer and audience on every route instead of IAM', () => {

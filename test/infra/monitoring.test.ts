@@ -79,9 +79,15 @@ describe('the alarms', () => {
     const [, dashboard] = onlyResource(f.template, 'AWS::CloudWatch::Dashboard');
     expect(dashboard.Properties['DashboardName']).toBeUndefined();
     const body = JSON.stringify(dashboard.Properties['DashboardBody']);
-    expect(body).toContain(`[\\"${METRICS_NAMESPACE}\\",\\"${MetricName.StepsCommitted}\\",\\"service\\",\\"step-worker\\",{\\"period\\":60,\\"stat\\":\\"Sum\\"}]`);
-    expect(body).toContain(`\\"${MetricName.StepDuration}\\",\\"service\\",\\"step-worker\\",{\\"period\\":60,\\"stat\\":\\"p50\\"}`);
-    expect(body).toContain(`\\"${MetricName.StepDuration}\\",\\"service\\",\\"step-worker\\",{\\"period\\":60,\\"stat\\":\\"p99\\"}`);
+    expect(body).toContain(
+      `[\\"${METRICS_NAMESPACE}\\",\\"${MetricName.StepsCommitted}\\",\\"service\\",\\"step-worker\\",{\\"period\\":60,\\"stat\\":\\"Sum\\"}]`,
+    );
+    expect(body).toContain(
+      `\\"${MetricName.StepDuration}\\",\\"service\\",\\"step-worker\\",{\\"period\\":60,\\"stat\\":\\"p50\\"}`,
+    );
+    expect(body).toContain(
+      `\\"${MetricName.StepDuration}\\",\\"service\\",\\"step-worker\\",{\\"period\\":60,\\"stat\\":\\"p99\\"}`,
+    );
     for (const id of Object.keys(f.template.findResources('AWS::CloudWatch::Alarm'))) expect(body).toContain(id);
   });
 });

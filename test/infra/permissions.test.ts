@@ -27,7 +27,8 @@ function grants(template: Template, roleId: string): string[] {
   return pairs.sort();
 }
 
-const pairs = (actions: string[], resource: unknown): string[] => actions.map((a) => `${a} ${JSON.stringify(resource)}`);
+const pairs = (actions: string[], resource: unknown): string[] =>
+  actions.map((a) => `${a} ${JSON.stringify(resource)}`);
 
 /** Logical ids of each function's role and log group, and of the table and step queue. */
 function ids(f: { template: Template }) {
@@ -57,7 +58,8 @@ describe('the function roles', () => {
   const table = () => ({ 'Fn::GetAtt': [x.tableId, 'Arn'] });
   const index = (name: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [x.tableId, 'Arn'] }, `/index/${name}`]] });
   const queue = () => ({ 'Fn::GetAtt': [x.queueId, 'Arn'] });
-  const logs = (logGroupId: string) => pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroupId, 'Arn'] });
+  const logs = (logGroupId: string) =>
+    pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroupId, 'Arn'] });
 
   beforeAll(() => {
     f = buildStack();
@@ -69,7 +71,13 @@ describe('the function roles', () => {
       [
         ...pairs(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], table()),
         ...pairs(
-          ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+          [
+            'sqs:SendMessage',
+            'sqs:ReceiveMessage',
+            'sqs:DeleteMessage',
+            'sqs:ChangeMessageVisibility',
+            'sqs:GetQueueAttributes',
+          ],
           queue(),
         ),
         ...logs(x.worker.logGroup),
@@ -125,7 +133,10 @@ describe('the function roles', () => {
 
 describe('the function roles with a customer managed table key and tracing', () => {
   it('may use the key, the sweeper only to decrypt, and may write X-Ray traces', () => {
-    const f = buildRuntime((stack) => ({ tableEncryptionKey: new Key(stack, 'TableKey', { enableKeyRotation: true }), tracing: true }));
+    const f = buildRuntime((stack) => ({
+      tableEncryptionKey: new Key(stack, 'TableKey', { enableKeyRotation: true }),
+      tracing: true,
+    }));
     const x = ids(f);
     const [keyId] = onlyResource(f.template, 'AWS::KMS::Key');
     const key = { 'Fn::GetAtt': [keyId, 'Arn'] };
@@ -134,7 +145,8 @@ describe('the function roles with a customer managed table key and tracing', () 
       key,
     );
     const xray = pairs(['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], '*');
-    const extra = (roleId: string): string[] => grants(f.template, roleId).filter((p) => p.startsWith('kms:') || p.startsWith('xray:'));
+    const extra = (roleId: string): string[] =>
+      grants(f.template, roleId).filter((p) => p.startsWith('kms:') || p.startsWith('xray:'));
     expect(extra(x.worker.role)).toEqual([...writeKey, ...xray].sort());
     expect(extra(x.api.role)).toEqual([...writeKey, ...xray].sort());
     expect(extra(x.sweeper.role)).toEqual([...pairs(['kms:Decrypt', 'kms:DescribeKey'], key), ...xray].sort());

@@ -6,7 +6,8 @@ import { resolveProps } from '../../infra/resolve-props.js';
 import { stepQueueSchema } from '../../lib/aws/queue-schema.js';
 
 /** Builds the construct with `props` in a fresh stack (it checks props before creating anything). */
-const build = (props: LongRunningWorkflowsProps) => () => new LongRunningWorkflows(new Stack(new App(), 'S'), 'Runtime', props);
+const build = (props: LongRunningWorkflowsProps) => () =>
+  new LongRunningWorkflows(new Stack(new App(), 'S'), 'Runtime', props);
 
 describe('LongRunningWorkflows props', () => {
   it('rejects a queue visibility timeout shorter than six times the worker timeout', () => {
@@ -34,22 +35,44 @@ describe('LongRunningWorkflows props', () => {
     [{ maxReceiveCount: 0 }, 'maxReceiveCount must be a whole number from 1 to 1000, got 0'],
     [{ memorySize: 64 }, 'memorySize must be a whole number from 128 to 10240, got 64'],
     [{ queueVisibilityTimeout: Duration.hours(13) }, 'queueVisibilityTimeout must be at most 43200 seconds, got 46800'],
-    [{ runtime: { lease: Duration.seconds(0) } }, 'invalid runtime setting: LEASE_SECONDS must be a number of seconds from 1 to 3600, got "0"'],
-    [{ runtime: { retryMaxDelay: Duration.minutes(20) } }, 'RETRY_MAX_DELAY_SECONDS must be a number of seconds from 0 to 900'],
+    [
+      { runtime: { lease: Duration.seconds(0) } },
+      'invalid runtime setting: LEASE_SECONDS must be a number of seconds from 1 to 3600, got "0"',
+    ],
+    [
+      { runtime: { retryMaxDelay: Duration.minutes(20) } },
+      'RETRY_MAX_DELAY_SECONDS must be a number of seconds from 0 to 900',
+    ],
     [{ runtime: { maxRetries: 1.5 } }, 'MAX_RETRIES must be a whole number from 0 to 100, got "1.5"'],
     [{ environment: { TABLE_NAME: 'x' } }, 'environment cannot set TABLE_NAME: the construct manages it'],
     [{ environment: { AWS_REGION: 'x' } }, 'environment cannot set AWS_REGION: Lambda reserves it'],
-    [{ jwtAuthorizer: { issuer: 'http://issuer.example', audience: ['a'] } }, 'jwtAuthorizer.issuer must be an https URL'],
-    [{ jwtAuthorizer: { issuer: 'https://issuer.example', audience: [] } }, 'jwtAuthorizer.audience must list at least one'],
-    [{ workflowsModule: 'src/no-such-workflows.ts' }, 'no-such-workflows.ts does not exist (a relative path is taken from'],
-  ] satisfies [LongRunningWorkflowsProps, string][])('rejects %o with a message naming the setting', (props, message) => {
-    expect(build(props)).toThrow(message);
-  });
+    [
+      { jwtAuthorizer: { issuer: 'http://issuer.example', audience: ['a'] } },
+      'jwtAuthorizer.issuer must be an https URL',
+    ],
+    [
+      { jwtAuthorizer: { issuer: 'https://issuer.example', audience: [] } },
+      'jwtAuthorizer.audience must list at least one',
+    ],
+    [
+      { workflowsModule: 'src/no-such-workflows.ts' },
+      'no-such-workflows.ts does not exist (a relative path is taken from',
+    ],
+  ] satisfies [LongRunningWorkflowsProps, string][])(
+    'rejects %o with a message naming the setting',
+    (props, message) => {
+      expect(build(props)).toThrow(message);
+    },
+  );
 
   it('reads the HTTP API and the alarms as absent only when emulatorCompat leaves them out', () => {
-    const runtime = new LongRunningWorkflows(new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S'), 'Runtime', {
-      emulatorCompat: true,
-    });
+    const runtime = new LongRunningWorkflows(
+      new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S'),
+      'Runtime',
+      {
+        emulatorCompat: true,
+      },
+    );
     expect(() => runtime.url).toThrow('emulatorCompat leaves out the HTTP API');
     expect(() => runtime.monitoring).toThrow('emulatorCompat leaves out alarms and dashboard');
     expect(runtime.functions.api).toBeDefined();

@@ -9,7 +9,9 @@ import { LongRunningWorkflows } from '../../infra/longrunning-workflows.js';
 import type { LongRunningWorkflowsProps } from '../../infra/longrunning-workflows-props.js';
 
 /** The feature flags of cdk.json, so that tests synthesize what `cdk synth` does. */
-export const CDK_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+export const CDK_CONTEXT = (
+  JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+).context;
 
 /** A synthesized LongRunningStack and its template. */
 export interface StackFixture {
@@ -62,7 +64,11 @@ export function buildRuntime(
 }
 
 /** The one resource of `type` whose properties match, as [logical id, resource]. */
-export function onlyResource(template: Template, type: string, props?: Record<string, unknown>): [string, { Properties: Record<string, unknown> }] {
+export function onlyResource(
+  template: Template,
+  type: string,
+  props?: Record<string, unknown>,
+): [string, { Properties: Record<string, unknown> }] {
   const found = Object.entries(template.findResources(type, props === undefined ? undefined : { Properties: props }));
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0] as [string, { Properties: Record<string, unknown> }];

@@ -6,13 +6,25 @@ import { stepQueueSchema } from '../../lib/aws/queue-schema.js';
 import { keyAttributes, tableSchema } from '../../lib/aws/table-schema.js';
 import { buildRuntime, buildStack, onlyResource, type StackFixture } from './stack-fixture.js';
 
-const byName = <T extends Record<string, unknown>>(key: string) => (a: T, b: T) => String(a[key]).localeCompare(String(b[key]));
+const byName =
+  <T extends Record<string, unknown>>(key: string) =>
+  (a: T, b: T) =>
+    String(a[key]).localeCompare(String(b[key]));
 
 /** The step queue is the one with a redrive policy; the dead-letter queue the other. */
-function queues(f: StackFixture): { stepId: string; step: Record<string, unknown>; dlqId: string; dlq: Record<string, unknown> } {
+function queues(f: StackFixture): {
+  stepId: string;
+  step: Record<string, unknown>;
+  dlqId: string;
+  dlq: Record<string, unknown>;
+} {
   const all = Object.entries(f.template.findResources('AWS::SQS::Queue'));
-  const step = all.filter(([, r]) => (r as { Properties: Record<string, unknown> }).Properties['RedrivePolicy'] !== undefined);
-  const dlq = all.filter(([, r]) => (r as { Properties: Record<string, unknown> }).Properties['RedrivePolicy'] === undefined);
+  const step = all.filter(
+    ([, r]) => (r as { Properties: Record<string, unknown> }).Properties['RedrivePolicy'] !== undefined,
+  );
+  const dlq = all.filter(
+    ([, r]) => (r as { Properties: Record<string, unknown> }).Properties['RedrivePolicy'] === undefined,
+  );
   expect(step).toHaveLength(1);
   expect(dlq).toHaveLength(1);
   return {
@@ -100,8 +112,14 @@ describe('the step queues', () => {
 
   it('encrypts both queues with SSE-SQS and keeps messages as long as the schema says, with no physical names', () => {
     const q = queues(f);
-    expect(q.step).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: stepQueueSchema.retentionSeconds });
-    expect(q.dlq).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: stepQueueSchema.deadLetterRetentionSeconds });
+    expect(q.step).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: stepQueueSchema.retentionSeconds,
+    });
+    expect(q.dlq).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: stepQueueSchema.deadLetterRetentionSeconds,
+    });
     expect(q.step['QueueName']).toBeUndefined();
     expect(q.dlq['QueueName']).toBeUndefined();
   });
@@ -144,7 +162,9 @@ describe('the step queues', () => {
 
 describe('a customer managed table key', () => {
   it('encrypts the table with the key when one is given', () => {
-    const { template } = buildRuntime((stack) => ({ tableEncryptionKey: new Key(stack, 'TableKey', { enableKeyRotation: true }) }));
+    const { template } = buildRuntime((stack) => ({
+      tableEncryptionKey: new Key(stack, 'TableKey', { enableKeyRotation: true }),
+    }));
     const [keyId] = onlyResource(template, 'AWS::KMS::Key');
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },

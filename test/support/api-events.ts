@@ -11,7 +11,12 @@ let seq = 0;
 
 /** An API Gateway HTTP API (payload 2.0) event for `method` and `rawPath`. */
 export function apiEvent(method: string, rawPath: string, options: ApiEventOptions = {}): APIGatewayProxyEventV2 {
-  const text = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const text =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
   const body = text !== undefined && options.base64 ? Buffer.from(text).toString('base64') : text;
   const rawQueryString = new URLSearchParams(options.query ?? {}).toString();
   seq++;

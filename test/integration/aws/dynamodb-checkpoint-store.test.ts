@@ -29,7 +29,12 @@ function execution(id: string, overrides: Partial<Execution> = {}): Execution {
 describe('DynamoDbCheckpointStore (emulator)', () => {
   it('saves, replaces, loads, lists and deletes executions', async () => {
     const warnings: LogFields[] = [];
-    const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_: string, f?: LogFields) => void warnings.push(f ?? {}) };
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+      warn: (_: string, f?: LogFields) => void warnings.push(f ?? {}),
+    };
     const store = new DynamoDbCheckpointStore({ client: aws().documentClient, tableName: aws().tableName, logger });
     const [a, b] = [`a_${newTestId()}`, `b_${newTestId()}`];
     await store.saveCheckpoint(execution(b));
@@ -39,11 +44,21 @@ describe('DynamoDbCheckpointStore (emulator)', () => {
     await aws().documentClient.send(
       new PutCommand({
         TableName: aws().tableName,
-        Item: { pk: snapshotPk('c_bad'), sk: 'SNAPSHOT', kind: 'SNAPSHOT', listSk: 'c_bad', id: 'c_bad', document: '{"id":' },
+        Item: {
+          pk: snapshotPk('c_bad'),
+          sk: 'SNAPSHOT',
+          kind: 'SNAPSHOT',
+          listSk: 'c_bad',
+          id: 'c_bad',
+          document: '{"id":',
+        },
       }),
     );
     const listed = await store.listCheckpoints();
-    expect(listed.map((e) => [e.id, e.state])).toEqual([[a, 'completed'], [b, 'paused']]);
+    expect(listed.map((e) => [e.id, e.state])).toEqual([
+      [a, 'completed'],
+      [b, 'paused'],
+    ]);
     expect(warnings).toEqual([expect.objectContaining({ id: 'c_bad' })]);
     await expect(store.loadCheckpoint('c_bad')).rejects.toMatchObject({ code: 'CORRUPT_RECORD' });
     await store.deleteCheckpoint(a);
@@ -55,7 +70,9 @@ describe('DynamoDbCheckpointStore (emulator)', () => {
   it('refuses a snapshot over 400 KB and an unsafe id without writing', async () => {
     const store = new DynamoDbCheckpointStore({ client: aws().documentClient, tableName: aws().tableName });
     const id = newTestId();
-    const big = execution(id, { checkpoints: [{ id: 'cp', step: 1, state: 'x'.repeat(410 * 1024), timestamp: new Date(0) }] });
+    const big = execution(id, {
+      checkpoints: [{ id: 'cp', step: 1, state: 'x'.repeat(410 * 1024), timestamp: new Date(0) }],
+    });
     await expect(store.saveCheckpoint(big)).rejects.toMatchObject({ code: 'STATE_TOO_LARGE' });
     await expect(store.loadCheckpoint(id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(store.saveCheckpoint(execution('../etc'))).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });

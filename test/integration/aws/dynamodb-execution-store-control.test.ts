@@ -14,14 +14,30 @@ function store(): DynamoDbExecutionStore {
   return new DynamoDbExecutionStore({ client: aws().documentClient, tableName: aws().tableName });
 }
 
-function request(id: string, action: string, from: ExecutionState[], to: ExecutionState, extra: Partial<TransitionRequest> = {}): TransitionRequest {
+function request(
+  id: string,
+  action: string,
+  from: ExecutionState[],
+  to: ExecutionState,
+  extra: Partial<TransitionRequest> = {},
+): TransitionRequest {
   return { id, action, from, to, now: 5000, bumpVersion: true, event: { type: 'paused', step: 0, at: 5000 }, ...extra };
 }
 
 async function putCheckpoints(id: string, steps: number[]): Promise<void> {
   for (let i = 0; i < steps.length; i += 25) {
     const puts = steps.slice(i, i + 25).map((step) => ({
-      PutRequest: { Item: { pk: execPk(id), sk: checkpointSk(step), id: `${id}/${step}`, executionId: id, step, timestamp: 0, data: '1' } },
+      PutRequest: {
+        Item: {
+          pk: execPk(id),
+          sk: checkpointSk(step),
+          id: `${id}/${step}`,
+          executionId: id,
+          step,
+          timestamp: 0,
+          data: '1',
+        },
+      },
     }));
     await aws().documentClient.send(new BatchWriteCommand({ RequestItems: { [aws().tableName]: puts } }));
   }
@@ -29,7 +45,11 @@ async function putCheckpoints(id: string, steps: number[]): Promise<void> {
 
 async function partitionSize(pk: string): Promise<number> {
   const out = await aws().documentClient.send(
-    new QueryCommand({ TableName: aws().tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+    new QueryCommand({
+      TableName: aws().tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+    }),
   );
   return out.Items?.length ?? 0;
 }
@@ -60,7 +80,10 @@ describe('DynamoDbExecutionStore control actions (emulator)', () => {
     expect(paused).toMatchObject({ state: 'paused', version: 0, lastUpdate: 5000, sweepAt: exec.sweepAt });
     expect(paused.events).toEqual([{ type: 'paused', step: 0, at: 5000 }]);
     const resumed = await s.transition(
-      request(exec.id, 'resume', ['paused'], 'running', { sweepAt: 7000, event: { type: 'resumed', step: 0, at: 6000 } }),
+      request(exec.id, 'resume', ['paused'], 'running', {
+        sweepAt: 7000,
+        event: { type: 'resumed', step: 0, at: 6000 },
+      }),
     );
     expect(resumed).toMatchObject({ state: 'running', version: 1, sweepAt: 7000 });
     expect(await s.findStalled({ now: 7000, dueBefore: 7000, limit: 10 })).toEqual([resumed]);
@@ -77,8 +100,17 @@ describe('DynamoDbExecutionStore control actions (emulator)', () => {
     const exec = newExecution();
     await s.create(exec);
     await s.claim({ id: exec.id, token: 0, owner: 'a', now: 1, step: 0, leaseMs: 100 });
-    await s.fail({ id: exec.id, token: 0, owner: 'a', now: 2, error: { code: 'STEP_FAILED', message: 'x' }, events: [] });
-    const retried = await s.transition(request(exec.id, 'retry', ['failed'], 'running', { resetAttempts: true, sweepAt: 10 }));
+    await s.fail({
+      id: exec.id,
+      token: 0,
+      owner: 'a',
+      now: 2,
+      error: { code: 'STEP_FAILED', message: 'x' },
+      events: [],
+    });
+    const retried = await s.transition(
+      request(exec.id, 'retry', ['failed'], 'running', { resetAttempts: true, sweepAt: 10 }),
+    );
     expect(retried).toMatchObject({ state: 'running', version: 2, claims: 0, sweepAt: 10 });
     expect(retried.error).toBeUndefined();
     expect(retried.endTime).toBeUndefined();
@@ -94,15 +126,23 @@ describe('DynamoDbExecutionStore control actions (emulator)', () => {
       action: 'resume',
     });
     expect((await s.get(exec.id))?.version).toBe(0);
-    await expect(s.transition(request('exec_missing', 'pause', ['running'], 'paused'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(s.transition(request('exec_missing', 'pause', ['running'], 'paused'))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 
   it('drops the oldest event when a transition finds the event list full', async () => {
     const s = store();
-    const events = Array.from({ length: MAX_RECORDED_EVENTS }, (_, i) => ({ type: 'checkpointed' as const, step: 0, at: i }));
+    const events = Array.from({ length: MAX_RECORDED_EVENTS }, (_, i) => ({
+      type: 'checkpointed' as const,
+      step: 0,
+      at: i,
+    }));
     const exec = newExecution({ events });
     await s.create(exec);
-    const paused = await s.transition(request(exec.id, 'pause', ['running'], 'paused', { event: { type: 'paused', step: 0, at: 777 } }));
+    const paused = await s.transition(
+      request(exec.id, 'pause', ['running'], 'paused', { event: { type: 'paused', step: 0, at: 777 } }),
+    );
     expect(paused.events).toHaveLength(MAX_RECORDED_EVENTS);
     expect(paused.events[0]?.at).toBe(1);
     expect(paused.events.at(-1)).toEqual({ type: 'paused', step: 0, at: 777 });
@@ -134,7 +174,10 @@ describe('DynamoDbExecutionStore control actions (emulator)', () => {
     const exec = newExecution();
     await s.create(exec);
     await s.transition(request(exec.id, 'cancel', ['running'], 'cancelled', { end: true }));
-    await putCheckpoints(exec.id, Array.from({ length: 60 }, (_, i) => i + 1));
+    await putCheckpoints(
+      exec.id,
+      Array.from({ length: 60 }, (_, i) => i + 1),
+    );
     expect(await partitionSize(execPk(exec.id))).toBe(62);
     await s.delete(exec.id);
     expect(await partitionSize(execPk(exec.id))).toBe(0);
@@ -149,10 +192,15 @@ describe('DynamoDbExecutionStore control actions (emulator)', () => {
     const again = newExecution({ idempotencyKey: `left-${orphan.id}` });
     await putCheckpoints(again.id, [0, 5]);
     await aws().documentClient.send(
-      new PutCommand({ TableName: aws().tableName, Item: { pk: idempotencyPk(`left-${orphan.id}`), sk: 'IDEM', executionId: 'exec_gone' } }),
+      new PutCommand({
+        TableName: aws().tableName,
+        Item: { pk: idempotencyPk(`left-${orphan.id}`), sk: 'IDEM', executionId: 'exec_gone' },
+      }),
     );
     const created = await s.create(again);
     expect(created.created).toBe(true);
-    expect((await s.listCheckpoints(again.id, { limit: 10 })).items.map((cp) => [cp.step, cp.state])).toEqual([[0, again.input]]);
+    expect((await s.listCheckpoints(again.id, { limit: 10 })).items.map((cp) => [cp.step, cp.state])).toEqual([
+      [0, again.input],
+    ]);
   });
 });

@@ -13,7 +13,10 @@ function store(): DynamoDbExecutionStore {
 }
 
 /** Every page of a listing, and how many pages it took. */
-async function allPages(s: DynamoDbExecutionStore, query: Omit<ListQuery, 'nextToken'>): Promise<{ ids: string[]; pages: number }> {
+async function allPages(
+  s: DynamoDbExecutionStore,
+  query: Omit<ListQuery, 'nextToken'>,
+): Promise<{ ids: string[]; pages: number }> {
   const ids: string[] = [];
   let token: string | undefined;
   let pages = 0;
@@ -37,7 +40,16 @@ describe('DynamoDbExecutionStore queries (emulator)', () => {
       await s.create(exec);
       let state = 'running';
       if (i % 3 === 0) {
-        await s.transition({ id: exec.id, from: ['running'], to: 'cancelled', now: 1, bumpVersion: true, end: true, event: { type: 'execution_cancelled', step: 0, at: 1 }, action: 'cancel' });
+        await s.transition({
+          id: exec.id,
+          from: ['running'],
+          to: 'cancelled',
+          now: 1,
+          bumpVersion: true,
+          end: true,
+          event: { type: 'execution_cancelled', step: 0, at: 1 },
+          action: 'cancel',
+        });
         state = 'cancelled';
       }
       made.push({ id: exec.id, start: exec.now, state });
@@ -48,29 +60,48 @@ describe('DynamoDbExecutionStore queries (emulator)', () => {
     expect(byWorkflow.pages).toBe(3);
     const cancelled = await allPages(s, { workflow, state: 'cancelled', limit: 2 });
     expect(cancelled.ids).toEqual(newest.filter((m) => m.state === 'cancelled').map((m) => m.id));
-    const running = (await allPages(s, { state: 'running', limit: 2 })).ids.filter((id) => made.some((m) => m.id === id));
+    const running = (await allPages(s, { state: 'running', limit: 2 })).ids.filter((id) =>
+      made.some((m) => m.id === id),
+    );
     expect(running).toEqual(newest.filter((m) => m.state === 'running').map((m) => m.id));
     const everything = (await allPages(s, { limit: 4 })).ids;
     expect(everything.filter((id) => made.some((m) => m.id === id))).toEqual(newest.map((m) => m.id));
     expect(new Set(everything).size).toBe(everything.length);
   });
 
-  it('pages checkpoints newest first and refuses another execution\'s token', async () => {
+  it("pages checkpoints newest first and refuses another execution's token", async () => {
     const s = store();
     const exec = newExecution({ stepNames: ['a', 'b', 'c', 'd'] });
     await s.create(exec);
     for (let step = 0; step < 4; step++) {
       await s.claim({ id: exec.id, token: step, owner: 'w', now: step, step, leaseMs: 10 });
-      await s.commit({ id: exec.id, token: step, owner: 'w', now: step + 1, step, output: { step }, sweepAt: 0, events: [] });
+      await s.commit({
+        id: exec.id,
+        token: step,
+        owner: 'w',
+        now: step + 1,
+        step,
+        output: { step },
+        sweepAt: 0,
+        events: [],
+      });
     }
     const first = await s.listCheckpoints(exec.id, { limit: 3 });
     expect(first.items.map((cp) => cp.step)).toEqual([4, 3, 2]);
-    expect(first.items[0]).toEqual({ id: `${exec.id}/4`, executionId: exec.id, step: 4, state: { step: 3 }, timestamp: 4 });
+    expect(first.items[0]).toEqual({
+      id: `${exec.id}/4`,
+      executionId: exec.id,
+      step: 4,
+      state: { step: 3 },
+      timestamp: 4,
+    });
     const token = first.nextToken ?? '';
     const second = await s.listCheckpoints(exec.id, { limit: 3, nextToken: token });
     expect(second.items.map((cp) => cp.step)).toEqual([1, 0]);
     expect(second.nextToken).toBeUndefined();
-    await expect(s.listCheckpoints(newTestId(), { limit: 3, nextToken: token })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    await expect(s.listCheckpoints(newTestId(), { limit: 3, nextToken: token })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+    });
     await expect(s.list({ limit: 3, nextToken: token })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
   });
 
@@ -94,10 +125,20 @@ describe('DynamoDbExecutionStore queries (emulator)', () => {
     await s.claim({ id: leased.id, token: 0, owner: 'w', now: base, step: 0, leaseMs: 5000 });
     const paused = newExecution({ now: base, sweepAt: base + 60 });
     await s.create(paused);
-    await s.transition({ id: paused.id, from: ['running'], to: 'paused', now: base, bumpVersion: false, event: { type: 'paused', step: 0, at: base }, action: 'pause' });
+    await s.transition({
+      id: paused.id,
+      from: ['running'],
+      to: 'paused',
+      now: base,
+      bumpVersion: false,
+      event: { type: 'paused', step: 0, at: base },
+      action: 'pause',
+    });
 
     const now = base + 1000;
-    const found = (await s.findStalled({ now, dueBefore: base + 1000, limit: 100 })).filter((h) => h.startTime === base);
+    const found = (await s.findStalled({ now, dueBefore: base + 1000, limit: 100 })).filter(
+      (h) => h.startTime === base,
+    );
     expect(found.map((h) => h.id)).toEqual(due);
     const firstFive = await s.findStalled({ now, dueBefore: base + 1000, limit: 5 });
     expect(firstFive.map((h) => h.id)).toEqual(due.slice(0, 5));
@@ -124,6 +165,15 @@ describe('DynamoDbExecutionStore queries (emulator)', () => {
     const found = await s.findStalled({ now: base + 1_000, dueBefore: base + 46, limit: 1 });
     expect(found.map((h) => h.id)).toEqual([stalled.id]);
     // Leave no due execution behind for other sweeps of this table.
-    await s.transition({ id: stalled.id, from: ['running'], to: 'cancelled', now: base, bumpVersion: true, end: true, event: { type: 'execution_cancelled', step: 0, at: base }, action: 'cancel' });
+    await s.transition({
+      id: stalled.id,
+      from: ['running'],
+      to: 'cancelled',
+      now: base,
+      bumpVersion: true,
+      end: true,
+      event: { type: 'execution_cancelled', step: 0, at: base },
+      action: 'cancel',
+    });
   });
 });

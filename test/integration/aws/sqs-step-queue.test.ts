@@ -19,8 +19,13 @@ async function receive(waitSeconds: number): Promise<string[]> {
 
 describe('SqsStepQueue (emulator)', () => {
   it('creates the step queue with the schema settings and a redrive to the DLQ', async () => {
-    const out = await aws().sqs.send(new GetQueueAttributesCommand({ QueueUrl: aws().queueUrl, AttributeNames: ['All'] }));
-    const redrive = JSON.parse(out.Attributes?.['RedrivePolicy'] ?? '{}') as { maxReceiveCount?: unknown; deadLetterTargetArn?: unknown };
+    const out = await aws().sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: aws().queueUrl, AttributeNames: ['All'] }),
+    );
+    const redrive = JSON.parse(out.Attributes?.['RedrivePolicy'] ?? '{}') as {
+      maxReceiveCount?: unknown;
+      deadLetterTargetArn?: unknown;
+    };
     expect(Number(redrive.maxReceiveCount)).toBe(stepQueueSchema.maxReceiveCount);
     expect(String(redrive.deadLetterTargetArn)).toMatch(/:steps-[0-9a-f]+-dlq$/);
     expect(out.Attributes?.['VisibilityTimeout']).toBe(String(stepQueueSchema.visibilityTimeoutSeconds));
@@ -30,8 +35,13 @@ describe('SqsStepQueue (emulator)', () => {
   it('sends a step message as JSON, and a delayed one only after its delay', async () => {
     const queue = new SqsStepQueue({ client: aws().sqs, queueUrl: aws().queueUrl });
     await queue.send({ v: 1, executionId: 'exec_now', step: 2, token: 5 });
-    expect((await receive(1)).map((b) => JSON.parse(b) as unknown)).toEqual([{ v: 1, executionId: 'exec_now', step: 2, token: 5 }]);
-    await new SqsStepQueue({ client: aws().sqs, queueUrl: aws().queueUrl }).send({ v: 1, executionId: 'exec_later', step: 0, token: 0 }, 1);
+    expect((await receive(1)).map((b) => JSON.parse(b) as unknown)).toEqual([
+      { v: 1, executionId: 'exec_now', step: 2, token: 5 },
+    ]);
+    await new SqsStepQueue({ client: aws().sqs, queueUrl: aws().queueUrl }).send(
+      { v: 1, executionId: 'exec_later', step: 0, token: 0 },
+      1,
+    );
     expect(await receive(0)).toEqual([]);
     const later = await receive(3);
     expect(later.map((b) => (JSON.parse(b) as { executionId: string }).executionId)).toEqual(['exec_later']);
@@ -39,9 +49,15 @@ describe('SqsStepQueue (emulator)', () => {
 
   it('refuses a delay outside 0 to 900 seconds or a malformed message without sending', async () => {
     const queue = new SqsStepQueue({ client: aws().sqs, queueUrl: aws().queueUrl });
-    await expect(queue.send({ v: 1, executionId: 'e', step: 0, token: 0 }, 901)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
-    await expect(queue.send({ v: 1, executionId: 'e', step: 0, token: 0 }, 1.5)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
-    await expect(queue.send({ v: 1, executionId: '', step: 0, token: 0 })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    await expect(queue.send({ v: 1, executionId: 'e', step: 0, token: 0 }, 901)).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+    });
+    await expect(queue.send({ v: 1, executionId: 'e', step: 0, token: 0 }, 1.5)).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+    });
+    await expect(queue.send({ v: 1, executionId: '', step: 0, token: 0 })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+    });
     expect(await receive(0)).toEqual([]);
   });
 });

@@ -5,7 +5,11 @@ import { type AwsResources, createResources } from '../../support/aws-resources.
 import { type Emulator, startEmulator } from '../../support/emulator.js';
 
 /** The handlers' environment for one test file's emulator resources. */
-export function handlerEnv(res: AwsResources, endpoint: string, extra: Record<string, string> = {}): Record<string, string> {
+export function handlerEnv(
+  res: AwsResources,
+  endpoint: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     TABLE_NAME: res.tableName,
     QUEUE_URL: res.queueUrl,
@@ -49,7 +53,10 @@ export async function handlerWorld(extra: Record<string, string> = {}): Promise<
   };
 }
 
-type Worker = (event: SQSEvent, context: { getRemainingTimeInMillis: () => number; awsRequestId: string }) => Promise<SQSBatchResponse>;
+type Worker = (
+  event: SQSEvent,
+  context: { getRemainingTimeInMillis: () => number; awsRequestId: string },
+) => Promise<SQSBatchResponse>;
 
 /**
  * Feeds the real queue's messages to `worker` as SQS events until a poll finds
@@ -57,7 +64,13 @@ type Worker = (event: SQSEvent, context: { getRemainingTimeInMillis: () => numbe
  * visible again at once. Returns how many messages were received.
  */
 export async function pump(res: AwsResources, worker: Worker, maxPolls = 50): Promise<number> {
-  const poller = new SqsPoller({ client: res.sqs, queueUrl: res.queueUrl, handler: worker, waitTimeSeconds: 0, failureVisibilitySeconds: 0 });
+  const poller = new SqsPoller({
+    client: res.sqs,
+    queueUrl: res.queueUrl,
+    handler: worker,
+    waitTimeSeconds: 0,
+    failureVisibilitySeconds: 0,
+  });
   let total = 0;
   for (let i = 0; i < maxPolls; i++) {
     const r = await poller.pollOnce();
@@ -72,7 +85,9 @@ export async function tableContents(res: AwsResources): Promise<string> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await res.documentClient.send(new ScanCommand({ TableName: res.tableName, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    const page = await res.documentClient.send(
+      new ScanCommand({ TableName: res.tableName, ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
     items.push(...((page.Items ?? []) as Record<string, unknown>[]));
     start = page.LastEvaluatedKey;
   } while (start);

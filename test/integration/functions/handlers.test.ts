@@ -11,7 +11,11 @@ import { apiEvent, bodyOf } from '../../support/api-events.js';
 import { type HandlerWorld, handlerWorld, pump } from './handler-harness.js';
 
 let world: HandlerWorld;
-type Handlers = { api: ReturnType<typeof makeApiHandler>; worker: ReturnType<typeof makeStepWorker>; sweeper: ReturnType<typeof makeSweeper> };
+type Handlers = {
+  api: ReturnType<typeof makeApiHandler>;
+  worker: ReturnType<typeof makeStepWorker>;
+  sweeper: ReturnType<typeof makeSweeper>;
+};
 let real: Handlers;
 
 beforeAll(async () => {
@@ -29,7 +33,10 @@ const ctx = { awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 };
 const quietMetrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 
 async function call(method: string, path: string, body?: object, query?: Record<string, string>) {
-  const result = await real.api(apiEvent(method, path, { ...(body ? { body } : {}), ...(query ? { query } : {}) }), ctx);
+  const result = await real.api(
+    apiEvent(method, path, { ...(body ? { body } : {}), ...(query ? { query } : {}) }),
+    ctx,
+  );
   return { status: result.statusCode, body: bodyOf(result) };
 }
 
@@ -37,7 +44,13 @@ describe('the deployed handlers, driven only through their entry points', () => 
   it('runs a whole execution: POST through the API, real SQS messages through the worker, GET the result', async () => {
     const started = await call('POST', '/executions', { workflow: 'arithmetic', input: { value: 1 }, name: 'e2e' });
     expect(started.status).toBe(201);
-    expect(started.body).toMatchObject({ workflow: 'arithmetic', name: 'e2e', state: 'running', currentStep: 0, totalSteps: 3 });
+    expect(started.body).toMatchObject({
+      workflow: 'arithmetic',
+      name: 'e2e',
+      state: 'running',
+      currentStep: 0,
+      totalSteps: 3,
+    });
     const id = String(started.body.id);
 
     const received = await pump(world.res, real.worker);
@@ -45,7 +58,12 @@ describe('the deployed handlers, driven only through their entry points', () => 
 
     const got = await call('GET', `/executions/${id}`);
     expect(got.status).toBe(200);
-    expect(got.body).toMatchObject({ state: 'completed', progress: 100, currentStep: 3, stepNames: ['add-ten', 'double', 'subtract-three'] });
+    expect(got.body).toMatchObject({
+      state: 'completed',
+      progress: 100,
+      currentStep: 3,
+      stepNames: ['add-ten', 'double', 'subtract-three'],
+    });
     expect(got.body.output).toEqual({ value: 19, history: ['add-ten', 'double', 'subtract-three'] });
     expect(typeof got.body.endTime).toBe('string');
 
@@ -56,13 +74,24 @@ describe('the deployed handlers, driven only through their entry points', () => 
 
     const page1 = await call('GET', `/executions/${id}/checkpoints`, undefined, { limit: '3' });
     expect((page1.body.items as unknown[]).length).toBe(3);
-    const page2 = await call('GET', `/executions/${id}/checkpoints`, undefined, { limit: '3', nextToken: String(page1.body.nextToken) });
+    const page2 = await call('GET', `/executions/${id}/checkpoints`, undefined, {
+      limit: '3',
+      nextToken: String(page1.body.nextToken),
+    });
     expect((page2.body.items as { step: number }[]).map((c) => c.step)).toEqual([0]);
   });
 
   it('returns the first execution for a repeated idempotency key', async () => {
-    const first = await call('POST', '/executions', { workflow: 'arithmetic', input: { value: 5 }, idempotencyKey: 'order-42' });
-    const second = await call('POST', '/executions', { workflow: 'arithmetic', input: { value: 5 }, idempotencyKey: 'order-42' });
+    const first = await call('POST', '/executions', {
+      workflow: 'arithmetic',
+      input: { value: 5 },
+      idempotencyKey: 'order-42',
+    });
+    const second = await call('POST', '/executions', {
+      workflow: 'arithmetic',
+      input: { value: 5 },
+      idempotencyKey: 'order-42',
+    });
     expect(first.status).toBe(201);
     expect(second.status).toBe(200);
     expect(second.body.id).toBe(first.body.id);
@@ -148,11 +177,17 @@ describe('handlers built with test workflows', () => {
     const deps = defaultDeps('test', process.env, workflows);
     const api = makeApiHandler({ control: deps.control, workflows, logger: deps.logger });
     const worker = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: quietMetrics });
-    const started = bodyOf(await api(apiEvent('POST', '/executions', { body: { workflow: 'flaky', input: { n: 1 } } })));
+    const started = bodyOf(
+      await api(apiEvent('POST', '/executions', { body: { workflow: 'flaky', input: { n: 1 } } })),
+    );
     const id = String(started.id);
     await pump(world.res, worker);
     const failed = bodyOf(await api(apiEvent('GET', `/executions/${id}`)));
-    expect(failed).toMatchObject({ state: 'failed', currentStep: 1, error: { code: 'STEP_FAILED', message: 'upstream unavailable' } });
+    expect(failed).toMatchObject({
+      state: 'failed',
+      currentStep: 1,
+      error: { code: 'STEP_FAILED', message: 'upstream unavailable' },
+    });
     expect((failed.events as { type: string }[]).filter((e) => e.type === 'step_failed')).toHaveLength(2);
 
     flaky = false;
@@ -174,7 +209,9 @@ describe('handlers built with test workflows', () => {
           return async (req: Parameters<ExecutionStore['claim']>[0]) => {
             if (req.id === victim && throttleOnce) {
               throttleOnce = false;
-              throw new LongRunningError('THROTTLED', 'Rate of requests exceeds the allowed throughput', { retryable: true });
+              throw new LongRunningError('THROTTLED', 'Rate of requests exceeds the allowed throughput', {
+                retryable: true,
+              });
             }
             return target.claim(req);
           };
@@ -183,16 +220,28 @@ describe('handlers built with test workflows', () => {
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
-    const worker = makeStepWorker({ runtime: { ...deps.runtime, store: flakyStore }, logger: deps.logger, metrics: quietMetrics });
+    const worker = makeStepWorker({
+      runtime: { ...deps.runtime, store: flakyStore },
+      logger: deps.logger,
+      metrics: quietMetrics,
+    });
     const a = await deps.control.start({ workflow: 'arithmetic', input: { value: 0 } });
     const b = await deps.control.start({ workflow: 'arithmetic', input: { value: 100 } });
     const victim = b.head.id;
     await world.res.sqs.send(new SendMessageCommand({ QueueUrl: world.res.queueUrl, MessageBody: '{not json' }));
 
     const batch = await world.res.sqs.send(
-      new (await import('@aws-sdk/client-sqs')).ReceiveMessageCommand({ QueueUrl: world.res.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      new (await import('@aws-sdk/client-sqs')).ReceiveMessageCommand({
+        QueueUrl: world.res.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
     );
-    const records = (batch.Messages ?? []).map((m) => ({ messageId: m.MessageId!, receiptHandle: m.ReceiptHandle!, body: m.Body! }));
+    const records = (batch.Messages ?? []).map((m) => ({
+      messageId: m.MessageId!,
+      receiptHandle: m.ReceiptHandle!,
+      body: m.Body!,
+    }));
     expect(records).toHaveLength(3);
     const response = await worker({ Records: records as never }, ctx);
     const victimRecord = records.find((r) => r.body.includes(victim));
@@ -211,7 +260,12 @@ describe('handlers built with test workflows', () => {
     const deps = defaultDeps('test', process.env, workflows);
     const worker = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: quietMetrics });
     const response = await worker(
-      { Records: [{ messageId: 'm1', body: '{"v":1,"executionId":"../etc","step":0,"token":0}' }, { messageId: 'm2', body: '[]' }] as never },
+      {
+        Records: [
+          { messageId: 'm1', body: '{"v":1,"executionId":"../etc","step":0,"token":0}' },
+          { messageId: 'm2', body: '[]' },
+        ] as never,
+      },
       ctx,
     );
     expect(response.batchItemFailures).toEqual([]);
@@ -220,6 +274,8 @@ describe('handlers built with test workflows', () => {
   it('fails at cold start with a message naming a missing variable', () => {
     const { TABLE_NAME: _t, ...withoutTable } = process.env;
     expect(() => defaultDeps('test', withoutTable, workflows)).toThrow(/TABLE_NAME is not set/);
-    expect(() => defaultDeps('test', { ...process.env, MAX_RETRIES: 'many' }, workflows)).toThrow(/MAX_RETRIES must be a whole number/);
+    expect(() => defaultDeps('test', { ...process.env, MAX_RETRIES: 'many' }, workflows)).toThrow(
+      /MAX_RETRIES must be a whole number/,
+    );
   });
 });

@@ -21,7 +21,10 @@ function registry(...workflows: Parameters<typeof defineWorkflow<N>>[0][]): Work
 
 describe('the step protocol on DynamoDB and SQS (moto), driven by real queue messages', () => {
   it('runs a 5-step execution to completion with a contiguous checkpoint chain', async () => {
-    const s = scenario(aws(), registry({ name: 'five', steps: [1, 2, 3, 4, 5].map((k) => ({ name: `add-${k}`, fn: add(k) })) }));
+    const s = scenario(
+      aws(),
+      registry({ name: 'five', steps: [1, 2, 3, 4, 5].map((k) => ({ name: `add-${k}`, fn: add(k) })) }),
+    );
     const { head } = await s.control.start({ workflow: 'five', input: { n: 0 } });
     const outcomes = await s.drain();
     expect(outcomes.map((o) => o.status)).toEqual(['committed', 'committed', 'committed', 'committed', 'completed']);
@@ -44,7 +47,16 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
   });
 
   it('recovers a crash between commit and enqueue with the sweeper', async () => {
-    const s = scenario(aws(), registry({ name: 'crashy', steps: [{ name: 'c1', fn: add(1) }, { name: 'c2', fn: add(2) }] }));
+    const s = scenario(
+      aws(),
+      registry({
+        name: 'crashy',
+        steps: [
+          { name: 'c1', fn: add(1) },
+          { name: 'c2', fn: add(2) },
+        ],
+      }),
+    );
     const { head } = await s.control.start({ workflow: 'crashy', input: { n: 0 } });
     const dying: StepQueue = { send: () => Promise.reject(new Error('process killed before the send')) };
     const [message] = await s.receive(1);
@@ -62,12 +74,26 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
 
   it('completes with attempt 1 after a worker dies mid-step and its lease expires', async () => {
     const attempts: number[] = [];
-    const s = scenario(aws(), registry({ name: 'dies', steps: [{ name: 'd1', fn: (x: N, ctx: StepContext) => (attempts.push(ctx.attempt), add(1)(x)) }] }), { leaseMs: 1_000, heartbeatMs: 300 });
+    const s = scenario(
+      aws(),
+      registry({
+        name: 'dies',
+        steps: [{ name: 'd1', fn: (x: N, ctx: StepContext) => (attempts.push(ctx.attempt), add(1)(x)) }],
+      }),
+      { leaseMs: 1_000, heartbeatMs: 300 },
+    );
     const { head } = await s.control.start({ workflow: 'dies', input: { n: 0 } });
     const [message] = await s.receive(1);
     const body = message!.body as { executionId: string; step: number; token: number };
     // The dead worker: it claimed the step, then vanished without committing.
-    const claimed = await s.deps.store.claim({ id: body.executionId, step: body.step, token: body.token, owner: 'dead-worker', now: Date.now(), leaseMs: 1_000 });
+    const claimed = await s.deps.store.claim({
+      id: body.executionId,
+      step: body.step,
+      token: body.token,
+      owner: 'dead-worker',
+      now: Date.now(),
+      leaseMs: 1_000,
+    });
     expect(claimed?.leaseOwner).toBe('dead-worker');
     expect((await s.deliver(message!)).status).toBe('dropped');
     // SQS redelivers after the visibility timeout; by then the lease has lapsed.
@@ -79,10 +105,21 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
 
   it('retries with a backoff delay on the queue, then succeeds', async () => {
     let calls = 0;
-    const s = scenario(aws(), registry({ name: 'flaky', steps: [{ name: 'f1', fn: (x) => (++calls === 1 ? Promise.reject(new Error('flake')) : add(1)(x)) }] }));
+    const s = scenario(
+      aws(),
+      registry({
+        name: 'flaky',
+        steps: [{ name: 'f1', fn: (x) => (++calls === 1 ? Promise.reject(new Error('flake')) : add(1)(x)) }],
+      }),
+    );
     const { head } = await s.control.start({ workflow: 'flaky', input: { n: 0 } });
     const [message] = await s.receive(1);
-    expect(await s.deliver(message!)).toMatchObject({ status: 'retrying', attempt: 0, delaySeconds: 1, error: { code: 'STEP_FAILED', message: 'flake' } });
+    expect(await s.deliver(message!)).toMatchObject({
+      status: 'retrying',
+      attempt: 0,
+      delaySeconds: 1,
+      error: { code: 'STEP_FAILED', message: 'flake' },
+    });
     expect(await s.receive()).toEqual([]);
     const [retry] = await s.receive(3);
     expect(retry).toBeDefined();
@@ -94,13 +131,24 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
     let broken = true;
     const s = scenario(
       aws(),
-      registry({ name: 'broken', steps: [{ name: 'b1', fn: add(1) }, { name: 'b2', fn: (x) => (broken ? Promise.reject(new Error('down')) : add(10)(x)) }] }),
+      registry({
+        name: 'broken',
+        steps: [
+          { name: 'b1', fn: add(1) },
+          { name: 'b2', fn: (x) => (broken ? Promise.reject(new Error('down')) : add(10)(x)) },
+        ],
+      }),
       { maxRetries: 0 },
     );
     const { head } = await s.control.start({ workflow: 'broken', input: { n: 0 } });
     await s.drain();
     const failed = (await s.control.get(head.id)).head;
-    expect(failed).toMatchObject({ state: 'failed', currentStep: 1, data: { n: 1 }, error: { code: 'STEP_FAILED', message: 'down' } });
+    expect(failed).toMatchObject({
+      state: 'failed',
+      currentStep: 1,
+      data: { n: 1 },
+      error: { code: 'STEP_FAILED', message: 'down' },
+    });
     expect(failed.endTime).toBeTypeOf('number');
     broken = false;
     await s.control.retry(head.id);
@@ -110,7 +158,16 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
   });
 
   it('pauses at the step boundary and resumes', async () => {
-    const s = scenario(aws(), registry({ name: 'pausable', steps: [{ name: 'p1', fn: add(1) }, { name: 'p2', fn: add(2) }] }));
+    const s = scenario(
+      aws(),
+      registry({
+        name: 'pausable',
+        steps: [
+          { name: 'p1', fn: add(1) },
+          { name: 'p2', fn: add(2) },
+        ],
+      }),
+    );
     const { head } = await s.control.start({ workflow: 'pausable', input: { n: 0 } });
     await s.control.pause(head.id);
     expect((await s.drain()).map((o) => o.status)).toEqual(['dropped']);
@@ -132,7 +189,10 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
           reject(ctx.signal.reason as Error);
         });
       });
-    const s = scenario(aws(), registry({ name: 'cancellable', steps: [{ name: 'w1', fn: waits }] }), { leaseMs: 2_000, heartbeatMs: 100 });
+    const s = scenario(aws(), registry({ name: 'cancellable', steps: [{ name: 'w1', fn: waits }] }), {
+      leaseMs: 2_000,
+      heartbeatMs: 100,
+    });
     const { head } = await s.control.start({ workflow: 'cancellable', input: { n: 0 } });
     const [message] = await s.receive(1);
     const outcome = s.deliver(message!);
@@ -145,7 +205,13 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
   });
 
   it('parks an execution whose step is not registered, and resume completes it once it is', async () => {
-    const full = registry({ name: 'drift', steps: [{ name: 'old-step', fn: add(1) }, { name: 'new-step', fn: add(5) }] });
+    const full = registry({
+      name: 'drift',
+      steps: [
+        { name: 'old-step', fn: add(1) },
+        { name: 'new-step', fn: add(5) },
+      ],
+    });
     const s = scenario(aws(), full);
     const { head } = await s.control.start({ workflow: 'drift', input: { n: 0 } });
     const stale = registry({ name: 'drift', steps: [{ name: 'old-step', fn: add(1) }] });
@@ -158,7 +224,11 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
   });
 
   it('fails an oversized state with STATE_TOO_LARGE, writing nothing of it', async () => {
-    const s = scenario(aws(), registry({ name: 'huge', steps: [{ name: 'bloat', fn: () => ({ n: 0, blob: 'x'.repeat(500 * 1024) }) as N }] }), { maxRetries: 0 });
+    const s = scenario(
+      aws(),
+      registry({ name: 'huge', steps: [{ name: 'bloat', fn: () => ({ n: 0, blob: 'x'.repeat(500 * 1024) }) as N }] }),
+      { maxRetries: 0 },
+    );
     const { head } = await s.control.start({ workflow: 'huge', input: { n: 0 } });
     const outcomes = await s.drain();
     expect(outcomes.at(-1)).toMatchObject({ status: 'failed', error: { code: 'STATE_TOO_LARGE' } });
@@ -180,8 +250,16 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
     const proxy = await startSerializingProxy(aws().endpoint);
     const client = DynamoDBDocumentClient.from(new DynamoDBClient(emulatorClientConfig(proxy.endpoint)));
     const store = new DynamoDbExecutionStore({ client, tableName: aws().tableName });
-    const s = scenario(aws(), registry({ name: 'fold', steps: [1, 2, 3].map((k) => ({ name: `fold-${k}`, fn: counted(k) })) }), { store });
-    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => s.control.start({ workflow: 'fold', input: { n: i } }).then((r) => r.head.id)));
+    const s = scenario(
+      aws(),
+      registry({ name: 'fold', steps: [1, 2, 3].map((k) => ({ name: `fold-${k}`, fn: counted(k) })) }),
+      { store },
+    );
+    const ids = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        s.control.start({ workflow: 'fold', input: { n: i } }).then((r) => r.head.id),
+      ),
+    );
     await s.drain();
     for (const [i, id] of ids.entries()) {
       const head = (await s.control.get(id)).head;

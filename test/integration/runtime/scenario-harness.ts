@@ -23,7 +23,11 @@ export interface Scenario {
   drain: (overrides?: Partial<RuntimeDeps>) => Promise<StepOutcome[]>;
 }
 
-export function scenario(res: AwsResources, workflows: WorkflowRegistry, settings: Partial<RuntimeDeps> = {}): Scenario {
+export function scenario(
+  res: AwsResources,
+  workflows: WorkflowRegistry,
+  settings: Partial<RuntimeDeps> = {},
+): Scenario {
   const deps: RuntimeDeps = {
     store: new DynamoDbExecutionStore({ client: res.documentClient, tableName: res.tableName }),
     queue: new SqsStepQueue({ client: res.sqs, queueUrl: res.queueUrl }),
@@ -35,8 +39,13 @@ export function scenario(res: AwsResources, workflows: WorkflowRegistry, setting
   };
   const control = new ControlPlane(deps);
   const receive = async (waitSeconds = 0) => {
-    const out = await res.sqs.send(new ReceiveMessageCommand({ QueueUrl: res.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds }));
-    return (out.Messages ?? []).map((m) => ({ body: JSON.parse(m.Body ?? 'null') as unknown, receipt: m.ReceiptHandle ?? '' }));
+    const out = await res.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: res.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds }),
+    );
+    return (out.Messages ?? []).map((m) => ({
+      body: JSON.parse(m.Body ?? 'null') as unknown,
+      receipt: m.ReceiptHandle ?? '',
+    }));
   };
   const deliver = async (m: { body: unknown; receipt: string }, overrides: Partial<RuntimeDeps> = {}) => {
     const outcome = await processStepMessage(m.body, { deadline: Date.now() + 60_000 }, { ...deps, ...overrides });
@@ -58,7 +67,9 @@ export async function checkpointSteps(control: ControlPlane, id: string): Promis
   const steps: number[] = [];
   let nextToken: string | undefined;
   do {
-    const page = (await control.get(id, { checkpointsLimit: 100, ...(nextToken ? { checkpointsNextToken: nextToken } : {}) })).checkpoints;
+    const page = (
+      await control.get(id, { checkpointsLimit: 100, ...(nextToken ? { checkpointsNextToken: nextToken } : {}) })
+    ).checkpoints;
     steps.push(...page.items.map((c) => c.step));
     nextToken = page.nextToken;
   } while (nextToken);

@@ -5,7 +5,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { batchGetItems } from '../../../lib/aws/batch-io.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
-const ctx = { client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), tableName: 't', maxItemBytes: 400 * 1024 };
+const ctx = {
+  client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+  tableName: 't',
+  maxItemBytes: 400 * 1024,
+};
 
 beforeEach(() => {
   ddb.reset();
@@ -13,9 +17,11 @@ beforeEach(() => {
 
 describe('batchGetItems', () => {
   it('sends each key once (DynamoDB rejects duplicates) and returns each item once', async () => {
-    ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: { pk: string; sk: string }[] }> }) => ({
-      Responses: { t: input.RequestItems['t']!.Keys.map((k) => ({ ...k, v: 1 })) },
-    }));
+    ddb
+      .on(BatchGetCommand)
+      .callsFake((input: { RequestItems: Record<string, { Keys: { pk: string; sk: string }[] }> }) => ({
+        Responses: { t: input.RequestItems['t']!.Keys.map((k) => ({ ...k, v: 1 })) },
+      }));
     const a = { pk: 'EXEC#a', sk: 'HEAD' };
     const b = { pk: 'EXEC#b', sk: 'HEAD' };
     const items = await batchGetItems(ctx, [a, b, a]);

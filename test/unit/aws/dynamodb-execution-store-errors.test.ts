@@ -5,7 +5,14 @@ import {
   ProvisionedThroughputExceededException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbExecutionStore } from '../../../lib/aws/dynamodb-execution-store.js';
@@ -19,11 +26,18 @@ const fence = { id: 'exec_1', token: 3, owner: 'a', now: 1500 };
 const commitReq = { ...fence, step: 1, output: { n: 2 }, sweepAt: 9000, events: [] };
 
 function store(): DynamoDbExecutionStore {
-  return new DynamoDbExecutionStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), tableName: 't' });
+  return new DynamoDbExecutionStore({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+    tableName: 't',
+  });
 }
 
 function cancelled(reasons: TransactionCanceledException['CancellationReasons']): TransactionCanceledException {
-  return new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: reasons });
+  return new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: reasons,
+  });
 }
 
 beforeEach(() => {
@@ -46,7 +60,9 @@ describe('DynamoDbExecutionStore error translation (mocked SDK)', () => {
   it('throws STALE_TOKEN with the current head when the commit finds another version', async () => {
     ddb.on(GetCommand).resolves({ Item: headToItem(sampleHead()) });
     const moved = sampleHead({ version: 4, leaseOwner: 'b', claims: 0 });
-    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: wireItem(moved) }]));
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: wireItem(moved) }]));
     const commit = store().commit(commitReq);
     await expect(commit).rejects.toBeInstanceOf(StaleTokenError);
     await expect(commit).rejects.toMatchObject({ current: moved });
@@ -56,7 +72,9 @@ describe('DynamoDbExecutionStore error translation (mocked SDK)', () => {
   it('throws LEASE_CONFLICT when another owner holds the lease at the same version', async () => {
     ddb.on(GetCommand).resolves({ Item: headToItem(sampleHead()) });
     const taken = sampleHead({ leaseOwner: 'b', claims: 2 });
-    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: wireItem(taken) }]));
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: wireItem(taken) }]));
     const commit = store().commit(commitReq);
     await expect(commit).rejects.toBeInstanceOf(LeaseConflictError);
     await expect(commit).rejects.toMatchObject({ code: 'LEASE_CONFLICT', current: { leaseOwner: 'b' } });
@@ -89,7 +107,12 @@ describe('DynamoDbExecutionStore error translation (mocked SDK)', () => {
 
   it('refuses garbled, foreign and forged tokens before any SDK call', async () => {
     const s = store();
-    const forged = encodeCursor('byState:running', { pk: 'EXEC#other', sk: 'HEAD', state: 'running', listSk: '2025-01-01T00:00:00.000Z#mine' });
+    const forged = encodeCursor('byState:running', {
+      pk: 'EXEC#other',
+      sk: 'HEAD',
+      state: 'running',
+      listSk: '2025-01-01T00:00:00.000Z#mine',
+    });
     const wrongPk = encodeCursor('checkpoints:exec_1', { pk: 'EXEC#exec_2', sk: 'CP#0000000001' });
     const extraKey = encodeCursor('checkpoints:exec_1', { pk: 'EXEC#exec_1', sk: 'CP#0000000001', x: '1' });
     const attempts = [
@@ -112,10 +135,14 @@ describe('DynamoDbExecutionStore error translation (mocked SDK)', () => {
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(key);
   });
 
-  it('treats a claim whose retried request finds its own live lease as claimed, and another owner\'s as not', async () => {
+  it("treats a claim whose retried request finds its own live lease as claimed, and another owner's as not", async () => {
     const claimReq = { id: 'exec_1', token: 3, owner: 'a', now: 1500, step: 1, leaseMs: 60_000 };
     const fail = (head: ReturnType<typeof sampleHead>) =>
-      new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: wireItem(head) });
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: wireItem(head),
+      });
     ddb.on(UpdateCommand).rejects(fail(sampleHead({ leaseOwner: 'a', leaseExpiresAt: 61_500 })));
     expect(await store().claim(claimReq)).toMatchObject({ leaseOwner: 'a', version: 3, currentStep: 1 });
     ddb.reset();

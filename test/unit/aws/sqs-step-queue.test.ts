@@ -13,7 +13,10 @@ beforeEach(() => {
 describe('SqsStepQueue (mocked SDK)', () => {
   it('sends the JSON body with the delay', async () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
-    await new SqsStepQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrl: 'https://q' }).send(message, 900);
+    await new SqsStepQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrl: 'https://q' }).send(
+      message,
+      900,
+    );
     expect(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input).toEqual({
       QueueUrl: 'https://q',
       MessageBody: '{"v":1,"executionId":"exec_1","step":1,"token":2}',
@@ -24,12 +27,16 @@ describe('SqsStepQueue (mocked SDK)', () => {
   it('turns SQS throttling into a retryable THROTTLED error', async () => {
     const cause = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     sqs.on(SendMessageCommand).rejects(cause);
-    const send = new SqsStepQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrl: 'https://q' }).send(message);
+    const send = new SqsStepQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrl: 'https://q' }).send(
+      message,
+    );
     await expect(send).rejects.toMatchObject({ code: 'THROTTLED', retryable: true, cause });
   });
 
   it('refuses a negative delay without calling SQS', async () => {
-    await expect(new SqsStepQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrl: 'https://q' }).send(message, -1)).rejects.toMatchObject({
+    await expect(
+      new SqsStepQueue({ client: new SQSClient({ region: 'us-east-1' }), queueUrl: 'https://q' }).send(message, -1),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_ERROR',
     });
     expect(sqs.calls()).toHaveLength(0);

@@ -102,7 +102,12 @@ describe('Executor lifecycle', () => {
     const { executor } = harness();
     const a = executor.createExecution('a', [add(1)]);
     const b = executor.createExecution('b', [add(1)]);
-    expect(executor.listExecutions().map((e) => e.name).sort()).toEqual(['a', 'b']);
+    expect(
+      executor
+        .listExecutions()
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['a', 'b']);
     const got = executor.getExecution(a.id);
     expect(got?.name).toBe('a');
     got!.state = ExecutionState.Failed;
@@ -146,7 +151,10 @@ describe('Executor lifecycle', () => {
 
   it('keeps a bounded number of checkpoints in the snapshot', async () => {
     const { executor, store } = harness({ maxCheckpoints: 3 });
-    const exec = executor.createExecution('bounded', Array.from({ length: 20 }, () => add(1)));
+    const exec = executor.createExecution(
+      'bounded',
+      Array.from({ length: 20 }, () => add(1)),
+    );
     await executor.start(exec.id, 0);
     await executor.wait(exec.id);
     const saved = await store.loadCheckpoint(exec.id);
@@ -155,7 +163,14 @@ describe('Executor lifecycle', () => {
   });
 
   it('keeps running when the onEvent handler throws, and logs it', async () => {
-    const { executor, logs } = harness({}, { onEvent: () => { throw new Error('handler bug'); } });
+    const { executor, logs } = harness(
+      {},
+      {
+        onEvent: () => {
+          throw new Error('handler bug');
+        },
+      },
+    );
     const exec = executor.createExecution('throwing-hook', [add(1), add(1)]);
     await executor.start(exec.id, 0);
     const done = await executor.wait(exec.id);

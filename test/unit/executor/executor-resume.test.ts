@@ -14,7 +14,12 @@ const counting = (log: string[]): NamedStep<number>[] => [
 ];
 
 /** Simulates a crash: the execution stopped at `currentStep` with `state` saved as running. */
-async function crashedAt(store: CheckpointStore, currentStep: number, state: number, status: ExecutionState = ExecutionState.Running): Promise<Execution> {
+async function crashedAt(
+  store: CheckpointStore,
+  currentStep: number,
+  state: number,
+  status: ExecutionState = ExecutionState.Running,
+): Promise<Execution> {
   const first = new Executor(FAST, { checkpointStore: store });
   const exec = first.createNamedExecution('crashy', counting([]));
   const now = new Date();
@@ -84,7 +89,10 @@ describe('Executor named steps and resume by name', () => {
     const executor = new Executor(FAST, { checkpointStore: store });
     executor.registry.register('one', (s) => s);
     await executor.loadExecution(saved.id);
-    await expect(executor.resumeExecution(saved.id, 1)).rejects.toMatchObject({ code: 'STEP_NOT_REGISTERED', message: expect.stringContaining('"two"') });
+    await expect(executor.resumeExecution(saved.id, 1)).rejects.toMatchObject({
+      code: 'STEP_NOT_REGISTERED',
+      message: expect.stringContaining('"two"'),
+    });
   });
 
   it('rejects loading an unknown execution', async () => {

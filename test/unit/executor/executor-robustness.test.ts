@@ -75,12 +75,19 @@ describe('Executor under concurrent calls', () => {
     const store = new MemoryCheckpointStore();
     const first = new Executor(FAST, { checkpointStore: store });
     const exec = first.createNamedExecution('twice', named([]));
-    await store.saveCheckpoint({ ...exec, state: ExecutionState.Running, checkpoints: [{ id: 'cp', step: 0, state: 0, timestamp: new Date() }] });
+    await store.saveCheckpoint({
+      ...exec,
+      state: ExecutionState.Running,
+      checkpoints: [{ id: 'cp', step: 0, state: 0, timestamp: new Date() }],
+    });
     const log: string[] = [];
     const executor = new Executor(FAST, { checkpointStore: store });
     for (const s of named(log)) executor.registry.register(s.name, s.fn);
     await executor.loadExecution(exec.id);
-    const results = await Promise.allSettled([executor.resumeExecution(exec.id, 0), executor.resumeExecution(exec.id, 0)]);
+    const results = await Promise.allSettled([
+      executor.resumeExecution(exec.id, 0),
+      executor.resumeExecution(exec.id, 0),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     await executor.wait(exec.id);
     expect(log).toEqual(['r1', 'r2']);
@@ -105,7 +112,11 @@ describe('Executor under concurrent calls', () => {
     const store = new MemoryCheckpointStore();
     const seed = new Executor(FAST, { checkpointStore: store });
     const exec = seed.createNamedExecution('reload', named([]));
-    await store.saveCheckpoint({ ...exec, state: ExecutionState.Paused, checkpoints: [{ id: 'cp', step: 0, state: 5, timestamp: new Date() }] });
+    await store.saveCheckpoint({
+      ...exec,
+      state: ExecutionState.Paused,
+      checkpoints: [{ id: 'cp', step: 0, state: 5, timestamp: new Date() }],
+    });
     const executor = new Executor(FAST, { checkpointStore: store });
     for (const s of named([])) executor.registry.register(s.name, s.fn);
     await executor.loadExecution(exec.id);
@@ -119,7 +130,11 @@ describe('Executor under concurrent calls', () => {
     const store = new MemoryCheckpointStore();
     const seed = new Executor(FAST, { checkpointStore: store });
     const exec = seed.createNamedExecution('idle', named([]));
-    await store.saveCheckpoint({ ...exec, state: ExecutionState.Running, checkpoints: [{ id: 'cp', step: 0, state: 0, timestamp: new Date() }] });
+    await store.saveCheckpoint({
+      ...exec,
+      state: ExecutionState.Running,
+      checkpoints: [{ id: 'cp', step: 0, state: 0, timestamp: new Date() }],
+    });
     const executor = new Executor(FAST, { checkpointStore: store });
     await executor.loadExecution(exec.id);
     await executor.pause(exec.id);
@@ -155,7 +170,10 @@ describe('Executor under concurrent calls', () => {
       },
       error: () => undefined,
     };
-    const executor = new Executor({ ...FAST, maxRetries: 1 }, { checkpointStore: new MemoryCheckpointStore(), logger: throwing });
+    const executor = new Executor(
+      { ...FAST, maxRetries: 1 },
+      { checkpointStore: new MemoryCheckpointStore(), logger: throwing },
+    );
     const exec = executor.createExecution('bad-logger', [
       () => {
         throw new Error('step error');

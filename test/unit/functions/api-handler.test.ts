@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ControlPlane, InMemoryExecutionStore, InMemoryStepQueue, type Logger, LongRunningError } from '../../../lib/index.js';
+import {
+  ControlPlane,
+  InMemoryExecutionStore,
+  InMemoryStepQueue,
+  type Logger,
+  LongRunningError,
+} from '../../../lib/index.js';
 import { makeApiHandler } from '../../../functions/http/api-handler.js';
 import { arithmeticWorkflow } from '../../../functions/workflows.js';
 import { WorkflowRegistry } from '../../../lib/index.js';
@@ -9,7 +15,8 @@ function setup(override?: Partial<Record<keyof ControlPlane, unknown>>) {
   const workflows = new WorkflowRegistry().register(arithmeticWorkflow);
   const control = new ControlPlane({ store: new InMemoryExecutionStore(), queue: new InMemoryStepQueue(), workflows });
   const lines: { level: string; message: string; fields: Record<string, unknown> | undefined }[] = [];
-  const log = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
+  const log = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    void lines.push({ level, message, fields });
   const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
   const api = makeApiHandler({ control: Object.assign(control, override ?? {}), workflows, logger });
   return { api, lines };
@@ -17,7 +24,9 @@ function setup(override?: Partial<Record<keyof ControlPlane, unknown>>) {
 
 describe('API handler', () => {
   it('answers a fault of ours with 500 INTERNAL and the request id, logging the cause but not exposing it', async () => {
-    const { api, lines } = setup({ list: () => Promise.reject(new TypeError('cannot read properties of undefined (secret)')) });
+    const { api, lines } = setup({
+      list: () => Promise.reject(new TypeError('cannot read properties of undefined (secret)')),
+    });
     const result = await api(apiEvent('GET', '/executions'));
     const body = bodyOf<{ error: { code: string; message: string; requestId: string } }>(result);
     expect(result.statusCode).toBe(500);
@@ -28,7 +37,12 @@ describe('API handler', () => {
   });
 
   it('answers throttling with 503 and retry-after, not 500', async () => {
-    const { api, lines } = setup({ list: () => Promise.reject(new LongRunningError('THROTTLED', 'UpdateItem on table prod-secret-table was throttled', { retryable: true })) });
+    const { api, lines } = setup({
+      list: () =>
+        Promise.reject(
+          new LongRunningError('THROTTLED', 'UpdateItem on table prod-secret-table was throttled', { retryable: true }),
+        ),
+    });
     const result = await api(apiEvent('GET', '/executions'));
     expect(result.statusCode).toBe(503);
     expect(result.headers['retry-after']).toBe('1');
@@ -39,7 +53,9 @@ describe('API handler', () => {
 
   it('starts with 201 and a location header, and shows the bounded event history on GET', async () => {
     const { api } = setup();
-    const created = await api(apiEvent('POST', '/executions', { body: { workflow: 'arithmetic', input: { value: 1 }, steps: ['double'] } }));
+    const created = await api(
+      apiEvent('POST', '/executions', { body: { workflow: 'arithmetic', input: { value: 1 }, steps: ['double'] } }),
+    );
     expect(created.statusCode).toBe(201);
     const view = bodyOf<{ id: string; stepNames: string[]; totalSteps: number }>(created);
     expect(created.headers.location).toBe(`/executions/${view.id}`);
@@ -50,8 +66,12 @@ describe('API handler', () => {
   });
 
   it('answers a retryable conflict (two starts racing on one idempotency key) with 503, not 409', async () => {
-    const { api } = setup({ start: () => Promise.reject(new LongRunningError('CONFLICT', 'transaction conflict', { retryable: true })) });
-    const result = await api(apiEvent('POST', '/executions', { body: { workflow: 'arithmetic', idempotencyKey: 'k' } }));
+    const { api } = setup({
+      start: () => Promise.reject(new LongRunningError('CONFLICT', 'transaction conflict', { retryable: true })),
+    });
+    const result = await api(
+      apiEvent('POST', '/executions', { body: { workflow: 'arithmetic', idempotencyKey: 'k' } }),
+    );
     expect(result.statusCode).toBe(503);
     expect(result.headers['retry-after']).toBe('1');
   });
@@ -73,7 +93,9 @@ describe('API handler', () => {
 
   it('accepts an empty JSON object as the body of an action', async () => {
     const { api } = setup();
-    const { id } = bodyOf<{ id: string }>(await api(apiEvent('POST', '/executions', { body: { workflow: 'arithmetic', input: { value: 1 } } })));
+    const { id } = bodyOf<{ id: string }>(
+      await api(apiEvent('POST', '/executions', { body: { workflow: 'arithmetic', input: { value: 1 } } })),
+    );
     const paused = await api(apiEvent('POST', `/executions/${id}/pause`, { body: '{}' }));
     expect(paused.statusCode).toBe(200);
     expect(bodyOf<{ state: string }>(paused).state).toBe('paused');

@@ -14,13 +14,18 @@ describe('many executions at once', () => {
       fn: async (s: S, ctx: StepContext): Promise<S> => {
         const key = `${ctx.executionId}:${i}`;
         runs.set(key, (runs.get(key) ?? 0) + 1);
-        for (let k = 0; k < ((s.id * 7 + i) % 5); k++) await Promise.resolve(); // interleave
+        for (let k = 0; k < (s.id * 7 + i) % 5; k++) await Promise.resolve(); // interleave
         return { id: s.id, sum: s.sum + s.id * 10 ** i, trail: [...s.trail, i] };
       },
     }));
     const h = makeHarness({ workflows: [defineWorkflow<S>({ name: 'adder', steps })] });
     // Every message is delivered twice, like an at-least-once queue on a bad day.
-    const twice = { send: async (m: StepMessage, d?: number) => { await h.queue.send(m, d); await h.queue.send(m, d); } };
+    const twice = {
+      send: async (m: StepMessage, d?: number) => {
+        await h.queue.send(m, d);
+        await h.queue.send(m, d);
+      },
+    };
     const started = await Promise.all(
       Array.from({ length: 50 }, (_, id) => h.control.start({ workflow: 'adder', input: { id, sum: 0, trail: [] } })),
     );
@@ -31,7 +36,11 @@ describe('many executions at once', () => {
     expect(runs.size).toBe(250);
     for (const [id, { head }] of started.entries()) {
       const { head: done, checkpoints } = await h.control.get(head.id, { checkpointsLimit: 10 });
-      expect(done).toMatchObject({ state: 'completed', version: 5, data: { id, sum: id * 11111, trail: [0, 1, 2, 3, 4] } });
+      expect(done).toMatchObject({
+        state: 'completed',
+        version: 5,
+        data: { id, sum: id * 11111, trail: [0, 1, 2, 3, 4] },
+      });
       expect(checkpoints.items.map((c) => c.step)).toEqual([5, 4, 3, 2, 1, 0]);
       expect(checkpoints.items.map((c) => (c.state as S).trail.length)).toEqual([5, 4, 3, 2, 1, 0]);
     }

@@ -36,7 +36,14 @@ describe('ControlPlane.start', () => {
     const { head, created } = await h.control.start({ workflow: 'five', input, name: 'mine', metadata: { team: 'a' } });
     expect(created).toBe(true);
     expect(head.id).toMatch(/^exec_[0-9a-f]{32}$/);
-    expect(head).toMatchObject({ name: 'mine', workflow: 'five', state: 'running', stepNames: ['s0', 's1', 's2', 's3', 's4'], metadata: { team: 'a' }, startTime: T0 });
+    expect(head).toMatchObject({
+      name: 'mine',
+      workflow: 'five',
+      state: 'running',
+      stepNames: ['s0', 's1', 's2', 's3', 's4'],
+      metadata: { team: 'a' },
+      startTime: T0,
+    });
     expect(h.queue.sent.map((m) => m.message)).toEqual([{ v: 1, executionId: head.id, step: 0, token: 0 }]);
   });
 
@@ -49,7 +56,11 @@ describe('ControlPlane.start', () => {
     const h = makeHarness();
     const { head } = await h.control.start({ workflow: 'five', input, steps: ['s4', 's0', 's4'] });
     await h.drain();
-    expect((await h.control.get(head.id)).head).toMatchObject({ state: 'completed', totalSteps: 3, data: { n: 3, trail: ['s4', 's0', 's4'] } });
+    expect((await h.control.get(head.id)).head).toMatchObject({
+      state: 'completed',
+      totalSteps: 3,
+      data: { n: 3, trail: ['s4', 's0', 's4'] },
+    });
   });
 
   it('returns the first execution for a repeated idempotency key and sends once', async () => {
@@ -68,7 +79,17 @@ describe('ControlPlane.start', () => {
     ['an undefined input', { workflow: 'five', input: undefined }],
     ['a function in the input', { workflow: 'five', input: { f: () => 1 } }],
     ['a bigint in the input', { workflow: 'five', input: { big: 1n } }],
-    ['a circular input', { workflow: 'five', input: (() => { const o: Record<string, unknown> = {}; o['self'] = o; return o; })() }],
+    [
+      'a circular input',
+      {
+        workflow: 'five',
+        input: (() => {
+          const o: Record<string, unknown> = {};
+          o['self'] = o;
+          return o;
+        })(),
+      },
+    ],
     ['an unsafe idempotency key', { workflow: 'five', input, idempotencyKey: '../k' }],
     ['a non-string metadata value', { workflow: 'five', input, metadata: { n: 1 } }],
     ['an empty name', { workflow: 'five', input, name: '' }],
@@ -87,10 +108,15 @@ describe('ControlPlane get and list', () => {
     await h.drain();
     const first = await h.control.get(head.id, { checkpointsLimit: 4 });
     expect(first.checkpoints.items.map((c) => c.step)).toEqual([5, 4, 3, 2]);
-    const rest = await h.control.get(head.id, { checkpointsLimit: 4, checkpointsNextToken: first.checkpoints.nextToken ?? '' });
+    const rest = await h.control.get(head.id, {
+      checkpointsLimit: 4,
+      checkpointsNextToken: first.checkpoints.nextToken ?? '',
+    });
     expect(rest.checkpoints.items.map((c) => c.step)).toEqual([1, 0]);
     expect(rest.checkpoints.nextToken).toBeUndefined();
-    await expect(h.control.get(head.id, { checkpointsNextToken: 'forged' })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    await expect(h.control.get(head.id, { checkpointsNextToken: 'forged' })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+    });
     await expect(h.control.get(head.id, { checkpointsLimit: 0 })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
   });
 
@@ -104,7 +130,12 @@ describe('ControlPlane get and list', () => {
   });
 
   it('lists newest first, filtered by state and workflow, in pages', async () => {
-    const h = makeHarness({ workflows: [defineWorkflow({ name: 'five', steps: countingSteps(5) }), defineWorkflow({ name: 'one', steps: countingSteps(1, 'o') })] });
+    const h = makeHarness({
+      workflows: [
+        defineWorkflow({ name: 'five', steps: countingSteps(5) }),
+        defineWorkflow({ name: 'one', steps: countingSteps(1, 'o') }),
+      ],
+    });
     const ids: string[] = [];
     for (const workflow of ['five', 'one', 'five']) {
       ids.push((await h.control.start({ workflow, input })).head.id);
@@ -135,7 +166,9 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
     expect(h.queue.pending().map((m) => m.message)).toEqual([{ v: 1, executionId: head.id, step: 1, token: 1 }]);
     await h.drain();
     expect((await h.control.get(head.id)).head).toMatchObject({ state: 'completed', data: { n: 5 } });
-    expect(h.events.filter((e) => e.type === 'paused' || e.type === 'resumed').map((e) => `${e.type}@${e.step}`)).toEqual(['paused@1', 'resumed@1']);
+    expect(
+      h.events.filter((e) => e.type === 'paused' || e.type === 'resumed').map((e) => `${e.type}@${e.step}`),
+    ).toEqual(['paused@1', 'resumed@1']);
   });
 
   it('lets a step in flight commit when paused, then stays paused without enqueueing; resume continues', async () => {
@@ -148,7 +181,12 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
     await ctx.heartbeat(); // a pause does not take the lease away
     expect(ctx.signal.aborted).toBe(false);
     release.open(undefined);
-    expect(await inFlight).toMatchObject({ status: 'committed', step: 1, enqueued: false, head: { state: 'paused', currentStep: 2 } });
+    expect(await inFlight).toMatchObject({
+      status: 'committed',
+      step: 1,
+      enqueued: false,
+      head: { state: 'paused', currentStep: 2 },
+    });
     expect(h.queue.size).toBe(0);
     await h.control.resume(head.id);
     await h.drain();
@@ -169,7 +207,10 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
     release.open(undefined);
     expect(await inFlight).toMatchObject({ status: 'committed', enqueued: true, head: { state: 'running' } });
     await h.drain();
-    expect((await h.control.get(head.id)).head).toMatchObject({ state: 'completed', data: { n: 3, trail: ['s0', 's1', 's2'] } });
+    expect((await h.control.get(head.id)).head).toMatchObject({
+      state: 'completed',
+      data: { n: 3, trail: ['s0', 's1', 's2'] },
+    });
     expect(runs).toHaveBeenCalledTimes(1);
   });
 
@@ -196,8 +237,13 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
   it('aborts a cancelled step from the automatic heartbeat even if the step never calls it', async () => {
     let reason: unknown;
     const waits = (_s: unknown, ctx: StepContext) =>
-      new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject((reason = ctx.signal.reason) as Error)));
-    const h = makeHarness({ workflows: [defineWorkflow({ name: 'wait', steps: [{ name: 'wait', fn: waits }] })], config: { heartbeatMs: 2, leaseMs: 1_000 } });
+      new Promise((_resolve, reject) =>
+        ctx.signal.addEventListener('abort', () => reject((reason = ctx.signal.reason) as Error)),
+      );
+    const h = makeHarness({
+      workflows: [defineWorkflow({ name: 'wait', steps: [{ name: 'wait', fn: waits }] })],
+      config: { heartbeatMs: 2, leaseMs: 1_000 },
+    });
     const { head } = await h.control.start({ workflow: 'wait', input });
     const inFlight = h.process(h.queue.receive()[0]?.message);
     await settle();
@@ -214,7 +260,9 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
     const inFlight = h.process(message);
     const ctx = await entered.promise;
     h.advance(1_000);
-    expect(await h.store.claim({ id: head.id, token: 1, owner: 'other', now: h.clock(), step: 1, leaseMs: 1_000 })).toBeDefined();
+    expect(
+      await h.store.claim({ id: head.id, token: 1, owner: 'other', now: h.clock(), step: 1, leaseMs: 1_000 }),
+    ).toBeDefined();
     await expect(ctx.heartbeat()).rejects.toMatchObject({ code: 'LEASE_CONFLICT' });
     release.open(undefined);
     expect(await inFlight).toMatchObject({ status: 'dropped', reason: 'superseded' });
@@ -231,7 +279,10 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
       if (fail) throw new Error('flaky');
       return { ...s, n: s.n + 1 };
     };
-    const h = makeHarness({ workflows: [defineWorkflow<S>({ name: 'one', steps: [{ name: 'a', fn: step }] })], config: { retryBaseDelayMs: 60_000 } });
+    const h = makeHarness({
+      workflows: [defineWorkflow<S>({ name: 'one', steps: [{ name: 'a', fn: step }] })],
+      config: { retryBaseDelayMs: 60_000 },
+    });
     const { head } = await h.control.start({ workflow: 'one', input });
     const inFlight = h.process(h.queue.receive()[0]?.message);
     await entered.promise;
@@ -242,7 +293,9 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
     fail = false;
     const resumed = await h.control.resume(head.id);
     expect(resumed).toMatchObject({ state: 'running', claims: 0, version: 1 });
-    expect(h.queue.pending()).toEqual([expect.objectContaining({ delaySeconds: 0, message: { v: 1, executionId: head.id, step: 0, token: 1 } })]);
+    expect(h.queue.pending()).toEqual([
+      expect.objectContaining({ delaySeconds: 0, message: { v: 1, executionId: head.id, step: 0, token: 1 } }),
+    ]);
     await h.drain();
     expect((await h.control.get(head.id)).head).toMatchObject({ state: 'completed', data: { n: 1 } });
   });
@@ -250,12 +303,19 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
   it('refuses illegal transitions with ILLEGAL_TRANSITION and changes nothing', async () => {
     const h = makeHarness();
     const { head } = await h.control.start({ workflow: 'five', input });
-    await expect(h.control.resume(head.id)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION', state: 'running', action: 'resume' });
+    await expect(h.control.resume(head.id)).rejects.toMatchObject({
+      code: 'ILLEGAL_TRANSITION',
+      state: 'running',
+      action: 'resume',
+    });
     await expect(h.control.retry(head.id)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
     await expect(h.control.delete(head.id)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
     await h.drain();
     for (const action of ['pause', 'resume', 'cancel', 'retry'] as const) {
-      await expect(h.control[action](head.id)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION', state: 'completed' });
+      await expect(h.control[action](head.id)).rejects.toMatchObject({
+        code: 'ILLEGAL_TRANSITION',
+        state: 'completed',
+      });
     }
     await h.control.delete(head.id);
     await expect(h.control.get(head.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });

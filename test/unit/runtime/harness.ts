@@ -41,15 +41,23 @@ export function countingSteps(n: number, prefix = 's'): NamedStep<{ n: number; t
 
 /** A harness of in-memory ports, an injected clock, the control plane and a queue driver. */
 export function makeHarness(
-  options: { workflows?: Workflow[]; config?: Partial<RuntimeConfig>; maxItemBytes?: number; onEvent?: RuntimeDeps['onEvent'] } = {},
+  options: {
+    workflows?: Workflow[];
+    config?: Partial<RuntimeConfig>;
+    maxItemBytes?: number;
+    onEvent?: RuntimeDeps['onEvent'];
+  } = {},
 ) {
   let now: EpochMs = T0;
   const clock = (): EpochMs => now;
-  const memory = new InMemoryExecutionStore(options.maxItemBytes === undefined ? {} : { maxItemBytes: options.maxItemBytes });
+  const memory = new InMemoryExecutionStore(
+    options.maxItemBytes === undefined ? {} : { maxItemBytes: options.maxItemBytes },
+  );
   const { store, calls } = countingStore(memory);
   const queue = new InMemoryStepQueue({ clock });
   const workflows = new WorkflowRegistry();
-  for (const wf of options.workflows ?? [defineWorkflow({ name: 'five', steps: countingSteps(5) })]) workflows.register(wf);
+  for (const wf of options.workflows ?? [defineWorkflow({ name: 'five', steps: countingSteps(5) })])
+    workflows.register(wf);
   const events: ExecutionEvent[] = [];
   const deps: RuntimeDeps = {
     store,
@@ -60,8 +68,11 @@ export function makeHarness(
     ...options.config,
   };
   const control = new ControlPlane(deps);
-  const process = (message: unknown, overrides: Partial<RuntimeDeps> = {}, deadline = now + 60_000): Promise<StepOutcome> =>
-    processStepMessage(message, { deadline }, { ...deps, ...overrides });
+  const process = (
+    message: unknown,
+    overrides: Partial<RuntimeDeps> = {},
+    deadline = now + 60_000,
+  ): Promise<StepOutcome> => processStepMessage(message, { deadline }, { ...deps, ...overrides });
   const outcomes: StepOutcome[] = [];
   return {
     memory,

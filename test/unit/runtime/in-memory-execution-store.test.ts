@@ -29,7 +29,16 @@ describe('InMemoryExecutionStore', () => {
     const store = new InMemoryExecutionStore();
     const { head, created } = await store.create(newExec('e1'));
     expect(created).toBe(true);
-    expect(head).toMatchObject({ state: 'running', currentStep: 0, totalSteps: 3, version: 0, claims: 0, progress: 0, data: { v: 0 }, sweepAt: T + 1000 });
+    expect(head).toMatchObject({
+      state: 'running',
+      currentStep: 0,
+      totalSteps: 3,
+      version: 0,
+      claims: 0,
+      progress: 0,
+      data: { v: 0 },
+      sweepAt: T + 1000,
+    });
     const cps = await store.listCheckpoints('e1', { limit: 10 });
     expect(cps.items).toEqual([{ id: 'e1/0', executionId: 'e1', step: 0, state: { v: 0 }, timestamp: T }]);
   });
@@ -68,8 +77,22 @@ describe('InMemoryExecutionStore', () => {
     const store = new InMemoryExecutionStore();
     await store.create(newExec('e1'));
     await store.claim({ ...fence('e1', 0), step: 0, leaseMs: 100 });
-    const head = await store.commit({ ...fence('e1', 0, 'w1', T + 5), step: 0, output: { v: 1 }, sweepAt: T + 50, events: [] });
-    expect(head).toMatchObject({ state: 'running', currentStep: 1, version: 1, claims: 0, data: { v: 1 }, lastUpdate: T + 5, sweepAt: T + 50 });
+    const head = await store.commit({
+      ...fence('e1', 0, 'w1', T + 5),
+      step: 0,
+      output: { v: 1 },
+      sweepAt: T + 50,
+      events: [],
+    });
+    expect(head).toMatchObject({
+      state: 'running',
+      currentStep: 1,
+      version: 1,
+      claims: 0,
+      data: { v: 1 },
+      lastUpdate: T + 5,
+      sweepAt: T + 50,
+    });
     expect(head.progress).toBeCloseTo(100 / 3);
     expect(head.leaseOwner).toBeUndefined();
     expect(head.leaseExpiresAt).toBeUndefined();
@@ -86,7 +109,9 @@ describe('InMemoryExecutionStore', () => {
     const other = store.commit({ ...fence('e1', 0, 'w2'), step: 0, output: 1, sweepAt: T, events: [] });
     await expect(other).rejects.toBeInstanceOf(LeaseConflictError);
     await expect(other).rejects.toMatchObject({ code: 'LEASE_CONFLICT', current: { leaseOwner: 'w1' } });
-    await expect(store.fail({ ...fence('missing', 0), error: err, events: [] })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+    await expect(store.fail({ ...fence('missing', 0), error: err, events: [] })).rejects.toMatchObject({
+      code: 'STALE_TOKEN',
+    });
     expect((await store.get('e1'))?.version).toBe(0);
   });
 
@@ -95,9 +120,20 @@ describe('InMemoryExecutionStore', () => {
     await store.create(newExec('e1'));
     await store.claim({ ...fence('e1', 0), step: 0, leaseMs: 100 });
     const event = { type: 'execution_cancelled' as const, step: 0, at: T };
-    await store.transition({ id: 'e1', from: ['running'], to: 'cancelled', now: T, bumpVersion: true, end: true, event, action: 'cancel' });
+    await store.transition({
+      id: 'e1',
+      from: ['running'],
+      to: 'cancelled',
+      now: T,
+      bumpVersion: true,
+      end: true,
+      event,
+      action: 'cancel',
+    });
     expect(await store.extendLease({ ...fence('e1', 0), leaseMs: 100 })).toEqual({ lost: true, state: 'cancelled' });
-    await expect(store.commit({ ...fence('e1', 0), step: 0, output: 1, sweepAt: T, events: [] })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+    await expect(store.commit({ ...fence('e1', 0), step: 0, output: 1, sweepAt: T, events: [] })).rejects.toMatchObject(
+      { code: 'STALE_TOKEN' },
+    );
   });
 
   it('completes on the last commit, even when paused meanwhile', async () => {
@@ -105,7 +141,15 @@ describe('InMemoryExecutionStore', () => {
     await store.create(newExec('e1', { stepNames: ['only'] }));
     await store.claim({ ...fence('e1', 0), step: 0, leaseMs: 100 });
     const event = { type: 'paused' as const, step: 0, at: T };
-    await store.transition({ id: 'e1', from: ['running'], to: 'paused', now: T, bumpVersion: false, event, action: 'pause' });
+    await store.transition({
+      id: 'e1',
+      from: ['running'],
+      to: 'paused',
+      now: T,
+      bumpVersion: false,
+      event,
+      action: 'pause',
+    });
     const head = await store.commit({ ...fence('e1', 0), step: 0, output: 'done', sweepAt: T, events: [] });
     expect(head).toMatchObject({ state: 'completed', progress: 100, endTime: T, currentStep: 1 });
     expect(head.sweepAt).toBeUndefined();
@@ -121,7 +165,15 @@ describe('InMemoryExecutionStore', () => {
     await store.claim({ ...fence('e1', 1), step: 0, leaseMs: 100 });
     const parked = await store.park({ ...fence('e1', 1), error: err, events: [] });
     expect(parked).toMatchObject({ state: 'paused', version: 1, error: err });
-    await store.transition({ id: 'e1', from: ['paused'], to: 'running', now: T, bumpVersion: false, event: { type: 'resumed', step: 0, at: T }, action: 'resume' });
+    await store.transition({
+      id: 'e1',
+      from: ['paused'],
+      to: 'running',
+      now: T,
+      bumpVersion: false,
+      event: { type: 'resumed', step: 0, at: T },
+      action: 'resume',
+    });
     await store.claim({ ...fence('e1', 1), step: 0, leaseMs: 100 });
     const failed = await store.fail({ ...fence('e1', 1, 'w1', T + 3), error: err, events: [] });
     expect(failed).toMatchObject({ state: 'failed', version: 2, endTime: T + 3, error: err });
@@ -139,21 +191,45 @@ describe('InMemoryExecutionStore', () => {
     const store = new InMemoryExecutionStore();
     await store.create(newExec('e1'));
     const event = { type: 'resumed' as const, step: 0, at: T };
-    await expect(store.transition({ id: 'e1', from: ['paused'], to: 'running', now: T, bumpVersion: false, event, action: 'resume' })).rejects.toMatchObject({
+    await expect(
+      store.transition({
+        id: 'e1',
+        from: ['paused'],
+        to: 'running',
+        now: T,
+        bumpVersion: false,
+        event,
+        action: 'resume',
+      }),
+    ).rejects.toMatchObject({
       code: 'ILLEGAL_TRANSITION',
     });
-    await expect(store.transition({ id: 'nope', from: ['paused'], to: 'running', now: T, bumpVersion: false, event, action: 'resume' })).rejects.toMatchObject({
+    await expect(
+      store.transition({
+        id: 'nope',
+        from: ['paused'],
+        to: 'running',
+        now: T,
+        bumpVersion: false,
+        event,
+        action: 'resume',
+      }),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
   });
 
   it('refuses a head or checkpoint over the item limit before writing anything', async () => {
     const store = new InMemoryExecutionStore({ maxItemBytes: 2_000 });
-    await expect(store.create(newExec('big', { input: 'x'.repeat(3_000) }))).rejects.toMatchObject({ code: 'STATE_TOO_LARGE' });
+    await expect(store.create(newExec('big', { input: 'x'.repeat(3_000) }))).rejects.toMatchObject({
+      code: 'STATE_TOO_LARGE',
+    });
     expect(await store.get('big')).toBeUndefined();
     await store.create(newExec('e1'));
     await store.claim({ ...fence('e1', 0), step: 0, leaseMs: 100 });
-    await expect(store.commit({ ...fence('e1', 0), step: 0, output: 'y'.repeat(3_000), sweepAt: T, events: [] })).rejects.toMatchObject({
+    await expect(
+      store.commit({ ...fence('e1', 0), step: 0, output: 'y'.repeat(3_000), sweepAt: T, events: [] }),
+    ).rejects.toMatchObject({
       code: 'STATE_TOO_LARGE',
       details: { limitBytes: 2_000 },
     });
@@ -176,7 +252,9 @@ describe('InMemoryExecutionStore', () => {
     const last = await store.listCheckpoints('e1', { limit: 2, nextToken: second.nextToken ?? '' });
     expect(last.items.map((c) => c.step)).toEqual([0]);
     expect(last.nextToken).toBeUndefined();
-    await expect(store.listCheckpoints('e2', { limit: 2, nextToken: first.nextToken ?? '' })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    await expect(store.listCheckpoints('e2', { limit: 2, nextToken: first.nextToken ?? '' })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+    });
   });
 
   it('refuses garbled and forged tokens', async () => {
@@ -189,7 +267,9 @@ describe('InMemoryExecutionStore', () => {
     for (const bad of ['garbage', `${payload}`, `${forgedPayload}.${sig}`, `${payload}.AAAA`, `${token}.x`]) {
       await expect(store.list({ limit: 1, nextToken: bad })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     }
-    await expect(store.list({ limit: 1, state: 'running', nextToken: token })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    await expect(store.list({ limit: 1, state: 'running', nextToken: token })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+    });
     await expect(store.list({ limit: 0 })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
   });
 
@@ -221,10 +301,20 @@ describe('InMemoryExecutionStore', () => {
     await store.create(newExec('leased', { sweepAt: T }));
     await store.create(newExec('paused', { sweepAt: T }));
     await store.claim({ ...fence('leased', 0), step: 0, leaseMs: 500 });
-    await store.transition({ id: 'paused', from: ['running'], to: 'paused', now: T, bumpVersion: false, event: { type: 'paused', step: 0, at: T }, action: 'pause' });
+    await store.transition({
+      id: 'paused',
+      from: ['running'],
+      to: 'paused',
+      now: T,
+      bumpVersion: false,
+      event: { type: 'paused', step: 0, at: T },
+      action: 'pause',
+    });
     const found = await store.findStalled({ now: T + 100, dueBefore: T + 100, limit: 10 });
     expect(found.map((h) => h.id)).toEqual(['due-early', 'due-late']);
-    expect((await store.findStalled({ now: T + 100, dueBefore: T + 100, limit: 1 })).map((h) => h.id)).toEqual(['due-early']);
+    expect((await store.findStalled({ now: T + 100, dueBefore: T + 100, limit: 1 })).map((h) => h.id)).toEqual([
+      'due-early',
+    ]);
     const afterLease = await store.findStalled({ now: T + 500, dueBefore: T + 500, limit: 10 });
     expect(afterLease.map((h) => h.id)).toEqual(['leased', 'due-early', 'due-late']);
   });
@@ -234,7 +324,16 @@ describe('InMemoryExecutionStore', () => {
     await store.create(newExec('e1', { idempotencyKey: 'k' }));
     await expect(store.delete('e1')).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
     await expect(store.delete('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await store.transition({ id: 'e1', from: ['running'], to: 'cancelled', now: T, bumpVersion: true, end: true, event: { type: 'execution_cancelled', step: 0, at: T }, action: 'cancel' });
+    await store.transition({
+      id: 'e1',
+      from: ['running'],
+      to: 'cancelled',
+      now: T,
+      bumpVersion: true,
+      end: true,
+      event: { type: 'execution_cancelled', step: 0, at: T },
+      action: 'cancel',
+    });
     await store.delete('e1');
     expect(await store.get('e1')).toBeUndefined();
     expect((await store.listCheckpoints('e1', { limit: 5 })).items).toEqual([]);

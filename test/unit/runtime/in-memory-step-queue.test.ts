@@ -52,9 +52,7 @@ describe('InMemoryStepQueue', () => {
     let now = 0;
     const queue = new InMemoryStepQueue({ clock: () => now, visibilityTimeoutSeconds: 30 });
     await queue.send(msg(0));
-    await expect(
-      queue.drain(() => Promise.reject(new Error('throttled'))),
-    ).rejects.toThrow('throttled');
+    await expect(queue.drain(() => Promise.reject(new Error('throttled')))).rejects.toThrow('throttled');
     expect(queue.pending()).toEqual([expect.objectContaining({ visibleAt: 30_000 })]);
     now = 30_000;
     expect(await queue.drain(() => Promise.resolve())).toBe(1);

@@ -15,7 +15,14 @@ describe('processStepMessage', () => {
     expect(await h.drain()).toBe(5);
     expect(h.outcomes.map((o) => o.status)).toEqual(['committed', 'committed', 'committed', 'committed', 'completed']);
     const { head: done, checkpoints } = await h.control.get(head.id, { checkpointsLimit: 10 });
-    expect(done).toMatchObject({ state: 'completed', currentStep: 5, progress: 100, version: 5, endTime: T0, data: { n: 5, trail: ['s0', 's1', 's2', 's3', 's4'] } });
+    expect(done).toMatchObject({
+      state: 'completed',
+      currentStep: 5,
+      progress: 100,
+      version: 5,
+      endTime: T0,
+      data: { n: 5, trail: ['s0', 's1', 's2', 's3', 's4'] },
+    });
     expect(done.leaseOwner).toBeUndefined();
     expect(checkpoints.items.map((c) => [c.step, (c.state as S).n])).toEqual([
       [5, 5],
@@ -39,7 +46,17 @@ describe('processStepMessage', () => {
 
   it('drops a duplicate delivery without running the step twice', async () => {
     const runs = vi.fn((s: S) => s);
-    const h = makeHarness({ workflows: [defineWorkflow<S>({ name: 'one', steps: [{ name: 'a', fn: runs }, { name: 'b', fn: (s) => s }] })] });
+    const h = makeHarness({
+      workflows: [
+        defineWorkflow<S>({
+          name: 'one',
+          steps: [
+            { name: 'a', fn: runs },
+            { name: 'b', fn: (s) => s },
+          ],
+        }),
+      ],
+    });
     await h.control.start({ workflow: 'one', input });
     const [first] = h.queue.receive();
     const message = first?.message as StepMessage;
@@ -56,12 +73,22 @@ describe('processStepMessage', () => {
     const steps = countingSteps(3).map((s, i) =>
       i === 1 ? { ...s, fn: (st: S, ctx: StepContext) => (attempts.push(ctx.attempt), s.fn(st, ctx)) } : s,
     );
-    const h = makeHarness({ workflows: [defineWorkflow<S>({ name: 'three', steps })], config: { leaseMs: 30_000, heartbeatMs: 10_000 } });
+    const h = makeHarness({
+      workflows: [defineWorkflow<S>({ name: 'three', steps })],
+      config: { leaseMs: 30_000, heartbeatMs: 10_000 },
+    });
     const { head } = await h.control.start({ workflow: 'three', input });
     expect(await h.process(h.queue.receive()[0]?.message)).toMatchObject({ status: 'committed', step: 0 });
     // The worker that received step 1 claimed it and died: simulate its claim; SQS keeps its message.
     expect(h.queue.receive().map((m) => m.message)).toEqual([{ v: 1, executionId: head.id, step: 1, token: 1 }]);
-    const dead = await h.store.claim({ id: head.id, token: 1, owner: 'dead-worker', now: h.clock(), step: 1, leaseMs: 30_000 });
+    const dead = await h.store.claim({
+      id: head.id,
+      token: 1,
+      owner: 'dead-worker',
+      now: h.clock(),
+      step: 1,
+      leaseMs: 30_000,
+    });
     expect(dead?.claims).toBe(1);
     const redelivered: StepMessage = { v: 1, executionId: head.id, step: 1, token: 1 };
     expect(await h.process(redelivered)).toMatchObject({ status: 'dropped', reason: 'not-claimable' });
@@ -85,8 +112,18 @@ describe('processStepMessage', () => {
     });
     const { head } = await h.control.start({ workflow: 'flaky', input });
     await h.drain();
-    expect(h.outcomes[0]).toMatchObject({ status: 'retrying', attempt: 0, delaySeconds: 2, error: { code: 'STEP_FAILED', message: 'flake 0' } });
-    expect((await h.control.get(head.id)).head).toMatchObject({ state: 'running', error: { message: 'flake 0' }, version: 1, sweepAt: T0 + 2_000 + 300_000 });
+    expect(h.outcomes[0]).toMatchObject({
+      status: 'retrying',
+      attempt: 0,
+      delaySeconds: 2,
+      error: { code: 'STEP_FAILED', message: 'flake 0' },
+    });
+    expect((await h.control.get(head.id)).head).toMatchObject({
+      state: 'running',
+      error: { message: 'flake 0' },
+      version: 1,
+      sweepAt: T0 + 2_000 + 300_000,
+    });
     h.advance(1_999);
     expect(await h.drain()).toBe(0);
     h.advance(1);
@@ -125,7 +162,10 @@ describe('processStepMessage', () => {
           }
         : s,
     );
-    const h = makeHarness({ workflows: [defineWorkflow<S>({ name: 'three', steps })], config: { maxRetries: 2, retryBaseDelayMs: 1_000 } });
+    const h = makeHarness({
+      workflows: [defineWorkflow<S>({ name: 'three', steps })],
+      config: { maxRetries: 2, retryBaseDelayMs: 1_000 },
+    });
     const { head } = await h.control.start({ workflow: 'three', input });
     for (let i = 0; i < 4; i++) {
       await h.drain();
@@ -133,7 +173,12 @@ describe('processStepMessage', () => {
     }
     expect(h.outcomes.map((o) => o.status)).toEqual(['committed', 'retrying', 'retrying', 'failed']);
     const failed = (await h.control.get(head.id)).head;
-    expect(failed).toMatchObject({ state: 'failed', currentStep: 1, error: { code: 'UPSTREAM_DOWN', message: 'upstream is down' }, endTime: T0 + 20_000 });
+    expect(failed).toMatchObject({
+      state: 'failed',
+      currentStep: 1,
+      error: { code: 'UPSTREAM_DOWN', message: 'upstream is down' },
+      endTime: T0 + 20_000,
+    });
     expect(h.queue.size).toBe(0);
     broken = false;
     const retried = await h.control.retry(head.id);
@@ -141,12 +186,18 @@ describe('processStepMessage', () => {
     expect(retried.error).toBeUndefined();
     expect(retried.endTime).toBeUndefined();
     await h.drain();
-    expect((await h.control.get(head.id)).head).toMatchObject({ state: 'completed', data: { n: 3, trail: ['s0', 's1', 's2'] } });
+    expect((await h.control.get(head.id)).head).toMatchObject({
+      state: 'completed',
+      data: { n: 3, trail: ['s0', 's1', 's2'] },
+    });
   });
 
   it('fails the execution without running the step when workers kept dying on it', async () => {
     const runs = vi.fn((s: S) => s);
-    const h = makeHarness({ workflows: [defineWorkflow<S>({ name: 'one', steps: [{ name: 'a', fn: runs }] })], config: { maxRetries: 1, leaseMs: 1_000, heartbeatMs: 500 } });
+    const h = makeHarness({
+      workflows: [defineWorkflow<S>({ name: 'one', steps: [{ name: 'a', fn: runs }] })],
+      config: { maxRetries: 1, leaseMs: 1_000, heartbeatMs: 500 },
+    });
     const { head } = await h.control.start({ workflow: 'one', input });
     const message = h.queue.receive()[0]?.message as StepMessage;
     for (let i = 0; i < 2; i++) {
@@ -154,7 +205,10 @@ describe('processStepMessage', () => {
       h.advance(1_000);
     }
     const outcome = await h.process(message);
-    expect(outcome).toMatchObject({ status: 'failed', error: { code: 'STEP_FAILED', message: expect.stringMatching(/claimed 3 times/) } });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: { code: 'STEP_FAILED', message: expect.stringMatching(/claimed 3 times/) },
+    });
     expect(runs).not.toHaveBeenCalled();
     expect((await h.control.get(head.id)).head.state).toBe('failed');
   });
@@ -170,7 +224,10 @@ describe('processStepMessage', () => {
     expect(h.outcomes[0]).toMatchObject({ status: 'retrying', error: { code: 'STATE_TOO_LARGE' } });
     h.advance(60_000);
     await h.drain();
-    expect(h.outcomes[1]).toMatchObject({ status: 'failed', error: { code: 'STATE_TOO_LARGE', message: expect.stringMatching(/4000-byte limit/) } });
+    expect(h.outcomes[1]).toMatchObject({
+      status: 'failed',
+      error: { code: 'STATE_TOO_LARGE', message: expect.stringMatching(/4000-byte limit/) },
+    });
     const { head: failed, checkpoints } = await h.control.get(head.id);
     expect(failed).toMatchObject({ state: 'failed', data: input });
     expect(checkpoints.items.map((c) => c.step)).toEqual([0]);
@@ -185,7 +242,10 @@ describe('processStepMessage', () => {
           reject(new Error('aborted'));
         });
       });
-    const h = makeHarness({ workflows: [defineWorkflow({ name: 'slow', steps: [{ name: 'slow', fn: waits }] })], config: { deadlineBufferMs: 1_000 } });
+    const h = makeHarness({
+      workflows: [defineWorkflow({ name: 'slow', steps: [{ name: 'slow', fn: waits }] })],
+      config: { deadlineBufferMs: 1_000 },
+    });
     const { head } = await h.control.start({ workflow: 'slow', input });
     const message = h.queue.receive()[0]?.message as StepMessage;
     const outcome = await h.process(message, {}, h.clock() + 1_005);
@@ -196,27 +256,40 @@ describe('processStepMessage', () => {
 
   it('ends the attempt at the deadline even when the step ignores its signal', async () => {
     const h = makeHarness({
-      workflows: [defineWorkflow({ name: 'stuck', steps: [{ name: 'stuck', fn: () => new Promise(() => undefined) }] })],
+      workflows: [
+        defineWorkflow({ name: 'stuck', steps: [{ name: 'stuck', fn: () => new Promise(() => undefined) }] }),
+      ],
       config: { deadlineBufferMs: 1_000, maxRetries: 0 },
     });
     await h.control.start({ workflow: 'stuck', input });
     const message = h.queue.receive()[0]?.message as StepMessage;
-    expect(await h.process(message, {}, h.clock() + 1_003)).toMatchObject({ status: 'failed', error: { code: 'STEP_TIMEOUT' } });
+    expect(await h.process(message, {}, h.clock() + 1_003)).toMatchObject({
+      status: 'failed',
+      error: { code: 'STEP_TIMEOUT' },
+    });
   });
 
   it('leaves the message for a fresh invocation when too little time is left, claiming nothing', async () => {
     const h = makeHarness({ config: { deadlineBufferMs: 5_000 } });
     const { head } = await h.control.start({ workflow: 'five', input });
     const message = h.queue.receive()[0]?.message as StepMessage;
-    await expect(h.process(message, {}, h.clock() + 5_000)).rejects.toMatchObject({ code: 'STEP_TIMEOUT', retryable: true });
+    await expect(h.process(message, {}, h.clock() + 5_000)).rejects.toMatchObject({
+      code: 'STEP_TIMEOUT',
+      retryable: true,
+    });
     expect((await h.control.get(head.id)).head.claims).toBe(0);
   });
 
   it('fails the attempt when a step returns something that is not plain JSON', async () => {
-    const h = makeHarness({ workflows: [defineWorkflow({ name: 'date', steps: [{ name: 'date', fn: () => ({ at: new Date(0) }) }] })] });
+    const h = makeHarness({
+      workflows: [defineWorkflow({ name: 'date', steps: [{ name: 'date', fn: () => ({ at: new Date(0) }) }] })],
+    });
     await h.control.start({ workflow: 'date', input });
     await h.drain();
-    expect(h.outcomes[0]).toMatchObject({ status: 'retrying', error: { code: 'VALIDATION_ERROR', message: expect.stringMatching(/\$\.at is a Date/) } });
+    expect(h.outcomes[0]).toMatchObject({
+      status: 'retrying',
+      error: { code: 'VALIDATION_ERROR', message: expect.stringMatching(/\$\.at is a Date/) },
+    });
   });
 
   it.each([
@@ -242,33 +315,53 @@ describe('processStepMessage', () => {
     const h = makeHarness();
     const { head } = await h.control.start({ workflow: 'five', input });
     h.queue.clear();
-    expect(await h.process(JSON.stringify({ v: 1, executionId: head.id, step: 0, token: 0 }))).toMatchObject({ status: 'committed' });
+    expect(await h.process(JSON.stringify({ v: 1, executionId: head.id, step: 0, token: 0 }))).toMatchObject({
+      status: 'committed',
+    });
   });
 
   it('parks a step that is not registered, and resume after registering it completes', async () => {
-    const [a, b, c] = countingSteps(3) as [ReturnType<typeof countingSteps>[number], ReturnType<typeof countingSteps>[number], ReturnType<typeof countingSteps>[number]];
+    const [a, b, c] = countingSteps(3) as [
+      ReturnType<typeof countingSteps>[number],
+      ReturnType<typeof countingSteps>[number],
+      ReturnType<typeof countingSteps>[number],
+    ];
     const h = makeHarness({ workflows: [defineWorkflow<S>({ name: 'abc', steps: [a, b, c] })] });
     const worker = makeHarness({ workflows: [defineWorkflow<S>({ name: 'ac', steps: [a, c] })] }).workflows;
     const { head } = await h.control.start({ workflow: 'abc', input });
     await h.drain({ workflows: worker });
     expect(h.outcomes.map((o) => o.status)).toEqual(['committed', 'parked']);
     const parked = (await h.control.get(head.id)).head;
-    expect(parked).toMatchObject({ state: 'paused', currentStep: 1, error: { code: 'STEP_NOT_REGISTERED', message: expect.stringMatching(/"s1"/) } });
+    expect(parked).toMatchObject({
+      state: 'paused',
+      currentStep: 1,
+      error: { code: 'STEP_NOT_REGISTERED', message: expect.stringMatching(/"s1"/) },
+    });
     expect(parked.leaseOwner).toBeUndefined();
     expect(h.queue.size).toBe(0);
     worker.register(defineWorkflow<S>({ name: 'hotfix', steps: [b] }));
     const resumed = await h.control.resume(head.id);
     expect(resumed.error).toBeUndefined();
     await h.drain({ workflows: worker });
-    expect((await h.control.get(head.id)).head).toMatchObject({ state: 'completed', data: { n: 3, trail: ['s0', 's1', 's2'] } });
+    expect((await h.control.get(head.id)).head).toMatchObject({
+      state: 'completed',
+      data: { n: 3, trail: ['s0', 's1', 's2'] },
+    });
   });
 
   it('records one event per step done on the head, and hands every event to onEvent', async () => {
-    const h = makeHarness({ workflows: [defineWorkflow({ name: 'two', steps: countingSteps(2) })], config: { retryBaseDelayMs: 1_000 } });
+    const h = makeHarness({
+      workflows: [defineWorkflow({ name: 'two', steps: countingSteps(2) })],
+      config: { retryBaseDelayMs: 1_000 },
+    });
     const { head } = await h.control.start({ workflow: 'two', input });
     await h.drain();
     const recorded = (await h.control.get(head.id)).head.events;
-    expect(recorded.map((e) => `${e.type}@${e.step}`)).toEqual(['step_completed@0', 'step_completed@1', 'execution_completed@2']);
+    expect(recorded.map((e) => `${e.type}@${e.step}`)).toEqual([
+      'step_completed@0',
+      'step_completed@1',
+      'execution_completed@2',
+    ]);
     expect(recorded[0]).toMatchObject({ at: T0 });
     expect(h.events.map((e) => `${e.type}@${e.step}`)).toEqual([
       'step_started@0',
@@ -284,7 +377,22 @@ describe('processStepMessage', () => {
   });
 
   it('records step_failed with the error and attempt', async () => {
-    const h = makeHarness({ workflows: [defineWorkflow({ name: 'bad', steps: [{ name: 'bad', fn: () => { throw new Error('nope'); } }] })], config: { maxRetries: 0 } });
+    const h = makeHarness({
+      workflows: [
+        defineWorkflow({
+          name: 'bad',
+          steps: [
+            {
+              name: 'bad',
+              fn: () => {
+                throw new Error('nope');
+              },
+            },
+          ],
+        }),
+      ],
+      config: { maxRetries: 0 },
+    });
     const { head } = await h.control.start({ workflow: 'bad', input });
     await h.drain();
     const recorded = (await h.control.get(head.id)).head.events;
@@ -309,7 +417,10 @@ describe('processStepMessage', () => {
     expect((await h.control.get(head.id)).head.state).toBe('completed');
     expect(calls).toBe(16);
     expect(warn).toHaveBeenCalledWith('onEvent handler failed', expect.objectContaining({ error: 'observer bug' }));
-    expect(warn).toHaveBeenCalledWith('onEvent handler failed', expect.objectContaining({ error: 'async observer bug' }));
+    expect(warn).toHaveBeenCalledWith(
+      'onEvent handler failed',
+      expect.objectContaining({ error: 'async observer bug' }),
+    );
   });
 
   it('propagates a transient store error from the claim, so the message is redelivered', async () => {
@@ -324,7 +435,10 @@ describe('processStepMessage', () => {
 
   it('propagates a transient commit error without committing, and the redelivery reruns the step after the lease', async () => {
     const runs = vi.fn((s: S) => ({ ...s, n: s.n + 1 }));
-    const h = makeHarness({ workflows: [defineWorkflow<S>({ name: 'one', steps: [{ name: 'a', fn: runs }] })], config: { leaseMs: 10_000, heartbeatMs: 5_000 } });
+    const h = makeHarness({
+      workflows: [defineWorkflow<S>({ name: 'one', steps: [{ name: 'a', fn: runs }] })],
+      config: { leaseMs: 10_000, heartbeatMs: 5_000 },
+    });
     const { head } = await h.control.start({ workflow: 'one', input });
     const message = h.queue.receive()[0]?.message as StepMessage;
     const flaky = overriding(h.memory, { commit: () => Promise.reject(new Error('InternalServerError')) });

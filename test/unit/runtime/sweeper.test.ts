@@ -46,7 +46,10 @@ describe('sweep', () => {
     const attempts: number[] = [];
     const [a] = countingSteps(1);
     const steps = [{ name: 'a', fn: (s: S, ctx: StepContext) => (attempts.push(ctx.attempt), a!.fn(s, ctx)) }];
-    const h = makeHarness({ workflows: [defineWorkflow<S>({ name: 'one', steps })], config: { stallAfterMs: STALL, leaseMs: 120_000, heartbeatMs: 30_000 } });
+    const h = makeHarness({
+      workflows: [defineWorkflow<S>({ name: 'one', steps })],
+      config: { stallAfterMs: STALL, leaseMs: 120_000, heartbeatMs: 30_000 },
+    });
     const { head } = await h.control.start({ workflow: 'one', input });
     h.queue.clear();
     await h.store.claim({ id: head.id, token: 0, owner: 'dead', now: h.clock(), step: 0, leaseMs: 120_000 });
@@ -61,7 +64,10 @@ describe('sweep', () => {
 
   it('leaves paused, finished and delayed-retry executions alone', async () => {
     const h = makeHarness({
-      workflows: [defineWorkflow({ name: 'five', steps: countingSteps(5) }), defineWorkflow({ name: 'bad', steps: [{ name: 'bad', fn: () => Promise.reject(new Error('x')) }] })],
+      workflows: [
+        defineWorkflow({ name: 'five', steps: countingSteps(5) }),
+        defineWorkflow({ name: 'bad', steps: [{ name: 'bad', fn: () => Promise.reject(new Error('x')) }] }),
+      ],
       config: { stallAfterMs: STALL, retryBaseDelayMs: 900_000, retryMaxDelayMs: 900_000 },
     });
     const paused = (await h.control.start({ workflow: 'five', input })).head.id;
@@ -79,8 +85,21 @@ describe('sweep', () => {
 
   it('is safe to run concurrently: duplicate messages never run a step twice', async () => {
     const runs = vi.fn((s: S) => ({ ...s, n: s.n + 1 }));
-    const h = makeHarness({ workflows: [defineWorkflow<S>({ name: 'one', steps: [{ name: 'a', fn: runs }, { name: 'b', fn: runs }] })], config: { stallAfterMs: STALL } });
-    const ids = await Promise.all([1, 2, 3].map(async () => (await h.control.start({ workflow: 'one', input })).head.id));
+    const h = makeHarness({
+      workflows: [
+        defineWorkflow<S>({
+          name: 'one',
+          steps: [
+            { name: 'a', fn: runs },
+            { name: 'b', fn: runs },
+          ],
+        }),
+      ],
+      config: { stallAfterMs: STALL },
+    });
+    const ids = await Promise.all(
+      [1, 2, 3].map(async () => (await h.control.start({ workflow: 'one', input })).head.id),
+    );
     h.queue.clear();
     h.advance(STALL);
     const results = await Promise.all([h.sweep(), h.sweep(), h.sweep()]);

@@ -36,12 +36,15 @@ export function checkpointStoreContract(make: () => CheckpointStore): void {
     expect(await store.listCheckpoints()).toHaveLength(1);
   });
 
-  it.each(['', '../x', 'a/b', '.hidden', 'x'.repeat(129)])('rejects the unsafe id %j with VALIDATION_ERROR and stores nothing', async (id) => {
-    const store = make();
-    const invalid = { code: ErrorCode.Validation };
-    await expect(store.saveCheckpoint(sampleExecution({ id }))).rejects.toMatchObject(invalid);
-    await expect(store.loadCheckpoint(id)).rejects.toMatchObject(invalid);
-    await expect(store.deleteCheckpoint(id)).rejects.toMatchObject(invalid);
-    expect(await store.listCheckpoints()).toEqual([]);
-  });
+  it.each(['', '../x', 'a/b', '.hidden', 'x'.repeat(129)])(
+    'rejects the unsafe id %j with VALIDATION_ERROR and stores nothing',
+    async (id) => {
+      const store = make();
+      const invalid = { code: ErrorCode.Validation };
+      await expect(store.saveCheckpoint(sampleExecution({ id }))).rejects.toMatchObject(invalid);
+      await expect(store.loadCheckpoint(id)).rejects.toMatchObject(invalid);
+      await expect(store.deleteCheckpoint(id)).rejects.toMatchObject(invalid);
+      expect(await store.listCheckpoints()).toEqual([]);
+    },
+  );
 }
