@@ -1,7 +1,7 @@
 /** Lambda entry point: the HTTP API (API Gateway HTTP API, payload 2.0). Built once per cold start from the environment. */
 import { makeApiHandler } from './http/api-handler.js';
 import { defaultDeps } from './shared/deps.js';
-import { deployedWorkflows } from './workflows.js';
+import { deployedWorkflows } from '../examples/workflows.js';
 
 const deps = defaultDeps('api', process.env, deployedWorkflows());
 

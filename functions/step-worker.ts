@@ -1,6 +1,6 @@
 /** Lambda entry point: the SQS step worker. Built once per cold start from the environment. */
 import { defaultDeps } from './shared/deps.js';
-import { deployedWorkflows } from './workflows.js';
+import { deployedWorkflows } from '../examples/workflows.js';
 import { powertoolsMetrics } from './shared/metrics.js';
 import { makeStepWorker } from './worker/step-worker-handler.js';
 

@@ -1,6 +1,6 @@
 /** Lambda entry point: the EventBridge-scheduled sweeper. Built once per cold start from the environment. */
 import { defaultDeps } from './shared/deps.js';
-import { deployedWorkflows } from './workflows.js';
+import { deployedWorkflows } from '../examples/workflows.js';
 import { powertoolsMetrics } from './shared/metrics.js';
 import { makeSweeper } from './sweeper/sweeper-handler.js';
 

@@ -31,7 +31,7 @@ export { Executor } from './executor/executor.js';
 export type { ExecutorOptions, StartOptions } from './executor/executor.js';
 export { defaultExecutorConfig } from './executor/config.js';
 export type { ExecutorConfig } from './executor/config.js';
-export { StepRegistry } from './executor/step-registry.js';
+export { StepRegistry } from './core/step-registry.js';
 
 // Checkpoint stores
 export type { CheckpointStore } from './stores/checkpoint-store.js';
@@ -61,14 +61,14 @@ export type { RuntimeConfig, RuntimeDeps } from './runtime/runtime-config.js';
 export type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './runtime/model.js';
 export type { ExecutionStore, Fence, ListQuery, NewExecution, StepQueue, TransitionRequest } from './runtime/ports.js';
 export { LeaseConflictError, StaleTokenError } from './runtime/errors.js';
-export { InMemoryExecutionStore } from './runtime/in-memory-execution-store.js';
-export type { InMemoryExecutionStoreOptions } from './runtime/in-memory-execution-store.js';
-export { InMemoryStepQueue } from './runtime/in-memory-step-queue.js';
-export type { InMemoryStepQueueOptions, QueuedMessage } from './runtime/in-memory-step-queue.js';
+export { InMemoryExecutionStore } from './testing/in-memory-execution-store.js';
+export type { InMemoryExecutionStoreOptions } from './testing/in-memory-execution-store.js';
+export { InMemoryStepQueue } from './testing/in-memory-step-queue.js';
+export type { InMemoryStepQueueOptions, QueuedMessage } from './testing/in-memory-step-queue.js';
 
 // AWS adapters
-export { DynamoDbExecutionStore } from './aws/dynamodb-execution-store.js';
-export type { DynamoDbExecutionStoreOptions } from './aws/dynamodb-execution-store.js';
+export { DynamoDbExecutionStore } from './aws/execution-store/dynamodb-execution-store.js';
+export type { DynamoDbExecutionStoreOptions } from './aws/execution-store/dynamodb-execution-store.js';
 export { DynamoDbCheckpointStore } from './aws/dynamodb-checkpoint-store.js';
 export type { DynamoDbCheckpointStoreOptions } from './aws/dynamodb-checkpoint-store.js';
 export { SqsStepQueue } from './aws/sqs-step-queue.js';
@@ -80,16 +80,16 @@ export {
   tableSchema,
   TableKeys,
   TTL_ATTRIBUTE,
-} from './aws/table-schema.js';
-export type { IndexDefinition, KeyAttribute, TableSchema } from './aws/table-schema.js';
+} from './aws/schema/table-schema.js';
+export type { IndexDefinition, KeyAttribute, TableSchema } from './aws/schema/table-schema.js';
 export {
   deadLetterQueueAttributes,
   MAX_DELAY_SECONDS,
   stepQueueAttributes,
   stepQueueSchema,
-} from './aws/queue-schema.js';
-export type { QueueSchema } from './aws/queue-schema.js';
+} from './aws/schema/queue-schema.js';
+export type { QueueSchema } from './aws/schema/queue-schema.js';
 
 // Examples (used by the demo and the deployed workflows)
-export { agentSteps, simulateWork } from './examples/agent-steps.js';
-export type { AgentState } from './examples/agent-steps.js';
+export { agentSteps, simulateWork } from '../examples/agent-steps.js';
+export type { AgentState } from '../examples/agent-steps.js';

@@ -6,12 +6,12 @@ import { assertSafeId } from '../stores/assert-safe-id.js';
 import type { CheckpointStore } from '../stores/checkpoint-store.js';
 import { serializeExecution } from '../stores/execution-codec.js';
 import { parseStoredExecution } from '../stores/parse-stored-execution.js';
-import { batchGetItems, queryItems, send } from './batch-io.js';
-import type { Item } from './head-item.js';
-import { assertItemFits } from './item-size.js';
-import { conditionFailure, translateSdkError } from './sdk-errors.js';
-import type { StoreContext, TableKey } from './store-context.js';
-import { IndexNames, MAX_ITEM_BYTES, TableKeys, snapshotPk } from './table-schema.js';
+import { batchGetItems, queryItems, send } from './dynamodb/requests.js';
+import type { Item } from './execution-store/items.js';
+import { assertItemFits } from '../core/item-size.js';
+import { conditionFailure, translateSdkError } from './dynamodb/sdk-errors.js';
+import type { StoreContext, TableKey } from './dynamodb/table-context.js';
+import { IndexNames, MAX_ITEM_BYTES, TableKeys, snapshotPk } from './schema/table-schema.js';
 
 /** Options of {@link DynamoDbCheckpointStore}. */
 export interface DynamoDbCheckpointStoreOptions {

@@ -2,8 +2,8 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ValidationError } from '../core/errors.js';
 import type { StepMessage } from '../runtime/model.js';
 import type { StepQueue } from '../runtime/ports.js';
-import { MAX_DELAY_SECONDS } from './queue-schema.js';
-import { translateSdkError } from './sdk-errors.js';
+import { MAX_DELAY_SECONDS } from './schema/queue-schema.js';
+import { translateSdkError } from './dynamodb/sdk-errors.js';
 
 /** Options of {@link SqsStepQueue}. */
 export interface SqsStepQueueOptions {

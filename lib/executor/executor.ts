@@ -18,7 +18,7 @@ import { type ExecutorConfig, resolveExecutorConfig } from './config.js';
 import { ExecutionRun } from './execution-run.js';
 import { cloneExecution, recordCheckpoint } from './snapshot.js';
 import { runSteps } from './run-loop.js';
-import { StepRegistry, assertStepName } from './step-registry.js';
+import { StepRegistry, assertStepName } from '../core/step-registry.js';
 
 /** Collaborators of an {@link Executor}; all optional. */
 export interface ExecutorOptions {

@@ -6,8 +6,8 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { deadLetterQueueAttributes, stepQueueAttributes } from '../aws/queue-schema.js';
-import { createTableInput, TTL_ATTRIBUTE } from '../aws/table-schema.js';
+import { deadLetterQueueAttributes, stepQueueAttributes } from '../aws/schema/queue-schema.js';
+import { createTableInput, TTL_ATTRIBUTE } from '../aws/schema/table-schema.js';
 
 /** Names and URLs of the table and queues a local run uses. */
 export interface LocalResources {

@@ -1,6 +1,6 @@
 import { ValidationError } from '../core/errors.js';
 import { isSafeId } from '../core/ids.js';
-import { assertJsonValue } from './json-value.js';
+import { assertJsonValue } from '../core/json.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 
 /** What {@link ControlPlane.start} takes. */

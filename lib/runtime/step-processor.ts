@@ -11,7 +11,7 @@ import { EventType } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
 import { newId } from '../core/ids.js';
 import { isFenceConflict } from './errors.js';
-import { assertJsonValue } from './json-value.js';
+import { assertJsonValue } from '../core/json.js';
 import { emitEvents, recordedEvent } from './lifecycle-events.js';
 import type { EpochMs, ExecutionHead, RecordedEvent, StepMessage } from './model.js';
 import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';

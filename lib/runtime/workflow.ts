@@ -1,6 +1,6 @@
 import { ValidationError } from '../core/errors.js';
 import type { NamedStep, StepFunc } from '../core/types.js';
-import { assertStepName } from '../executor/step-registry.js';
+import { assertStepName } from '../core/step-registry.js';
 
 /** Workflow names: a letter or digit, then up to 63 letters, digits, `_`, `.` or `-`. */
 export const WORKFLOW_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

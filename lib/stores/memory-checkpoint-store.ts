@@ -3,7 +3,7 @@ import type { Execution } from '../core/types.js';
 import { assertSafeId } from './assert-safe-id.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { parseExecution, serializeExecution } from './execution-codec.js';
-import { promiseNow } from './promise-now.js';
+import { promiseNow } from '../core/promise-now.js';
 
 /**
  * A {@link CheckpointStore} in memory, for tests and short-lived processes. It keeps

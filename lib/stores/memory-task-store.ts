@@ -1,5 +1,5 @@
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import { promiseNow } from './promise-now.js';
+import { promiseNow } from '../core/promise-now.js';
 import type { TaskRecord, TaskStoreAdapter } from './task-store.js';
 
 /**

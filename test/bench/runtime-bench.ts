@@ -9,8 +9,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
-import { itemSizeBytes } from '../../lib/aws/item-size.js';
-import { checkpointSk, execPk, TableKeys } from '../../lib/aws/table-schema.js';
+import { itemSizeBytes } from '../../lib/core/item-size.js';
+import { checkpointSk, execPk, TableKeys } from '../../lib/aws/schema/table-schema.js';
 import {
   ControlPlane,
   defineWorkflow,

@@ -13,7 +13,7 @@ function runDemo(
   dir: string,
   stepMs: number,
 ): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/local/demo.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/demo/demo.ts'], {
     env: { ...process.env, LONGRUNNING_DIR: dir, LONGRUNNING_DEMO_STEP_MS: String(stepMs) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /** `npm run dev` as a child process against the test emulator, with short leases so recovery is quick. */
 function startDev(): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local-dev.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/dev/dev-server.ts'], {
     env: {
       ...process.env,
       AWS_ENDPOINT_URL: emulator.endpoint,
@@ -60,7 +60,7 @@ async function waitFor(output: () => string, pattern: RegExp, timeoutMs = 60_000
 
 async function cli(...args: string[]): Promise<unknown> {
   const { stdout } = await run(process.execPath, [
-    'lib/cli/longrunning.mjs',
+    'apps/cli/longrunning.mjs',
     '--url',
     `http://127.0.0.1:${port}`,
     '--json',

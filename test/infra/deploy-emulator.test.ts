@@ -41,8 +41,8 @@ import {
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/handler-function.js';
-import { stepQueueSchema } from '../../lib/aws/queue-schema.js';
-import { tableSchema } from '../../lib/aws/table-schema.js';
+import { stepQueueSchema } from '../../lib/aws/schema/queue-schema.js';
+import { tableSchema } from '../../lib/aws/schema/table-schema.js';
 import { emulatorClientConfig } from '../support/aws-resources.js';
 import { startEmulator, type Emulator } from '../support/emulator.js';
 import { buildStack } from './stack-fixture.js';

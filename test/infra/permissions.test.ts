@@ -1,7 +1,7 @@
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IndexNames } from '../../lib/aws/table-schema.js';
+import { IndexNames } from '../../lib/aws/schema/table-schema.js';
 import { buildRuntime, buildStack, onlyResource, type StackFixture } from './stack-fixture.js';
 
 type Resource = { Properties: Record<string, unknown> };

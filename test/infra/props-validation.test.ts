@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LongRunningWorkflows } from '../../infra/longrunning-workflows.js';
 import type { LongRunningWorkflowsProps } from '../../infra/longrunning-workflows-props.js';
 import { resolveProps } from '../../infra/resolve-props.js';
-import { stepQueueSchema } from '../../lib/aws/queue-schema.js';
+import { stepQueueSchema } from '../../lib/aws/schema/queue-schema.js';
 
 /** Builds the construct with `props` in a fresh stack (it checks props before creating anything). */
 const build = (props: LongRunningWorkflowsProps) => () =>

@@ -2,8 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stepQueueSchema } from '../../lib/aws/queue-schema.js';
-import { keyAttributes, tableSchema } from '../../lib/aws/table-schema.js';
+import { stepQueueSchema } from '../../lib/aws/schema/queue-schema.js';
+import { keyAttributes, tableSchema } from '../../lib/aws/schema/table-schema.js';
 import { buildRuntime, buildStack, onlyResource, type StackFixture } from './stack-fixture.js';
 
 const byName =

@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbCheckpointStore } from '../../../lib/aws/dynamodb-checkpoint-store.js';
-import { snapshotPk } from '../../../lib/aws/table-schema.js';
+import { snapshotPk } from '../../../lib/aws/schema/table-schema.js';
 import type { LogFields } from '../../../lib/core/logger.js';
 import type { Execution } from '../../../lib/core/types.js';
 import { useAwsResources } from './aws-test-context.js';

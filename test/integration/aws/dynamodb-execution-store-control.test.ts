@@ -1,7 +1,7 @@
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { DynamoDbExecutionStore } from '../../../lib/aws/dynamodb-execution-store.js';
-import { checkpointSk, execPk, idempotencyPk } from '../../../lib/aws/table-schema.js';
+import { DynamoDbExecutionStore } from '../../../lib/aws/execution-store/dynamodb-execution-store.js';
+import { checkpointSk, execPk, idempotencyPk } from '../../../lib/aws/schema/table-schema.js';
 import type { ExecutionState } from '../../../lib/core/execution-state.js';
 import { MAX_RECORDED_EVENTS } from '../../../lib/runtime/model.js';
 import type { TransitionRequest } from '../../../lib/runtime/ports.js';

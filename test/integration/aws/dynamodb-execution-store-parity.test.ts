@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DynamoDbExecutionStore } from '../../../lib/aws/dynamodb-execution-store.js';
-import { InMemoryExecutionStore } from '../../../lib/runtime/in-memory-execution-store.js';
+import { DynamoDbExecutionStore } from '../../../lib/aws/execution-store/dynamodb-execution-store.js';
+import { InMemoryExecutionStore } from '../../../lib/testing/in-memory-execution-store.js';
 import type { ExecutionStore } from '../../../lib/runtime/ports.js';
 import { useAwsResources } from './aws-test-context.js';
 import { newExecution } from './fixtures.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DynamoDbExecutionStore } from '../../../lib/aws/dynamodb-execution-store.js';
-import { activeShard } from '../../../lib/aws/table-schema.js';
+import { DynamoDbExecutionStore } from '../../../lib/aws/execution-store/dynamodb-execution-store.js';
+import { activeShard } from '../../../lib/aws/schema/table-schema.js';
 import type { ExecutionHead, Page } from '../../../lib/runtime/model.js';
 import type { ListQuery } from '../../../lib/runtime/ports.js';
 import { useAwsResources } from './aws-test-context.js';

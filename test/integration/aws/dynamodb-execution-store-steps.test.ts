@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { DynamoDbExecutionStore } from '../../../lib/aws/dynamodb-execution-store.js';
-import { IndexNames, activeShard, checkpointSk, execPk } from '../../../lib/aws/table-schema.js';
+import { DynamoDbExecutionStore } from '../../../lib/aws/execution-store/dynamodb-execution-store.js';
+import { IndexNames, activeShard, checkpointSk, execPk } from '../../../lib/aws/schema/table-schema.js';
 import { LeaseConflictError, StaleTokenError } from '../../../lib/runtime/errors.js';
 import { MAX_RECORDED_EVENTS } from '../../../lib/runtime/model.js';
 import { emulatorClientConfig } from '../../support/aws-resources.js';

@@ -1,7 +1,7 @@
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { SqsStepQueue } from '../../../lib/aws/sqs-step-queue.js';
-import { stepQueueSchema } from '../../../lib/aws/queue-schema.js';
+import { stepQueueSchema } from '../../../lib/aws/schema/queue-schema.js';
 import { useAwsResources } from './aws-test-context.js';
 
 const aws = useAwsResources();

@@ -5,7 +5,7 @@ import { makeApiHandler } from '../../../functions/http/api-handler.js';
 import { defaultDeps } from '../../../functions/shared/deps.js';
 import { makeStepWorker } from '../../../functions/worker/step-worker-handler.js';
 import type { makeSweeper } from '../../../functions/sweeper/sweeper-handler.js';
-import { deployedWorkflows } from '../../../functions/workflows.js';
+import { deployedWorkflows } from '../../../examples/workflows.js';
 import type { MetricsSink } from '../../../functions/shared/metrics.js';
 import { apiEvent, bodyOf } from '../../support/api-events.js';
 import { type HandlerWorld, handlerWorld, pump } from './handler-harness.js';

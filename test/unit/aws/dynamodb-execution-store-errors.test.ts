@@ -15,9 +15,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbExecutionStore } from '../../../lib/aws/dynamodb-execution-store.js';
-import { headToItem } from '../../../lib/aws/head-item.js';
-import { encodeCursor } from '../../../lib/aws/page-cursor.js';
+import { DynamoDbExecutionStore } from '../../../lib/aws/execution-store/dynamodb-execution-store.js';
+import { headToItem } from '../../../lib/aws/execution-store/items.js';
+import { encodeCursor } from '../../../lib/aws/execution-store/index-keys.js';
 import { LeaseConflictError, StaleTokenError } from '../../../lib/runtime/errors.js';
 import { sampleHead, wireItem } from './mock-items.js';
 

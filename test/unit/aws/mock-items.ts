@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { headToItem } from '../../../lib/aws/head-item.js';
+import { headToItem } from '../../../lib/aws/execution-store/items.js';
 import type { ExecutionHead } from '../../../lib/runtime/model.js';
 
 /** A running head claimed by `a` at version 3, as a test base. */

@@ -3,7 +3,7 @@ import { ExecutionState } from '../../../lib/core/execution-state.js';
 import type { CheckpointStore } from '../../../lib/stores/checkpoint-store.js';
 import type { Execution, NamedStep } from '../../../lib/core/types.js';
 import { Executor } from '../../../lib/executor/executor.js';
-import { StepRegistry } from '../../../lib/executor/step-registry.js';
+import { StepRegistry } from '../../../lib/core/step-registry.js';
 import { MemoryCheckpointStore } from '../../../lib/stores/memory-checkpoint-store.js';
 import { FAST, gate, harness, until } from './helpers.js';
 

@@ -7,7 +7,7 @@ import {
   LongRunningError,
 } from '../../../lib/index.js';
 import { makeApiHandler } from '../../../functions/http/api-handler.js';
-import { arithmeticWorkflow } from '../../../functions/workflows.js';
+import { arithmeticWorkflow } from '../../../examples/workflows.js';
 import { WorkflowRegistry } from '../../../lib/index.js';
 import { apiEvent, bodyOf } from '../../support/api-events.js';
 

@@ -1,8 +1,8 @@
 import type { ExecutionEvent } from '../../../lib/core/events.js';
 import type { NamedStep } from '../../../lib/core/types.js';
 import { ControlPlane } from '../../../lib/runtime/control-plane.js';
-import { InMemoryExecutionStore } from '../../../lib/runtime/in-memory-execution-store.js';
-import { InMemoryStepQueue } from '../../../lib/runtime/in-memory-step-queue.js';
+import { InMemoryExecutionStore } from '../../../lib/testing/in-memory-execution-store.js';
+import { InMemoryStepQueue } from '../../../lib/testing/in-memory-step-queue.js';
 import type { EpochMs, StepMessage } from '../../../lib/runtime/model.js';
 import type { ExecutionStore } from '../../../lib/runtime/ports.js';
 import type { RuntimeConfig, RuntimeDeps } from '../../../lib/runtime/runtime-config.js';

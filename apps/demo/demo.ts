@@ -1,0 +1,124 @@
+/**
+ * `npm start`: the embedded default. Runs the example agent workflow in this
+ * process with a file checkpoint store under `.longrunning/`. Interrupt it
+ * (Ctrl-C) and run it again: it resumes from the last checkpoint.
+ */
+import { resolve } from 'node:path';
+import { EventType, type ExecutionEvent } from '../../lib/core/events.js';
+import { ExecutionState, isTerminalState } from '../../lib/core/execution-state.js';
+import { type AgentState, agentSteps } from '../../examples/agent-steps.js';
+import { Executor } from '../../lib/executor/executor.js';
+import { FileCheckpointStore } from '../../lib/stores/file-checkpoint-store.js';
+import { progressLine } from '../shared/progress-line.js';
+
+const WORKFLOW = 'agent-demo';
+
+interface DemoOptions {
+  dir: string;
+  stepMs: number;
+  topic: string;
+  out: NodeJS.WriteStream;
+}
+
+function readOptions(): DemoOptions {
+  const stepMs = Number(process.env.LONGRUNNING_DEMO_STEP_MS ?? '1500');
+  if (!Number.isFinite(stepMs) || stepMs < 0) {
+    throw new Error(
+      `LONGRUNNING_DEMO_STEP_MS must be a number of milliseconds >= 0, got "${process.env.LONGRUNNING_DEMO_STEP_MS}"`,
+    );
+  }
+  return {
+    dir: resolve(process.env.LONGRUNNING_DIR ?? '.longrunning/checkpoints'),
+    stepMs,
+    topic: process.argv[2] ?? 'durable agents on serverless',
+    out: process.stdout,
+  };
+}
+
+async function main(opts: DemoOptions): Promise<void> {
+  const tty = Boolean(opts.out.isTTY);
+  const store = new FileCheckpointStore(opts.dir);
+  const steps = agentSteps(opts.stepMs);
+  const names = steps.map((s) => s.name);
+  const executor = new Executor(
+    { checkpointDir: opts.dir, heartbeatIntervalMs: 1_000, retryBaseDelayMs: 200 },
+    { checkpointStore: store },
+  );
+  for (const s of steps) executor.registry.register(s.name, s.fn);
+
+  const show = (event: ExecutionEvent): void => {
+    const exec = executor.getExecution(event.execId);
+    if (!exec) return;
+    const label = describe(event, names);
+    if (!label) return;
+    const line = progressLine({ percent: exec.progress, label, tty });
+    opts.out.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+  };
+  executor.onEvent = show;
+
+  const stored = (await store.listCheckpoints()).filter((e) => e.name === WORKFLOW && !isTerminalState(e.state));
+  let execId: string;
+  const previous = stored.sort((a, b) => b.lastUpdate.getTime() - a.lastUpdate.getTime())[0];
+  if (previous) {
+    execId = previous.id;
+    const at = names[previous.currentStep] ?? 'the end';
+    opts.out.write(
+      `Resuming ${execId} from its last checkpoint: step ${previous.currentStep + 1}/${previous.totalSteps} (${at}), ${previous.currentStep} step(s) already done.\n`,
+    );
+    if (previous.state === ExecutionState.Paused) {
+      await executor.loadExecution(execId);
+      await executor.resume(execId);
+    } else {
+      await executor.loadExecution(execId);
+      await executor.resumeExecution(execId, previous.checkpoints.at(-1)?.state);
+    }
+  } else {
+    const exec = executor.createNamedExecution<AgentState>(WORKFLOW, steps);
+    execId = exec.id;
+    opts.out.write(`Starting ${execId}: ${names.join(' -> ')} (Ctrl-C to interrupt, run again to resume)\n`);
+    await executor.start(execId, { topic: opts.topic } satisfies AgentState);
+  }
+
+  process.once('SIGINT', () => {
+    const exec = executor.getExecution(execId);
+    opts.out.write(
+      `\nInterrupted at step ${(exec?.currentStep ?? 0) + 1}. Checkpoints are in ${opts.dir}. Run \`npm start\` again to resume.\n`,
+    );
+    process.exit(130);
+  });
+
+  const done = await executor.wait(execId);
+  if (tty) opts.out.write('\n');
+  if (done.state !== ExecutionState.Completed) {
+    opts.out.write(`Execution ${execId} ended ${done.state}${done.error ? `: ${done.error}` : ''}.\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const result = done.checkpoints.at(-1)?.state;
+  opts.out.write(
+    `Completed ${execId} in ${((done.endTime!.getTime() - done.startTime.getTime()) / 1000).toFixed(1)} s.\n`,
+  );
+  opts.out.write(`Result: ${JSON.stringify(result, null, 2)}\n`);
+  opts.out.write(`Checkpoint: ${resolve(opts.dir, `${execId}.json`)}\n`);
+}
+
+function describe(event: ExecutionEvent, names: string[]): string | undefined {
+  const name = names[event.step] ?? `step ${event.step}`;
+  switch (event.type) {
+    case EventType.StepStarted:
+      return `running ${name}`;
+    case EventType.StepCompleted:
+      return `finished ${name}`;
+    case EventType.StepFailed:
+      return `${name} failed (${event.error?.message ?? 'error'}), retrying`;
+    case EventType.ExecutionCompleted:
+      return 'done';
+    default:
+      return undefined;
+  }
+}
+
+main(readOptions()).catch((err: unknown) => {
+  process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

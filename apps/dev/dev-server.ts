@@ -1,0 +1,153 @@
+/**
+ * `npm run dev`: the deployed shape on one machine. The three handlers run in this
+ * process against DynamoDB and SQS at an endpoint (AWS_ENDPOINT_URL, for example
+ * LocalStack, or a moto_server started here): an HTTP server stands in for API
+ * Gateway, a poller for the SQS event source mapping, a timer for the schedule.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { ExecutionEvent, Logger } from '../../lib/index.js';
+import { ensureResources } from '../../lib/local/ensure-resources.js';
+import { serveApi } from '../../lib/local/http-bridge.js';
+import { startEmulator } from '../../lib/local/moto-server.js';
+import { SqsPoller } from '../../lib/local/sqs-poller.js';
+import { startSweeperTimer } from '../../lib/local/sweeper-timer.js';
+import { makeApiHandler } from '../../functions/http/api-handler.js';
+import { defaultDeps } from '../../functions/shared/deps.js';
+import type { MetricsSink } from '../../functions/shared/metrics.js';
+import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
+import { makeSweeper } from '../../functions/sweeper/sweeper-handler.js';
+import { deployedWorkflows } from '../../examples/workflows.js';
+
+const env = process.env;
+// The pinned SDK supports Node 20; its notice about releases after January 2027 is noise here.
+env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+function number(name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
+const time = (): string => new Date().toISOString().slice(11, 19);
+const say = (line: string): boolean => process.stdout.write(`${time()} ${line}\n`);
+
+/** Readable lines for a terminal: warnings and errors always, info with LOG_LEVEL=DEBUG. */
+function consoleLogger(verbose: boolean): Logger {
+  const line = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    void say(`${level} ${message}${fields && Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : ''}`);
+  return {
+    debug: verbose ? line('debug') : () => undefined,
+    info: verbose ? line('info') : () => undefined,
+    warn: line('warn'),
+    error: line('error'),
+  };
+}
+
+/** One readable line per step transition. */
+function describe(event: ExecutionEvent): string {
+  const err = event.error ? `: ${event.error.message}` : '';
+  return `${event.execId} step ${event.step} ${event.type.replace(/_/g, ' ')}${err}`;
+}
+
+const noMetrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
+
+async function main(): Promise<void> {
+  const port = number('PORT', 3000, 0, 65_535);
+  const concurrency = number('DEV_CONCURRENCY', 4, 1, 64);
+  const sweepSeconds = number('DEV_SWEEP_SECONDS', 15, 1, 3_600);
+
+  const emulator = await startEmulator(env);
+  // If anything below fails, stop the moto_server started here rather than orphan it.
+  process.once('exit', () => void emulator.stop());
+  say(
+    emulator.started
+      ? `started moto_server at ${emulator.endpoint} (state lasts while this process runs)`
+      : `using AWS_ENDPOINT_URL=${emulator.endpoint}`,
+  );
+  env.AWS_REGION ??= 'us-east-1';
+  env.AWS_ACCESS_KEY_ID ??= 'test';
+  env.AWS_SECRET_ACCESS_KEY ??= 'test';
+  const config = { endpoint: emulator.endpoint, region: env.AWS_REGION };
+  const dynamodb = new DynamoDBClient(config);
+  const sqs = new SQSClient(config);
+  const res = await ensureResources(
+    { dynamodb, sqs },
+    { table: env.TABLE_NAME ?? 'longrunning-dev', queue: env.DEV_QUEUE_NAME ?? 'longrunning-dev-steps' },
+  );
+  say(`${res.createdTable ? 'created' : 'found'} table ${res.tableName}; queue ${res.queueUrl}`);
+
+  const logger = consoleLogger(env.LOG_LEVEL?.toUpperCase() === 'DEBUG');
+  const deps = defaultDeps(
+    'dev',
+    {
+      STALL_AFTER_SECONDS: '30',
+      ...env,
+      TABLE_NAME: res.tableName,
+      QUEUE_URL: res.queueUrl,
+      AWS_ENDPOINT_URL: emulator.endpoint,
+    },
+    deployedWorkflows(),
+  );
+  const runtime = { ...deps.runtime, logger, onEvent: (e: ExecutionEvent) => void say(describe(e)) };
+
+  const api = makeApiHandler({ control: deps.control, workflows: deps.workflows, logger });
+  const server = await serveApi(api, { port, logger });
+  const address = server.address();
+  const listening = typeof address === 'object' && address ? address.port : port;
+  const poller = new SqsPoller({
+    client: sqs,
+    queueUrl: res.queueUrl,
+    handler: makeStepWorker({ runtime, logger, metrics: noMetrics }),
+    concurrency,
+    waitTimeSeconds: 5,
+    logger,
+  });
+  poller.start();
+  const sweeper = startSweeperTimer(makeSweeper({ runtime, logger, metrics: noMetrics, limit: deps.env.sweepLimit }), {
+    intervalMs: sweepSeconds * 1000,
+    logger,
+  });
+  say(
+    `API on http://127.0.0.1:${listening} (workflows: ${deps.workflows
+      .list()
+      .map((w) => w.name)
+      .join(', ')}); Ctrl-C stops`,
+  );
+
+  let stopping = 0;
+  const stop = (signal: string): void => {
+    // Ctrl-C reaches both this process and the tsx wrapper, which relays it: a
+    // second signal within a second is that echo, not a request to hurry.
+    if (stopping && Date.now() - stopping < 1_000) return;
+    if (stopping) {
+      say('second signal: exiting now; steps in flight are recovered by the sweeper on the next run');
+      process.exit(130);
+    }
+    stopping = Date.now();
+    say(`${signal}: finishing steps in flight...`);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    Promise.all([closed, poller.stop(), sweeper.stop()])
+      .then(() => emulator.stop())
+      .then(
+        () => {
+          say('stopped cleanly');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          say(`error while stopping: ${err instanceof Error ? err.message : String(err)}`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`dev failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

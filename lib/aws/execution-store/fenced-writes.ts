@@ -1,0 +1,113 @@
+import { ErrorCode, LongRunningError } from '../../core/errors.js';
+import { ExecutionState } from '../../core/execution-state.js';
+import { LeaseConflictError, StaleTokenError } from '../../runtime/errors.js';
+import { checkpointOf, committedHead, failedHead, parkedHead, releasedHead } from '../../runtime/head-changes.js';
+import type { ExecutionHead, StoredCheckpoint } from '../../runtime/model.js';
+import type { Fence } from '../../runtime/ports.js';
+import { readHead, writeOverBase } from './pinned-write.js';
+import type { HeadCache } from './head-cache.js';
+import { isKeyPart } from '../key-rules.js';
+import type { StoreContext } from '../dynamodb/table-context.js';
+
+/** The head fields a fenced write is conditional on: anything another writer may change. */
+export const FENCE_PINS = ['version', 'state', 'currentStep', 'claims', 'leaseOwner', 'lastUpdate'] as const;
+
+const MAX_ATTEMPTS = 5;
+const FENCED_STATES: ReadonlySet<string> = new Set([ExecutionState.Running, ExecutionState.Paused]);
+
+type CommitRequest = Parameters<typeof committedHead>[1] & Fence;
+type OutcomeRequest = Parameters<typeof failedHead>[1] & Fence;
+
+/**
+ * The fenced writes of the step protocol. Each computes the new head with the
+ * shared pure functions of `runtime/head-changes` from a base head (the one the
+ * claim returned, cached, or else a consistent read), then writes it conditional
+ * on the base's fields. The fence is checked on the base: STALE_TOKEN when the
+ * head is gone, at another version or in a state other than running or paused;
+ * LEASE_CONFLICT when another owner holds it. If the head changed meanwhile, the
+ * failed condition returns it and the write is worked out again from there.
+ */
+export class FencedWrites {
+  readonly #ctx: StoreContext;
+  readonly #cache: HeadCache;
+
+  constructor(ctx: StoreContext, cache: HeadCache) {
+    this.#ctx = ctx;
+    this.#cache = cache;
+  }
+
+  /** Checkpoint `step + 1` and the head moved on, in one transaction. */
+  commit(req: CommitRequest): Promise<ExecutionHead> {
+    return this.#write(req, (base) => {
+      if (base.currentStep !== req.step) return new StaleTokenError(req.id, req.token, base);
+      const head = committedHead(base, req);
+      return { head, checkpoint: checkpointOf(req.id, req.step + 1, req.output, req.now) };
+    });
+  }
+
+  /** A failed attempt with retries left. */
+  releaseForRetry(req: OutcomeRequest & { sweepAt: number }): Promise<ExecutionHead> {
+    return this.#write(req, (base) => ({ head: releasedHead(base, req) }));
+  }
+
+  /** Retries exhausted. */
+  fail(req: OutcomeRequest): Promise<ExecutionHead> {
+    return this.#write(req, (base) => ({ head: failedHead(base, req) }));
+  }
+
+  /** Parked as paused with an error. */
+  park(req: OutcomeRequest): Promise<ExecutionHead> {
+    return this.#write(req, (base) => ({ head: parkedHead(base, req) }));
+  }
+
+  async #write(
+    req: Fence,
+    change: (base: ExecutionHead) => { head: ExecutionHead; checkpoint?: StoredCheckpoint } | LongRunningError,
+  ): Promise<ExecutionHead> {
+    if (!isKeyPart(req.id)) throw new StaleTokenError(req.id, req.token);
+    let base = this.#cache.get(req.id);
+    let fresh = false;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (base === undefined && !fresh) {
+        base = await readHead(this.#ctx, req.id);
+        fresh = true;
+      }
+      const outcome = fenceProblem(req, base) ?? change(base as ExecutionHead);
+      if (outcome instanceof LongRunningError) {
+        if (fresh) throw outcome;
+        base = undefined; // the cached head was stale: read the item and check again
+        continue;
+      }
+      const result = await writeOverBase(
+        this.#ctx,
+        base as ExecutionHead,
+        outcome.head,
+        FENCE_PINS,
+        outcome.checkpoint,
+      );
+      if (result.ok) {
+        this.#cache.set(outcome.head);
+        return outcome.head;
+      }
+      base = result.current;
+      fresh = true;
+    }
+    this.#cache.delete(req.id);
+    throw new LongRunningError(
+      ErrorCode.Conflict,
+      `execution ${req.id}: the head kept changing during a fenced write`,
+      {
+        retryable: true,
+        details: { id: req.id },
+      },
+    );
+  }
+}
+
+/** Why `req`'s fence does not hold on `base`, or undefined when it holds. */
+export function fenceProblem(req: Fence, base: ExecutionHead | undefined): LongRunningError | undefined {
+  if (base === undefined) return new StaleTokenError(req.id, req.token);
+  if (base.version !== req.token || !FENCED_STATES.has(base.state)) return new StaleTokenError(req.id, req.token, base);
+  if (base.leaseOwner !== req.owner) return new LeaseConflictError(req.id, req.owner, base);
+  return undefined;
+}

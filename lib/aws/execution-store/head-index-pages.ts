@@ -1,0 +1,147 @@
+import { ValidationError } from '../../core/errors.js';
+import { ExecutionState } from '../../core/execution-state.js';
+import type { ExecutionHead, Page } from '../../runtime/model.js';
+import { batchGetItems, queryItems } from '../dynamodb/requests.js';
+import { itemToHead, type Item } from './items.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  isHeadIndexKey,
+  isRecord,
+  type CursorScope,
+  type StoredKey,
+} from './index-keys.js';
+import type { StoreContext, TableKey } from '../dynamodb/table-context.js';
+import { IndexNames } from '../schema/table-schema.js';
+
+/** Index entries examined at most per page before returning a short page with a token. */
+const MAX_EXAMINED = 1000;
+const STATES = Object.values(ExecutionState);
+const ALL_SCOPE = `${IndexNames.byState}:*`;
+
+/** One partition of a head index, read newest first. */
+export interface HeadIndexPartition {
+  index: string;
+  /** The index's partition key attribute and its value. */
+  attr: string;
+  value: string;
+  cursor: CursorScope;
+  /** Keeps only the heads this returns true for (a second filter); all when absent. */
+  keep?: (head: ExecutionHead) => boolean;
+}
+
+/**
+ * One page of a head index partition: keys newest first, heads read by key
+ * (BatchGetItem), heads deleted meanwhile or not kept skipped. The token is the
+ * key of the last entry examined; it is given only when entries follow.
+ */
+export async function walkHeadIndex(
+  ctx: StoreContext,
+  part: HeadIndexPartition,
+  start: StoredKey | undefined,
+  limit: number,
+): Promise<Page<ExecutionHead>> {
+  const heads: ExecutionHead[] = [];
+  let position = start;
+  let examined = 0;
+  for (;;) {
+    const need = limit - heads.length;
+    const { items: keys, more } = await queryItems(
+      ctx,
+      partitionQuery(part.index, part.attr, part.value, position),
+      need + 1,
+    );
+    const batch = keys.slice(0, need);
+    const found = byPk(await batchGetItems(ctx, batch as TableKey[]));
+    for (const key of batch) {
+      position = indexKey(key, part.attr);
+      examined++;
+      const item = found.get(String(key['pk']));
+      const head = item && itemToHead(item);
+      if (head && (part.keep === undefined || part.keep(head))) heads.push(head);
+    }
+    if (keys.length <= batch.length && !more) return { items: heads };
+    if (heads.length >= limit || examined >= MAX_EXAMINED) {
+      return position ? { items: heads, nextToken: encodeCursor(part.cursor.scope, position) } : { items: heads };
+    }
+  }
+}
+
+/**
+ * One page of every head, newest first: the `byState` partition of each state is
+ * read from its own position and the entries merged. The token records a position
+ * per state (`0` once a state is exhausted).
+ */
+export async function mergedStatePage(
+  ctx: StoreContext,
+  token: string | undefined,
+  limit: number,
+): Promise<Page<ExecutionHead>> {
+  const positions = token === undefined ? {} : decodePositions(token);
+  const reads = await Promise.all(
+    STATES.map(async (state) => {
+      const at = positions[state];
+      if (at === 0) return { state, keys: [] as Item[], more: false };
+      const { items, more } = await queryItems(ctx, partitionQuery(IndexNames.byState, 'state', state, at), limit + 1);
+      return { state, keys: items, more };
+    }),
+  );
+  const merged = reads
+    .flatMap((r) => r.keys.map((key) => ({ state: r.state, key })))
+    .sort((a, b) => (String(a.key['listSk']) < String(b.key['listSk']) ? 1 : -1))
+    .slice(0, limit);
+  const found = byPk(await batchGetItems(ctx, merged.map((m) => m.key) as TableKey[]));
+  const heads = merged.flatMap((m) => {
+    const item = found.get(String(m.key['pk']));
+    return item ? [itemToHead(item)] : [];
+  });
+  const next: Record<string, StoredKey | 0> = {};
+  let open = false;
+  for (const read of reads) {
+    const taken = merged.filter((m) => m.state === read.state);
+    const last = taken.at(-1);
+    const exhausted = positions[read.state] === 0 || (!read.more && taken.length === read.keys.length);
+    if (exhausted) next[read.state] = 0;
+    else {
+      open = true;
+      const at = last ? indexKey(last.key, 'state') : positions[read.state];
+      if (at !== undefined) next[read.state] = at;
+    }
+  }
+  return open ? { items: heads, nextToken: encodeCursor(ALL_SCOPE, next) } : { items: heads };
+}
+
+function decodePositions(token: string): Partial<Record<string, StoredKey | 0>> {
+  const raw = decodeCursor(token, ALL_SCOPE);
+  if (!isRecord(raw)) throw new ValidationError('invalid nextToken: malformed position');
+  for (const [state, at] of Object.entries(raw)) {
+    const valid =
+      STATES.includes(state as ExecutionState) && (at === 0 || (isRecord(at) && isHeadIndexKey(at, 'state', state)));
+    if (!valid) throw new ValidationError('invalid nextToken: malformed position');
+  }
+  return raw as Partial<Record<string, StoredKey | 0>>;
+}
+
+function partitionQuery(index: string, attr: string, value: string, start: StoredKey | undefined) {
+  return {
+    IndexName: index,
+    KeyConditionExpression: '#p = :p',
+    ExpressionAttributeNames: { '#p': attr },
+    ExpressionAttributeValues: { ':p': value },
+    ScanIndexForward: false,
+    ExclusiveStartKey: start,
+  };
+}
+
+function indexKey(entry: Item, attr: string): StoredKey {
+  return {
+    pk: String(entry['pk']),
+    sk: String(entry['sk']),
+    [attr]: String(entry[attr]),
+    listSk: String(entry['listSk']),
+  };
+}
+
+function byPk(items: readonly Item[]): Map<string, Item> {
+  return new Map(items.map((item) => [String(item['pk']), item]));
+}

@@ -1,0 +1,152 @@
+import { ValidationError, type ErrorInfo } from '../../core/errors.js';
+import { EventType } from '../../core/events.js';
+import { ExecutionState, isExecutionState } from '../../core/execution-state.js';
+import type { ExecutionHead, RecordedEvent, StoredCheckpoint } from '../../runtime/model.js';
+import { ItemReader } from '../dynamodb/item-reader.js';
+import { TableKeys, activeShard, checkpointSk, execPk, listSortKey } from '../schema/table-schema.js';
+
+const EVENT_TYPES: ReadonlySet<string> = new Set(Object.values(EventType));
+
+/** An item in the document client's plain form. */
+export type Item = Record<string, unknown>;
+
+/**
+ * The item of an execution head. `data` is stored as JSON text (a predictable
+ * size); `workflow` is left out when empty (index keys cannot be empty strings);
+ * `activePk` (the `active` index shard) is present exactly while the state is
+ * running, so the sparse index holds running heads that have a `sweepAt`.
+ */
+export function headToItem(h: ExecutionHead): Item {
+  const item: Item = {
+    pk: execPk(h.id),
+    sk: TableKeys.headSk,
+    id: h.id,
+    name: h.name,
+    state: h.state,
+    listSk: listSortKey(h.startTime, h.id),
+    stepNames: [...h.stepNames],
+    currentStep: h.currentStep,
+    totalSteps: h.totalSteps,
+    progress: h.progress,
+    version: h.version,
+    claims: h.claims,
+    startTime: h.startTime,
+    lastUpdate: h.lastUpdate,
+    metadata: { ...h.metadata },
+    events: h.events.map(eventToMap),
+  };
+  if (h.workflow !== '') item['workflow'] = h.workflow;
+  setDefined(item, 'data', toJsonText(h.data, h.id));
+  setDefined(item, 'leaseOwner', h.leaseOwner);
+  setDefined(item, 'leaseExpiresAt', h.leaseExpiresAt);
+  setDefined(item, 'sweepAt', h.sweepAt);
+  if (h.state === ExecutionState.Running) item['activePk'] = activeShard(h.id);
+  setDefined(item, 'endTime', h.endTime);
+  if (h.error !== undefined) item['error'] = { code: h.error.code, message: h.error.message };
+  setDefined(item, 'idempotencyKey', h.idempotencyKey);
+  return item;
+}
+
+/** Reads a head item; `CORRUPT_RECORD` (naming the field) when it is malformed. */
+export function itemToHead(item: Item): ExecutionHead {
+  const r = new ItemReader(item, `head item ${String(item['pk'])}`);
+  const state = r.string('state');
+  if (!isExecutionState(state)) throw r.fail('state', 'an execution state', state);
+  const stepNames = r.list('stepNames').map((name, i) => {
+    if (typeof name !== 'string') throw r.fail(`stepNames[${i}]`, 'a string', name);
+    return name;
+  });
+  const metadata: Record<string, string> = {};
+  for (const [key, value] of Object.entries(r.map('metadata'))) {
+    if (typeof value !== 'string') throw r.fail(`metadata.${key}`, 'a string', value);
+    metadata[key] = value;
+  }
+  const head: ExecutionHead = {
+    id: r.string('id'),
+    name: r.string('name'),
+    workflow: r.optionalString('workflow') ?? '',
+    state,
+    stepNames,
+    currentStep: r.number('currentStep'),
+    totalSteps: r.number('totalSteps'),
+    progress: r.number('progress'),
+    data: r.json('data'),
+    version: r.number('version'),
+    claims: r.number('claims'),
+    startTime: r.number('startTime'),
+    lastUpdate: r.number('lastUpdate'),
+    metadata,
+    events: r.list('events').map((e, i) => readEvent(e, `events[${i}]`, r)),
+  };
+  setDefined(head, 'leaseOwner', r.optionalString('leaseOwner'));
+  setDefined(head, 'leaseExpiresAt', r.optionalNumber('leaseExpiresAt'));
+  setDefined(head, 'sweepAt', r.optionalNumber('sweepAt'));
+  setDefined(head, 'endTime', r.optionalNumber('endTime'));
+  if (item['error'] !== undefined) head.error = readErrorInfo(r.map('error'), 'error', r);
+  setDefined(head, 'idempotencyKey', r.optionalString('idempotencyKey'));
+  return head;
+}
+
+/** The item of a checkpoint, its state as JSON text. */
+export function checkpointToItem(cp: StoredCheckpoint): Item {
+  const item: Item = {
+    pk: execPk(cp.executionId),
+    sk: checkpointSk(cp.step),
+    id: cp.id,
+    executionId: cp.executionId,
+    step: cp.step,
+    timestamp: cp.timestamp,
+  };
+  setDefined(item, 'data', toJsonText(cp.state, cp.executionId));
+  return item;
+}
+
+/** Reads a checkpoint item; `CORRUPT_RECORD` when it is malformed. */
+export function itemToCheckpoint(item: Item): StoredCheckpoint {
+  const r = new ItemReader(item, `checkpoint item ${String(item['pk'])}/${String(item['sk'])}`);
+  return {
+    id: r.string('id'),
+    executionId: r.string('executionId'),
+    step: r.number('step'),
+    state: r.json('data'),
+    timestamp: r.number('timestamp'),
+  };
+}
+
+/** JSON text of a state, or undefined for `undefined`; VALIDATION_ERROR when not serializable. */
+export function toJsonText(value: unknown, id: string): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch (thrown) {
+    throw new ValidationError(`the state of execution ${id} is not JSON-serializable: ${String(thrown)}`, { id });
+  }
+}
+
+/** A recorded event as a map attribute (optional fields left out). */
+export function eventToMap(e: RecordedEvent): Item {
+  const map: Item = { type: e.type, step: e.step, at: e.at };
+  setDefined(map, 'attempt', e.attempt);
+  if (e.error !== undefined) map['error'] = { code: e.error.code, message: e.error.message };
+  return map;
+}
+
+function readEvent(value: unknown, field: string, r: ItemReader): RecordedEvent {
+  if (typeof value !== 'object' || value === null) throw r.fail(field, 'a map', value);
+  const e = new ItemReader(value as Item, field);
+  const type = e.string('type');
+  if (!EVENT_TYPES.has(type)) throw r.fail(`${field}.type`, 'an event type', type);
+  const event: RecordedEvent = { type: type as EventType, step: e.number('step'), at: e.number('at') };
+  setDefined(event, 'attempt', e.optionalNumber('attempt'));
+  if ((value as Item)['error'] !== undefined) event.error = readErrorInfo(e.map('error'), `${field}.error`, r);
+  return event;
+}
+
+function readErrorInfo(map: Item, field: string, r: ItemReader): ErrorInfo {
+  const { code, message } = map;
+  if (typeof code !== 'string' || typeof message !== 'string') throw r.fail(field, '{ code, message } strings', map);
+  return { code, message };
+}
+
+function setDefined<T extends object>(target: T, key: string, value: unknown): void {
+  if (value !== undefined) (target as Record<string, unknown>)[key] = value;
+}

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../apps/cli/main.js';
+
+interface Sent {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+function fakeApi(respond: (req: Sent) => { status: number; body?: unknown }) {
+  const sent: Sent[] = [];
+  const fetchImpl = (async (input: URL | string, init?: RequestInit) => {
+    const req: Sent = {
+      method: init?.method ?? 'GET',
+      url: String(input),
+      headers: (init?.headers ?? {}) as Record<string, string>,
+      body: init?.body as string | undefined,
+    };
+    sent.push(req);
+    const { status, body } = respond(req);
+    return new Response(body === undefined ? null : JSON.stringify(body), { status });
+  }) as typeof fetch;
+  return { sent, fetchImpl };
+}
+
+async function cli(
+  argv: string[],
+  respond: (req: Sent) => { status: number; body?: unknown } = () => ({ status: 200, body: {} }),
+  env: Record<string, string> = {},
+) {
+  let out = '';
+  let err = '';
+  const api = fakeApi(respond);
+  const code = await runCli(argv, {
+    stdout: { write: (t: string) => (out += t) },
+    stderr: { write: (t: string) => (err += t) },
+    env,
+    fetchImpl: api.fetchImpl,
+    watchIntervalMs: 1,
+  });
+  return { code, out, err, sent: api.sent };
+}
+
+const view = {
+  id: 'exec_1',
+  name: 'n',
+  workflow: 'arithmetic',
+  state: 'running',
+  progress: 0,
+  currentStep: 0,
+  totalSteps: 3,
+  stepNames: ['a', 'b', 'c'],
+  startTime: 't',
+  lastUpdate: 't',
+};
+
+describe('longrunning CLI', () => {
+  it.each([
+    [[], /usage: longrunning/],
+    [['frob'], /unknown command "frob"/],
+    [['start'], /start takes exactly one workflow name/],
+    [['get'], /get takes exactly one execution id/],
+    [['pause', 'a', 'b'], /pause takes exactly one execution id/],
+    [['ls', 'extra'], /ls takes no arguments/],
+    [['ls', '--bogus'], /Unknown option '--bogus'/],
+    [['ls', '--limit', 'ten'], /--limit must be a whole number/],
+    [['start', 'arithmetic', '--input', '{oops'], /--input is not valid JSON/],
+    [['start', 'arithmetic', '--input', '@/nonexistent/file.json'], /cannot read --input file/],
+    [['get', 'x', '--url', 'not a url'], /--url must be an absolute URL/],
+  ])('rejects %j with a clear message and exit code 2', async (argv, message) => {
+    const r = await cli(argv);
+    expect(r.code).toBe(2);
+    expect(r.out + r.err).toMatch(message);
+    if (argv.length > 0) expect(r.sent).toHaveLength(0);
+  });
+
+  it('starts with the body the API expects and prints raw JSON with --json', async () => {
+    const r = await cli(
+      [
+        'start',
+        'arithmetic',
+        '--input',
+        '{"value":2}',
+        '--name',
+        'x',
+        '--idempotency-key',
+        'k1',
+        '--steps',
+        'a, b',
+        '--json',
+      ],
+      () => ({ status: 201, body: view }),
+    );
+    expect(r.code).toBe(0);
+    expect(r.sent[0]).toMatchObject({ method: 'POST', url: 'http://127.0.0.1:3000/executions' });
+    expect(JSON.parse(r.sent[0]!.body!)).toEqual({
+      workflow: 'arithmetic',
+      input: { value: 2 },
+      name: 'x',
+      idempotencyKey: 'k1',
+      steps: ['a', 'b'],
+    });
+    expect(JSON.parse(r.out)).toEqual(view);
+  });
+
+  it('passes list filters as query parameters and prints a table', async () => {
+    const r = await cli(['ls', '--state', 'running', '--workflow', 'arithmetic', '--limit', '5'], () => ({
+      status: 200,
+      body: { items: [view], nextToken: 'abc' },
+    }));
+    expect(r.code).toBe(0);
+    const url = new URL(r.sent[0]!.url);
+    expect(Object.fromEntries(url.searchParams)).toEqual({ state: 'running', workflow: 'arithmetic', limit: '5' });
+    expect(r.out).toMatch(/ID\s+STATE\s+PROGRESS/);
+    expect(r.out).toContain('more: --next-token abc');
+  });
+
+  it('shows an API error as its code and message with exit code 1', async () => {
+    const r = await cli(['pause', 'exec_1'], () => ({
+      status: 409,
+      body: { error: { code: 'ILLEGAL_TRANSITION', message: 'cannot pause execution exec_1: it is completed' } },
+    }));
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('error: ILLEGAL_TRANSITION: cannot pause execution exec_1: it is completed\n');
+  });
+
+  it('encodes ids in paths so that they cannot change the route', async () => {
+    const r = await cli(['get', '../workflows'], () => ({
+      status: 400,
+      body: { error: { code: 'VALIDATION_ERROR', message: 'bad id' } },
+    }));
+    expect(r.sent[0]!.url).toBe('http://127.0.0.1:3000/executions/..%2Fworkflows');
+  });
+
+  it('watches until the end and exits 0 only when completed', async () => {
+    let n = 0;
+    const states = ['running', 'running', 'completed'];
+    const r = await cli(['watch', 'exec_1'], () => ({
+      status: 200,
+      body: { ...view, state: states[Math.min(n++, 2)], currentStep: Math.min(n, 3), progress: Math.min(n, 3) * 33.3 },
+    }));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('state:     completed');
+    const failed = await cli(['watch', 'exec_1'], () => ({
+      status: 200,
+      body: { ...view, state: 'failed', error: { code: 'STEP_FAILED', message: 'boom' } },
+    }));
+    expect(failed.code).toBe(1);
+    expect(failed.out).toContain('error:     STEP_FAILED: boom');
+  });
+
+  it('signs requests with SigV4 for a deployed API and not for the local server', async () => {
+    const env = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_REGION: 'eu-west-1' };
+    Object.assign(process.env, env);
+    const remote = await cli(
+      ['workflows', '--url', 'https://abc123.execute-api.eu-west-1.amazonaws.com'],
+      () => ({ status: 200, body: { items: [] } }),
+      env,
+    );
+    expect(remote.code).toBe(0);
+    expect(remote.sent[0]!.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request/,
+    );
+    const local = await cli(['workflows'], () => ({ status: 200, body: { items: [{ name: 'w', steps: ['a'] }] } }));
+    expect(local.sent[0]!.headers.authorization).toBeUndefined();
+    expect(local.out).toBe('w: a\n');
+  });
+});

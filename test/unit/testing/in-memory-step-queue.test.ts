@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryStepQueue } from '../../../lib/testing/in-memory-step-queue.js';
+import type { StepMessage } from '../../../lib/runtime/model.js';
+
+const msg = (step: number): StepMessage => ({ v: 1, executionId: 'e1', step, token: step });
+
+describe('InMemoryStepQueue', () => {
+  it('makes a message visible after its delay on the injected clock', async () => {
+    let now = 5_000;
+    const queue = new InMemoryStepQueue({ clock: () => now });
+    await queue.send(msg(0), 3);
+    await queue.send(msg(1));
+    expect(queue.sent.map((m) => [m.message.step, m.delaySeconds, m.visibleAt])).toEqual([
+      [0, 3, 8_000],
+      [1, 0, 5_000],
+    ]);
+    expect(queue.receive().map((m) => m.message.step)).toEqual([1]);
+    expect(queue.receive()).toEqual([]);
+    expect(queue.nextVisibleAt()).toBe(8_000);
+    now = 8_000;
+    expect(queue.receive().map((m) => m.message.step)).toEqual([0]);
+    expect(queue.size).toBe(0);
+  });
+
+  it.each([-1, 901, 1.5, Number.NaN])('refuses delaySeconds %s', async (delay) => {
+    const queue = new InMemoryStepQueue();
+    await expect(queue.send(msg(0), delay)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect(queue.size).toBe(0);
+  });
+
+  it('accepts the 900 s maximum', async () => {
+    const queue = new InMemoryStepQueue({ clock: () => 0 });
+    await queue.send(msg(0), 900);
+    expect(queue.pending()[0]?.visibleAt).toBe(900_000);
+  });
+
+  it('drains until nothing is visible, including messages sent by the handler', async () => {
+    const queue = new InMemoryStepQueue({ clock: () => 0 });
+    await queue.send(msg(0));
+    const seen: number[] = [];
+    const handled = await queue.drain(async (m) => {
+      seen.push(m.step);
+      if (m.step < 3) await queue.send(msg(m.step + 1));
+      if (m.step === 3) await queue.send(msg(99), 10);
+    });
+    expect(handled).toBe(4);
+    expect(seen).toEqual([0, 1, 2, 3]);
+    expect(queue.pending().map((m) => m.message.step)).toEqual([99]);
+  });
+
+  it('returns a message whose handler threw after the visibility timeout, and rethrows', async () => {
+    let now = 0;
+    const queue = new InMemoryStepQueue({ clock: () => now, visibilityTimeoutSeconds: 30 });
+    await queue.send(msg(0));
+    await expect(queue.drain(() => Promise.reject(new Error('throttled')))).rejects.toThrow('throttled');
+    expect(queue.pending()).toEqual([expect.objectContaining({ visibleAt: 30_000 })]);
+    now = 30_000;
+    expect(await queue.drain(() => Promise.resolve())).toBe(1);
+  });
+});
