@@ -1,4 +1,4 @@
-import type { NamedStep, StepContext } from '../lib/core/types.js';
+import type { NamedStep, StepContext } from '../lib/index.js';
 
 /** The state the example agent carries from step to step. */
 export interface AgentState {

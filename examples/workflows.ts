@@ -5,6 +5,7 @@
  * names stable: running executions find their steps by name.
  */
 import { agentSteps } from './agent-steps.js';
+import { EnvReader } from '../functions/shared/env.js';
 import { defineWorkflow, type Workflow, WorkflowRegistry } from '../lib/index.js';
 
 /** Input and state of the `arithmetic` workflow. */
@@ -29,23 +30,17 @@ export const arithmeticWorkflow = defineWorkflow<ArithmeticState>({
   ],
 });
 
-/** Simulated work per agent step, in milliseconds (AGENT_STEP_MS, default 2000). */
-function agentStepMs(): number {
-  const raw = process.env.AGENT_STEP_MS;
-  const value = raw === undefined || raw === '' ? 2_000 : Number(raw);
-  if (!Number.isFinite(value) || value < 0 || value > 600_000) {
-    throw new Error(`AGENT_STEP_MS must be a number of milliseconds from 0 to 600000, got "${raw}"`);
-  }
-  return value;
-}
-
 /**
  * An agent-style workflow with simulated work and no network: plan, research,
  * draft, review, publish. The simulated work per step is read from AGENT_STEP_MS
  * when the registry is built (at cold start).
  */
 export function agentWorkflow(): Workflow {
-  return defineWorkflow({ name: 'agent-research', version: '1', steps: agentSteps(agentStepMs()) });
+  return defineWorkflow({
+    name: 'agent-research',
+    version: '1',
+    steps: agentSteps(new EnvReader(process.env).milliseconds('AGENT_STEP_MS', 2_000, 0, 600_000)),
+  });
 }
 
 /** Builds the registry of deployed workflows. Add yours here. */

@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { tableSchema, type KeyAttribute } from '../lib/aws/schema/table-schema.js';
+import { tableSchema, type KeyAttribute } from '../lib/index.js';
 
 /** Settings of {@link createExecutionTable}. */
 export interface ExecutionTableOptions {

@@ -2,7 +2,7 @@ import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import { IndexNames } from '../lib/aws/schema/table-schema.js';
+import { IndexNames } from '../lib/index.js';
 
 /**
  * The DynamoDB actions each function calls, read from lib/aws (TransactWriteItems is

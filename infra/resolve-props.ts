@@ -6,7 +6,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { readHandlerEnv } from '../functions/shared/env.js';
-import { stepQueueSchema } from '../lib/aws/schema/queue-schema.js';
+import { stepQueueSchema } from '../lib/index.js';
 import { PROJECT_ROOT } from './handler-function.js';
 import type {
   JwtAuthorizerOptions,

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { stepQueueSchema } from '../lib/aws/schema/queue-schema.js';
+import { stepQueueSchema } from '../lib/index.js';
 
 /** Settings of {@link createStepQueues}. */
 export interface StepQueueOptions {

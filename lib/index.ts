@@ -10,6 +10,7 @@ export type { ExecutionEvent } from './core/events.js';
 export type { Checkpoint, Execution, NamedStep, StepContext, StepFunc } from './core/types.js';
 export {
   ErrorCode,
+  ExecutionCancelledError,
   IllegalTransitionError,
   LongRunningError,
   NotFoundError,
@@ -21,9 +22,19 @@ export type { ErrorInfo, LongRunningErrorOptions } from './core/errors.js';
 export type { Logger, LogFields } from './core/logger.js';
 export { noopLogger } from './core/logger.js';
 export { backoffDelayMs } from './core/backoff.js';
+export { MAX_TIMER_MS } from './core/clock.js';
+export { itemSizeBytes, MAX_ITEM_BYTES } from './core/item-size.js';
 export type { BackoffPolicy } from './core/backoff.js';
 export { canTransition, legalFrom } from './core/transitions.js';
-export { EXECUTION_ID_PATTERN, isSafeId, newExecutionId } from './core/ids.js';
+export { assertSafeId, EXECUTION_ID_PATTERN, isSafeId, newExecutionId, SAFE_ID_RULE } from './core/ids.js';
+export {
+  assertExecutionName,
+  assertStepName,
+  checkNamedSteps,
+  isPrintableName,
+  MAX_EXECUTION_NAME_LENGTH,
+  MAX_STEP_NAME_LENGTH,
+} from './core/step-list.js';
 export type { TransitionAction } from './core/transitions.js';
 
 // In-process executor
@@ -44,13 +55,15 @@ export { decodeExecution, encodeExecution, parseExecution, serializeExecution } 
 export type { GoCheckpointDocument, GoExecutionDocument } from './stores/go-execution-document.js';
 
 // Serverless runtime (the durable step protocol, over two ports)
-export { defineWorkflow, WORKFLOW_NAME_PATTERN } from './runtime/workflow.js';
+export { defineWorkflow, WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './runtime/workflow.js';
 export type { Workflow, WorkflowDefinition } from './runtime/workflow.js';
 export { WorkflowRegistry } from './runtime/workflow-registry.js';
 export { ControlPlane } from './runtime/control-plane.js';
 export type { ExecutionDetails, ListRequest } from './runtime/control-plane.js';
 export type { StartRequest } from './runtime/start-request.js';
 export { processStepMessage } from './runtime/step-processor.js';
+export { decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH, PAGE_TOKEN_PATTERN } from './runtime/paging.js';
+export { MAX_DELAY_SECONDS } from './runtime/step-message.js';
 export { checkpointView, executionView } from './runtime/execution-view.js';
 export type { CheckpointView, ExecutionView } from './runtime/execution-view.js';
 export type { DropReason, StepOutcome } from './runtime/step-outcome.js';
@@ -59,12 +72,16 @@ export type { SweepRequest, SweepResult } from './runtime/sweeper.js';
 export { DEFAULT_RUNTIME_CONFIG } from './runtime/runtime-config.js';
 export type { RuntimeConfig, RuntimeDeps } from './runtime/runtime-config.js';
 export type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './runtime/model.js';
-export type { ExecutionStore, Fence, ListQuery, NewExecution, StepQueue, TransitionRequest } from './runtime/ports.js';
+export type {
+  ClaimRequest,
+  ExecutionStore,
+  Fence,
+  ListQuery,
+  NewExecution,
+  StepQueue,
+  TransitionRequest,
+} from './runtime/ports.js';
 export { LeaseConflictError, StaleTokenError } from './runtime/errors.js';
-export { InMemoryExecutionStore } from './testing/in-memory-execution-store.js';
-export type { InMemoryExecutionStoreOptions } from './testing/in-memory-execution-store.js';
-export { InMemoryStepQueue } from './testing/in-memory-step-queue.js';
-export type { InMemoryStepQueueOptions, QueuedMessage } from './testing/in-memory-step-queue.js';
 
 // AWS adapters
 export { DynamoDbExecutionStore } from './aws/execution-store/dynamodb-execution-store.js';
@@ -73,23 +90,7 @@ export { DynamoDbCheckpointStore } from './aws/dynamodb-checkpoint-store.js';
 export type { DynamoDbCheckpointStoreOptions } from './aws/dynamodb-checkpoint-store.js';
 export { SqsStepQueue } from './aws/sqs-step-queue.js';
 export type { SqsStepQueueOptions } from './aws/sqs-step-queue.js';
-export {
-  createTableInput,
-  IndexNames,
-  MAX_ITEM_BYTES,
-  tableSchema,
-  TableKeys,
-  TTL_ATTRIBUTE,
-} from './aws/schema/table-schema.js';
+export { createTableInput, IndexNames, tableSchema, TableKeys, TTL_ATTRIBUTE } from './aws/schema/table-schema.js';
 export type { IndexDefinition, KeyAttribute, TableSchema } from './aws/schema/table-schema.js';
-export {
-  deadLetterQueueAttributes,
-  MAX_DELAY_SECONDS,
-  stepQueueAttributes,
-  stepQueueSchema,
-} from './aws/schema/queue-schema.js';
+export { deadLetterQueueAttributes, stepQueueAttributes, stepQueueSchema } from './aws/schema/queue-schema.js';
 export type { QueueSchema } from './aws/schema/queue-schema.js';
-
-// Examples (used by the demo and the deployed workflows)
-export { agentSteps, simulateWork } from '../examples/agent-steps.js';
-export type { AgentState } from '../examples/agent-steps.js';

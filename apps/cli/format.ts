@@ -1,4 +1,4 @@
-import type { ExecutionView } from '../../lib/runtime/execution-view.js';
+import type { ExecutionView } from '../../lib/index.js';
 
 /** The execution view the API returns. */
 export type View = ExecutionView;

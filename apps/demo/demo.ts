@@ -4,11 +4,16 @@
  * (Ctrl-C) and run it again: it resumes from the last checkpoint.
  */
 import { resolve } from 'node:path';
-import { EventType, type ExecutionEvent } from '../../lib/core/events.js';
-import { ExecutionState, isTerminalState } from '../../lib/core/execution-state.js';
 import { type AgentState, agentSteps } from '../../examples/agent-steps.js';
-import { Executor } from '../../lib/executor/executor.js';
-import { FileCheckpointStore } from '../../lib/stores/file-checkpoint-store.js';
+import {
+  EventType,
+  type ExecutionEvent,
+  ExecutionState,
+  Executor,
+  FileCheckpointStore,
+  isTerminalState,
+} from '../../lib/index.js';
+import { EnvReader } from '../../functions/shared/env.js';
 import { progressLine } from '../shared/progress-line.js';
 
 const WORKFLOW = 'agent-demo';
@@ -21,15 +26,10 @@ interface DemoOptions {
 }
 
 function readOptions(): DemoOptions {
-  const stepMs = Number(process.env.LONGRUNNING_DEMO_STEP_MS ?? '1500');
-  if (!Number.isFinite(stepMs) || stepMs < 0) {
-    throw new Error(
-      `LONGRUNNING_DEMO_STEP_MS must be a number of milliseconds >= 0, got "${process.env.LONGRUNNING_DEMO_STEP_MS}"`,
-    );
-  }
+  const env = new EnvReader(process.env);
   return {
-    dir: resolve(process.env.LONGRUNNING_DIR ?? '.longrunning/checkpoints'),
-    stepMs,
+    dir: resolve(env.optional('LONGRUNNING_DIR') ?? '.longrunning/checkpoints'),
+    stepMs: env.milliseconds('LONGRUNNING_DEMO_STEP_MS', 1_500, 0, 600_000),
     topic: process.argv[2] ?? 'durable agents on serverless',
     out: process.stdout,
   };

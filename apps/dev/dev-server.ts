@@ -7,13 +7,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ExecutionEvent, Logger } from '../../lib/index.js';
-import { ensureResources } from '../../lib/local/ensure-resources.js';
-import { serveApi } from '../../lib/local/http-bridge.js';
-import { startEmulator } from '../../lib/local/moto-server.js';
-import { SqsPoller } from '../../lib/local/sqs-poller.js';
-import { startSweeperTimer } from '../../lib/local/sweeper-timer.js';
+import { ensureResources, serveApi, SqsPoller, startEmulator, startSweeperTimer } from '../../lib/local/index.js';
 import { makeApiHandler } from '../../functions/http/api-handler.js';
 import { defaultDeps } from '../../functions/shared/deps.js';
+import { EnvReader } from '../../functions/shared/env.js';
 import type { MetricsSink } from '../../functions/shared/metrics.js';
 import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
 import { makeSweeper } from '../../functions/sweeper/sweeper-handler.js';
@@ -22,15 +19,6 @@ import { deployedWorkflows } from '../../examples/workflows.js';
 const env = process.env;
 // The pinned SDK supports Node 20; its notice about releases after January 2027 is noise here.
 env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-function number(name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  return value;
-}
 
 const time = (): string => new Date().toISOString().slice(11, 19);
 const say = (line: string): boolean => process.stdout.write(`${time()} ${line}\n`);
@@ -56,9 +44,10 @@ function describe(event: ExecutionEvent): string {
 const noMetrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 
 async function main(): Promise<void> {
-  const port = number('PORT', 3000, 0, 65_535);
-  const concurrency = number('DEV_CONCURRENCY', 4, 1, 64);
-  const sweepSeconds = number('DEV_SWEEP_SECONDS', 15, 1, 3_600);
+  const settings = new EnvReader(env);
+  const port = settings.whole('PORT', 3000, 0, 65_535);
+  const concurrency = settings.whole('DEV_CONCURRENCY', 4, 1, 64);
+  const sweepSeconds = settings.whole('DEV_SWEEP_SECONDS', 15, 1, 3_600);
 
   const emulator = await startEmulator(env);
   // If anything below fails, stop the moto_server started here rather than orphan it.
@@ -76,11 +65,16 @@ async function main(): Promise<void> {
   const sqs = new SQSClient(config);
   const res = await ensureResources(
     { dynamodb, sqs },
-    { table: env.TABLE_NAME ?? 'longrunning-dev', queue: env.DEV_QUEUE_NAME ?? 'longrunning-dev-steps' },
+    {
+      table: settings.optional('TABLE_NAME') ?? 'longrunning-dev',
+      queue: settings.optional('DEV_QUEUE_NAME') ?? 'longrunning-dev-steps',
+    },
   );
   say(`${res.createdTable ? 'created' : 'found'} table ${res.tableName}; queue ${res.queueUrl}`);
 
-  const logger = consoleLogger(env.LOG_LEVEL?.toUpperCase() === 'DEBUG');
+  const logger = consoleLogger(
+    settings.oneOf('LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const, 'INFO') === 'DEBUG',
+  );
   const deps = defaultDeps(
     'dev',
     {

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { LongRunningError, ValidationError } from '../../lib/index.js';
+import { ErrorCode, LongRunningError, ValidationError } from '../../lib/index.js';
 
 /** Largest request body accepted, in bytes (the state must fit a 400 KB item anyway). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -34,7 +34,7 @@ export function readRequest(event: APIGatewayProxyEventV2): ApiRequest {
     const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
     if (bytes.length > MAX_BODY_BYTES) {
       throw new LongRunningError(
-        'PAYLOAD_TOO_LARGE',
+        ErrorCode.PayloadTooLarge,
         `request body is ${bytes.length} bytes, over the ${MAX_BODY_BYTES}-byte limit`,
         {
           details: { sizeBytes: bytes.length, limitBytes: MAX_BODY_BYTES },

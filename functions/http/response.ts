@@ -45,7 +45,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCode.IllegalTransition]: 409,
   [ErrorCode.Conflict]: 409,
   [ErrorCode.StateTooLarge]: 413,
-  PAYLOAD_TOO_LARGE: 413,
+  [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.Throttled]: 503,
   [ErrorCode.StoreUnavailable]: 503,
 };
@@ -70,7 +70,7 @@ export function errorResponse(thrown: unknown, requestId: string): { result: Api
       };
     }
     if (status !== undefined) {
-      const code = thrown.code === ErrorCode.StateTooLarge ? 'PAYLOAD_TOO_LARGE' : thrown.code;
+      const code = thrown.code === ErrorCode.StateTooLarge ? ErrorCode.PayloadTooLarge : thrown.code;
       return {
         result: apiError(status, code, thrown.message, thrown.details ? { details: thrown.details } : {}),
         internal: false,
@@ -78,7 +78,9 @@ export function errorResponse(thrown: unknown, requestId: string): { result: Api
     }
   }
   return {
-    result: apiError(500, 'INTERNAL', `internal error; quote request id ${requestId} when reporting it`, { requestId }),
+    result: apiError(500, ErrorCode.Internal, `internal error; quote request id ${requestId} when reporting it`, {
+      requestId,
+    }),
     internal: true,
   };
 }

@@ -1,4 +1,5 @@
 import {
+  ErrorCode,
   checkpointView,
   type ControlPlane,
   type ExecutionHead,
@@ -115,11 +116,11 @@ function match(segments: string[]): { methods: Record<string, Handler>; id?: str
 /** Routes one request: 404 for an unknown path, 405 (with Allow) for a known path and wrong method. */
 export async function route(req: ApiRequest, deps: RouteDeps): Promise<ApiResult> {
   const found = match(req.segments);
-  if (!found) return apiError(404, 'NOT_FOUND', `no route for ${req.method} /${req.segments.join('/')}`);
+  if (!found) return apiError(404, ErrorCode.NotFound, `no route for ${req.method} /${req.segments.join('/')}`);
   const handler = found.methods[req.method];
   if (!handler) {
     const allow = Object.keys(found.methods).join(', ');
-    return apiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`, {
+    return apiError(405, ErrorCode.MethodNotAllowed, `${req.method} is not allowed here; use ${allow}`, {
       headers: { allow },
     });
   }

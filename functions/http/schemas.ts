@@ -4,30 +4,32 @@
  * the runtime and never changes stored data.
  */
 import { z } from 'zod';
-import { EXECUTION_ID_PATTERN, ExecutionState } from '../../lib/index.js';
+import {
+  EXECUTION_ID_PATTERN,
+  ExecutionState,
+  isPrintableName,
+  MAX_EXECUTION_NAME_LENGTH,
+  MAX_PAGE_TOKEN_LENGTH,
+  PAGE_TOKEN_PATTERN,
+  MAX_STEP_NAME_LENGTH,
+  SAFE_ID_RULE,
+  WORKFLOW_NAME_PATTERN,
+  WORKFLOW_NAME_RULE,
+} from '../../lib/index.js';
 
-const workflowName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be a workflow name (letters, digits, _ . -)');
+const workflowName = z.string().regex(WORKFLOW_NAME_PATTERN, `must be ${WORKFLOW_NAME_RULE}`);
+const safeId = z.string().regex(EXECUTION_ID_PATTERN, `must be ${SAFE_ID_RULE}`);
 const printable = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    // eslint-disable-next-line no-control-regex
-    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+  z.string().refine((s) => isPrintableName(s, max), `must be 1 to ${max} characters without control characters`);
 
 /** Body of `POST /executions`. */
 export const startBodySchema = z
   .object({
     workflow: workflowName,
     input: z.unknown().optional(),
-    name: printable(256).optional(),
-    steps: z.array(printable(128)).min(1).max(100).optional(),
-    idempotencyKey: z
-      .string()
-      .regex(EXECUTION_ID_PATTERN, 'must be 1 to 128 letters, digits, "_", "-" or ".", not starting with a dot')
-      .optional(),
+    name: printable(MAX_EXECUTION_NAME_LENGTH).optional(),
+    steps: z.array(printable(MAX_STEP_NAME_LENGTH)).min(1).max(100).optional(),
+    idempotencyKey: safeId.optional(),
   })
   .strict();
 
@@ -43,8 +45,8 @@ const limit = z
 const nextToken = z
   .string()
   .min(1)
-  .max(2048)
-  .regex(/^[A-Za-z0-9_-]+$/, 'is not a token this API issued');
+  .max(MAX_PAGE_TOKEN_LENGTH)
+  .regex(PAGE_TOKEN_PATTERN, 'is not a token this API issued');
 
 /** Query of `GET /executions`. */
 export const listQuerySchema = z
@@ -60,9 +62,7 @@ export const listQuerySchema = z
 export const pageQuerySchema = z.object({ limit: limit.optional(), nextToken: nextToken.optional() }).strict();
 
 /** An execution id in a path. */
-export const executionIdSchema = z
-  .string()
-  .regex(EXECUTION_ID_PATTERN, 'must be an execution id (letters, digits, _ - .)');
+export const executionIdSchema = safeId;
 
 /** No fields at all: control actions' optional body, and routes without query parameters. */
 export const emptySchema = z.object({}).strict();

@@ -2,16 +2,15 @@ import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } fr
 import { ErrorCode, LongRunningError, NotFoundError, toError } from '../core/errors.js';
 import { noopLogger, type Logger } from '../core/logger.js';
 import type { Execution } from '../core/types.js';
-import { assertSafeId } from '../stores/assert-safe-id.js';
+import { assertSafeId } from '../core/ids.js';
 import type { CheckpointStore } from '../stores/checkpoint-store.js';
 import { serializeExecution } from '../stores/execution-codec.js';
 import { parseStoredExecution } from '../stores/parse-stored-execution.js';
 import { batchGetItems, queryItems, send } from './dynamodb/requests.js';
-import type { Item } from './execution-store/items.js';
-import { assertItemFits } from '../core/item-size.js';
+import { assertItemFits, MAX_ITEM_BYTES } from '../core/item-size.js';
 import { conditionFailure, translateSdkError } from './dynamodb/sdk-errors.js';
-import type { StoreContext, TableKey } from './dynamodb/table-context.js';
-import { IndexNames, MAX_ITEM_BYTES, TableKeys, snapshotPk } from './schema/table-schema.js';
+import type { Item, TableContext, TableKey } from './dynamodb/table-context.js';
+import { IndexNames, TableKeys, snapshotPk } from './schema/table-schema.js';
 
 /** Options of {@link DynamoDbCheckpointStore}. */
 export interface DynamoDbCheckpointStoreOptions {
@@ -38,7 +37,7 @@ export interface DynamoDbCheckpointStoreOptions {
  * const executor = new Executor({}, { checkpointStore: store });
  */
 export class DynamoDbCheckpointStore implements CheckpointStore {
-  readonly #ctx: StoreContext;
+  readonly #ctx: TableContext;
   readonly #logger: Logger;
 
   constructor(options: DynamoDbCheckpointStoreOptions) {

@@ -2,7 +2,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ValidationError } from '../core/errors.js';
 import type { StepMessage } from '../runtime/model.js';
 import type { StepQueue } from '../runtime/ports.js';
-import { MAX_DELAY_SECONDS } from './schema/queue-schema.js';
+import { assertDelaySeconds, checkedStepMessage } from '../runtime/step-message.js';
 import { translateSdkError } from './dynamodb/sdk-errors.js';
 
 /** Options of {@link SqsStepQueue}. */
@@ -34,15 +34,8 @@ export class SqsStepQueue implements StepQueue {
 
   /** Sends `message`, visible after `delaySeconds` (a whole number from 0 to 900). */
   async send(message: StepMessage, delaySeconds = 0): Promise<void> {
-    if (!Number.isSafeInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > MAX_DELAY_SECONDS) {
-      throw new ValidationError(
-        `delaySeconds must be a whole number from 0 to ${MAX_DELAY_SECONDS}, got ${String(delaySeconds)}`,
-        {
-          delaySeconds,
-        },
-      );
-    }
-    const body = stepMessageBody(message);
+    assertDelaySeconds(delaySeconds);
+    const body = JSON.stringify(checkedStepMessage(message));
     try {
       await this.#client.send(
         new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: body, DelaySeconds: delaySeconds }),
@@ -51,18 +44,4 @@ export class SqsStepQueue implements StepQueue {
       throw translateSdkError(thrown, `SQS SendMessage to ${this.#queueUrl}`);
     }
   }
-}
-
-/** The JSON body of a step message, after checking its fields (VALIDATION_ERROR otherwise). */
-export function stepMessageBody(message: StepMessage): string {
-  const { v, executionId, step, token } = message;
-  const count = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
-  if (v !== 1 || typeof executionId !== 'string' || executionId === '' || !count(step) || !count(token)) {
-    throw new ValidationError('a step message needs v: 1, a non-empty executionId and whole-number step and token', {
-      executionId,
-      step,
-      token,
-    });
-  }
-  return JSON.stringify({ v, executionId, step, token });
 }

@@ -15,6 +15,12 @@ export const ErrorCode = {
   StoreUnavailable: 'STORE_UNAVAILABLE',
   CorruptRecord: 'CORRUPT_RECORD',
   Internal: 'INTERNAL',
+  /** The execution was cancelled: the reason a step's AbortSignal carries. */
+  Cancelled: 'CANCELLED',
+  /** An API request body over the size limit. */
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** An API path that exists, asked with a method it does not serve. */
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */
@@ -105,6 +111,14 @@ export class StateTooLargeError extends LongRunningError {
       { details: { sizeBytes, limitBytes } },
     );
     this.name = 'StateTooLargeError';
+  }
+}
+
+/** The abort reason a step's signal carries when its execution is cancelled (code `CANCELLED`). */
+export class ExecutionCancelledError extends LongRunningError {
+  constructor(executionId: string) {
+    super(ErrorCode.Cancelled, `execution ${executionId} was cancelled`, { details: { id: executionId } });
+    this.name = 'ExecutionCancelledError';
   }
 }
 

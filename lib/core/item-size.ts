@@ -1,5 +1,8 @@
 import { StateTooLargeError } from './errors.js';
 
+/** DynamoDB's item size limit, 400 KB counted as 400 x 1024 bytes: every execution store enforces it. */
+export const MAX_ITEM_BYTES = 400 * 1024;
+
 /**
  * The size of an item as DynamoDB counts it against the 400 KB limit, for items
  * in the document client's plain form: the UTF-8 bytes of every attribute name plus

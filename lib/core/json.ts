@@ -1,5 +1,13 @@
 import { ValidationError } from './errors.js';
 
+/** A JSON object: not null, not an array. */
+export type JsonObject = Record<string, unknown>;
+
+/** True for a JSON object (not null, not an array). */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /**
  * Throws {@link ValidationError} unless `value` is plain JSON: null, booleans,
  * finite numbers, strings, arrays and plain objects of those. Object properties

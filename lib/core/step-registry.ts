@@ -1,9 +1,11 @@
 import { ValidationError } from './errors.js';
+import { assertStepName } from './step-list.js';
 import type { StepFunc } from './types.js';
 
 /**
  * Named step functions, so that an execution stored with its step names can be
- * rebuilt and resumed after a restart.
+ * rebuilt and resumed after a restart. The Executor keeps one; a
+ * `WorkflowRegistry` keeps one for the steps of all its workflows.
  *
  * @example
  * const registry = new StepRegistry();
@@ -33,15 +35,5 @@ export class StepRegistry {
   /** The registered names, in registration order. */
   names(): string[] {
     return [...this.#steps.keys()];
-  }
-}
-
-/** Step names are non-empty strings of at most 128 characters without control characters. */
-export function assertStepName(name: unknown): asserts name is string {
-  // eslint-disable-next-line no-control-regex
-  if (typeof name !== 'string' || name.length === 0 || name.length > 128 || /[\u0000-\u001f\u007f]/.test(name)) {
-    throw new ValidationError(
-      `step name must be a non-empty string of at most 128 printable characters, got ${JSON.stringify(name)}`,
-    );
   }
 }

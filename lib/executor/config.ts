@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 
 /** Settings of an in-process {@link Executor}. Durations are milliseconds. */
@@ -40,8 +41,6 @@ export function defaultExecutorConfig(): ExecutorConfig {
 
 const POSITIVE: readonly (keyof ExecutorConfig)[] = ['checkpointIntervalMs', 'heartbeatIntervalMs'];
 const NON_NEGATIVE: readonly (keyof ExecutorConfig)[] = ['retryBaseDelayMs', 'retryMaxDelayMs'];
-/** setTimeout's ceiling; longer delays would fire at once. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** Merges `partial` over the defaults and checks every field, naming the bad one. */
 export function resolveExecutorConfig(partial: Partial<ExecutorConfig> = {}): ExecutorConfig {

@@ -1,4 +1,5 @@
 import {
+  ExecutionCancelledError,
   LongRunningError,
   NotFoundError,
   StepNotRegisteredError,
@@ -18,7 +19,8 @@ import { type ExecutorConfig, resolveExecutorConfig } from './config.js';
 import { ExecutionRun } from './execution-run.js';
 import { cloneExecution, recordCheckpoint } from './snapshot.js';
 import { runSteps } from './run-loop.js';
-import { StepRegistry, assertStepName } from '../core/step-registry.js';
+import { checkNamedSteps, assertExecutionName } from '../core/step-list.js';
+import { StepRegistry } from '../core/step-registry.js';
 
 /** Collaborators of an {@link Executor}; all optional. */
 export interface ExecutorOptions {
@@ -73,7 +75,7 @@ export class Executor {
 
   /** Creates an execution of anonymous steps (it cannot be resumed by name after a restart). */
   createExecution<S = unknown>(name: string, steps: StepFunc<S>[]): Execution {
-    assertName(name);
+    assertExecutionName(name);
     if (!Array.isArray(steps)) throw new ValidationError('steps must be an array of functions');
     steps.forEach((fn, i) => {
       if (typeof fn !== 'function') throw new ValidationError(`steps[${i}] must be a function, got ${typeof fn}`);
@@ -83,26 +85,13 @@ export class Executor {
 
   /** Creates an execution of named steps and registers each step, so it can be resumed by name. */
   createNamedExecution<S = unknown>(name: string, steps: NamedStep<S>[]): Execution {
-    assertName(name);
-    if (!Array.isArray(steps)) throw new ValidationError('steps must be an array of { name, fn }');
-    const seen = new Map<string, StepFunc>();
-    steps.forEach((step, i) => {
-      if (step === null || typeof step !== 'object') throw new ValidationError(`steps[${i}] must be { name, fn }`);
-      assertStepName(step.name);
-      if (typeof step.fn !== 'function')
-        throw new ValidationError(`steps[${i}] ("${step.name}").fn must be a function`);
-      const earlier = seen.get(step.name);
-      if (earlier && earlier !== step.fn) {
-        throw new ValidationError(`step name "${step.name}" is used for two different functions`);
-      }
-      seen.set(step.name, step.fn as StepFunc);
-    });
-    for (const [stepName, fn] of seen) this.registry.register(stepName, fn);
-    const fns = steps.map((s) => s.fn as StepFunc);
+    assertExecutionName(name);
+    const checked = checkNamedSteps<S>(steps, `execution "${name}"`);
+    for (const step of checked) this.registry.register(step.name, step.fn);
     return this.#create(
       name,
-      fns,
-      steps.map((s) => s.name),
+      checked.map((s) => s.fn as StepFunc),
+      checked.map((s) => s.name),
     );
   }
 
@@ -184,7 +173,7 @@ export class Executor {
   async cancel(execId: string): Promise<void> {
     const run = this.#run(execId);
     assertTransition(execId, run.exec.state, 'cancel');
-    run.abort.abort(new LongRunningError('CANCELLED', `execution ${execId} was cancelled`));
+    run.abort.abort(new ExecutionCancelledError(execId));
     run.cancelled.resolve();
     if (run.active) {
       await run.finished.promise;
@@ -417,14 +406,6 @@ export class Executor {
     } catch (err) {
       this.#logger.error('onEvent handler threw', { executionId: run.exec.id, event: type, error: String(err) });
     }
-  }
-}
-
-function assertName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 256) {
-    throw new ValidationError(
-      `execution name must be a non-empty string of at most 256 characters, got ${JSON.stringify(name)}`,
-    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { ErrorCode } from '../core/errors.js';
 import { type Logger, noopLogger } from '../core/logger.js';
 
 /** An API handler shaped like the Lambda one (payload format 2.0). */
@@ -84,7 +85,7 @@ export async function serveApi(
       if (size > BRIDGE_MAX_BODY_BYTES) {
         res
           .writeHead(413, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body over 10 MB' } }));
+          .end(JSON.stringify({ error: { code: ErrorCode.PayloadTooLarge, message: 'request body over 10 MB' } }));
         req.destroy();
         return;
       }
@@ -98,7 +99,7 @@ export async function serveApi(
           logger.error('api handler threw', { requestId, error: err instanceof Error ? err.message : String(err) });
           res
             .writeHead(500, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error', requestId } }));
+            .end(JSON.stringify({ error: { code: ErrorCode.Internal, message: 'internal error', requestId } }));
         });
     });
   });

@@ -20,9 +20,7 @@ const START_TIMEOUT_MS = 30_000;
  * Otherwise `moto_server` is started on a free 127.0.0.1 port and `stop` ends it.
  * Without either, this throws with how to fix it, so AWS tests never skip silently.
  */
-export async function startEmulator(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<Emulator> {
+export async function startEmulator(env: Readonly<Record<string, string | undefined>>): Promise<Emulator> {
   const given = env['AWS_ENDPOINT_URL'];
   if (given) return { endpoint: given, started: false, stop: () => Promise.resolve() };
   const command = findOnPath('moto_server', env['PATH'] ?? '');

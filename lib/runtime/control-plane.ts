@@ -1,7 +1,7 @@
 import { ValidationError, NotFoundError } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { ExecutionState, isExecutionState } from '../core/execution-state.js';
-import { isSafeId, newExecutionId } from '../core/ids.js';
+import { assertSafeId, newExecutionId } from '../core/ids.js';
 import { legalFrom, type TransitionAction } from '../core/transitions.js';
 import { emitEvents, recordedEvent } from './lifecycle-events.js';
 import type { ExecutionHead, Page, StoredCheckpoint } from './model.js';
@@ -136,11 +136,11 @@ export class ControlPlane {
 
   /** Removes a finished (completed, failed or cancelled) execution and its checkpoints. */
   async delete(id: string): Promise<void> {
-    await this.#rt.store.delete(checkedId(id));
+    await this.#rt.store.delete(assertSafeId(id));
   }
 
   async #head(id: string): Promise<ExecutionHead> {
-    const head = await this.#rt.store.get(checkedId(id));
+    const head = await this.#rt.store.get(assertSafeId(id));
     if (!head) throw new NotFoundError('execution', id);
     return head;
   }
@@ -170,15 +170,6 @@ export class ControlPlane {
     emitEvents(rt, id, [event], { state: head.data });
     return head;
   }
-}
-
-function checkedId(id: unknown): string {
-  if (!isSafeId(id)) {
-    throw new ValidationError(
-      `invalid execution id ${JSON.stringify(id) ?? String(id)}: use 1 to 128 letters, digits, "_", "-" or "."`,
-    );
-  }
-  return id;
 }
 
 function pageLimit(limit: unknown, fallback: number, field: string): number {

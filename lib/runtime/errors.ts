@@ -46,14 +46,3 @@ export class LeaseConflictError extends LongRunningError {
 export function isFenceConflict(err: unknown): boolean {
   return err instanceof LongRunningError && (err.code === ErrorCode.StaleToken || err.code === ErrorCode.LeaseConflict);
 }
-
-/** Code of {@link ExecutionCancelledError}; not in core's ErrorCode (yet). */
-export const CANCELLED = 'CANCELLED';
-
-/** The abort reason a step's signal carries when its execution is cancelled. */
-export class ExecutionCancelledError extends LongRunningError {
-  constructor(executionId: string) {
-    super(CANCELLED, `execution ${executionId} was cancelled`, { details: { id: executionId } });
-    this.name = 'ExecutionCancelledError';
-  }
-}

@@ -41,6 +41,9 @@ export interface Fence {
   now: EpochMs;
 }
 
+/** What a claim asks for: step `step` under token `token`, leased to `owner` from `now` for `leaseMs`. */
+export type ClaimRequest = Fence & { step: number; leaseMs: number };
+
 /** A state change asked for by a control action (pause, resume, cancel, retry). */
 export interface TransitionRequest {
   id: string;
@@ -85,7 +88,7 @@ export interface ExecutionStore {
    * Increments claims. Returns undefined when the condition fails (duplicate,
    * stale, paused, cancelled), never throws for that.
    */
-  claim(req: Fence & { step: number; leaseMs: number }): Promise<ExecutionHead | undefined>;
+  claim(req: ClaimRequest): Promise<ExecutionHead | undefined>;
   /**
    * Extends this owner's lease. Returns the head's current state when the lease is
    * no longer this owner's or the execution was cancelled (`lost: true`).

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import type { ExecutionEvent } from '../core/events.js';
 import { noopLogger, type Logger } from '../core/logger.js';
@@ -61,9 +62,6 @@ export interface ResolvedRuntime extends RuntimeConfig {
   onEvent: ((event: ExecutionEvent) => void | Promise<void>) | undefined;
   logger: Logger;
 }
-
-/** setTimeout's ceiling; longer delays fire at once. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** Fills in the defaults and checks each setting, naming the bad one (VALIDATION_ERROR). */
 export function resolveRuntime(deps: RuntimeDeps): ResolvedRuntime {

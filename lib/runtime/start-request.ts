@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors.js';
-import { isSafeId } from '../core/ids.js';
+import { assertSafeId } from '../core/ids.js';
+import { assertExecutionName } from '../core/step-list.js';
 import { assertJsonValue } from '../core/json.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 
@@ -47,19 +48,9 @@ export function validateStartRequest(request: StartRequest, workflows: WorkflowR
     }
     stepNames = [...(steps as string[])];
   }
-  if (
-    name !== undefined &&
-    // eslint-disable-next-line no-control-regex
-    (typeof name !== 'string' || name.length === 0 || name.length > 256 || /[\u0000-\u001f\u007f]/.test(name))
-  ) {
-    throw new ValidationError('name must be 1 to 256 printable characters');
-  }
+  if (name !== undefined) assertExecutionName(name);
   assertJsonValue(input, 'input');
-  if (idempotencyKey !== undefined && !isSafeId(idempotencyKey)) {
-    throw new ValidationError(
-      'idempotencyKey must be 1 to 128 letters, digits, "_", "-" or ".", not starting with a dot',
-    );
-  }
+  if (idempotencyKey !== undefined) assertSafeId(idempotencyKey, 'idempotencyKey');
   const labels: Record<string, string> = {};
   if (metadata !== undefined) {
     if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))

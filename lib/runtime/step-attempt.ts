@@ -1,7 +1,7 @@
-import { ErrorCode, LongRunningError, toError } from '../core/errors.js';
+import { ErrorCode, ExecutionCancelledError, LongRunningError, toError } from '../core/errors.js';
 import { ExecutionState } from '../core/execution-state.js';
 import type { StepContext, StepFunc } from '../core/types.js';
-import { ExecutionCancelledError, LeaseConflictError } from './errors.js';
+import { LeaseConflictError } from './errors.js';
 import type { EpochMs, ExecutionHead } from './model.js';
 import type { ResolvedRuntime } from './runtime-config.js';
 

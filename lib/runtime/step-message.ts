@@ -1,8 +1,26 @@
+import { ValidationError } from '../core/errors.js';
 import { isSafeId } from '../core/ids.js';
 import type { StepMessage } from './model.js';
 
-/** The longest delay a step message can be sent with (SQS's DelaySeconds limit). */
+/** The longest delay a step message can be sent with (SQS's DelaySeconds limit, 15 minutes). */
 export const MAX_DELAY_SECONDS = 900;
+
+/** Throws VALIDATION_ERROR unless `delaySeconds` is a whole number from 0 to {@link MAX_DELAY_SECONDS}. */
+export function assertDelaySeconds(delaySeconds: unknown): asserts delaySeconds is number {
+  if (
+    typeof delaySeconds !== 'number' ||
+    !Number.isSafeInteger(delaySeconds) ||
+    delaySeconds < 0 ||
+    delaySeconds > MAX_DELAY_SECONDS
+  ) {
+    throw new ValidationError(
+      `delaySeconds must be a whole number from 0 to ${MAX_DELAY_SECONDS}, got ${String(delaySeconds)}`,
+      {
+        delaySeconds,
+      },
+    );
+  }
+}
 
 /** The result of {@link parseStepMessage}: the message, or why it is not one. */
 export type ParsedStepMessage = { ok: true; message: StepMessage } | { ok: false; reason: string };
@@ -39,6 +57,16 @@ export function parseStepMessage(body: unknown): ParsedStepMessage {
   if (!isIndex(step)) return { ok: false, reason: 'step must be a whole number of at least 0' };
   if (!isIndex(token)) return { ok: false, reason: 'token must be a whole number of at least 0' };
   return { ok: true, message: { v: 1, executionId, step, token } };
+}
+
+/**
+ * `message` with only its own fields, after the checks of {@link parseStepMessage}:
+ * what a {@link StepQueue} sends. VALIDATION_ERROR names the problem.
+ */
+export function checkedStepMessage(message: StepMessage): StepMessage {
+  const parsed = parseStepMessage(message);
+  if (!parsed.ok) throw new ValidationError(`invalid step message: ${parsed.reason}`, { reason: parsed.reason });
+  return parsed.message;
 }
 
 /** The message that runs step `step` of `executionId` under fencing token `token`. */

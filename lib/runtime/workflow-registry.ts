@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors.js';
+import { StepRegistry } from '../core/step-registry.js';
 import type { StepFunc } from '../core/types.js';
 import { isDefinedWorkflow, type Workflow } from './workflow.js';
 
@@ -13,7 +14,9 @@ import { isDefinedWorkflow, type Workflow } from './workflow.js';
  */
 export class WorkflowRegistry {
   readonly #workflows = new Map<string, Workflow>();
-  readonly #steps = new Map<string, { fn: StepFunc; workflow: string }>();
+  readonly #steps = new StepRegistry();
+  /** Which workflow registered each step name first, for conflict messages. */
+  readonly #origin = new Map<string, string>();
 
   /**
    * Adds `workflow` (again is a no-op). Refuses a different workflow under a name
@@ -32,16 +35,19 @@ export class WorkflowRegistry {
     }
     for (const step of workflow.steps) {
       const known = this.#steps.get(step.name);
-      if (known !== undefined && known.fn !== step.fn) {
+      if (known !== undefined && known !== step.fn) {
+        const registeredBy = this.#origin.get(step.name);
         throw new ValidationError(
-          `step "${step.name}" of workflow "${workflow.name}" is a different function from the step of that name in workflow "${known.workflow}"`,
-          { step: step.name, workflow: workflow.name, registeredBy: known.workflow },
+          `step "${step.name}" of workflow "${workflow.name}" is a different function from the step of that name in workflow "${registeredBy}"`,
+          { step: step.name, workflow: workflow.name, registeredBy },
         );
       }
     }
     this.#workflows.set(workflow.name, workflow);
     for (const step of workflow.steps) {
-      if (!this.#steps.has(step.name)) this.#steps.set(step.name, { fn: step.fn, workflow: workflow.name });
+      if (this.#steps.has(step.name)) continue;
+      this.#steps.register(step.name, step.fn);
+      this.#origin.set(step.name, workflow.name);
     }
     return this;
   }
@@ -63,6 +69,6 @@ export class WorkflowRegistry {
 
   /** The step function called `name` from any registered workflow, or undefined. */
   step(name: string): StepFunc | undefined {
-    return this.#steps.get(name)?.fn;
+    return this.#steps.get(name);
   }
 }

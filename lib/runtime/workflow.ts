@@ -1,9 +1,12 @@
 import { ValidationError } from '../core/errors.js';
-import type { NamedStep, StepFunc } from '../core/types.js';
-import { assertStepName } from '../core/step-registry.js';
+import { checkNamedSteps } from '../core/step-list.js';
+import type { NamedStep } from '../core/types.js';
 
 /** Workflow names: a letter or digit, then up to 63 letters, digits, `_`, `.` or `-`. */
 export const WORKFLOW_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** The rule of {@link WORKFLOW_NAME_PATTERN} in words, for error messages. */
+export const WORKFLOW_NAME_RULE = '1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit';
 
 /** A named, ordered list of steps that executions run. Frozen once defined. */
 export interface Workflow {
@@ -40,34 +43,14 @@ export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): 
     throw new ValidationError('workflow definition must be an object');
   const { name, version, steps } = definition;
   if (typeof name !== 'string' || !WORKFLOW_NAME_PATTERN.test(name)) {
-    throw new ValidationError(
-      `workflow name must be 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit, got ${JSON.stringify(name)}`,
-      { name },
-    );
+    throw new ValidationError(`workflow name must be ${WORKFLOW_NAME_RULE}, got ${JSON.stringify(name)}`, { name });
   }
   if (version !== undefined && (typeof version !== 'string' || version.length === 0 || version.length > 64)) {
     throw new ValidationError(`workflow ${name}: version must be a string of 1 to 64 characters`);
   }
-  if (!Array.isArray(steps) || steps.length === 0) {
+  if (Array.isArray(steps) && steps.length === 0)
     throw new ValidationError(`workflow ${name} must have at least one step`);
-  }
-  const byName = new Map<string, StepFunc>();
-  const frozenSteps = (steps as unknown as readonly NamedStep[]).map((step, i) => {
-    if (step === null || typeof step !== 'object')
-      throw new ValidationError(`workflow ${name}: step ${i} must be an object`);
-    assertStepName(step.name);
-    if (typeof step.fn !== 'function') {
-      throw new ValidationError(`workflow ${name}: step "${step.name}" must have a function fn, got ${typeof step.fn}`);
-    }
-    const seen = byName.get(step.name);
-    if (seen !== undefined && seen !== step.fn) {
-      throw new ValidationError(`workflow ${name}: step name "${step.name}" is used for two different functions`, {
-        step: step.name,
-      });
-    }
-    byName.set(step.name, step.fn);
-    return Object.freeze({ name: step.name, fn: step.fn });
-  });
+  const frozenSteps = checkNamedSteps<unknown>(steps, `workflow ${name}`);
   const workflow: Workflow = Object.freeze({
     name,
     ...(version === undefined ? {} : { version }),

@@ -1,10 +1,8 @@
+import { isJsonObject, type JsonObject } from '../core/json.js';
 import { parseRfc3339 } from './rfc3339-time.js';
 
 /** Builds the error thrown when `field` of a document does not hold what it should. */
 export type FieldErrorFactory = (field: string, problem: string) => Error;
-
-/** A JSON object: not null, not an array. */
-export type JsonObject = Record<string, unknown>;
 
 /**
  * Reads typed fields out of an untrusted JSON document, naming the field (a path such
@@ -76,11 +74,6 @@ export class DocumentReader {
   stringArray(value: unknown, field: string): string[] {
     return this.array(value, field).map((item, i) => this.string(item, `${field}[${i}]`));
   }
-}
-
-/** True for a plain JSON object (not null, not an array). */
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const PREVIEW_LIMIT = 60;

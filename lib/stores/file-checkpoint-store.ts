@@ -1,11 +1,10 @@
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError, toError } from '../core/errors.js';
-import { isSafeId } from '../core/ids.js';
+import { assertSafeId, isSafeId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { noopLogger } from '../core/logger.js';
 import type { Execution } from '../core/types.js';
-import { assertSafeId } from './assert-safe-id.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { serializeExecution } from './execution-codec.js';
 import { errnoCode, storeUnavailable, writeFileAtomic } from './file-io.js';

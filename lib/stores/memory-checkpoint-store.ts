@@ -1,6 +1,6 @@
 import { NotFoundError } from '../core/errors.js';
 import type { Execution } from '../core/types.js';
-import { assertSafeId } from './assert-safe-id.js';
+import { assertSafeId } from '../core/ids.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { parseExecution, serializeExecution } from './execution-codec.js';
 import { promiseNow } from '../core/promise-now.js';

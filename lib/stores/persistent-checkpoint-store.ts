@@ -2,7 +2,7 @@ import { ErrorCode, LongRunningError, NotFoundError, toError } from '../core/err
 import type { Logger } from '../core/logger.js';
 import { noopLogger } from '../core/logger.js';
 import type { Execution } from '../core/types.js';
-import { assertSafeId } from './assert-safe-id.js';
+import { assertSafeId } from '../core/ids.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { serializeExecution } from './execution-codec.js';
 import { parseStoredExecution } from './parse-stored-execution.js';

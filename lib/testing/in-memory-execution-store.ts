@@ -1,28 +1,34 @@
+import { ErrorCode, IllegalTransitionError, LongRunningError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { ErrorInfo } from '../core/errors.js';
-import {
-  ErrorCode,
-  IllegalTransitionError,
-  LongRunningError,
-  NotFoundError,
-  StateTooLargeError,
-  ValidationError,
-  toError,
-} from '../core/errors.js';
-import { ExecutionState, isTerminalState } from '../core/execution-state.js';
+import { isTerminalState, type ExecutionState } from '../core/execution-state.js';
+import { assertItemFits, MAX_ITEM_BYTES } from '../core/item-size.js';
+import { promiseNow } from '../core/promise-now.js';
 import { legalFrom } from '../core/transitions.js';
-import { LeaseConflictError, StaleTokenError } from '../runtime/errors.js';
 import * as change from '../runtime/head-changes.js';
 import type { EpochMs, ExecutionHead, Page, RecordedEvent, StoredCheckpoint } from '../runtime/model.js';
-import { readPage, validateLimit } from '../runtime/page-reader.js';
-import { PageTokenCodec } from '../runtime/page-token.js';
-import type { ExecutionStore, Fence, ListQuery, NewExecution, TransitionRequest } from '../runtime/ports.js';
-
-/** DynamoDB's item size limit, which the in-memory store enforces too. */
-export const DEFAULT_MAX_ITEM_BYTES = 400 * 1024;
+import { readPage, validateLimit } from '../runtime/paging.js';
+import type {
+  ClaimRequest,
+  ExecutionStore,
+  Fence,
+  ListQuery,
+  NewExecution,
+  TransitionRequest,
+} from '../runtime/ports.js';
+import {
+  assertListQuery,
+  assertNewExecution,
+  canClaim,
+  fenceRefusal,
+  holdsLease,
+  isOwnClaim,
+  isStalled,
+  assertTransitionAllowed,
+} from '../runtime/store-rules.js';
 
 /** Options of {@link InMemoryExecutionStore}. */
 export interface InMemoryExecutionStoreOptions {
-  /** Largest head or checkpoint, in bytes of JSON; default {@link DEFAULT_MAX_ITEM_BYTES}. */
+  /** Largest head or checkpoint item, measured as DynamoDB measures it; default (and at most) 400 KB. */
   maxItemBytes?: number;
 }
 
@@ -31,13 +37,12 @@ interface StoredExecution {
   checkpoints: Map<number, StoredCheckpoint>;
 }
 
-const FENCED_STATES: ReadonlySet<ExecutionState> = new Set([ExecutionState.Running, ExecutionState.Paused]);
-
 /**
  * An {@link ExecutionStore} in memory with the semantics of the DynamoDB one: each
- * method is one atomic conditional write (or a read), the item size limit is checked
- * before anything is written, and values are copied through JSON in and out, so no
- * caller ever holds a reference into the store. For tests and local runs.
+ * method is one atomic conditional write (or a read) under the same rules
+ * (lib/runtime/store-rules.ts), the item size limit is checked the same way before
+ * anything is written, and values are copied through JSON in and out, so no caller
+ * ever holds a reference into the store. For tests and local runs.
  *
  * @example
  * const store = new InMemoryExecutionStore({ maxItemBytes: 64 * 1024 });
@@ -47,22 +52,26 @@ export class InMemoryExecutionStore implements ExecutionStore {
   readonly maxItemBytes: number;
   readonly #executions = new Map<string, StoredExecution>();
   readonly #idempotency = new Map<string, string>();
-  readonly #tokens = new PageTokenCodec();
 
   constructor(options: InMemoryExecutionStoreOptions = {}) {
-    const max = options.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES;
-    if (!Number.isSafeInteger(max) || max < 1)
-      throw new ValidationError(`maxItemBytes must be a positive whole number, got ${max}`);
+    const max = options.maxItemBytes ?? MAX_ITEM_BYTES;
+    if (!Number.isSafeInteger(max) || max < 1 || max > MAX_ITEM_BYTES) {
+      throw new ValidationError(`maxItemBytes must be a whole number from 1 to ${MAX_ITEM_BYTES}, got ${max}`);
+    }
     this.maxItemBytes = max;
   }
 
   create(exec: NewExecution): Promise<{ head: ExecutionHead; created: boolean }> {
-    return settle(() => {
+    return promiseNow(() => {
+      assertNewExecution(exec);
       const earlierId = exec.idempotencyKey === undefined ? undefined : this.#idempotency.get(exec.idempotencyKey);
       const earlier = earlierId === undefined ? undefined : this.#executions.get(earlierId);
       if (earlier) return { head: copy(earlier.head), created: false };
-      if (this.#executions.has(exec.id))
-        throw new LongRunningError(ErrorCode.Conflict, `execution ${exec.id} already exists`);
+      if (this.#executions.has(exec.id)) {
+        throw new LongRunningError(ErrorCode.Conflict, `execution ${exec.id} already exists`, {
+          details: { id: exec.id },
+        });
+      }
       const stored: StoredExecution = { head: change.createdHead(exec), checkpoints: new Map() };
       this.#write(stored, stored.head, change.checkpointOf(exec.id, 0, exec.input, exec.now));
       this.#executions.set(exec.id, stored);
@@ -71,26 +80,23 @@ export class InMemoryExecutionStore implements ExecutionStore {
     });
   }
 
-  claim(req: Fence & { step: number; leaseMs: number }): Promise<ExecutionHead | undefined> {
-    return settle(() => {
+  claim(req: ClaimRequest): Promise<ExecutionHead | undefined> {
+    return promiseNow(() => {
       const stored = this.#executions.get(req.id);
       if (!stored) return undefined;
-      const h = stored.head;
-      const leased = h.leaseExpiresAt !== undefined && h.leaseExpiresAt > req.now;
-      if (h.state !== ExecutionState.Running || h.version !== req.token || h.currentStep !== req.step || leased)
-        return undefined;
-      this.#write(stored, change.claimedHead(h, req.owner, req.now + req.leaseMs, req.now));
+      if (isOwnClaim(stored.head, req)) return copy(stored.head);
+      if (!canClaim(stored.head, req)) return undefined;
+      this.#write(stored, change.claimedHead(stored.head, req.owner, req.now + req.leaseMs, req.now));
       return copy(stored.head);
     });
   }
 
   extendLease(req: Fence & { leaseMs: number }): Promise<{ lost: boolean; state?: ExecutionState }> {
-    return settle(() => {
+    return promiseNow(() => {
       const stored = this.#executions.get(req.id);
       if (!stored) return { lost: true };
       const h = stored.head;
-      if (h.version !== req.token || h.leaseOwner !== req.owner || !FENCED_STATES.has(h.state))
-        return { lost: true, state: h.state };
+      if (!holdsLease(h, req)) return { lost: true, state: h.state };
       stored.head = { ...h, leaseExpiresAt: req.now + req.leaseMs };
       return { lost: false, state: h.state };
     });
@@ -99,51 +105,46 @@ export class InMemoryExecutionStore implements ExecutionStore {
   commit(
     req: Fence & { step: number; output: unknown; sweepAt: EpochMs; events: RecordedEvent[] },
   ): Promise<ExecutionHead> {
-    return settle(() => {
-      const stored = this.#fenced(req);
-      if (stored.head.currentStep !== req.step) throw new StaleTokenError(req.id, req.token, copy(stored.head));
-      const head = change.committedHead(stored.head, req);
-      this.#write(stored, head, change.checkpointOf(req.id, head.currentStep, req.output, req.now));
-      return copy(stored.head);
+    return this.#fencedWrite(req, (h) => {
+      const head = change.committedHead(h, req);
+      return { head, checkpoint: change.checkpointOf(req.id, head.currentStep, req.output, req.now) };
     });
   }
 
   releaseForRetry(
     req: Fence & { error: ErrorInfo; sweepAt: EpochMs; events: RecordedEvent[] },
   ): Promise<ExecutionHead> {
-    return this.#fencedWrite(req, (h) => change.releasedHead(h, req));
+    return this.#fencedWrite(req, (h) => ({ head: change.releasedHead(h, req) }));
   }
 
   fail(req: Fence & { error: ErrorInfo; events: RecordedEvent[] }): Promise<ExecutionHead> {
-    return this.#fencedWrite(req, (h) => change.failedHead(h, req));
+    return this.#fencedWrite(req, (h) => ({ head: change.failedHead(h, req) }));
   }
 
   park(req: Fence & { error: ErrorInfo; events: RecordedEvent[] }): Promise<ExecutionHead> {
-    return this.#fencedWrite(req, (h) => change.parkedHead(h, req));
+    return this.#fencedWrite(req, (h) => ({ head: change.parkedHead(h, req) }));
   }
 
   transition(req: TransitionRequest): Promise<ExecutionHead> {
-    return settle(() => {
+    return promiseNow(() => {
       const stored = this.#executions.get(req.id);
-      if (!stored) throw new NotFoundError('execution', req.id);
-      const { state } = stored.head;
-      if (!req.from.includes(state)) throw new IllegalTransitionError(req.id, state, req.action, req.from);
+      assertTransitionAllowed(req, stored?.head);
       this.#write(stored, change.transitionedHead(stored.head, req));
       return copy(stored.head);
     });
   }
 
   get(id: string): Promise<ExecutionHead | undefined> {
-    return settle(() => {
+    return promiseNow(() => {
       const stored = this.#executions.get(id);
       return stored ? copy(stored.head) : undefined;
     });
   }
 
   listCheckpoints(id: string, page: { limit: number; nextToken?: string }): Promise<Page<StoredCheckpoint>> {
-    return settle(() => {
+    return promiseNow(() => {
       const newestFirst = [...(this.#executions.get(id)?.checkpoints.values() ?? [])].sort((a, b) => b.step - a.step);
-      const result = readPage(newestFirst, page, this.#tokens, `checkpoints:${id}`, {
+      const result = readPage(newestFirst, page, `checkpoints:${id}`, {
         positionOf: (cp) => cp.step,
         isAfter: (cp, position) => cp.step < (position as number),
         isPosition: (p) => typeof p === 'number' && Number.isSafeInteger(p) && p >= 0,
@@ -153,13 +154,14 @@ export class InMemoryExecutionStore implements ExecutionStore {
   }
 
   list(query: ListQuery): Promise<Page<ExecutionHead>> {
-    return settle(() => {
+    return promiseNow(() => {
+      assertListQuery(query);
       const newestFirst = [...this.#executions.values()]
         .map((s) => s.head)
         .filter((h) => query.state === undefined || h.state === query.state)
         .filter((h) => query.workflow === undefined || h.workflow === query.workflow)
         .sort((a, b) => b.startTime - a.startTime || compareDesc(a.id, b.id));
-      const result = readPage(newestFirst, query, this.#tokens, `list:${query.state ?? '*'}:${query.workflow ?? '*'}`, {
+      const result = readPage(newestFirst, query, `list:${query.state ?? '*'}:${query.workflow ?? '*'}`, {
         positionOf: (h) => [h.startTime, h.id],
         isAfter: (h, position) => {
           const [time, id] = position as [number, string];
@@ -172,12 +174,11 @@ export class InMemoryExecutionStore implements ExecutionStore {
   }
 
   findStalled(req: { now: EpochMs; dueBefore: EpochMs; limit: number }): Promise<ExecutionHead[]> {
-    return settle(() => {
+    return promiseNow(() => {
       validateLimit(req.limit);
       return [...this.#executions.values()]
         .map((s) => s.head)
-        .filter((h) => h.state === ExecutionState.Running && h.sweepAt !== undefined && h.sweepAt <= req.dueBefore)
-        .filter((h) => h.leaseExpiresAt === undefined || h.leaseExpiresAt <= req.now)
+        .filter((h) => isStalled(h, req))
         .sort((a, b) => (a.sweepAt ?? 0) - (b.sweepAt ?? 0))
         .slice(0, req.limit)
         .map(copy);
@@ -185,50 +186,43 @@ export class InMemoryExecutionStore implements ExecutionStore {
   }
 
   delete(id: string): Promise<void> {
-    return settle(() => {
+    return promiseNow(() => {
       const stored = this.#executions.get(id);
       if (!stored) throw new NotFoundError('execution', id);
       const { state, idempotencyKey } = stored.head;
       if (!isTerminalState(state)) throw new IllegalTransitionError(id, state, 'delete', legalFrom('delete'));
       this.#executions.delete(id);
-      if (idempotencyKey !== undefined && this.#idempotency.get(idempotencyKey) === id)
+      if (idempotencyKey !== undefined && this.#idempotency.get(idempotencyKey) === id) {
         this.#idempotency.delete(idempotencyKey);
+      }
     });
   }
 
-  /** The execution when the fence holds; STALE_TOKEN or LEASE_CONFLICT otherwise. */
-  #fenced(req: Fence): StoredExecution {
-    const stored = this.#executions.get(req.id);
-    if (!stored) throw new StaleTokenError(req.id, req.token);
-    const h = stored.head;
-    if (h.version !== req.token || !FENCED_STATES.has(h.state)) throw new StaleTokenError(req.id, req.token, copy(h));
-    if (h.leaseOwner !== req.owner) throw new LeaseConflictError(req.id, req.owner, copy(h));
-    return stored;
-  }
-
-  #fencedWrite(req: Fence, next: (h: ExecutionHead) => ExecutionHead): Promise<ExecutionHead> {
-    return settle(() => {
-      const stored = this.#fenced(req);
-      this.#write(stored, next(stored.head));
+  /** Applies `next` when the fence holds (STALE_TOKEN or LEASE_CONFLICT otherwise). */
+  #fencedWrite(
+    req: Fence & { step?: number },
+    next: (h: ExecutionHead) => { head: ExecutionHead; checkpoint?: StoredCheckpoint },
+  ): Promise<ExecutionHead> {
+    return promiseNow(() => {
+      const stored = this.#executions.get(req.id);
+      const refusal = fenceRefusal(req, stored && copy(stored.head));
+      if (refusal || !stored) throw refusal ?? new NotFoundError('execution', req.id);
+      const { head, checkpoint } = next(stored.head);
+      this.#write(stored, head, checkpoint);
       return copy(stored.head);
     });
   }
 
-  /** Checks both sizes first, then stores JSON copies of `head` and `checkpoint`: all or nothing. */
+  /**
+   * Checks both items against the size limit first (as DynamoDB measures them, the
+   * state held as JSON text), then stores JSON copies: all or nothing.
+   */
   #write(stored: StoredExecution, head: ExecutionHead, checkpoint?: StoredCheckpoint): void {
-    const headJson = this.#fit(head, 'execution head');
-    const checkpointJson = checkpoint === undefined ? undefined : this.#fit(checkpoint, 'checkpoint');
-    stored.head = JSON.parse(headJson) as ExecutionHead;
-    if (checkpoint !== undefined && checkpointJson !== undefined) {
-      stored.checkpoints.set(checkpoint.step, JSON.parse(checkpointJson) as StoredCheckpoint);
-    }
-  }
-
-  #fit(item: object, what: string): string {
-    const json = JSON.stringify(item);
-    const size = Buffer.byteLength(json, 'utf8');
-    if (size > this.maxItemBytes) throw new StateTooLargeError(size, this.maxItemBytes, what);
-    return json;
+    assertItemFits({ ...head, data: JSON.stringify(head.data) }, this.maxItemBytes, 'execution head');
+    if (checkpoint)
+      assertItemFits({ ...checkpoint, state: JSON.stringify(checkpoint.state) }, this.maxItemBytes, 'checkpoint');
+    stored.head = copy(head);
+    if (checkpoint) stored.checkpoints.set(checkpoint.step, copy(checkpoint));
   }
 }
 
@@ -238,13 +232,4 @@ function compareDesc(a: string, b: string): number {
 
 function copy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
-}
-
-/** Runs `fn` now and returns its result, or what it threw, as a promise (never a synchronous throw). */
-function settle<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (thrown) {
-    return Promise.reject(toError(thrown));
-  }
 }

@@ -1,7 +1,7 @@
-import { ValidationError } from '../core/errors.js';
 import type { EpochMs, StepMessage } from '../runtime/model.js';
 import type { StepQueue } from '../runtime/ports.js';
-import { MAX_DELAY_SECONDS } from '../runtime/step-message.js';
+import { assertDelaySeconds, checkedStepMessage } from '../runtime/step-message.js';
+import { promiseNow } from '../core/promise-now.js';
 
 /** A message as the in-memory queue holds it. */
 export interface QueuedMessage {
@@ -43,21 +43,14 @@ export class InMemoryStepQueue implements StepQueue {
 
   /** Queues `message`, visible after `delaySeconds` (a whole number from 0 to 900). */
   send(message: StepMessage, delaySeconds = 0): Promise<void> {
-    if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > MAX_DELAY_SECONDS) {
-      return Promise.reject(
-        new ValidationError(`delaySeconds must be a whole number from 0 to ${MAX_DELAY_SECONDS}, got ${delaySeconds}`),
-      );
-    }
-    const sentAt = this.#clock();
-    const entry: QueuedMessage = {
-      message: { ...message },
-      delaySeconds,
-      sentAt,
-      visibleAt: sentAt + delaySeconds * 1000,
-    };
-    this.sent.push(entry);
-    this.#waiting.push(entry);
-    return Promise.resolve();
+    return promiseNow(() => {
+      assertDelaySeconds(delaySeconds);
+      const checked = checkedStepMessage(message);
+      const sentAt = this.#clock();
+      const entry: QueuedMessage = { message: checked, delaySeconds, sentAt, visibleAt: sentAt + delaySeconds * 1000 };
+      this.sent.push(entry);
+      this.#waiting.push(entry);
+    });
   }
 
   /** Removes and returns the messages visible at `now`, earliest visible first. */

@@ -11,5 +11,5 @@ export async function startEmulator(): Promise<Emulator> {
   process.env['AWS_REGION'] ??= 'us-east-1';
   process.env['AWS_ACCESS_KEY_ID'] ??= 'test';
   process.env['AWS_SECRET_ACCESS_KEY'] ??= 'test';
-  return start();
+  return start(process.env);
 }

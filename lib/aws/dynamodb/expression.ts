@@ -1,4 +1,4 @@
-import type { Item } from '../execution-store/items.js';
+import type { Item } from './table-context.js';
 
 const KEY_ATTRIBUTES = new Set(['pk', 'sk']);
 

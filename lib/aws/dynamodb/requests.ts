@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, BatchWriteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ErrorCode, LongRunningError } from '../../core/errors.js';
-import type { Item } from '../execution-store/items.js';
 import { translateSdkError } from './sdk-errors.js';
-import type { StoreContext, TableKey } from './table-context.js';
+import type { Item, TableContext, TableKey } from './table-context.js';
 
 const GET_CHUNK = 100;
 const WRITE_CHUNK = 25;
@@ -14,7 +13,7 @@ const MAX_ROUNDS = 8;
  * with backoff). Returns the items found, each once, in the order of `keys`; missing ones are
  * left out. Eventually consistent, like the index reads that produce the keys.
  */
-export async function batchGetItems(ctx: StoreContext, keys: readonly TableKey[]): Promise<Item[]> {
+export async function batchGetItems(ctx: TableContext, keys: readonly TableKey[]): Promise<Item[]> {
   const found = new Map<string, Item>();
   // DynamoDB rejects a batch that names a key twice; an item can appear in two index
   // pages (it changed state between the queries), so keys are made unique here.
@@ -38,7 +37,7 @@ export async function batchGetItems(ctx: StoreContext, keys: readonly TableKey[]
 }
 
 /** Deletes items by key with BatchWriteItem (25 a call, unprocessed items retried with backoff). */
-export async function batchDeleteKeys(ctx: StoreContext, keys: readonly TableKey[]): Promise<void> {
+export async function batchDeleteKeys(ctx: TableContext, keys: readonly TableKey[]): Promise<void> {
   for (let i = 0; i < keys.length; i += WRITE_CHUNK) {
     let pending: { DeleteRequest?: { Key: Record<string, unknown> | undefined } }[] = keys
       .slice(i, i + WRITE_CHUNK)
@@ -60,7 +59,7 @@ export async function batchDeleteKeys(ctx: StoreContext, keys: readonly TableKey
  * items and whether more may follow (DynamoDB returned a LastEvaluatedKey).
  */
 export async function queryItems(
-  ctx: StoreContext,
+  ctx: TableContext,
   input: Omit<QueryCommandInput, 'TableName' | 'Limit'>,
   enough: number,
 ): Promise<{ items: Item[]; more: boolean }> {
@@ -84,7 +83,7 @@ export async function queryItems(
 }
 
 /** Runs one SDK call, translating what it throws (see translateSdkError). */
-export async function send<T>(ctx: StoreContext, operation: string, call: () => Promise<T>): Promise<T> {
+export async function send<T>(ctx: TableContext, operation: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (thrown) {

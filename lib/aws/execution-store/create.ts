@@ -1,18 +1,18 @@
-import { DeleteCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ErrorCode, LongRunningError } from '../../core/errors.js';
 import { checkpointOf, createdHead } from '../../runtime/head-changes.js';
 import type { ExecutionHead } from '../../runtime/model.js';
 import type { NewExecution } from '../../runtime/ports.js';
-import { fromAttributeMap } from '../attribute-value.js';
-import { batchDeleteKeys, send } from '../dynamodb/requests.js';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { readHead } from './pinned-write.js';
 import type { HeadCache } from './head-cache.js';
 import { checkpointToItem, headToItem } from './items.js';
 import { assertItemFits } from '../../core/item-size.js';
-import { assertKeyPart } from '../key-rules.js';
+import { assertNewExecution } from '../../runtime/store-rules.js';
+import { dropIdempotencyRecord, purgePartition } from './delete.js';
 import { cancellationReasons, translateSdkError } from '../dynamodb/sdk-errors.js';
-import type { StoreContext, TableKey } from '../dynamodb/table-context.js';
-import { TableKeys, execPk, idempotencyPk } from '../schema/table-schema.js';
+import type { TableContext } from '../dynamodb/table-context.js';
+import { TableKeys, idempotencyPk } from '../schema/table-schema.js';
 
 const NOT_EXISTS = 'attribute_not_exists(pk)';
 
@@ -25,13 +25,11 @@ const NOT_EXISTS = 'attribute_not_exists(pk)';
  * removed and the create tried again.
  */
 export async function createExecution(
-  ctx: StoreContext,
+  ctx: TableContext,
   cache: HeadCache,
   exec: NewExecution,
 ): Promise<{ head: ExecutionHead; created: boolean }> {
-  assertKeyPart(exec.id, 'execution id');
-  if (exec.workflow !== '') assertKeyPart(exec.workflow, 'workflow');
-  if (exec.idempotencyKey !== undefined) assertKeyPart(exec.idempotencyKey, 'idempotency key');
+  assertNewExecution(exec);
   const head = createdHead(exec);
   const headItem = headToItem(head);
   const cpItem = checkpointToItem(checkpointOf(exec.id, 0, exec.input, exec.now));
@@ -69,7 +67,7 @@ export async function createExecution(
         throw translateSdkError(thrown, `DynamoDB TransactWriteItems (create) on ${ctx.tableName}`);
       if (failed(2)) {
         const raw = reasons[2]?.Item;
-        const earlierId = raw === undefined ? undefined : fromAttributeMap(raw)['executionId'];
+        const earlierId: unknown = raw === undefined ? undefined : unmarshall(raw)['executionId'];
         if (typeof earlierId !== 'string') {
           throw new LongRunningError(
             ErrorCode.CorruptRecord,
@@ -89,43 +87,5 @@ export async function createExecution(
         throw translateSdkError(thrown, `DynamoDB TransactWriteItems (create) on ${ctx.tableName}`);
       }
     }
-  }
-}
-
-/** Deletes every item of execution `id`'s partition (head, checkpoints), 25 per BatchWriteItem. */
-export async function purgePartition(ctx: StoreContext, id: string): Promise<void> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await send(ctx, 'Query', () =>
-      ctx.client.send(
-        new QueryCommand({
-          TableName: ctx.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ProjectionExpression: '#pk, #sk',
-          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
-          ExpressionAttributeValues: { ':pk': execPk(id) },
-          ExclusiveStartKey: start,
-        }),
-      ),
-    );
-    await batchDeleteKeys(ctx, (out.Items ?? []) as TableKey[]);
-    start = out.LastEvaluatedKey;
-  } while (start !== undefined);
-}
-
-/** Deletes the idempotency record of `key` if it still names `executionId`. */
-export async function dropIdempotencyRecord(ctx: StoreContext, key: string, executionId: string): Promise<void> {
-  try {
-    await ctx.client.send(
-      new DeleteCommand({
-        TableName: ctx.tableName,
-        Key: { pk: idempotencyPk(key), sk: TableKeys.idempotencySk },
-        ConditionExpression: 'executionId = :id',
-        ExpressionAttributeValues: { ':id': executionId },
-      }),
-    );
-  } catch (thrown) {
-    if ((thrown as Error).name === 'ConditionalCheckFailedException') return; // reused meanwhile: keep it
-    throw translateSdkError(thrown, `DynamoDB DeleteItem (idempotency record) on ${ctx.tableName}`);
   }
 }

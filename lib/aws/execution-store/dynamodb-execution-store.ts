@@ -3,17 +3,27 @@ import { ValidationError } from '../../core/errors.js';
 import type { ExecutionState } from '../../core/execution-state.js';
 import type { ErrorInfo } from '../../core/errors.js';
 import type { EpochMs, ExecutionHead, Page, RecordedEvent, StoredCheckpoint } from '../../runtime/model.js';
-import type { ExecutionStore, Fence, ListQuery, NewExecution, TransitionRequest } from '../../runtime/ports.js';
+import type {
+  ClaimRequest,
+  ExecutionStore,
+  Fence,
+  ListQuery,
+  NewExecution,
+  TransitionRequest,
+} from '../../runtime/ports.js';
 import { readHead } from './pinned-write.js';
-import { deleteExecution, transitionExecution } from './transition.js';
+import { deleteExecution } from './delete.js';
+import { transitionExecution } from './transition.js';
 import { createExecution } from './create.js';
-import { findStalled, listCheckpoints, listHeads } from './queries.js';
+import { findStalled } from './find-stalled.js';
+import { listCheckpoints } from './list-checkpoints.js';
+import { listHeads } from './list-heads.js';
 import { FencedWrites } from './fenced-writes.js';
 import { HeadCache } from './head-cache.js';
-import { isKeyPart } from '../key-rules.js';
+import { isSafeId } from '../../core/ids.js';
 import { claimStep, extendLease } from './lease.js';
-import type { StoreContext } from '../dynamodb/table-context.js';
-import { MAX_ITEM_BYTES } from '../schema/table-schema.js';
+import type { TableContext } from '../dynamodb/table-context.js';
+import { MAX_ITEM_BYTES } from '../../core/item-size.js';
 
 /** Options of {@link DynamoDbExecutionStore}. */
 export interface DynamoDbExecutionStoreOptions {
@@ -43,7 +53,7 @@ export interface DynamoDbExecutionStoreOptions {
  * const head = await store.claim({ id, token, owner, now: Date.now(), step, leaseMs: 60_000 });
  */
 export class DynamoDbExecutionStore implements ExecutionStore {
-  readonly #ctx: StoreContext;
+  readonly #ctx: TableContext;
   readonly #cache = new HeadCache();
   readonly #fenced: FencedWrites;
 
@@ -63,13 +73,13 @@ export class DynamoDbExecutionStore implements ExecutionStore {
   }
 
   /** One conditional UpdateItem (ALL_NEW); undefined when the condition fails. */
-  async claim(req: Fence & { step: number; leaseMs: number }): Promise<ExecutionHead | undefined> {
-    return isKeyPart(req.id) ? claimStep(this.#ctx, this.#cache, req) : undefined;
+  async claim(req: ClaimRequest): Promise<ExecutionHead | undefined> {
+    return isSafeId(req.id) ? claimStep(this.#ctx, this.#cache, req) : undefined;
   }
 
   /** One conditional UpdateItem of the lease expiry. */
   async extendLease(req: Fence & { leaseMs: number }): Promise<{ lost: boolean; state?: ExecutionState }> {
-    return isKeyPart(req.id) ? extendLease(this.#ctx, this.#cache, req) : { lost: true };
+    return isSafeId(req.id) ? extendLease(this.#ctx, this.#cache, req) : { lost: true };
   }
 
   /** One TransactWriteItems: put `CP#<step + 1>`, fenced update of the head. */
@@ -103,7 +113,7 @@ export class DynamoDbExecutionStore implements ExecutionStore {
 
   /** A strongly consistent GetItem of the head. */
   async get(id: string): Promise<ExecutionHead | undefined> {
-    return isKeyPart(id) ? readHead(this.#ctx, id) : undefined;
+    return isSafeId(id) ? readHead(this.#ctx, id) : undefined;
   }
 
   /** A Query of the execution's partition, newest checkpoint first. */

@@ -1,20 +1,18 @@
 import { ErrorCode, LongRunningError } from '../../core/errors.js';
-import { ExecutionState } from '../../core/execution-state.js';
-import { LeaseConflictError, StaleTokenError } from '../../runtime/errors.js';
+import { isSafeId } from '../../core/ids.js';
+import { StaleTokenError } from '../../runtime/errors.js';
 import { checkpointOf, committedHead, failedHead, parkedHead, releasedHead } from '../../runtime/head-changes.js';
 import type { ExecutionHead, StoredCheckpoint } from '../../runtime/model.js';
 import type { Fence } from '../../runtime/ports.js';
 import { readHead, writeOverBase } from './pinned-write.js';
 import type { HeadCache } from './head-cache.js';
-import { isKeyPart } from '../key-rules.js';
-import type { StoreContext } from '../dynamodb/table-context.js';
+import { fenceRefusal } from '../../runtime/store-rules.js';
+import type { TableContext } from '../dynamodb/table-context.js';
 
 /** The head fields a fenced write is conditional on: anything another writer may change. */
 export const FENCE_PINS = ['version', 'state', 'currentStep', 'claims', 'leaseOwner', 'lastUpdate'] as const;
 
 const MAX_ATTEMPTS = 5;
-const FENCED_STATES: ReadonlySet<string> = new Set([ExecutionState.Running, ExecutionState.Paused]);
-
 type CommitRequest = Parameters<typeof committedHead>[1] & Fence;
 type OutcomeRequest = Parameters<typeof failedHead>[1] & Fence;
 
@@ -22,16 +20,15 @@ type OutcomeRequest = Parameters<typeof failedHead>[1] & Fence;
  * The fenced writes of the step protocol. Each computes the new head with the
  * shared pure functions of `runtime/head-changes` from a base head (the one the
  * claim returned, cached, or else a consistent read), then writes it conditional
- * on the base's fields. The fence is checked on the base: STALE_TOKEN when the
- * head is gone, at another version or in a state other than running or paused;
- * LEASE_CONFLICT when another owner holds it. If the head changed meanwhile, the
+ * on the base's fields. The fence is checked on the base with the port's rule
+ * (`fenceRefusal`, lib/runtime/store-rules.ts): STALE_TOKEN or LEASE_CONFLICT. If the head changed meanwhile, the
  * failed condition returns it and the write is worked out again from there.
  */
 export class FencedWrites {
-  readonly #ctx: StoreContext;
+  readonly #ctx: TableContext;
   readonly #cache: HeadCache;
 
-  constructor(ctx: StoreContext, cache: HeadCache) {
+  constructor(ctx: TableContext, cache: HeadCache) {
     this.#ctx = ctx;
     this.#cache = cache;
   }
@@ -39,7 +36,6 @@ export class FencedWrites {
   /** Checkpoint `step + 1` and the head moved on, in one transaction. */
   commit(req: CommitRequest): Promise<ExecutionHead> {
     return this.#write(req, (base) => {
-      if (base.currentStep !== req.step) return new StaleTokenError(req.id, req.token, base);
       const head = committedHead(base, req);
       return { head, checkpoint: checkpointOf(req.id, req.step + 1, req.output, req.now) };
     });
@@ -61,10 +57,10 @@ export class FencedWrites {
   }
 
   async #write(
-    req: Fence,
-    change: (base: ExecutionHead) => { head: ExecutionHead; checkpoint?: StoredCheckpoint } | LongRunningError,
+    req: Fence & { step?: number },
+    change: (base: ExecutionHead) => { head: ExecutionHead; checkpoint?: StoredCheckpoint },
   ): Promise<ExecutionHead> {
-    if (!isKeyPart(req.id)) throw new StaleTokenError(req.id, req.token);
+    if (!isSafeId(req.id)) throw new StaleTokenError(req.id, req.token);
     let base = this.#cache.get(req.id);
     let fresh = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -72,12 +68,13 @@ export class FencedWrites {
         base = await readHead(this.#ctx, req.id);
         fresh = true;
       }
-      const outcome = fenceProblem(req, base) ?? change(base as ExecutionHead);
-      if (outcome instanceof LongRunningError) {
-        if (fresh) throw outcome;
+      const refusal = fenceRefusal(req, base);
+      if (refusal) {
+        if (fresh) throw refusal;
         base = undefined; // the cached head was stale: read the item and check again
         continue;
       }
+      const outcome = change(base as ExecutionHead);
       const result = await writeOverBase(
         this.#ctx,
         base as ExecutionHead,
@@ -102,12 +99,4 @@ export class FencedWrites {
       },
     );
   }
-}
-
-/** Why `req`'s fence does not hold on `base`, or undefined when it holds. */
-export function fenceProblem(req: Fence, base: ExecutionHead | undefined): LongRunningError | undefined {
-  if (base === undefined) return new StaleTokenError(req.id, req.token);
-  if (base.version !== req.token || !FENCED_STATES.has(base.state)) return new StaleTokenError(req.id, req.token, base);
-  if (base.leaseOwner !== req.owner) return new LeaseConflictError(req.id, req.owner, base);
-  return undefined;
 }

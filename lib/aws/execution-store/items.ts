@@ -3,12 +3,10 @@ import { EventType } from '../../core/events.js';
 import { ExecutionState, isExecutionState } from '../../core/execution-state.js';
 import type { ExecutionHead, RecordedEvent, StoredCheckpoint } from '../../runtime/model.js';
 import { ItemReader } from '../dynamodb/item-reader.js';
+import type { Item } from '../dynamodb/table-context.js';
 import { TableKeys, activeShard, checkpointSk, execPk, listSortKey } from '../schema/table-schema.js';
 
 const EVENT_TYPES: ReadonlySet<string> = new Set(Object.values(EventType));
-
-/** An item in the document client's plain form. */
-export type Item = Record<string, unknown>;
 
 /**
  * The item of an execution head. `data` is stored as JSON text (a predictable

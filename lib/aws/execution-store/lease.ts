@@ -1,27 +1,30 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ExecutionState } from '../../core/execution-state.js';
 import type { ExecutionHead } from '../../runtime/model.js';
-import type { Fence } from '../../runtime/ports.js';
+import type { ClaimRequest, Fence } from '../../runtime/ports.js';
+import { isOwnClaim } from '../../runtime/store-rules.js';
 import { headKey, oldHead } from './pinned-write.js';
 import { Expression, updateExpression } from '../dynamodb/expression.js';
 import { itemToHead } from './items.js';
 import type { HeadCache } from './head-cache.js';
 import { conditionFailure, translateSdkError } from '../dynamodb/sdk-errors.js';
-import type { StoreContext } from '../dynamodb/table-context.js';
+import type { TableContext } from '../dynamodb/table-context.js';
 
 /**
  * Claims step `step` with one conditional UpdateItem (ReturnValues ALL_NEW, so the
- * input state comes back without another read): running, version = token,
- * currentStep = step, and no live lease (absent, or expired at `now`). Sets the
+ * input state comes back without another read) whose condition is the port's
+ * `canClaim` rule (lib/runtime/store-rules.ts) as an expression: running, version =
+ * token, currentStep = step, and no live lease (absent, or expired at `now`). Sets the
  * lease, increments claims, sets lastUpdate. Returns undefined when the condition
  * fails; caches the claimed head for the fenced write that follows. If the SDK
  * retried a claim whose first try did land (a lost response), the condition fails
- * on this owner's own live lease: that is still our claim, and the head comes back.
+ * on this owner's own live lease (`isOwnClaim`): that is still our claim, and the
+ * head comes back.
  */
 export async function claimStep(
-  ctx: StoreContext,
+  ctx: TableContext,
   cache: HeadCache,
-  req: Fence & { step: number; leaseMs: number },
+  req: ClaimRequest,
 ): Promise<ExecutionHead | undefined> {
   const e = new Expression();
   const expiresAt = e.name('leaseExpiresAt');
@@ -60,13 +63,7 @@ export async function claimStep(
     const failure = conditionFailure(thrown);
     if (failure) {
       const current = oldHead(failure.item);
-      const ours =
-        current?.leaseOwner === req.owner &&
-        current.version === req.token &&
-        current.currentStep === req.step &&
-        current.state === ExecutionState.Running &&
-        (current.leaseExpiresAt ?? 0) > req.now;
-      if (!ours) return undefined;
+      if (current === undefined || !isOwnClaim(current, req)) return undefined;
       cache.set(current);
       return current;
     }
@@ -75,12 +72,13 @@ export async function claimStep(
 }
 
 /**
- * Extends this owner's lease to `now + leaseMs` with one conditional UpdateItem:
- * version = token, leaseOwner = owner, state running or paused. `lost: true` (with
+ * Extends this owner's lease to `now + leaseMs` with one conditional UpdateItem whose
+ * condition is the port's `holdsLease` rule: version = token, leaseOwner = owner,
+ * state running or paused. `lost: true` (with
  * the current state, if the head exists) when the condition fails.
  */
 export async function extendLease(
-  ctx: StoreContext,
+  ctx: TableContext,
   cache: HeadCache,
   req: Fence & { leaseMs: number },
 ): Promise<{ lost: boolean; state?: ExecutionState }> {

@@ -1,13 +1,14 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ErrorCode, LongRunningError } from '../../core/errors.js';
 import type { ExecutionHead, StoredCheckpoint } from '../../runtime/model.js';
-import { fromAttributeMap } from '../attribute-value.js';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { send } from '../dynamodb/requests.js';
 import { Expression, diffUpdate, pinCondition } from '../dynamodb/expression.js';
 import { checkpointToItem, headToItem, itemToHead } from './items.js';
 import { assertItemFits } from '../../core/item-size.js';
 import { cancellationReasons, conditionFailure, translateSdkError } from '../dynamodb/sdk-errors.js';
-import type { StoreContext } from '../dynamodb/table-context.js';
+import type { TableContext } from '../dynamodb/table-context.js';
 import { TableKeys, execPk } from '../schema/table-schema.js';
 
 /** The outcome of a write pinned on a base head: done, or the head that is there now. */
@@ -19,16 +20,20 @@ export function headKey(id: string): { pk: string; sk: string } {
 }
 
 /** The head of `id` (strongly consistent), or undefined. */
-export async function readHead(ctx: StoreContext, id: string): Promise<ExecutionHead | undefined> {
+export async function readHead(ctx: TableContext, id: string): Promise<ExecutionHead | undefined> {
   const out = await send(ctx, 'GetItem', () =>
     ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: headKey(id), ConsistentRead: true })),
   );
   return out.Item ? itemToHead(out.Item) : undefined;
 }
 
-/** Decodes the raw old item a failed condition returned (ALL_OLD), if any. */
-export function oldHead(raw: Parameters<typeof fromAttributeMap>[0] | undefined): ExecutionHead | undefined {
-  return raw === undefined ? undefined : itemToHead(fromAttributeMap(raw));
+/**
+ * Decodes the raw old item a failed condition returned (ALL_OLD), if any: the
+ * document client leaves `CancellationReasons[].Item` and a
+ * `ConditionalCheckFailedException`'s `Item` in wire format.
+ */
+export function oldHead(raw: Record<string, AttributeValue> | undefined): ExecutionHead | undefined {
+  return raw === undefined ? undefined : itemToHead(unmarshall(raw));
 }
 
 /**
@@ -39,7 +44,7 @@ export function oldHead(raw: Parameters<typeof fromAttributeMap>[0] | undefined)
  * written). When the head's condition fails, returns the head that is there now.
  */
 export async function writeOverBase(
-  ctx: StoreContext,
+  ctx: TableContext,
   base: ExecutionHead,
   next: ExecutionHead,
   pins: readonly string[],

@@ -1,19 +1,18 @@
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ErrorCode, IllegalTransitionError, LongRunningError, NotFoundError } from '../../core/errors.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ErrorCode, LongRunningError } from '../../core/errors.js';
 import { ExecutionState, isTerminalState } from '../../core/execution-state.js';
-import { legalFrom } from '../../core/transitions.js';
 import { transitionedHead } from '../../runtime/head-changes.js';
 import { MAX_RECORDED_EVENTS, type ExecutionHead } from '../../runtime/model.js';
 import type { TransitionRequest } from '../../runtime/ports.js';
 import { headKey, oldHead, readHead, writeOverBase } from './pinned-write.js';
-import { dropIdempotencyRecord, purgePartition } from './create.js';
 import { Expression, updateExpression } from '../dynamodb/expression.js';
 import { FENCE_PINS } from './fenced-writes.js';
 import type { HeadCache } from './head-cache.js';
 import { eventToMap, itemToHead } from './items.js';
-import { isKeyPart } from '../key-rules.js';
+import { isSafeId } from '../../core/ids.js';
+import { assertTransitionAllowed } from '../../runtime/store-rules.js';
 import { conditionFailure, translateSdkError } from '../dynamodb/sdk-errors.js';
-import type { StoreContext } from '../dynamodb/table-context.js';
+import type { TableContext } from '../dynamodb/table-context.js';
 import { activeShard } from '../schema/table-schema.js';
 
 const TRANSITION_PINS = [...FENCE_PINS, 'leaseExpiresAt'] as const;
@@ -27,13 +26,13 @@ const MAX_ATTEMPTS = 5;
  * the head the failure returned.
  */
 export async function transitionExecution(
-  ctx: StoreContext,
+  ctx: TableContext,
   cache: HeadCache,
   req: TransitionRequest,
 ): Promise<ExecutionHead> {
   let current: ExecutionHead | undefined;
-  if (req.from.length === 0 || !isKeyPart(req.id)) {
-    current = isKeyPart(req.id) ? await readHead(ctx, req.id) : undefined;
+  if (req.from.length === 0 || !isSafeId(req.id)) {
+    current = isSafeId(req.id) ? await readHead(ctx, req.id) : undefined;
   } else {
     try {
       const head = await blindTransition(ctx, req);
@@ -46,9 +45,7 @@ export async function transitionExecution(
     }
   }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (current === undefined) throw new NotFoundError('execution', req.id);
-    if (!req.from.includes(current.state))
-      throw new IllegalTransitionError(req.id, current.state, req.action, req.from);
+    assertTransitionAllowed(req, current);
     const next = transitionedHead(current, req);
     const result = await writeOverBase(ctx, current, next, TRANSITION_PINS);
     if (result.ok) {
@@ -62,7 +59,7 @@ export async function transitionExecution(
   });
 }
 
-async function blindTransition(ctx: StoreContext, req: TransitionRequest): Promise<ExecutionHead> {
+async function blindTransition(ctx: TableContext, req: TransitionRequest): Promise<ExecutionHead> {
   const e = new Expression();
   const set = [
     `${e.name('state')} = ${e.value(req.to)}`,
@@ -103,42 +100,4 @@ async function blindTransition(ctx: StoreContext, req: TransitionRequest): Promi
   );
   if (!out.Attributes) throw new LongRunningError(ErrorCode.Internal, `UpdateItem returned no item for ${req.id}`);
   return itemToHead(out.Attributes);
-}
-
-/**
- * Deletes a terminal execution: the head with one conditional DeleteItem (state
- * completed, failed or cancelled; otherwise ILLEGAL_TRANSITION with the actual
- * state, or NOT_FOUND), then every other item of its partition (BatchWriteItem,
- * unprocessed items retried) and its idempotency record. A delete interrupted after
- * the head is completed by the next call, which still clears the partition before
- * reporting NOT_FOUND.
- */
-export async function deleteExecution(ctx: StoreContext, cache: HeadCache, id: string): Promise<void> {
-  cache.delete(id);
-  if (!isKeyPart(id)) throw new NotFoundError('execution', id);
-  const e = new Expression();
-  const terminal = legalFrom('delete');
-  let old: ExecutionHead | undefined;
-  try {
-    const out = await ctx.client.send(
-      new DeleteCommand({
-        TableName: ctx.tableName,
-        Key: headKey(id),
-        ConditionExpression: `attribute_exists(${e.name('pk')}) AND ${e.in('state', terminal)}`,
-        ...e.params(),
-        ReturnValues: 'ALL_OLD',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    old = out.Attributes ? itemToHead(out.Attributes) : undefined;
-  } catch (thrown) {
-    const failed = conditionFailure(thrown);
-    if (!failed) throw translateSdkError(thrown, `DynamoDB DeleteItem on ${ctx.tableName}`);
-    const current = oldHead(failed.item);
-    if (current) throw new IllegalTransitionError(id, current.state, 'delete', terminal);
-    await purgePartition(ctx, id);
-    throw new NotFoundError('execution', id);
-  }
-  await purgePartition(ctx, id);
-  if (old?.idempotencyKey !== undefined) await dropIdempotencyRecord(ctx, old.idempotencyKey, id);
 }

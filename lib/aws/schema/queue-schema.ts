@@ -31,9 +31,6 @@ export const stepQueueSchema: QueueSchema = {
   sqsManagedSse: true,
 };
 
-/** The largest delay SQS allows on one message, in seconds (15 minutes). */
-export const MAX_DELAY_SECONDS = 900;
-
 /** CreateQueue `Attributes` of the dead-letter queue. */
 export function deadLetterQueueAttributes(schema: QueueSchema = stepQueueSchema): Record<string, string> {
   return {

@@ -43,9 +43,6 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 /** How many partitions the `active` index spreads running heads over. */
 export const ACTIVE_SHARDS = 8;
 
-/** DynamoDB's item size limit: 400 KB, counted as 400 × 1024 bytes. */
-export const MAX_ITEM_BYTES = 400 * 1024;
-
 /** Width of the zero-padded step number in checkpoint sort keys. */
 const STEP_DIGITS = 10;
 

@@ -17,7 +17,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbExecutionStore } from '../../../lib/aws/execution-store/dynamodb-execution-store.js';
 import { headToItem } from '../../../lib/aws/execution-store/items.js';
-import { encodeCursor } from '../../../lib/aws/execution-store/index-keys.js';
+import { encodePageToken } from '../../../lib/runtime/paging.js';
 import { LeaseConflictError, StaleTokenError } from '../../../lib/runtime/errors.js';
 import { sampleHead, wireItem } from './mock-items.js';
 
@@ -107,19 +107,19 @@ describe('DynamoDbExecutionStore error translation (mocked SDK)', () => {
 
   it('refuses garbled, foreign and forged tokens before any SDK call', async () => {
     const s = store();
-    const forged = encodeCursor('byState:running', {
+    const forged = encodePageToken('byState:running', {
       pk: 'EXEC#other',
       sk: 'HEAD',
       state: 'running',
       listSk: '2025-01-01T00:00:00.000Z#mine',
     });
-    const wrongPk = encodeCursor('checkpoints:exec_1', { pk: 'EXEC#exec_2', sk: 'CP#0000000001' });
-    const extraKey = encodeCursor('checkpoints:exec_1', { pk: 'EXEC#exec_1', sk: 'CP#0000000001', x: '1' });
+    const wrongPk = encodePageToken('checkpoints:exec_1', { pk: 'EXEC#exec_2', sk: 'CP#0000000001' });
+    const extraKey = encodePageToken('checkpoints:exec_1', { pk: 'EXEC#exec_1', sk: 'CP#0000000001', x: '1' });
     const attempts = [
       () => s.list({ state: 'running', limit: 5, nextToken: forged }),
       () => s.list({ state: 'running', limit: 5, nextToken: 'not!a*token' }),
-      () => s.list({ state: 'paused', limit: 5, nextToken: encodeCursor('byState:running', {}) }),
-      () => s.list({ limit: 5, nextToken: encodeCursor('byState:*', { running: { pk: 'EXEC#a', sk: 'HEAD' } }) }),
+      () => s.list({ state: 'paused', limit: 5, nextToken: encodePageToken('byState:running', {}) }),
+      () => s.list({ limit: 5, nextToken: encodePageToken('byState:*', { running: { pk: 'EXEC#a', sk: 'HEAD' } }) }),
       () => s.listCheckpoints('exec_1', { limit: 5, nextToken: wrongPk }),
       () => s.listCheckpoints('exec_1', { limit: 5, nextToken: extraKey }),
     ];
@@ -131,7 +131,7 @@ describe('DynamoDbExecutionStore error translation (mocked SDK)', () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
     ddb.on(BatchGetCommand).resolves({ Responses: { t: [] } });
     const key = { pk: 'EXEC#mine', sk: 'HEAD', state: 'running', listSk: '2025-01-01T00:00:00.000Z#mine' };
-    await store().list({ state: 'running', limit: 5, nextToken: encodeCursor('byState:running', key) });
+    await store().list({ state: 'running', limit: 5, nextToken: encodePageToken('byState:running', key) });
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(key);
   });
 

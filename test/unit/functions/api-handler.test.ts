@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ControlPlane,
-  InMemoryExecutionStore,
-  InMemoryStepQueue,
-  type Logger,
-  LongRunningError,
-} from '../../../lib/index.js';
+import { ControlPlane, type Logger, LongRunningError } from '../../../lib/index.js';
+import { InMemoryExecutionStore, InMemoryStepQueue } from '../../../lib/testing/index.js';
 import { makeApiHandler } from '../../../functions/http/api-handler.js';
 import { arithmeticWorkflow } from '../../../examples/workflows.js';
 import { WorkflowRegistry } from '../../../lib/index.js';

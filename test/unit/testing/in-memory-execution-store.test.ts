@@ -262,9 +262,18 @@ describe('InMemoryExecutionStore', () => {
     for (let i = 0; i < 3; i++) await store.create(newExec(`e${i}`, { now: T + i }));
     const page = await store.list({ limit: 1 });
     const token = page.nextToken ?? '';
-    const [payload, sig] = token.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ s: 'list:*:*', p: [T + 99, 'zzz'] })).toString('base64url');
-    for (const bad of ['garbage', `${payload}`, `${forgedPayload}.${sig}`, `${payload}.AAAA`, `${token}.x`]) {
+    const [payload, tag] = [token.slice(0, -16), token.slice(-16)];
+    const forgedPayload = Buffer.from(JSON.stringify({ v: 1, q: 'list:*:*', c: [T + 99, 'zzz'] })).toString(
+      'base64url',
+    );
+    for (const bad of [
+      'garbage',
+      payload,
+      `${forgedPayload}${tag}`,
+      `${payload}${'A'.repeat(16)}`,
+      `${token}x`,
+      `${token}.x`,
+    ]) {
       await expect(store.list({ limit: 1, nextToken: bad })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     }
     await expect(store.list({ limit: 1, state: 'running', nextToken: token })).rejects.toMatchObject({

@@ -1,18 +1,45 @@
 import { ValidationError } from '../../core/errors.js';
 import { ExecutionState } from '../../core/execution-state.js';
+import { isJsonObject } from '../../core/json.js';
 import type { ExecutionHead, Page } from '../../runtime/model.js';
+import { decodePageToken, encodePageToken } from '../../runtime/paging.js';
+import type { ListQuery } from '../../runtime/ports.js';
+import { assertListQuery } from '../../runtime/store-rules.js';
 import { batchGetItems, queryItems } from '../dynamodb/requests.js';
-import { itemToHead, type Item } from './items.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  isHeadIndexKey,
-  isRecord,
-  type CursorScope,
-  type StoredKey,
-} from './index-keys.js';
-import type { StoreContext, TableKey } from '../dynamodb/table-context.js';
+import type { Item, TableContext, TableKey } from '../dynamodb/table-context.js';
 import { IndexNames } from '../schema/table-schema.js';
+import { decodeKey, headIndexScope, isHeadIndexKey, type CursorScope, type StoredKey } from './index-keys.js';
+import { itemToHead } from './items.js';
+
+/**
+ * Heads, newest first. By workflow (and state): the `byWorkflow` index, the state
+ * checked on the heads read. By state: the `byState` index. Unfiltered: the
+ * `byState` partitions of every state, merged. Indexes hold keys only; the heads
+ * are read with BatchGetItem.
+ */
+export async function listHeads(ctx: TableContext, query: ListQuery): Promise<Page<ExecutionHead>> {
+  assertListQuery(query);
+  const { state, workflow } = query;
+  if (workflow !== undefined) {
+    const scope = headIndexScope(IndexNames.byWorkflow, 'workflow', workflow);
+    const scoped = { ...scope, scope: `${scope.scope}:${state ?? '*'}` };
+    const start = query.nextToken === undefined ? undefined : decodeKey(query.nextToken, scoped);
+    const part = { index: IndexNames.byWorkflow, attr: 'workflow', value: workflow, cursor: scoped };
+    const keep = (h: ExecutionHead): boolean => h.state === state;
+    return walkHeadIndex(ctx, state === undefined ? part : { ...part, keep }, start, query.limit);
+  }
+  if (state !== undefined) {
+    const scope = headIndexScope(IndexNames.byState, 'state', state);
+    const start = query.nextToken === undefined ? undefined : decodeKey(query.nextToken, scope);
+    return walkHeadIndex(
+      ctx,
+      { index: IndexNames.byState, attr: 'state', value: state, cursor: scope },
+      start,
+      query.limit,
+    );
+  }
+  return mergedStatePage(ctx, query.nextToken, query.limit);
+}
 
 /** Index entries examined at most per page before returning a short page with a token. */
 const MAX_EXAMINED = 1000;
@@ -36,7 +63,7 @@ export interface HeadIndexPartition {
  * key of the last entry examined; it is given only when entries follow.
  */
 export async function walkHeadIndex(
-  ctx: StoreContext,
+  ctx: TableContext,
   part: HeadIndexPartition,
   start: StoredKey | undefined,
   limit: number,
@@ -62,7 +89,7 @@ export async function walkHeadIndex(
     }
     if (keys.length <= batch.length && !more) return { items: heads };
     if (heads.length >= limit || examined >= MAX_EXAMINED) {
-      return position ? { items: heads, nextToken: encodeCursor(part.cursor.scope, position) } : { items: heads };
+      return position ? { items: heads, nextToken: encodePageToken(part.cursor.scope, position) } : { items: heads };
     }
   }
 }
@@ -73,7 +100,7 @@ export async function walkHeadIndex(
  * per state (`0` once a state is exhausted).
  */
 export async function mergedStatePage(
-  ctx: StoreContext,
+  ctx: TableContext,
   token: string | undefined,
   limit: number,
 ): Promise<Page<ExecutionHead>> {
@@ -108,15 +135,16 @@ export async function mergedStatePage(
       if (at !== undefined) next[read.state] = at;
     }
   }
-  return open ? { items: heads, nextToken: encodeCursor(ALL_SCOPE, next) } : { items: heads };
+  return open ? { items: heads, nextToken: encodePageToken(ALL_SCOPE, next) } : { items: heads };
 }
 
 function decodePositions(token: string): Partial<Record<string, StoredKey | 0>> {
-  const raw = decodeCursor(token, ALL_SCOPE);
-  if (!isRecord(raw)) throw new ValidationError('invalid nextToken: malformed position');
+  const raw = decodePageToken(token, ALL_SCOPE);
+  if (!isJsonObject(raw)) throw new ValidationError('invalid nextToken: malformed position');
   for (const [state, at] of Object.entries(raw)) {
     const valid =
-      STATES.includes(state as ExecutionState) && (at === 0 || (isRecord(at) && isHeadIndexKey(at, 'state', state)));
+      STATES.includes(state as ExecutionState) &&
+      (at === 0 || (isJsonObject(at) && isHeadIndexKey(at, 'state', state)));
     if (!valid) throw new ValidationError('invalid nextToken: malformed position');
   }
   return raw as Partial<Record<string, StoredKey | 0>>;

@@ -1,0 +1,125 @@
+import { IllegalTransitionError, NotFoundError, ValidationError, type LongRunningError } from '../core/errors.js';
+import { ExecutionState, isExecutionState } from '../core/execution-state.js';
+import { assertSafeId } from '../core/ids.js';
+import { assertStepName } from '../core/step-list.js';
+import { WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './workflow.js';
+import { LeaseConflictError, StaleTokenError } from './errors.js';
+import type { EpochMs, ExecutionHead } from './model.js';
+import { validateLimit } from './paging.js';
+import type { ClaimRequest, Fence, ListQuery, NewExecution, TransitionRequest } from './ports.js';
+
+// The rules of the ExecutionStore port, once: what a new execution must be, and the
+// conditions of its writes as predicates on the head as it stands. The in-memory store evaluates them directly; the DynamoDB store writes
+// the same conditions as condition expressions (which are what make them atomic
+// there) and evaluates these on the heads it reads back. The ExecutionStore contract
+// suite holds every adapter to them.
+
+/**
+ * Checks what `ExecutionStore.create` is given, before anything is written: a safe id
+ * and idempotency key, a workflow name, at least one valid step name, string
+ * metadata. VALIDATION_ERROR names the field.
+ */
+export function assertNewExecution(exec: NewExecution): void {
+  assertSafeId(exec.id);
+  if (exec.idempotencyKey !== undefined) assertSafeId(exec.idempotencyKey, 'idempotencyKey');
+  if (typeof exec.workflow !== 'string' || !WORKFLOW_NAME_PATTERN.test(exec.workflow)) {
+    throw new ValidationError(`workflow must be ${WORKFLOW_NAME_RULE}, got ${JSON.stringify(exec.workflow)}`);
+  }
+  if (!Array.isArray(exec.stepNames) || exec.stepNames.length === 0) {
+    throw new ValidationError('stepNames must list at least one step');
+  }
+  exec.stepNames.forEach((name) => assertStepName(name));
+  for (const [key, value] of Object.entries(exec.metadata ?? {})) {
+    if (typeof value !== 'string') throw new ValidationError(`metadata.${key} must be a string`);
+  }
+}
+
+/** Checks the filters and limit of `ExecutionStore.list` (VALIDATION_ERROR naming the bad one). */
+export function assertListQuery(query: ListQuery): void {
+  validateLimit(query.limit);
+  if (query.state !== undefined && !isExecutionState(query.state)) {
+    throw new ValidationError(`state filter must be one of ${Object.values(ExecutionState).join(', ')}`, {
+      state: query.state,
+    });
+  }
+  if (
+    query.workflow !== undefined &&
+    (typeof query.workflow !== 'string' || !WORKFLOW_NAME_PATTERN.test(query.workflow))
+  ) {
+    throw new ValidationError(`workflow filter must be ${WORKFLOW_NAME_RULE}`, { workflow: query.workflow });
+  }
+}
+
+/** The states in which a fenced write may land: running, or paused (a pause arrived while the step ran). */
+export const FENCED_STATES: ReadonlySet<ExecutionState> = new Set([ExecutionState.Running, ExecutionState.Paused]);
+
+/** True while `head` holds a lease that has not expired at `now`. */
+export function hasLiveLease(head: ExecutionHead, now: EpochMs): boolean {
+  return head.leaseExpiresAt !== undefined && head.leaseExpiresAt > now;
+}
+
+/** A claim takes the head only if it is running, at version `token` and step `step`, with no live lease. */
+export function canClaim(head: ExecutionHead, req: ClaimRequest): boolean {
+  return (
+    head.state === ExecutionState.Running &&
+    head.version === req.token &&
+    head.currentStep === req.step &&
+    !hasLiveLease(head, req.now)
+  );
+}
+
+/**
+ * True when `head` already carries this very claim: running, at `token` and `step`,
+ * with `owner`'s live lease. A retried claim whose first try landed (a lost response)
+ * finds this, and counts as claimed without claiming again.
+ */
+export function isOwnClaim(head: ExecutionHead, req: ClaimRequest): boolean {
+  return (
+    head.state === ExecutionState.Running &&
+    head.version === req.token &&
+    head.currentStep === req.step &&
+    head.leaseOwner === req.owner &&
+    hasLiveLease(head, req.now)
+  );
+}
+
+/** True while the fence holds the lease: same version, same owner, running or paused. */
+export function holdsLease(head: ExecutionHead, req: Fence): boolean {
+  return head.version === req.token && head.leaseOwner === req.owner && FENCED_STATES.has(head.state);
+}
+
+/**
+ * Why a fenced write (commit, release, fail, park) may not land on `head`, or
+ * undefined when it may: STALE_TOKEN when the head is gone, at another version or in
+ * a state other than running or paused (or, for a commit, at another step);
+ * LEASE_CONFLICT when another owner holds it. Both carry the head as it is.
+ */
+export function fenceRefusal(
+  req: Fence & { step?: number },
+  head: ExecutionHead | undefined,
+): LongRunningError | undefined {
+  if (head === undefined) return new StaleTokenError(req.id, req.token);
+  if (head.version !== req.token || !FENCED_STATES.has(head.state)) return new StaleTokenError(req.id, req.token, head);
+  if (head.leaseOwner !== req.owner) return new LeaseConflictError(req.id, req.owner, head);
+  if (req.step !== undefined && head.currentStep !== req.step) return new StaleTokenError(req.id, req.token, head);
+  return undefined;
+}
+
+/** Throws unless the control action may apply to `head`: NOT_FOUND, or ILLEGAL_TRANSITION naming its state. */
+export function assertTransitionAllowed(
+  req: TransitionRequest,
+  head: ExecutionHead | undefined,
+): asserts head is ExecutionHead {
+  if (head === undefined) throw new NotFoundError('execution', req.id);
+  if (!req.from.includes(head.state)) throw new IllegalTransitionError(req.id, head.state, req.action, req.from);
+}
+
+/** The sweeper's rule: running, due by `dueBefore` (`sweepAt` passed), and no live lease at `now`. */
+export function isStalled(head: ExecutionHead, req: { now: EpochMs; dueBefore: EpochMs }): boolean {
+  return (
+    head.state === ExecutionState.Running &&
+    head.sweepAt !== undefined &&
+    head.sweepAt <= req.dueBefore &&
+    !hasLiveLease(head, req.now)
+  );
+}
