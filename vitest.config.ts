@@ -1,6 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // The Lambda entries load the deployed workflows through this specifier, which the
+    // CDK construct aliases at bundle time; the tests load the example workflows.
+    alias: { '@longrunning/workflows': fileURLToPath(new URL('./examples/workflows.ts', import.meta.url)) },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

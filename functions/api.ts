@@ -1,7 +1,11 @@
-/** Lambda entry point: the HTTP API (API Gateway HTTP API, payload 2.0). Built once per cold start from the environment. */
+/**
+ * Lambda entry point: the HTTP API (API Gateway HTTP API, payload 2.0).
+ * Built once per cold start from the environment, with the workflows module the
+ * construct bundles in (see workflows-module.d.ts).
+ */
 import { makeApiHandler } from './http/api-handler.js';
 import { defaultDeps } from './shared/deps.js';
-import { deployedWorkflows } from '../examples/workflows.js';
+import { deployedWorkflows } from '@longrunning/workflows';
 
 const deps = defaultDeps('api', process.env, deployedWorkflows());
 

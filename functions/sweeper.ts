@@ -1,6 +1,10 @@
-/** Lambda entry point: the EventBridge-scheduled sweeper. Built once per cold start from the environment. */
+/**
+ * Lambda entry point: the EventBridge-scheduled sweeper.
+ * Built once per cold start from the environment, with the workflows module the
+ * construct bundles in (see workflows-module.d.ts).
+ */
 import { defaultDeps } from './shared/deps.js';
-import { deployedWorkflows } from '../examples/workflows.js';
+import { deployedWorkflows } from '@longrunning/workflows';
 import { powertoolsMetrics } from './shared/metrics.js';
 import { makeSweeper } from './sweeper/sweeper-handler.js';
 

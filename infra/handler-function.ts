@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -7,12 +7,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-/** The repository root: where package-lock.json, functions/ and lib/ are. */
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-
 /**
- * The bare import specifier the entries in infra/entries/ load the workflows from;
- * bundling aliases it to the user's `workflowsModule`.
+ * The bare import specifier the Lambda entries (functions/*.ts) load the workflows
+ * from; bundling aliases it to the construct's workflows module.
  */
 export const WORKFLOWS_SPECIFIER = '@longrunning/workflows';
 
@@ -22,6 +19,21 @@ export const WORKFLOWS_SPECIFIER = '@longrunning/workflows';
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/**
+ * A file of this package, relative to this module: the compiled `.js` when the
+ * package is installed (dist/), else the `.ts` source (a clone of the repository).
+ */
+export function packageFile(relativeWithoutExtension: string): string {
+  for (const extension of ['.js', '.ts']) {
+    const path = fileURLToPath(new URL(`${relativeWithoutExtension}${extension}`, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`longrunning: ${relativeWithoutExtension} (.js or .ts) is missing from the package`);
+}
+
+/** The example workflows, bundled when the construct is given no workflows module. */
+export const EXAMPLE_WORKFLOWS_MODULE = packageFile('../examples/workflows');
 
 /** The three functions, by their entry file name. */
 export type HandlerName = 'step-worker' | 'sweeper' | 'api';
@@ -35,8 +47,8 @@ export interface HandlerFunctionProps {
   environment: Record<string, string>;
   logRetention: RetentionDays;
   tracing: boolean;
-  /** Absolute path of the user's workflows module, or undefined for functions/workflows.ts. */
-  workflowsModule: string | undefined;
+  /** Absolute path of the workflows module bundled into the function. */
+  workflowsModule: string;
 }
 
 /**
@@ -45,9 +57,10 @@ export interface HandlerFunctionProps {
  * set retention, and its own role that may only write to that log group until the
  * construct grants it the AWS actions it uses.
  *
- * The entry is functions/<name>.ts, or, with a `workflowsModule`, infra/entries/<name>.ts,
- * which is the same wiring with the registry imported from {@link WORKFLOWS_SPECIFIER},
- * aliased to the user's module at bundle time.
+ * The entry is the package's functions/<name> module, whatever the workflows: its
+ * import of {@link WORKFLOWS_SPECIFIER} is aliased to `workflowsModule` at bundle
+ * time. esbuild runs from your project (the nearest lock file above the directory
+ * `cdk` runs in), so install `esbuild` there.
  */
 export class HandlerFunction extends Construct {
   readonly function: NodejsFunction;
@@ -62,12 +75,9 @@ export class HandlerFunction extends Construct {
       description: `Runs the longrunning ${props.name} function`,
     });
     this.logGroup.grantWrite(this.role);
-    const custom = props.workflowsModule !== undefined;
     this.function = new NodejsFunction(this, 'Function', {
-      entry: join(PROJECT_ROOT, custom ? 'infra/entries' : 'functions', `${props.name}.ts`),
+      entry: packageFile(`../functions/${props.name}`),
       handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -89,7 +99,7 @@ export class HandlerFunction extends Construct {
         mainFields: ['module', 'main'],
         // Bundle the AWS SDK too: the function runs the version the tests ran, not the runtime's.
         externalModules: [],
-        ...(custom ? { esbuildArgs: { '--alias': `${WORKFLOWS_SPECIFIER}=${props.workflowsModule}` } } : {}),
+        esbuildArgs: { '--alias': `${WORKFLOWS_SPECIFIER}=${props.workflowsModule}` },
       },
     });
   }

@@ -2,7 +2,6 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { LongRunningWorkflows } from './longrunning-workflows.js';
 import type { LongRunningWorkflowsProps } from './longrunning-workflows-props.js';
-import { suppressKnownNagFindings } from './nag-suppressions.js';
 
 /** Properties of {@link LongRunningStack}. */
 export interface LongRunningStackProps extends StackProps {
@@ -23,7 +22,6 @@ export class LongRunningStack extends Stack {
   constructor(scope: Construct, id: string, props: LongRunningStackProps = {}) {
     super(scope, id, props);
     this.runtime = new LongRunningWorkflows(this, 'Runtime', props.workflows);
-    suppressKnownNagFindings(this.runtime);
     if (!props.workflows?.emulatorCompat) {
       new CfnOutput(this, 'ApiUrl', {
         value: this.runtime.url,

@@ -68,12 +68,12 @@ export interface RuntimeSettings {
 /** Properties of {@link LongRunningWorkflows}. Every one is optional; the defaults suit production. */
 export interface LongRunningWorkflowsProps {
   /**
-   * Path of your workflows module (absolute, or relative to the project root), used
-   * instead of functions/workflows.ts in all three functions. It must export
-   * `deployedWorkflows(): WorkflowRegistry` (the same shape as functions/workflows.ts).
-   * It is wired in at bundle time through an esbuild alias, so adding workflows needs
-   * no edit of lib/ or functions/.
-   * @default - functions/workflows.ts (the example workflows)
+   * Path of your workflows module (absolute, or relative to the directory `cdk` runs
+   * in, where cdk.json is), bundled into all three functions. It must export
+   * `deployedWorkflows(): WorkflowRegistry`, and import the engine from `longrunning`
+   * (TypeScript or JavaScript; esbuild compiles it). It is wired in at bundle time
+   * through an esbuild alias, so adding workflows never means editing the package.
+   * @default - the package's example workflows (examples/workflows)
    */
   readonly workflowsModule?: string;
   /**

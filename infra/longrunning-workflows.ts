@@ -14,6 +14,7 @@ import type { LongRunningWorkflowsProps } from './longrunning-workflows-props.js
 import { Monitoring } from './monitoring.js';
 import { resolveProps } from './resolve-props.js';
 import { createStepQueues } from './step-queues.js';
+import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 
 /**
  * The serverless runtime of the engine (DESIGN.md): one DynamoDB table, the step
@@ -93,6 +94,7 @@ export class LongRunningWorkflows extends Construct {
     const sweeper = handler('sweeper', 'Sweeper', 'Re-enqueues stalled executions', p.sweeperTimeout).function;
     const api = handler('api', 'Api', 'HTTP API: starts and controls executions', p.apiTimeout).function;
     this.functions = { stepWorker, sweeper, api };
+    acknowledgeNagFindings([stepWorker, sweeper, api]);
 
     const mapping = new EventSourceMapping(this, 'StepEvents', {
       target: stepWorker,

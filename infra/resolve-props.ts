@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -7,7 +7,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { readHandlerEnv } from '../functions/shared/env.js';
 import { stepQueueSchema } from '../lib/index.js';
-import { PROJECT_ROOT } from './handler-function.js';
+import { EXAMPLE_WORKFLOWS_MODULE } from './handler-function.js';
 import type {
   JwtAuthorizerOptions,
   LongRunningWorkflowsProps,
@@ -37,8 +37,8 @@ export const MANAGED_VARIABLES = [
 
 /** The props with every default filled in, checked. */
 export interface ResolvedProps {
-  /** Absolute path of the user's workflows module, if any. */
-  workflowsModule: string | undefined;
+  /** Absolute path of the workflows module to bundle (yours, or the package's examples). */
+  workflowsModule: string;
   /** Variables for all functions: the step protocol settings, log settings and the user's own. */
   environment: Record<string, string>;
   removalPolicy: RemovalPolicy;
@@ -106,11 +106,12 @@ function userEnvironment(environment: Readonly<Record<string, string>>): Record<
   return { ...environment };
 }
 
-function workflowsModule(path: string | undefined): string | undefined {
-  if (path === undefined) return undefined;
-  const absolute = isAbsolute(path) ? path : resolve(PROJECT_ROOT, path);
-  if (!existsSync(absolute))
-    fail(`workflowsModule ${absolute} does not exist (a relative path is taken from ${PROJECT_ROOT})`);
+function workflowsModule(path: string | undefined): string {
+  if (path === undefined) return EXAMPLE_WORKFLOWS_MODULE;
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) {
+    fail(`workflowsModule ${absolute} does not exist (a relative path is taken from ${process.cwd()}, where cdk runs)`);
+  }
   return absolute;
 }
 

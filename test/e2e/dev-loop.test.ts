@@ -60,7 +60,9 @@ async function waitFor(output: () => string, pattern: RegExp, timeoutMs = 60_000
 
 async function cli(...args: string[]): Promise<unknown> {
   const { stdout } = await run(process.execPath, [
-    'apps/cli/longrunning.mjs',
+    '--import',
+    'tsx',
+    'apps/cli/longrunning.ts',
     '--url',
     `http://127.0.0.1:${port}`,
     '--json',

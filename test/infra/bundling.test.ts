@@ -51,3 +51,15 @@ describe('bundling with a workflows module of the user', () => {
     }
   });
 });
+
+describe('bundling without a workflows module', () => {
+  it('bundles the example workflows into every function', () => {
+    const f = buildStack({}, { bundle: true });
+    for (const dir of bundleDirs(f)) {
+      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(code).toContain('agent-research');
+      expect(code).toContain('subtract-three');
+      expect(code).not.toContain('custom-fixture-workflow');
+    }
+  });
+});

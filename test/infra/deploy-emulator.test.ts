@@ -40,7 +40,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../infra/handler-function.js';
+import { REPO_ROOT } from '../support/repo-root.js';
 import { stepQueueSchema } from '../../lib/aws/schema/queue-schema.js';
 import { tableSchema } from '../../lib/aws/schema/table-schema.js';
 import { emulatorClientConfig } from '../support/aws-resources.js';
@@ -68,10 +68,10 @@ function cliEnvironment(endpoint: string): NodeJS.ProcessEnv {
 }
 
 /** The project's CDK CLI, the one `npx cdk` runs (called directly: npx adds most of a second per call). */
-const CDK_CLI = join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk');
+const CDK_CLI = join(REPO_ROOT, 'node_modules', '.bin', 'cdk');
 
 /** Runs `cdk <args>` in `cwd`, failing with the end of its output. */
-function cdk(args: string[], env: NodeJS.ProcessEnv, cwd = PROJECT_ROOT): Promise<string> {
+function cdk(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(CDK_CLI, [...args, '--no-notices'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { PROJECT_ROOT } from '../../infra/handler-function.js';
+import { REPO_ROOT } from '../support/repo-root.js';
 import { LongRunningStack } from '../../infra/longrunning-stack.js';
 import { LongRunningWorkflows } from '../../infra/longrunning-workflows.js';
 import type { LongRunningWorkflowsProps } from '../../infra/longrunning-workflows-props.js';
 
 /** The feature flags of cdk.json, so that tests synthesize what `cdk synth` does. */
 export const CDK_CONTEXT = (
-  JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+  JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
 ).context;
 
 /** A synthesized LongRunningStack and its template. */
