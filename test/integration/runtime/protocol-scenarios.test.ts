@@ -106,6 +106,24 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
     expect(await checkpointSteps(s.control, head.id)).toEqual([0, 1]);
   });
 
+  it('holds a retry back on the queue for its backoff delay', async () => {
+    const s = scenario(
+      aws(),
+      registry({ name: 'held', steps: [{ name: 'h1', fn: () => Promise.reject(new Error('flake')) }] }),
+      // No test run lasts 900 s (the longest delay SQS takes), so the retry must be held back.
+      { retryBaseDelayMs: 900_000, retryMaxDelayMs: 900_000 },
+    );
+    const { head } = await s.control.start({ workflow: 'held', input: { n: 0 } });
+    const [message] = await s.receive(1);
+    const delayedBefore = await s.delayed();
+    expect(await s.deliver(message!)).toMatchObject({ status: 'retrying', attempt: 0, delaySeconds: 900 });
+    expect(await s.delayed()).toBe(delayedBefore + 1);
+    expect(await s.receive()).toEqual([]);
+    expect((await s.control.get(head.id)).head).toMatchObject({ state: 'running', error: { message: 'flake' } });
+    // Cancelling fences the held message off, so it can never run a step of this execution.
+    await s.control.cancel(head.id);
+  });
+
   it('retries with a backoff delay on the queue, then succeeds', async () => {
     let calls = 0;
     const s = scenario(
@@ -123,8 +141,8 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
       delaySeconds: 1,
       error: { code: 'STEP_FAILED', message: 'flake' },
     });
-    expect(await s.receive()).toEqual([]);
-    const [retry] = await s.receive(3);
+    // The long poll returns once the 1 s delay is over, however slow the machine.
+    const [retry] = await s.receive(20);
     expect(retry).toBeDefined();
     expect((await s.deliver(retry!)).status).toBe('completed');
     expect((await s.control.get(head.id)).head).toMatchObject({ state: 'completed', data: { n: 1 } });

@@ -11,6 +11,7 @@ import {
   type WorkflowRegistry,
 } from '../../../lib/index.js';
 import type { AwsResources } from '../../support/aws-resources.js';
+import { delayedMessages } from '../../support/queue-counts.js';
 
 /** The runtime wired to this file's real table and queue. */
 export interface Scenario {
@@ -18,6 +19,8 @@ export interface Scenario {
   control: ControlPlane;
   /** Receives what is visible now on the real queue (bodies + receipt handles). */
   receive: (waitSeconds?: number) => Promise<{ body: unknown; receipt: string }[]>;
+  /** How many messages the queue holds back for their delay now. */
+  delayed: () => Promise<number>;
   /**
    * Runs one received message through processStepMessage, with 60 s left on the
    * runtime's clock, and deletes it (as the worker's success path does).
@@ -65,7 +68,7 @@ export function scenario(
     }
     return outcomes;
   };
-  return { deps, control, receive, deliver, drain };
+  return { deps, control, receive, delayed: () => delayedMessages(res), deliver, drain };
 }
 
 /** Every checkpoint step of an execution, oldest first. */
