@@ -23,7 +23,7 @@ export type { Logger, LogFields } from './core/logger.js';
 export { noopLogger } from './core/logger.js';
 export { backoffDelayMs } from './core/backoff.js';
 export { MAX_TIMER_MS, setRepeatingTimer, systemClock } from './core/clock.js';
-export type { CancelTimer, Clock } from './core/clock.js';
+export type { CancelTimer, Clock, TimerOptions } from './core/clock.js';
 export { itemSizeBytes, MAX_ITEM_BYTES } from './core/item-size.js';
 export type { BackoffPolicy } from './core/backoff.js';
 export { canTransition, legalFrom } from './core/transitions.js';

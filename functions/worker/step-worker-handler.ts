@@ -1,5 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type Logger, processStepMessage, type RuntimeDeps, type StepOutcome } from '../../lib/index.js';
+import { type Logger, processStepMessage, type RuntimeDeps, type StepOutcome, systemClock } from '../../lib/index.js';
 import { MetricName, type MetricsSink } from '../shared/metrics.js';
 
 /** Time kept back from the invocation's remaining time so the handler can still return its batch response. */
@@ -28,8 +28,10 @@ export type WorkerContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsReque
 export function makeStepWorker(
   deps: StepWorkerDeps,
 ): (event: SQSEvent, context: WorkerContext) => Promise<SQSBatchResponse> {
+  // The deadline is measured on the runtime's clock, the one the step's budget is taken from.
+  const clock = deps.runtime.clock ?? systemClock;
   return async (event, context) => {
-    const deadline = Date.now() + context.getRemainingTimeInMillis() - WORKER_DEADLINE_BUFFER_MS;
+    const deadline = clock.now() + context.getRemainingTimeInMillis() - WORKER_DEADLINE_BUFFER_MS;
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     await Promise.all(
       (event.Records ?? []).map(async (record) => {
@@ -42,14 +44,14 @@ export function makeStepWorker(
           deps.metrics.count(MetricName.StepMessagesRejected);
           return;
         }
-        const started = Date.now();
+        const started = clock.now();
         try {
           const outcome = await processStepMessage(
             body,
             { deadline },
             { ...deps.runtime, owner: `${context.awsRequestId}/${messageId}` },
           );
-          recordOutcome(deps, messageId, outcome, Date.now() - started);
+          recordOutcome(deps, messageId, outcome, clock.now() - started);
         } catch (err) {
           failures.push({ itemIdentifier: messageId });
           deps.logger.error('step message failed; it will be redelivered', {

@@ -4,6 +4,16 @@ export const MAX_TIMER_MS = 2_147_483_647;
 /** Cancels a timer set with {@link Clock.setTimer}; calling it again, or after the timer fired, does nothing. */
 export type CancelTimer = () => void;
 
+/** How a timer set with {@link Clock.setTimer} behaves besides its delay. */
+export interface TimerOptions {
+  /**
+   * Whether this timer alone keeps the process running; true by default. Background
+   * timers (the Executor's heartbeats and periodic checkpoints) set it to false, like
+   * Node's `timer.unref()`, so that they never hold a finished program open.
+   */
+  keepAlive?: boolean;
+}
+
 /**
  * Time and timers, injected wherever the engine reads the time or waits (the
  * Executor's backoff, heartbeats and checkpoints; the runtime's step deadline and
@@ -14,14 +24,15 @@ export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
   /** Calls `callback` once, `ms` milliseconds from now (0 to {@link MAX_TIMER_MS}); returns its cancel function. */
-  setTimer(ms: number, callback: () => void): CancelTimer;
+  setTimer(ms: number, callback: () => void, options?: TimerOptions): CancelTimer;
 }
 
 /** The real clock: `Date.now` and `setTimeout`. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimer: (ms, callback) => {
+  setTimer: (ms, callback, options) => {
     const timer = setTimeout(callback, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+    if (options?.keepAlive === false) timer.unref();
     return () => clearTimeout(timer);
   },
 };
@@ -30,15 +41,19 @@ export const systemClock: Clock = {
  * Calls `callback` every `ms` milliseconds on `clock` until the returned function is
  * called. Each next call is set when the previous one has run, so calls never pile up.
  */
-export function setRepeatingTimer(clock: Clock, ms: number, callback: () => void): CancelTimer {
+export function setRepeatingTimer(clock: Clock, ms: number, callback: () => void, options?: TimerOptions): CancelTimer {
   let cancel: CancelTimer = () => undefined;
   let stopped = false;
   const schedule = (): void => {
-    cancel = clock.setTimer(ms, () => {
-      if (stopped) return;
-      callback();
-      if (!stopped) schedule();
-    });
+    cancel = clock.setTimer(
+      ms,
+      () => {
+        if (stopped) return;
+        callback();
+        if (!stopped) schedule();
+      },
+      options,
+    );
   };
   schedule();
   return () => {

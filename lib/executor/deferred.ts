@@ -1,3 +1,5 @@
+import type { CancelTimer, Clock } from '../core/clock.js';
+
 /** A promise with its resolve function exposed: used to wake a waiting run loop. */
 export interface Deferred<T> {
   promise: Promise<T>;
@@ -13,12 +15,12 @@ export function deferred<T = void>(): Deferred<T> {
   return { promise, resolve };
 }
 
-/** Resolves after `ms`, or as soon as `wake` settles; clears its timer either way. */
-export async function sleepUnless(ms: number, wake: Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+/** Resolves after `ms` on `clock`, or as soon as `wake` settles; cancels its timer either way. */
+export async function sleepUnless(clock: Clock, ms: number, wake: Promise<unknown>): Promise<void> {
+  let cancel: CancelTimer | undefined;
   try {
-    await Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms))), wake]);
+    await Promise.race([new Promise<void>((r) => (cancel = clock.setTimer(ms, r))), wake]);
   } finally {
-    clearTimeout(timer);
+    cancel?.();
   }
 }

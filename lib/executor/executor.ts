@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../core/clock.js';
 import {
   ExecutionCancelledError,
   LongRunningError,
@@ -30,6 +31,12 @@ export interface ExecutorOptions {
   logger?: Logger;
   /** Receives lifecycle events in order. A throwing handler is logged and ignored. */
   onEvent?: (event: ExecutionEvent) => void;
+  /**
+   * Where the Executor reads the time (timestamps) and sets its timers (retry
+   * backoff, heartbeats, periodic checkpoints). Default: {@link systemClock}; tests
+   * pass a `ManualClock` from longrunning/testing and advance it by hand.
+   */
+  clock?: Clock;
 }
 
 /** Options of {@link Executor.start}. */
@@ -59,11 +66,13 @@ export class Executor {
   readonly #config: ExecutorConfig;
   readonly #store: CheckpointStore;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   readonly #runs = new Map<string, ExecutionRun>();
 
   constructor(config: Partial<ExecutorConfig> = {}, options: ExecutorOptions = {}) {
     this.#config = resolveExecutorConfig(config);
     this.#logger = options.logger ?? noopLogger;
+    this.#clock = options.clock ?? systemClock;
     this.#store = options.checkpointStore ?? new FileCheckpointStore(this.#config.checkpointDir, this.#logger);
     this.onEvent = options.onEvent;
   }
@@ -107,7 +116,7 @@ export class Executor {
     run.active = true;
     run.data = initialState;
     run.exec.state = ExecutionState.Running;
-    run.exec.lastUpdate = new Date();
+    run.exec.lastUpdate = this.#now();
     const signal = options.signal;
     if (signal?.aborted) {
       run.active = false;
@@ -142,7 +151,7 @@ export class Executor {
     }
     // Loaded as running but not resumed here: nothing runs, so it pauses at once.
     run.exec.state = ExecutionState.Paused;
-    run.exec.lastUpdate = new Date();
+    run.exec.lastUpdate = this.#now();
     await this.#checkpoint(run);
     this.#emit(run, EventType.Paused, { state: run.data });
   }
@@ -159,7 +168,7 @@ export class Executor {
       await run.parked;
       assertTransition(execId, run.exec.state, 'resume');
       run.exec.state = ExecutionState.Running;
-      run.exec.lastUpdate = new Date();
+      run.exec.lastUpdate = this.#now();
       this.#emit(run, EventType.Resumed, { state: run.data });
       const wake = run.resumed;
       await this.#persist(run).catch((err: unknown) => this.#logSaveFailure(run, err));
@@ -184,7 +193,7 @@ export class Executor {
 
   async #endCancelled(run: ExecutionRun): Promise<void> {
     run.exec.state = ExecutionState.Cancelled;
-    run.exec.endTime = new Date();
+    run.exec.endTime = this.#now();
     run.exec.lastUpdate = run.exec.endTime;
     try {
       await this.#checkpoint(run);
@@ -240,7 +249,7 @@ export class Executor {
     run.data = lastState;
     run.pauseRequested = false;
     run.exec.state = ExecutionState.Running;
-    run.exec.lastUpdate = new Date();
+    run.exec.lastUpdate = this.#now();
     this.#logger.info('resuming execution', { executionId: execId, fromStep: run.exec.currentStep });
     try {
       await this.#checkpoint(run);
@@ -289,7 +298,7 @@ export class Executor {
   }
 
   #create(name: string, steps: StepFunc[], stepNames: string[] | undefined): Execution {
-    const now = new Date();
+    const now = this.#now();
     const exec: Execution = {
       id: newExecutionId(),
       name,
@@ -340,6 +349,7 @@ export class Executor {
   #launch(run: ExecutionRun): void {
     runSteps(run, {
       config: this.#config,
+      clock: this.#clock,
       logger: this.#logger,
       emit: (type, extra) => this.#emit(run, type, extra),
       checkpoint: (beforeEvent) => this.#checkpoint(run, beforeEvent),
@@ -351,7 +361,7 @@ export class Executor {
         if (isTerminalState(run.exec.state)) return;
         run.exec.state = ExecutionState.Failed;
         run.exec.error = `internal error: ${err instanceof Error ? err.message : String(err)}`;
-        run.exec.endTime = new Date();
+        run.exec.endTime = this.#now();
         await this.#persist(run).catch((e: unknown) => this.#logSaveFailure(run, e));
         this.#emit(run, EventType.ExecutionFailed, { error: toError(err) });
       })
@@ -367,7 +377,7 @@ export class Executor {
    * is thrown: the caller decides (retry, fail, or reject to its own caller).
    */
   async #checkpoint(run: ExecutionRun, beforeEvent?: () => void): Promise<void> {
-    const cp = recordCheckpoint(run.exec, run.data, this.#config.maxCheckpoints);
+    const cp = recordCheckpoint(run.exec, run.data, this.#config.maxCheckpoints, this.#now());
     try {
       await this.#persist(run);
     } catch (err) {
@@ -387,6 +397,11 @@ export class Executor {
     return save;
   }
 
+  /** The clock's time as a Date. */
+  #now(): Date {
+    return new Date(this.#clock.now());
+  }
+
   #logSaveFailure(run: ExecutionRun, err: unknown): void {
     this.#logger.error('checkpoint save failed', { executionId: run.exec.id, error: String(err) });
   }
@@ -398,7 +413,7 @@ export class Executor {
       type,
       execId: run.exec.id,
       step: run.exec.currentStep,
-      timestamp: new Date(),
+      timestamp: this.#now(),
       ...extra,
     };
     try {

@@ -1,4 +1,5 @@
 import { backoffDelayMs } from '../core/backoff.js';
+import { type Clock, setRepeatingTimer } from '../core/clock.js';
 import { LongRunningError, toError } from '../core/errors.js';
 import { EventType, type ExecutionEvent } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
@@ -11,6 +12,8 @@ import type { ExecutionRun } from './execution-run.js';
 /** What the run loop needs from its Executor. */
 export interface RunLoopDeps {
   config: ExecutorConfig;
+  /** Where the loop reads the time and sets its backoff, heartbeat and checkpoint timers. */
+  clock: Clock;
   logger: Logger;
   emit(type: EventType, extra?: Partial<ExecutionEvent>): void;
   /** Records a checkpoint and saves; `beforeEvent` runs after the save, before `checkpointed`. */
@@ -35,7 +38,7 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
       const parked = deferred();
       run.parked = parked.promise;
       exec.state = ExecutionState.Paused;
-      exec.lastUpdate = new Date();
+      exec.lastUpdate = now(deps);
       await bestEffort(deps.checkpoint(), deps, exec.id);
       deps.emit(EventType.Paused, { state: run.data });
       parked.resolve();
@@ -47,14 +50,14 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
     if (!fn) throw new Error(`internal: step ${index} of ${exec.id} has no function`);
     const outcome = await runOneStep(run, fn, deps);
     if (outcome.kind === 'cancelled') return finishCancelled(run, deps);
-    const now = new Date();
-    exec.lastUpdate = now;
+    const finishedAt = now(deps);
+    exec.lastUpdate = finishedAt;
     if (outcome.kind === 'failed') return finishFailed(run, deps, outcome.error);
     const input = run.data;
     run.data = outcome.result;
     exec.currentStep = index + 1;
     exec.progress = (exec.currentStep / exec.totalSteps) * 100;
-    if (exec.currentStep === exec.totalSteps) markCompleted(run, now);
+    if (exec.currentStep === exec.totalSteps) markCompleted(run, finishedAt);
     const saved = await checkpointDurably(run, deps, () =>
       deps.emit(EventType.StepCompleted, { step: index, state: run.data }),
     );
@@ -73,18 +76,18 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
     }
   }
   if (exec.state !== ExecutionState.Completed) {
-    markCompleted(run, new Date());
+    markCompleted(run, now(deps));
     await bestEffort(deps.checkpoint(), deps, exec.id);
     deps.emit(EventType.ExecutionCompleted, { state: run.data });
   }
 }
 
 async function finishFailed(run: ExecutionRun, deps: RunLoopDeps, error: Error): Promise<void> {
-  const now = new Date();
+  const at = now(deps);
   run.exec.state = ExecutionState.Failed;
   run.exec.error = error.message || error.name;
-  run.exec.endTime = now;
-  run.exec.lastUpdate = now;
+  run.exec.endTime = at;
+  run.exec.lastUpdate = at;
   await bestEffort(deps.checkpoint(), deps, run.exec.id);
   deps.emit(EventType.ExecutionFailed, { error, state: run.data });
 }
@@ -121,6 +124,7 @@ async function checkpointDurably(run: ExecutionRun, deps: RunLoopDeps, beforeEve
       const permanent = thrown instanceof LongRunningError && !thrown.retryable;
       if (permanent || attempt >= maxRetries || run.isCancelled) return error;
       await sleepUnless(
+        deps.clock,
         backoffDelayMs(attempt, { baseDelayMs: retryBaseDelayMs, maxDelayMs: retryMaxDelayMs }),
         run.cancelled.promise,
       );
@@ -136,10 +140,10 @@ function markCompleted(run: ExecutionRun, now: Date): void {
 }
 
 async function finishCancelled(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
-  const now = new Date();
+  const at = now(deps);
   run.exec.state = ExecutionState.Cancelled;
-  run.exec.endTime = now;
-  run.exec.lastUpdate = now;
+  run.exec.endTime = at;
+  run.exec.lastUpdate = at;
   await bestEffort(deps.checkpoint(), deps, run.exec.id);
   deps.emit(EventType.ExecutionCancelled, { state: run.data });
 }
@@ -179,7 +183,7 @@ async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopDeps): P
       deps.emit(EventType.StepFailed, { error: lastError, state: run.data });
       if (attempt < maxRetries) {
         const delay = backoffDelayMs(attempt, { baseDelayMs: retryBaseDelayMs, maxDelayMs: retryMaxDelayMs });
-        await sleepUnless(delay, run.cancelled.promise);
+        await sleepUnless(deps.clock, delay, run.cancelled.promise);
       }
     } finally {
       stopTimers();
@@ -189,24 +193,35 @@ async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopDeps): P
 }
 
 async function heartbeat(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
-  run.exec.lastUpdate = new Date();
+  run.exec.lastUpdate = now(deps);
   await deps.persist();
 }
 
-/** While a step runs: heartbeat every heartbeatIntervalMs, checkpoint every checkpointIntervalMs. */
+/** The clock's time as a Date. */
+function now(deps: RunLoopDeps): Date {
+  return new Date(deps.clock.now());
+}
+
+/**
+ * While a step runs: heartbeat every heartbeatIntervalMs, checkpoint every
+ * checkpointIntervalMs. Neither timer keeps the process running on its own.
+ */
 function startStepTimers(run: ExecutionRun, deps: RunLoopDeps): () => void {
-  const beat = setInterval(
-    () => void bestEffort(heartbeat(run, deps), deps, run.exec.id),
+  const background = { keepAlive: false };
+  const stopBeat = setRepeatingTimer(
+    deps.clock,
     deps.config.heartbeatIntervalMs,
+    () => void bestEffort(heartbeat(run, deps), deps, run.exec.id),
+    background,
   );
-  const save = setInterval(
-    () => void bestEffort(deps.checkpoint(), deps, run.exec.id),
+  const stopSave = setRepeatingTimer(
+    deps.clock,
     deps.config.checkpointIntervalMs,
+    () => void bestEffort(deps.checkpoint(), deps, run.exec.id),
+    background,
   );
-  beat.unref();
-  save.unref();
   return () => {
-    clearInterval(beat);
-    clearInterval(save);
+    stopBeat();
+    stopSave();
   };
 }

@@ -19,11 +19,12 @@ export function cloneExecution(exec: Execution): Execution {
 }
 
 /**
- * Appends a checkpoint of `data` at the execution's current step and keeps only
- * the `max` most recent, so the cost of a save does not grow with the steps done.
+ * Appends a checkpoint of `data` taken at `timestamp` at the execution's current step
+ * and keeps only the `max` most recent, so the cost of a save does not grow with the
+ * steps done.
  */
-export function recordCheckpoint(exec: Execution, data: unknown, max: number): Checkpoint {
-  const cp: Checkpoint = { id: newId('cp'), step: exec.currentStep, state: data, timestamp: new Date() };
+export function recordCheckpoint(exec: Execution, data: unknown, max: number, timestamp: Date): Checkpoint {
+  const cp: Checkpoint = { id: newId('cp'), step: exec.currentStep, state: data, timestamp };
   exec.checkpoints.push(cp);
   if (exec.checkpoints.length > max) exec.checkpoints.splice(0, exec.checkpoints.length - max);
   return cp;

@@ -61,7 +61,7 @@ export class ControlPlane {
   async start(request: StartRequest): Promise<{ head: ExecutionHead; created: boolean }> {
     const rt = this.#rt;
     const valid = validateStartRequest(request, rt.workflows);
-    const now = rt.clock();
+    const now = rt.clock.now();
     const result = await rt.store.create({
       ...valid,
       id: newExecutionId(),
@@ -155,7 +155,7 @@ export class ControlPlane {
     const rt = this.#rt;
     // The read gives the event its step; the write's condition is what decides.
     const current = await this.#head(id);
-    const now = rt.clock();
+    const now = rt.clock.now();
     const event = recordedEvent(type, current.currentStep, now);
     const head = await rt.store.transition({
       id,

@@ -1,8 +1,7 @@
-import { MAX_TIMER_MS } from '../core/clock.js';
+import { type Clock, MAX_TIMER_MS, systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import type { ExecutionEvent } from '../core/events.js';
 import { noopLogger, type Logger } from '../core/logger.js';
-import type { EpochMs } from './model.js';
 import type { ExecutionStore, StepQueue } from './ports.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 
@@ -43,8 +42,12 @@ export interface RuntimeDeps extends Partial<RuntimeConfig> {
   store: ExecutionStore;
   queue: StepQueue;
   workflows: WorkflowRegistry;
-  /** Epoch-millisecond clock; `Date.now` by default. */
-  clock?: () => EpochMs;
+  /**
+   * Where the runtime reads the time (claims, commits, events, sweeps) and sets the
+   * step's deadline and heartbeat timers; {@link systemClock} by default. Tests pass a
+   * `ManualClock` from longrunning/testing.
+   */
+  clock?: Clock;
   /** This worker's lease owner id (for example the Lambda request id); a fresh one per message by default. */
   owner?: string;
   /** Called at each lifecycle event; what it throws or rejects with is logged, never propagated. */
@@ -57,7 +60,7 @@ export interface ResolvedRuntime extends RuntimeConfig {
   store: ExecutionStore;
   queue: StepQueue;
   workflows: WorkflowRegistry;
-  clock: () => EpochMs;
+  clock: Clock;
   owner: string | undefined;
   onEvent: ((event: ExecutionEvent) => void | Promise<void>) | undefined;
   logger: Logger;
@@ -92,7 +95,7 @@ export function resolveRuntime(deps: RuntimeDeps): ResolvedRuntime {
     store: deps.store,
     queue: deps.queue,
     workflows: deps.workflows,
-    clock: deps.clock ?? Date.now,
+    clock: deps.clock ?? systemClock,
     owner: deps.owner,
     onEvent: deps.onEvent,
     logger: deps.logger ?? noopLogger,

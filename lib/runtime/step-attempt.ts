@@ -1,3 +1,4 @@
+import { setRepeatingTimer } from '../core/clock.js';
 import { ErrorCode, ExecutionCancelledError, LongRunningError, toError } from '../core/errors.js';
 import { ExecutionState } from '../core/execution-state.js';
 import type { StepContext, StepFunc } from '../core/types.js';
@@ -46,7 +47,7 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
 
   const heartbeat = async (): Promise<void> => {
     controller.signal.throwIfAborted();
-    const fence = { id: head.id, token: head.version, owner, now: rt.clock(), leaseMs: rt.leaseMs };
+    const fence = { id: head.id, token: head.version, owner, now: rt.clock.now(), leaseMs: rt.leaseMs };
     const { lost, state } = await rt.store.extendLease(fence);
     if (lost && state === ExecutionState.Cancelled) abort('cancelled', new ExecutionCancelledError(head.id));
     else if (lost) abort('lease-lost', new LeaseConflictError(head.id, owner));
@@ -60,17 +61,17 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
     heartbeat,
   };
 
-  const budgetMs = Math.max(0, req.deadline - rt.deadlineBufferMs - rt.clock());
-  const timer = setTimeout(() => {
+  const budgetMs = Math.max(0, req.deadline - rt.deadlineBufferMs - rt.clock.now());
+  const cancelDeadline = rt.clock.setTimer(budgetMs, () => {
     const message = `step "${req.stepName}" (step ${head.currentStep} of execution ${head.id}) did not finish before the invocation deadline`;
     abort('timeout', new LongRunningError(ErrorCode.StepTimeout, message, { retryable: true, details: { budgetMs } }));
-  }, budgetMs);
-  const ticker = setInterval(() => {
+  });
+  const stopHeartbeats = setRepeatingTimer(rt.clock, rt.heartbeatMs, () => {
     heartbeat().catch((err: unknown) => {
       if (!controller.signal.aborted)
         rt.logger.warn('heartbeat failed', { executionId: head.id, error: toError(err).message });
     });
-  }, rt.heartbeatMs);
+  });
 
   const aborted = new Promise<never>((_, reject) => {
     controller.signal.addEventListener('abort', () => reject(toError(controller.signal.reason)), { once: true });
@@ -88,7 +89,7 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
     if (abortKind === 'cancelled' || abortKind === 'lease-lost') return { kind: abortKind };
     return { kind: 'error', error: abortKind === 'timeout' ? toError(controller.signal.reason) : error };
   } finally {
-    clearTimeout(timer);
-    clearInterval(ticker);
+    cancelDeadline();
+    stopHeartbeats();
   }
 }

@@ -53,7 +53,7 @@ export async function processStepMessage(
   const msg = parsed.message;
   if (!Number.isFinite(invocation.deadline))
     throw new ValidationError('invocation deadline must be an epoch-millisecond number');
-  const now = rt.clock();
+  const now = rt.clock.now();
   if (invocation.deadline - rt.deadlineBufferMs <= now) {
     // Claiming now would only burn an attempt: leave the message for a fresh invocation.
     throw new LongRunningError(ErrorCode.StepTimeout, 'too little time left in this invocation to run a step', {
@@ -122,7 +122,7 @@ export async function processStepMessage(
 
 async function commit(run: Claimed, started: RecordedEvent, output: unknown): Promise<StepOutcome> {
   const { rt, message: msg } = run;
-  const now = rt.clock();
+  const now = rt.clock.now();
   const last = msg.step + 1 >= run.head.totalSteps;
   const completed = recordedEvent(EventType.StepCompleted, msg.step, now);
   const finished = last ? [recordedEvent(EventType.ExecutionCompleted, msg.step + 1, now)] : [];
@@ -159,7 +159,7 @@ async function failedAttempt(run: Claimed, started: RecordedEvent, thrown: unkno
   const { rt, message: msg, attempt } = run;
   const error = toErrorInfo(thrown);
   if (attempt >= rt.maxRetries) return failExecution(run, error, thrown, [started]);
-  const now = rt.clock();
+  const now = rt.clock.now();
   const delayMs = backoffDelayMs(attempt, { baseDelayMs: rt.retryBaseDelayMs, maxDelayMs: rt.retryMaxDelayMs });
   const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000));
   const events = [recordedEvent(EventType.StepFailed, msg.step, now, { attempt, error })];
@@ -188,7 +188,7 @@ async function failExecution(
   before: RecordedEvent[],
 ): Promise<StepOutcome> {
   const { rt, message: msg } = run;
-  const now = rt.clock();
+  const now = rt.clock.now();
   const events = [
     recordedEvent(EventType.StepFailed, msg.step, now, { attempt: run.attempt, error }),
     recordedEvent(EventType.ExecutionFailed, msg.step, now, { error }),
@@ -202,8 +202,8 @@ async function failExecution(
 
 async function park(run: Claimed, error: ErrorInfo): Promise<StepOutcome> {
   const { rt, message: msg } = run;
-  const events = [recordedEvent(EventType.Paused, msg.step, rt.clock(), { error })];
-  const head = await unlessSuperseded(rt.store.park({ ...run.fence, now: rt.clock(), error, events }));
+  const events = [recordedEvent(EventType.Paused, msg.step, rt.clock.now(), { error })];
+  const head = await unlessSuperseded(rt.store.park({ ...run.fence, now: rt.clock.now(), error, events }));
   if (!head) return dropped(run);
   emitEvents(rt, msg.executionId, events);
   rt.logger.warn('step not registered: execution parked as paused', {

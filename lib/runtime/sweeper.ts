@@ -41,7 +41,7 @@ export interface SweepResult {
  */
 export async function sweep(request: SweepRequest, deps: RuntimeDeps): Promise<SweepResult> {
   const rt = resolveRuntime(deps);
-  const now = request.now ?? rt.clock();
+  const now = request.now ?? rt.clock.now();
   const limit = request.limit ?? 100;
   const stallAfterMs = request.stallAfterMs ?? rt.stallAfterMs;
   if (!Number.isSafeInteger(stallAfterMs) || stallAfterMs < 0) {

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../core/clock.js';
 import type { EpochMs, StepMessage } from '../runtime/model.js';
 import type { StepQueue } from '../runtime/ports.js';
 import { assertDelaySeconds, checkedStepMessage } from '../runtime/step-message.js';
@@ -14,8 +15,8 @@ export interface QueuedMessage {
 
 /** Options of {@link InMemoryStepQueue}. */
 export interface InMemoryStepQueueOptions {
-  /** The clock delays are measured on; `Date.now` by default. */
-  clock?: () => EpochMs;
+  /** The clock delays are measured on (only its `now` is read); {@link systemClock} by default. */
+  clock?: Clock;
   /** How long a message whose handler threw stays invisible before redelivery (SQS's visibility timeout). */
   visibilityTimeoutSeconds?: number;
 }
@@ -26,18 +27,19 @@ export interface InMemoryStepQueueOptions {
  * handler until none is visible, and `sent` keeps every message ever sent.
  *
  * @example
- * const queue = new InMemoryStepQueue({ clock: () => now });
- * await queue.drain((message) => processStepMessage(message, { deadline: now + 60_000 }, deps));
+ * const clock = new ManualClock(Date.UTC(2025, 0, 1));
+ * const queue = new InMemoryStepQueue({ clock });
+ * await queue.drain((message) => processStepMessage(message, { deadline: clock.now() + 60_000 }, { ...deps, clock }));
  */
 export class InMemoryStepQueue implements StepQueue {
   /** Every message sent, in order, including those already received. */
   readonly sent: QueuedMessage[] = [];
-  readonly #clock: () => EpochMs;
+  readonly #clock: Clock;
   readonly #visibilityTimeoutMs: number;
   #waiting: QueuedMessage[] = [];
 
   constructor(options: InMemoryStepQueueOptions = {}) {
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#visibilityTimeoutMs = (options.visibilityTimeoutSeconds ?? 30) * 1000;
   }
 
@@ -46,7 +48,7 @@ export class InMemoryStepQueue implements StepQueue {
     return promiseNow(() => {
       assertDelaySeconds(delaySeconds);
       const checked = checkedStepMessage(message);
-      const sentAt = this.#clock();
+      const sentAt = this.#clock.now();
       const entry: QueuedMessage = { message: checked, delaySeconds, sentAt, visibleAt: sentAt + delaySeconds * 1000 };
       this.sent.push(entry);
       this.#waiting.push(entry);
@@ -54,7 +56,7 @@ export class InMemoryStepQueue implements StepQueue {
   }
 
   /** Removes and returns the messages visible at `now`, earliest visible first. */
-  receive(now: EpochMs = this.#clock()): QueuedMessage[] {
+  receive(now: EpochMs = this.#clock.now()): QueuedMessage[] {
     const visible = this.#waiting.filter((m) => m.visibleAt <= now).sort((a, b) => a.visibleAt - b.visibleAt);
     this.#waiting = this.#waiting.filter((m) => m.visibleAt > now);
     return visible;
@@ -104,7 +106,7 @@ export class InMemoryStepQueue implements StepQueue {
         r.status === 'rejected' ? [{ reason: r.reason as unknown, entry: batch[i] }] : [],
       );
       for (const { entry } of failed) {
-        if (entry) this.#waiting.push({ ...entry, visibleAt: this.#clock() + this.#visibilityTimeoutMs });
+        if (entry) this.#waiting.push({ ...entry, visibleAt: this.#clock.now() + this.#visibilityTimeoutMs });
       }
       const first = failed[0];
       if (first) throw first.reason;

@@ -3,6 +3,7 @@ import { defineWorkflow, type StepContext, type StepQueue, WorkflowRegistry } fr
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbExecutionStore } from '../../../lib/index.js';
+import { ManualClock } from '../../../lib/testing/manual-clock.js';
 import { emulatorClientConfig } from '../../support/aws-resources.js';
 import { startSerializingProxy } from '../../support/serializing-proxy.js';
 import { useAwsResources } from '../aws/aws-test-context.js';
@@ -85,22 +86,42 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
     const { head } = await s.control.start({ workflow: 'dies', input: { n: 0 } });
     const [message] = await s.receive(1);
     const body = message!.body as { executionId: string; step: number; token: number };
-    // The dead worker: it claimed the step, then vanished without committing.
+    // The dead worker: it claimed the step, then vanished without committing. Its lease
+    // outlasts any test run, so the delivery below must find it live.
+    const claimedAt = Date.now();
     const claimed = await s.deps.store.claim({
       id: body.executionId,
       step: body.step,
       token: body.token,
       owner: 'dead-worker',
-      now: Date.now(),
-      leaseMs: 1_000,
+      now: claimedAt,
+      leaseMs: 600_000,
     });
     expect(claimed?.leaseOwner).toBe('dead-worker');
     expect((await s.deliver(message!)).status).toBe('dropped');
-    // SQS redelivers after the visibility timeout; by then the lease has lapsed.
-    const redelivered = await s.deliver(message!, { clock: () => Date.now() + 2_000 });
+    // SQS redelivers after the visibility timeout; by then (on this worker's clock) the lease has lapsed.
+    const redelivered = await s.deliver(message!, { clock: new ManualClock(claimedAt + 600_000) });
     expect(redelivered.status).toBe('completed');
     expect(attempts).toEqual([1]);
     expect(await checkpointSteps(s.control, head.id)).toEqual([0, 1]);
+  });
+
+  it('holds a retry back on the queue for its backoff delay', async () => {
+    const s = scenario(
+      aws(),
+      registry({ name: 'held', steps: [{ name: 'h1', fn: () => Promise.reject(new Error('flake')) }] }),
+      // No test run lasts 900 s (the longest delay SQS takes), so the retry must be held back.
+      { retryBaseDelayMs: 900_000, retryMaxDelayMs: 900_000 },
+    );
+    const { head } = await s.control.start({ workflow: 'held', input: { n: 0 } });
+    const [message] = await s.receive(1);
+    const delayedBefore = await s.delayed();
+    expect(await s.deliver(message!)).toMatchObject({ status: 'retrying', attempt: 0, delaySeconds: 900 });
+    expect(await s.delayed()).toBe(delayedBefore + 1);
+    expect(await s.receive()).toEqual([]);
+    expect((await s.control.get(head.id)).head).toMatchObject({ state: 'running', error: { message: 'flake' } });
+    // Cancelling fences the held message off, so it can never run a step of this execution.
+    await s.control.cancel(head.id);
   });
 
   it('retries with a backoff delay on the queue, then succeeds', async () => {
@@ -120,8 +141,8 @@ describe('the step protocol on DynamoDB and SQS (moto), driven by real queue mes
       delaySeconds: 1,
       error: { code: 'STEP_FAILED', message: 'flake' },
     });
-    expect(await s.receive()).toEqual([]);
-    const [retry] = await s.receive(3);
+    // The long poll returns once the 1 s delay is over, however slow the machine.
+    const [retry] = await s.receive(20);
     expect(retry).toBeDefined();
     expect((await s.deliver(retry!)).status).toBe('completed');
     expect((await s.control.get(head.id)).head).toMatchObject({ state: 'completed', data: { n: 1 } });

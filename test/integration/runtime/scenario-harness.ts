@@ -7,9 +7,11 @@ import {
   type RuntimeDeps,
   SqsStepQueue,
   type StepOutcome,
+  systemClock,
   type WorkflowRegistry,
 } from '../../../lib/index.js';
 import type { AwsResources } from '../../support/aws-resources.js';
+import { delayedMessages } from '../../support/queue-counts.js';
 
 /** The runtime wired to this file's real table and queue. */
 export interface Scenario {
@@ -17,7 +19,12 @@ export interface Scenario {
   control: ControlPlane;
   /** Receives what is visible now on the real queue (bodies + receipt handles). */
   receive: (waitSeconds?: number) => Promise<{ body: unknown; receipt: string }[]>;
-  /** Runs one received message through processStepMessage and deletes it (as the worker's success path does). */
+  /** How many messages the queue holds back for their delay now. */
+  delayed: () => Promise<number>;
+  /**
+   * Runs one received message through processStepMessage, with 60 s left on the
+   * runtime's clock, and deletes it (as the worker's success path does).
+   */
   deliver: (m: { body: unknown; receipt: string }, overrides?: Partial<RuntimeDeps>) => Promise<StepOutcome>;
   /** Receives and delivers until the queue has nothing visible; returns the outcomes. */
   drain: (overrides?: Partial<RuntimeDeps>) => Promise<StepOutcome[]>;
@@ -48,7 +55,9 @@ export function scenario(
     }));
   };
   const deliver = async (m: { body: unknown; receipt: string }, overrides: Partial<RuntimeDeps> = {}) => {
-    const outcome = await processStepMessage(m.body, { deadline: Date.now() + 60_000 }, { ...deps, ...overrides });
+    const run = { ...deps, ...overrides };
+    const deadline = (run.clock ?? systemClock).now() + 60_000;
+    const outcome = await processStepMessage(m.body, { deadline }, run);
     await res.sqs.send(new DeleteMessageCommand({ QueueUrl: res.queueUrl, ReceiptHandle: m.receipt }));
     return outcome;
   };
@@ -59,7 +68,7 @@ export function scenario(
     }
     return outcomes;
   };
-  return { deps, control, receive, deliver, drain };
+  return { deps, control, receive, delayed: () => delayedMessages(res), deliver, drain };
 }
 
 /** Every checkpoint step of an execution, oldest first. */

@@ -2,33 +2,42 @@ import { describe, expect, it } from 'vitest';
 import { EventType } from '../../../lib/core/events.js';
 import { ExecutionState } from '../../../lib/core/execution-state.js';
 import type { StepContext } from '../../../lib/core/types.js';
-import { add, gate, harness, until } from './helpers.js';
+import { add, gate, harness, T0, until } from './helpers.js';
 
 describe('Executor retries', () => {
   it('retries a failing step with backoff, then succeeds, seeing the attempt number', async () => {
-    const { executor, events } = harness({ maxRetries: 3, retryBaseDelayMs: 10, retryMaxDelayMs: 15 });
+    const { executor, events, clock } = harness({ maxRetries: 3, retryBaseDelayMs: 10, retryMaxDelayMs: 15 });
     const attempts: number[] = [];
     const times: number[] = [];
     const exec = executor.createExecution('flaky', [
       (s: number, ctx: StepContext) => {
         attempts.push(ctx.attempt);
-        times.push(Date.now());
+        times.push(clock.now() - T0);
         if (ctx.attempt < 2) throw new Error(`boom ${ctx.attempt}`);
         return s + 1;
       },
     ]);
     await executor.start(exec.id, 1);
+    await clock.advance(0);
+    expect(attempts).toEqual([0]);
+    await clock.advance(9);
+    expect(attempts).toEqual([0]);
+    await clock.advance(1);
+    expect(attempts).toEqual([0, 1]);
+    await clock.advance(14);
+    expect(attempts).toEqual([0, 1]);
+    await clock.advance(1);
     const done = await executor.wait(exec.id);
     expect(done.state).toBe(ExecutionState.Completed);
     expect(attempts).toEqual([0, 1, 2]);
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(9);
-    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(14);
+    expect(times).toEqual([0, 10, 25]);
+    expect(done.endTime).toEqual(new Date(T0 + 25));
     const failed = events.filter((e) => e.type === EventType.StepFailed);
     expect(failed.map((e) => e.error?.message)).toEqual(['boom 0', 'boom 1']);
   });
 
   it('fails after maxRetries with the error, endTime and a saved checkpoint', async () => {
-    const { executor, store, events } = harness({ maxRetries: 2 });
+    const { executor, store, events, clock } = harness({ maxRetries: 2 });
     let calls = 0;
     const exec = executor.createExecution('doomed', [
       add(1),
@@ -38,11 +47,11 @@ describe('Executor retries', () => {
       },
     ]);
     await executor.start(exec.id, 0);
-    const done = await executor.wait(exec.id);
+    const done = await clock.runUntilSettled(executor.wait(exec.id));
     expect(calls).toBe(3);
     expect(done.state).toBe(ExecutionState.Failed);
     expect(done.error).toBe('always');
-    expect(done.endTime).toBeInstanceOf(Date);
+    expect(done.endTime).toEqual(new Date(T0 + 1 + 2)); // after backoffs of 1 and 2 ms
     expect(done.currentStep).toBe(1);
     const saved = await store.loadCheckpoint(exec.id);
     expect(saved.state).toBe(ExecutionState.Failed);
@@ -148,7 +157,7 @@ describe('Executor cancellation', () => {
   });
 
   it('cancels when the start signal aborts, including during backoff', async () => {
-    const { executor, events } = harness({ retryBaseDelayMs: 60_000, retryMaxDelayMs: 60_000 });
+    const { executor, events, clock } = harness({ retryBaseDelayMs: 60_000, retryMaxDelayMs: 60_000 });
     const controller = new AbortController();
     const exec = executor.createExecution('signal', [
       () => {
@@ -157,9 +166,13 @@ describe('Executor cancellation', () => {
     ]);
     await executor.start(exec.id, 0, { signal: controller.signal });
     await until(() => events.some((e) => e.type === EventType.StepFailed), 'the first failure');
+    await clock.advance(59_999);
+    expect(events.filter((e) => e.type === EventType.StepFailed)).toHaveLength(1);
     controller.abort();
     const done = await executor.wait(exec.id);
     expect(done.state).toBe(ExecutionState.Cancelled);
+    expect(done.endTime).toEqual(new Date(T0 + 59_999));
+    expect(clock.pendingTimers).toBe(0); // the backoff timer is gone with it
   });
 
   it('cancels a paused execution and an initialized one, and rejects cancelling a finished one', async () => {

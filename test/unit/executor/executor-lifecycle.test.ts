@@ -3,7 +3,8 @@ import { EventType } from '../../../lib/core/events.js';
 import { ExecutionState } from '../../../lib/core/execution-state.js';
 import { defaultExecutorConfig } from '../../../lib/executor/config.js';
 import { Executor } from '../../../lib/executor/executor.js';
-import { add, gate, harness, until } from './helpers.js';
+import { MemoryCheckpointStore } from '../../../lib/stores/memory-checkpoint-store.js';
+import { add, gate, harness, T0 } from './helpers.js';
 
 describe('Executor lifecycle', () => {
   it('runs steps in order, feeding each result to the next, and completes at 100%', async () => {
@@ -189,24 +190,52 @@ describe('Executor lifecycle', () => {
   });
 
   it('advances and saves lastUpdate on heartbeats while a long step runs', async () => {
-    const { executor, store } = harness({ heartbeatIntervalMs: 5 });
+    const { executor, store, clock } = harness({ heartbeatIntervalMs: 5 });
     const hold = gate();
     const exec = executor.createExecution('hb', [async (s) => (await hold.wait, s)]);
     await executor.start(exec.id, 0);
-    const before = (await store.loadCheckpoint(exec.id)).lastUpdate.getTime();
-    await until(() => executor.getExecution(exec.id)!.lastUpdate.getTime() > before + 15, 'heartbeats');
-    const saved = await store.loadCheckpoint(exec.id);
-    expect(saved.lastUpdate.getTime()).toBeGreaterThan(before);
+    const lastUpdate = () => executor.getExecution(exec.id)!.lastUpdate.getTime() - T0;
+    const savedLastUpdate = async () => (await store.loadCheckpoint(exec.id)).lastUpdate.getTime() - T0;
+    expect(await savedLastUpdate()).toBe(0);
+    await clock.advance(4);
+    expect(lastUpdate()).toBe(0);
+    await clock.advance(1);
+    expect(lastUpdate()).toBe(5);
+    expect(await savedLastUpdate()).toBe(5);
+    await clock.advance(15);
+    expect(lastUpdate()).toBe(20);
+    expect(await savedLastUpdate()).toBe(20);
+    hold.open();
+    await executor.wait(exec.id);
+  });
+
+  it('does not keep the process running for the heartbeat and checkpoint timers of a running step', async () => {
+    const liveTimers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const executor = new Executor({ heartbeatIntervalMs: 1_000 }, { checkpointStore: new MemoryCheckpointStore() });
+    const hold = gate();
+    const started = gate();
+    const exec = executor.createExecution('background', [async (s) => (started.open(), await hold.wait, s)]);
+    const idle = liveTimers();
+    await executor.start(exec.id, 0);
+    await started.wait;
+    expect(liveTimers()).toBe(idle);
     hold.open();
     await executor.wait(exec.id);
   });
 
   it('saves periodic checkpoints during a long step', async () => {
-    const { executor, events } = harness({ checkpointIntervalMs: 5 });
+    const { executor, events, clock } = harness({ checkpointIntervalMs: 5 });
     const hold = gate();
     const exec = executor.createExecution('periodic', [async (s) => (await hold.wait, s)]);
     await executor.start(exec.id, 0);
-    await until(() => events.filter((e) => e.type === EventType.Checkpointed).length >= 3, 'periodic checkpoints');
+    const checkpointTimes = () =>
+      events.filter((e) => e.type === EventType.Checkpointed).map((e) => e.timestamp.getTime() - T0);
+    await clock.advance(4);
+    expect(checkpointTimes()).toEqual([0]);
+    await clock.advance(1);
+    expect(checkpointTimes()).toEqual([0, 5]);
+    await clock.advance(5);
+    expect(checkpointTimes()).toEqual([0, 5, 10]);
     hold.open();
     await executor.wait(exec.id);
   });

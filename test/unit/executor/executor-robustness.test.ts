@@ -6,7 +6,8 @@ import type { Logger } from '../../../lib/core/logger.js';
 import type { Execution, NamedStep } from '../../../lib/core/types.js';
 import { Executor } from '../../../lib/executor/executor.js';
 import { MemoryCheckpointStore } from '../../../lib/stores/memory-checkpoint-store.js';
-import { add, FAST, gate, harness, until } from './helpers.js';
+import { ManualClock } from '../../../lib/testing/manual-clock.js';
+import { add, FAST, gate, harness, T0, until } from './helpers.js';
 
 /** A memory store whose saves can be made to fail, or to wait, on demand. */
 class FlakyStore extends MemoryCheckpointStore {
@@ -42,13 +43,22 @@ describe('Executor when saves fail', () => {
 
   it('retries a transient save failure after a step and completes', async () => {
     const store = new FlakyStore();
-    const executor = new Executor(FAST, { checkpointStore: store });
+    const clock = new ManualClock(T0);
+    const executor = new Executor(FAST, { checkpointStore: store, clock });
     const hold = gate();
     const exec = executor.createExecution('flaky-disk', [async (s: number) => (await hold.wait, s + 1), add(1)]);
     await executor.start(exec.id, 0);
     store.failNext = 2;
     hold.open();
+    await clock.advance(0);
+    expect(store.saves).toBe(2); // the start, then the first try after the step
+    await clock.advance(1);
+    expect(store.saves).toBe(3); // after a 1 ms backoff
+    await clock.advance(1);
+    expect(store.saves).toBe(3);
+    await clock.advance(1);
     const done = await executor.wait(exec.id);
+    expect(store.saves).toBe(5); // after a 2 ms backoff, then the last step's checkpoint
     expect(done.state).toBe(ExecutionState.Completed);
     expect((await store.loadCheckpoint(exec.id)).checkpoints.at(-1)?.state).toBe(2);
   });

@@ -3,8 +3,12 @@ import type { Logger, LogFields } from '../../../lib/core/logger.js';
 import { Executor, type ExecutorOptions } from '../../../lib/executor/executor.js';
 import type { ExecutorConfig } from '../../../lib/executor/config.js';
 import { MemoryCheckpointStore } from '../../../lib/stores/memory-checkpoint-store.js';
+import { ManualClock } from '../../../lib/testing/manual-clock.js';
 
-/** Fast settings for tests: short backoff, no real multi-second waits. */
+/** The harness clock's start, so that failures print the same times every run. */
+export const T0 = Date.UTC(2025, 0, 1);
+
+/** Settings for tests: a short backoff, and heartbeats and periodic checkpoints out of the way. */
 export const FAST: Partial<ExecutorConfig> = {
   retryBaseDelayMs: 1,
   retryMaxDelayMs: 4,
@@ -14,6 +18,8 @@ export const FAST: Partial<ExecutorConfig> = {
 
 export interface Harness {
   executor: Executor;
+  /** The executor's clock: backoff, heartbeats and periodic checkpoints fire only when it is advanced. */
+  clock: ManualClock;
   store: MemoryCheckpointStore;
   events: ExecutionEvent[];
   logs: { level: string; message: string; fields?: LogFields }[];
@@ -21,6 +27,7 @@ export interface Harness {
 
 export function harness(config: Partial<ExecutorConfig> = {}, options: ExecutorOptions = {}): Harness {
   const store = new MemoryCheckpointStore();
+  const clock = new ManualClock(T0);
   const events: ExecutionEvent[] = [];
   const logs: Harness['logs'] = [];
   const logger: Logger = {
@@ -31,9 +38,9 @@ export function harness(config: Partial<ExecutorConfig> = {}, options: ExecutorO
   };
   const executor = new Executor(
     { ...FAST, ...config },
-    { checkpointStore: store, logger, onEvent: (e) => events.push(e), ...options },
+    { checkpointStore: store, logger, onEvent: (e) => events.push(e), clock, ...options },
   );
-  return { executor, store, events, logs };
+  return { executor, clock, store, events, logs };
 }
 
 /** A promise that a test resolves by hand, to hold a step at a known point. */
@@ -43,12 +50,16 @@ export function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
-/** Polls `predicate` on the event loop until it holds (no fixed sleeps). */
-export async function until(predicate: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
+/**
+ * Lets pending promise callbacks run until `predicate` holds, checking after each
+ * turn of the event loop. No real time is waited for: what it waits for must
+ * follow from promises alone (advance the clock for anything timed), so it fails
+ * after `turns` turns however fast or slow the machine is.
+ */
+export async function until(predicate: () => boolean, what: string, turns = 1_000): Promise<void> {
+  for (let turn = 0; !predicate(); turn++) {
+    if (turn >= turns) throw new Error(`${what} did not happen within ${turns} turns of the event loop`);
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

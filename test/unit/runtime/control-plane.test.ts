@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { StepContext } from '../../../lib/core/types.js';
 import type { StepMessage } from '../../../lib/runtime/model.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
-import { countingSteps, gate, makeHarness, settle, T0 } from './harness.js';
+import { countingSteps, gate, makeHarness, overriding, settle, settledFlag, T0 } from './harness.js';
 
 type S = { n: number; trail: string[] };
 const input: S = { n: 0, trail: [] };
@@ -139,7 +139,7 @@ describe('ControlPlane get and list', () => {
     const ids: string[] = [];
     for (const workflow of ['five', 'one', 'five']) {
       ids.push((await h.control.start({ workflow, input })).head.id);
-      h.advance(1);
+      await h.clock.advance(1);
     }
     await h.control.cancel(ids[2]!);
     const page1 = await h.control.list({ limit: 2 });
@@ -220,7 +220,7 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
     await h.process(h.queue.receive()[0]?.message); // step 0
     const inFlight = h.process(h.queue.receive()[0]?.message);
     const ctx = await entered.promise;
-    h.advance(500);
+    await h.clock.advance(500);
     const cancelled = await h.control.cancel(head.id);
     expect(cancelled).toMatchObject({ state: 'cancelled', endTime: T0 + 500 });
     await expect(ctx.heartbeat()).rejects.toMatchObject({ code: 'CANCELLED' });
@@ -242,14 +242,19 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
       );
     const h = makeHarness({
       workflows: [defineWorkflow({ name: 'wait', steps: [{ name: 'wait', fn: waits }] })],
-      config: { heartbeatMs: 2, leaseMs: 1_000 },
+      config: { heartbeatMs: 500, leaseMs: 1_000 },
     });
     const { head } = await h.control.start({ workflow: 'wait', input });
     const inFlight = h.process(h.queue.receive()[0]?.message);
-    await settle();
+    const ended = settledFlag(inFlight);
+    await h.clock.advance(0);
     await h.control.cancel(head.id);
-    expect(await inFlight).toMatchObject({ status: 'cancelled' });
+    await h.clock.advance(499);
+    expect(reason).toBeUndefined();
+    expect(ended.settled).toBe(false);
+    await h.clock.advance(1);
     expect(reason).toMatchObject({ code: 'CANCELLED' });
+    expect(await inFlight).toMatchObject({ status: 'cancelled' });
   });
 
   it('drops the result of a step whose lease another worker took over', async () => {
@@ -257,12 +262,22 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
     const { head } = await h.control.start({ workflow: 'gated', input });
     await h.process(h.queue.receive()[0]?.message); // step 0
     const message = h.queue.receive()[0]?.message as StepMessage;
-    const inFlight = h.process(message);
+    // This worker is cut off from the store for a while: its heartbeats fail and its lease lapses.
+    let cutOff = true;
+    let failedBeats = 0;
+    const store = overriding(h.store, {
+      extendLease: (req) =>
+        cutOff ? Promise.reject(new Error(`network unreachable (${++failedBeats})`)) : h.store.extendLease(req),
+    });
+    const inFlight = h.process(message, { store });
     const ctx = await entered.promise;
-    h.advance(1_000);
+    await h.clock.advance(1_000);
+    expect(failedBeats).toBe(2);
+    expect(ctx.signal.aborted).toBe(false);
     expect(
-      await h.store.claim({ id: head.id, token: 1, owner: 'other', now: h.clock(), step: 1, leaseMs: 1_000 }),
+      await h.store.claim({ id: head.id, token: 1, owner: 'other', now: h.clock.now(), step: 1, leaseMs: 1_000 }),
     ).toBeDefined();
+    cutOff = false;
     await expect(ctx.heartbeat()).rejects.toMatchObject({ code: 'LEASE_CONFLICT' });
     release.open(undefined);
     expect(await inFlight).toMatchObject({ status: 'dropped', reason: 'superseded' });

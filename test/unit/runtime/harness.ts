@@ -3,7 +3,8 @@ import type { NamedStep } from '../../../lib/core/types.js';
 import { ControlPlane } from '../../../lib/runtime/control-plane.js';
 import { InMemoryExecutionStore } from '../../../lib/testing/in-memory-execution-store.js';
 import { InMemoryStepQueue } from '../../../lib/testing/in-memory-step-queue.js';
-import type { EpochMs, StepMessage } from '../../../lib/runtime/model.js';
+import { ManualClock } from '../../../lib/testing/manual-clock.js';
+import type { StepMessage } from '../../../lib/runtime/model.js';
 import type { ExecutionStore } from '../../../lib/runtime/ports.js';
 import type { RuntimeConfig, RuntimeDeps } from '../../../lib/runtime/runtime-config.js';
 import { processStepMessage } from '../../../lib/runtime/step-processor.js';
@@ -39,7 +40,11 @@ export function countingSteps(n: number, prefix = 's'): NamedStep<{ n: number; t
   }));
 }
 
-/** A harness of in-memory ports, an injected clock, the control plane and a queue driver. */
+/**
+ * A harness of in-memory ports, a manual clock at {@link T0} (advance it with
+ * `await h.clock.advance(ms)`: step deadlines and heartbeats fire only then), the
+ * control plane and a queue driver.
+ */
 export function makeHarness(
   options: {
     workflows?: Workflow[];
@@ -48,8 +53,7 @@ export function makeHarness(
     onEvent?: RuntimeDeps['onEvent'];
   } = {},
 ) {
-  let now: EpochMs = T0;
-  const clock = (): EpochMs => now;
+  const clock = new ManualClock(T0);
   const memory = new InMemoryExecutionStore(
     options.maxItemBytes === undefined ? {} : { maxItemBytes: options.maxItemBytes },
   );
@@ -71,7 +75,7 @@ export function makeHarness(
   const process = (
     message: unknown,
     overrides: Partial<RuntimeDeps> = {},
-    deadline = now + 60_000,
+    deadline = clock.now() + 60_000,
   ): Promise<StepOutcome> => processStepMessage(message, { deadline }, { ...deps, ...overrides });
   const outcomes: StepOutcome[] = [];
   return {
@@ -85,12 +89,6 @@ export function makeHarness(
     events,
     outcomes,
     clock,
-    advance(ms: number): void {
-      now += ms;
-    },
-    setTime(t: EpochMs): void {
-      now = t;
-    },
     process,
     /** Feeds visible messages to the worker until none is visible; returns how many. */
     drain(overrides: Partial<RuntimeDeps> = {}): Promise<number> {
@@ -111,6 +109,16 @@ export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => voi
     open = resolve;
   });
   return { promise, open };
+}
+
+/** A flag that turns true once `promise` settles, either way (read it after `await h.clock.advance(...)`). */
+export function settledFlag(promise: Promise<unknown>): { settled: boolean } {
+  const flag = { settled: false };
+  promise.then(
+    () => (flag.settled = true),
+    () => (flag.settled = true),
+  );
+  return flag;
 }
 
 /** Lets pending promise callbacks (the in-memory adapters') run. */

@@ -3,7 +3,7 @@ import { LongRunningError } from '../../../lib/core/errors.js';
 import type { StepContext } from '../../../lib/core/types.js';
 import type { StepMessage } from '../../../lib/runtime/model.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
-import { countingSteps, makeHarness, overriding, T0 } from './harness.js';
+import { countingSteps, gate, makeHarness, overriding, settledFlag, T0 } from './harness.js';
 
 type S = { n: number; trail: string[] };
 const input: S = { n: 0, trail: [] };
@@ -85,14 +85,14 @@ describe('processStepMessage', () => {
       id: head.id,
       token: 1,
       owner: 'dead-worker',
-      now: h.clock(),
+      now: h.clock.now(),
       step: 1,
       leaseMs: 30_000,
     });
     expect(dead?.claims).toBe(1);
     const redelivered: StepMessage = { v: 1, executionId: head.id, step: 1, token: 1 };
     expect(await h.process(redelivered)).toMatchObject({ status: 'dropped', reason: 'not-claimable' });
-    h.advance(30_000);
+    await h.clock.advance(30_000);
     expect(await h.process(redelivered)).toMatchObject({ status: 'committed', step: 1 });
     await h.drain();
     expect(attempts).toEqual([1]);
@@ -124,12 +124,12 @@ describe('processStepMessage', () => {
       version: 1,
       sweepAt: T0 + 2_000 + 300_000,
     });
-    h.advance(1_999);
+    await h.clock.advance(1_999);
     expect(await h.drain()).toBe(0);
-    h.advance(1);
+    await h.clock.advance(1);
     await h.drain();
     expect(h.outcomes[1]).toMatchObject({ status: 'retrying', attempt: 1, delaySeconds: 3 });
-    h.advance(3_000);
+    await h.clock.advance(3_000);
     await h.drain();
     expect(h.queue.sent.map((m) => m.delaySeconds)).toEqual([0, 2, 3]);
     expect(attempts).toEqual([0, 1, 2]);
@@ -169,7 +169,7 @@ describe('processStepMessage', () => {
     const { head } = await h.control.start({ workflow: 'three', input });
     for (let i = 0; i < 4; i++) {
       await h.drain();
-      h.advance(10_000);
+      await h.clock.advance(10_000);
     }
     expect(h.outcomes.map((o) => o.status)).toEqual(['committed', 'retrying', 'retrying', 'failed']);
     const failed = (await h.control.get(head.id)).head;
@@ -201,8 +201,8 @@ describe('processStepMessage', () => {
     const { head } = await h.control.start({ workflow: 'one', input });
     const message = h.queue.receive()[0]?.message as StepMessage;
     for (let i = 0; i < 2; i++) {
-      await h.store.claim({ id: head.id, token: 0, owner: `dead-${i}`, now: h.clock(), step: 0, leaseMs: 1_000 });
-      h.advance(1_000);
+      await h.store.claim({ id: head.id, token: 0, owner: `dead-${i}`, now: h.clock.now(), step: 0, leaseMs: 1_000 });
+      await h.clock.advance(1_000);
     }
     const outcome = await h.process(message);
     expect(outcome).toMatchObject({
@@ -222,7 +222,7 @@ describe('processStepMessage', () => {
     const { head } = await h.control.start({ workflow: 'big', input });
     await h.drain();
     expect(h.outcomes[0]).toMatchObject({ status: 'retrying', error: { code: 'STATE_TOO_LARGE' } });
-    h.advance(60_000);
+    await h.clock.advance(60_000);
     await h.drain();
     expect(h.outcomes[1]).toMatchObject({
       status: 'failed',
@@ -248,8 +248,14 @@ describe('processStepMessage', () => {
     });
     const { head } = await h.control.start({ workflow: 'slow', input });
     const message = h.queue.receive()[0]?.message as StepMessage;
-    const outcome = await h.process(message, {}, h.clock() + 1_005);
-    expect(reason).toMatchObject({ code: 'STEP_TIMEOUT' });
+    const processing = h.process(message, {}, h.clock.now() + 1_005); // a 5 ms budget
+    const ended = settledFlag(processing);
+    await h.clock.advance(4);
+    expect(reason).toBeUndefined();
+    expect(ended.settled).toBe(false);
+    await h.clock.advance(1);
+    expect(reason).toMatchObject({ code: 'STEP_TIMEOUT', details: { budgetMs: 5 } });
+    const outcome = await processing;
     expect(outcome).toMatchObject({ status: 'retrying', attempt: 0, error: { code: 'STEP_TIMEOUT' } });
     expect((await h.control.get(head.id)).head).toMatchObject({ currentStep: 0, error: { code: 'STEP_TIMEOUT' } });
   });
@@ -263,17 +269,52 @@ describe('processStepMessage', () => {
     });
     await h.control.start({ workflow: 'stuck', input });
     const message = h.queue.receive()[0]?.message as StepMessage;
-    expect(await h.process(message, {}, h.clock() + 1_003)).toMatchObject({
+    const processing = h.process(message, {}, h.clock.now() + 1_003); // a 3 ms budget
+    const ended = settledFlag(processing);
+    await h.clock.advance(2);
+    expect(ended.settled).toBe(false);
+    await h.clock.advance(1);
+    expect(ended.settled).toBe(true);
+    expect(await processing).toMatchObject({
       status: 'failed',
       error: { code: 'STEP_TIMEOUT' },
     });
+  });
+
+  it('extends the lease at every heartbeat while a long step runs, so no other worker can claim it', async () => {
+    const release = gate();
+    const h = makeHarness({
+      workflows: [
+        defineWorkflow({ name: 'long', steps: [{ name: 'long', fn: async (s) => (await release.promise, s) }] }),
+      ],
+      config: { leaseMs: 1_000, heartbeatMs: 400 },
+    });
+    const { head } = await h.control.start({ workflow: 'long', input });
+    const message = h.queue.receive()[0]?.message as StepMessage;
+    const processing = h.process(message, { owner: 'worker' }, h.clock.now() + 60_000);
+    await h.clock.advance(0);
+    expect((await h.control.get(head.id)).head).toMatchObject({ leaseOwner: 'worker', leaseExpiresAt: T0 + 1_000 });
+    await h.clock.advance(399);
+    expect(h.calls.get('extendLease')).toBeUndefined();
+    await h.clock.advance(1);
+    expect(h.calls.get('extendLease')).toBe(1);
+    expect((await h.control.get(head.id)).head.leaseExpiresAt).toBe(T0 + 1_400);
+    await h.clock.advance(1_600);
+    expect(h.calls.get('extendLease')).toBe(5);
+    expect((await h.control.get(head.id)).head.leaseExpiresAt).toBe(T0 + 3_000);
+    const rival = { id: head.id, token: 0, owner: 'rival', now: h.clock.now(), step: 0, leaseMs: 1_000 };
+    expect(await h.store.claim(rival)).toBeUndefined();
+    release.open();
+    expect(await processing).toMatchObject({ status: 'completed' });
+    await h.clock.advance(10_000);
+    expect(h.calls.get('extendLease')).toBe(5);
   });
 
   it('leaves the message for a fresh invocation when too little time is left, claiming nothing', async () => {
     const h = makeHarness({ config: { deadlineBufferMs: 5_000 } });
     const { head } = await h.control.start({ workflow: 'five', input });
     const message = h.queue.receive()[0]?.message as StepMessage;
-    await expect(h.process(message, {}, h.clock() + 5_000)).rejects.toMatchObject({
+    await expect(h.process(message, {}, h.clock.now() + 5_000)).rejects.toMatchObject({
       code: 'STEP_TIMEOUT',
       retryable: true,
     });
@@ -444,7 +485,7 @@ describe('processStepMessage', () => {
     const flaky = overriding(h.memory, { commit: () => Promise.reject(new Error('InternalServerError')) });
     await expect(h.process(message, { store: flaky })).rejects.toThrow('InternalServerError');
     expect((await h.control.get(head.id)).checkpoints.items).toHaveLength(1);
-    h.advance(10_000);
+    await h.clock.advance(10_000);
     expect(await h.process(message)).toMatchObject({ status: 'completed' });
     expect(runs).toHaveBeenCalledTimes(2);
     expect((await h.control.get(head.id)).head).toMatchObject({ data: { n: 1 }, claims: 0 });

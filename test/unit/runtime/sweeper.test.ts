@@ -20,9 +20,9 @@ describe('sweep', () => {
     await expect(h.process(message, { queue: downQueue })).rejects.toThrow('SQS unavailable');
     expect((await h.control.get(head.id)).head).toMatchObject({ state: 'running', currentStep: 1, version: 1 });
     expect(await h.process(message)).toMatchObject({ status: 'dropped', reason: 'not-claimable' }); // SQS redelivery
-    h.advance(STALL - 1);
+    await h.clock.advance(STALL - 1);
     expect(await h.sweep()).toEqual({ examined: 0, reenqueued: 0 });
-    h.advance(1);
+    await h.clock.advance(1);
     expect(await h.sweep()).toEqual({ examined: 1, reenqueued: 1 });
     expect(h.queue.pending().map((m) => m.message)).toEqual([{ v: 1, executionId: head.id, step: 1, token: 1 }]);
     await h.drain();
@@ -36,7 +36,7 @@ describe('sweep', () => {
     const again = await h.control.start({ workflow: 'five', input, idempotencyKey: 'k1' });
     expect(again.created).toBe(false);
     expect(h.queue.size).toBe(0);
-    h.advance(STALL);
+    await h.clock.advance(STALL);
     expect(await h.sweep()).toEqual({ examined: 1, reenqueued: 1 });
     await h.drain();
     expect((await h.control.get(again.head.id)).head.state).toBe('completed');
@@ -52,10 +52,10 @@ describe('sweep', () => {
     });
     const { head } = await h.control.start({ workflow: 'one', input });
     h.queue.clear();
-    await h.store.claim({ id: head.id, token: 0, owner: 'dead', now: h.clock(), step: 0, leaseMs: 120_000 });
-    h.advance(STALL);
+    await h.store.claim({ id: head.id, token: 0, owner: 'dead', now: h.clock.now(), step: 0, leaseMs: 120_000 });
+    await h.clock.advance(STALL);
     expect(await h.sweep()).toEqual({ examined: 0, reenqueued: 0 }); // due, but the lease is live
-    h.advance(120_000 - STALL);
+    await h.clock.advance(120_000 - STALL);
     expect(await h.sweep()).toEqual({ examined: 1, reenqueued: 1 });
     await h.drain();
     expect(attempts).toEqual([1]);
@@ -77,9 +77,9 @@ describe('sweep', () => {
     await h.drain();
     expect((await h.control.get(done)).head.state).toBe('completed');
     expect(h.queue.pending().map((m) => m.delaySeconds)).toEqual([900]);
-    h.advance(900_000 + STALL - 1);
+    await h.clock.advance(900_000 + STALL - 1);
     expect(await h.sweep()).toEqual({ examined: 0, reenqueued: 0 });
-    h.advance(1);
+    await h.clock.advance(1);
     expect(await h.sweep()).toMatchObject({ examined: 1 });
   });
 
@@ -101,7 +101,7 @@ describe('sweep', () => {
       [1, 2, 3].map(async () => (await h.control.start({ workflow: 'one', input })).head.id),
     );
     h.queue.clear();
-    h.advance(STALL);
+    await h.clock.advance(STALL);
     const results = await Promise.all([h.sweep(), h.sweep(), h.sweep()]);
     expect(results.map((r) => r.reenqueued)).toEqual([3, 3, 3]);
     await h.drain();
@@ -113,7 +113,7 @@ describe('sweep', () => {
     const h = makeHarness({ config: { stallAfterMs: STALL } });
     for (let i = 0; i < 3; i++) await h.control.start({ workflow: 'five', input });
     h.queue.clear();
-    h.advance(STALL);
+    await h.clock.advance(STALL);
     expect(await h.sweep(2)).toEqual({ examined: 2, reenqueued: 2 });
     const sends = vi.fn(() => Promise.reject(new Error('throttled')));
     await expect(sweep({ limit: 10 }, { ...h.deps, queue: { send: sends } })).rejects.toThrow('throttled');
@@ -124,9 +124,9 @@ describe('sweep', () => {
     const h = makeHarness({ config: { stallAfterMs: STALL } });
     await h.control.start({ workflow: 'five', input });
     h.queue.receive(); // the first message is lost
-    h.advance(10_000);
-    expect(await sweep({ now: h.clock(), stallAfterMs: 10_001 }, h.deps)).toEqual({ examined: 0, reenqueued: 0 });
-    expect(await sweep({ now: h.clock(), stallAfterMs: 10_000 }, h.deps)).toEqual({ examined: 1, reenqueued: 1 });
+    await h.clock.advance(10_000);
+    expect(await sweep({ now: h.clock.now(), stallAfterMs: 10_001 }, h.deps)).toEqual({ examined: 0, reenqueued: 0 });
+    expect(await sweep({ now: h.clock.now(), stallAfterMs: 10_000 }, h.deps)).toEqual({ examined: 1, reenqueued: 1 });
     await expect(sweep({ stallAfterMs: -1 }, h.deps)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
   });
 });

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryStepQueue } from '../../../lib/testing/in-memory-step-queue.js';
+import { ManualClock } from '../../../lib/testing/manual-clock.js';
 import type { StepMessage } from '../../../lib/runtime/model.js';
 
 const msg = (step: number): StepMessage => ({ v: 1, executionId: 'e1', step, token: step });
 
 describe('InMemoryStepQueue', () => {
   it('makes a message visible after its delay on the injected clock', async () => {
-    let now = 5_000;
-    const queue = new InMemoryStepQueue({ clock: () => now });
+    const clock = new ManualClock(5_000);
+    const queue = new InMemoryStepQueue({ clock });
     await queue.send(msg(0), 3);
     await queue.send(msg(1));
     expect(queue.sent.map((m) => [m.message.step, m.delaySeconds, m.visibleAt])).toEqual([
@@ -17,7 +18,9 @@ describe('InMemoryStepQueue', () => {
     expect(queue.receive().map((m) => m.message.step)).toEqual([1]);
     expect(queue.receive()).toEqual([]);
     expect(queue.nextVisibleAt()).toBe(8_000);
-    now = 8_000;
+    await clock.advance(2_999);
+    expect(queue.receive()).toEqual([]);
+    await clock.advance(1);
     expect(queue.receive().map((m) => m.message.step)).toEqual([0]);
     expect(queue.size).toBe(0);
   });
@@ -29,13 +32,13 @@ describe('InMemoryStepQueue', () => {
   });
 
   it('accepts the 900 s maximum', async () => {
-    const queue = new InMemoryStepQueue({ clock: () => 0 });
+    const queue = new InMemoryStepQueue({ clock: new ManualClock(0) });
     await queue.send(msg(0), 900);
     expect(queue.pending()[0]?.visibleAt).toBe(900_000);
   });
 
   it('drains until nothing is visible, including messages sent by the handler', async () => {
-    const queue = new InMemoryStepQueue({ clock: () => 0 });
+    const queue = new InMemoryStepQueue({ clock: new ManualClock(0) });
     await queue.send(msg(0));
     const seen: number[] = [];
     const handled = await queue.drain(async (m) => {
@@ -49,12 +52,14 @@ describe('InMemoryStepQueue', () => {
   });
 
   it('returns a message whose handler threw after the visibility timeout, and rethrows', async () => {
-    let now = 0;
-    const queue = new InMemoryStepQueue({ clock: () => now, visibilityTimeoutSeconds: 30 });
+    const clock = new ManualClock(0);
+    const queue = new InMemoryStepQueue({ clock, visibilityTimeoutSeconds: 30 });
     await queue.send(msg(0));
     await expect(queue.drain(() => Promise.reject(new Error('throttled')))).rejects.toThrow('throttled');
     expect(queue.pending()).toEqual([expect.objectContaining({ visibleAt: 30_000 })]);
-    now = 30_000;
+    await clock.advance(29_999);
+    expect(await queue.drain(() => Promise.resolve())).toBe(0);
+    await clock.advance(1);
     expect(await queue.drain(() => Promise.resolve())).toBe(1);
   });
 });
