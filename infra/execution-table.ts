@@ -25,7 +25,7 @@ function attribute(key: KeyAttribute): Attribute {
 const PROJECTIONS = { KEYS_ONLY: ProjectionType.KEYS_ONLY } as const;
 
 /**
- * The engine's one table, declared from `tableSchema` (lib/aws/table-schema.ts): the
+ * The engine's one table, declared from `tableSchema` (lib/aws/schema/table-schema.ts): the
  * same keys, TTL attribute and indexes as the tables test setup creates. On demand,
  * point-in-time recovery on, encrypted with the AWS managed key unless a customer key
  * is given. No physical name: CloudFormation names it and the functions get it in

@@ -7,7 +7,7 @@ import type { LongRunningWorkflowsProps } from './longrunning-workflows-props.js
 export interface LongRunningStackProps extends StackProps {
   /**
    * Settings of the runtime construct.
-   * @default - the construct's defaults, with the example workflows (functions/workflows.ts)
+   * @default - the construct's defaults, with the example workflows (examples/workflows.ts)
    */
   readonly workflows?: LongRunningWorkflowsProps;
 }

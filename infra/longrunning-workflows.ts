@@ -17,7 +17,7 @@ import { createStepQueues } from './step-queues.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 
 /**
- * The serverless runtime of the engine (DESIGN.md): one DynamoDB table, the step
+ * The serverless runtime of the engine (docs/architecture.md): one DynamoDB table, the step
  * queue and its dead-letter queue, the step worker fed by the queue, the sweeper on a
  * schedule, the HTTP API that starts and controls executions, alarms and a dashboard.
  * Every setting has a production default; see {@link LongRunningWorkflowsProps}.

@@ -11,7 +11,7 @@ export interface StepQueueOptions {
 
 /**
  * The step queue and its dead-letter queue, declared from `stepQueueSchema`
- * (lib/aws/queue-schema.ts): SSE-SQS encryption, the schema's retention periods, a
+ * (lib/aws/schema/queue-schema.ts): SSE-SQS encryption, the schema's retention periods, a
  * redrive after `maxReceiveCount` receives, and a queue policy on each that denies
  * any request not made over TLS.
  */

@@ -19,7 +19,7 @@ export interface RecordedEvent {
 
 /**
  * The execution head: the one record the step protocol reads and fences on
- * (DESIGN.md "execution head"). `data` is the latest committed state: the input
+ * (docs/architecture.md, "Data model (one DynamoDB table)"). `data` is the latest committed state: the input
  * of `currentStep`, or the final output once completed.
  */
 export interface ExecutionHead {
@@ -75,7 +75,7 @@ export interface Page<T> {
   nextToken?: string;
 }
 
-/** The body of one step message (DESIGN.md "step protocol"). */
+/** The body of one step message (docs/architecture.md, "The step protocol"). */
 export interface StepMessage {
   v: 1;
   executionId: string;

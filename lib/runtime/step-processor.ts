@@ -29,7 +29,7 @@ interface Claimed {
 }
 
 /**
- * Handles one step message (DESIGN.md "the step protocol"): claim, run, commit,
+ * Handles one step message (docs/architecture.md, "The step protocol"): claim, run, commit,
  * enqueue the next step. Returns what happened; every outcome means the message is
  * done with. Throws only for transient store or queue errors, after which nothing
  * is half-written and the redelivered message is retried (or dropped as stale).

@@ -5,7 +5,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * The one definition of the engine's DynamoDB table, as plain data: test setup
  * creates tables from it and the CDK construct declares the same keys and indexes.
  *
- * Items (DESIGN.md "DynamoDB data model"):
+ * Items (docs/architecture.md, "Data model (one DynamoDB table)"):
  * - execution head `EXEC#<id>` / `HEAD`; checkpoints `EXEC#<id>` / `CP#<step, 10 digits>`;
  * - idempotency record `IDEM#<key>` / `IDEM` pointing at the execution id;
  * - in-process Executor snapshot `SNAP#<id>` / `SNAPSHOT`.
