@@ -5,7 +5,7 @@
  * names stable: running executions find their steps by name.
  */
 import { agentSteps } from './agent-steps.js';
-import { EnvReader } from '../functions/shared/env.js';
+import { EnvReader } from '../functions/index.js';
 import { defineWorkflow, type Workflow, WorkflowRegistry } from '../lib/index.js';
 
 /** Input and state of the `arithmetic` workflow. */

@@ -13,7 +13,7 @@ import {
   FileCheckpointStore,
   isTerminalState,
 } from '../../lib/index.js';
-import { EnvReader } from '../../functions/shared/env.js';
+import { EnvReader } from '../../functions/index.js';
 import { progressLine } from '../shared/progress-line.js';
 
 const WORKFLOW = 'agent-demo';

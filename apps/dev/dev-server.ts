@@ -8,12 +8,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ExecutionEvent, Logger } from '../../lib/index.js';
 import { ensureResources, serveApi, SqsPoller, startEmulator, startSweeperTimer } from '../../lib/local/index.js';
-import { makeApiHandler } from '../../functions/http/api-handler.js';
-import { defaultDeps } from '../../functions/shared/deps.js';
-import { EnvReader } from '../../functions/shared/env.js';
-import type { MetricsSink } from '../../functions/shared/metrics.js';
-import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
-import { makeSweeper } from '../../functions/sweeper/sweeper-handler.js';
+import {
+  defaultDeps,
+  EnvReader,
+  makeApiHandler,
+  makeStepWorker,
+  makeSweeper,
+  type MetricsSink,
+} from '../../functions/index.js';
 import { deployedWorkflows } from '../../examples/workflows.js';
 
 const env = process.env;

@@ -3,6 +3,7 @@
 import { Executor, type Execution, type WorkflowRegistry } from 'longrunning';
 import { InMemoryExecutionStore, InMemoryStepQueue } from 'longrunning/testing';
 import { startEmulator, type Emulator } from 'longrunning/local';
+import { defaultDeps, makeStepWorker, type StepWorkerDeps } from 'longrunning/handlers';
 import { LongRunningWorkflows, type LongRunningWorkflowsProps } from 'longrunning/cdk';
 import { deployedWorkflows, type Order } from './workflows.js';
 
@@ -12,12 +13,16 @@ const executor = new Executor({ maxRetries: 1 });
 const created: Execution = executor.createNamedExecution<Order>('typed', [{ name: 'noop', fn: (o) => o }]);
 const props: LongRunningWorkflowsProps = { workflowsModule: 'workflows.ts' };
 const emulator: Promise<Emulator> = startEmulator({});
+const worker = (deps: StepWorkerDeps) => makeStepWorker(deps);
+const wire = () => defaultDeps('step-worker', { TABLE_NAME: 't', QUEUE_URL: 'q' }, registry);
 export const used = [
   registry,
   order,
   created,
   props,
   emulator,
+  worker,
+  wire,
   InMemoryExecutionStore,
   InMemoryStepQueue,
   LongRunningWorkflows,
