@@ -1,5 +1,6 @@
-import { afterAll, beforeAll } from 'vitest';
-import { createResources, type AwsResources } from '../../support/aws-resources.js';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createResources, createTable, type AwsResources } from '../../support/aws-resources.js';
 import { startEmulator, type Emulator } from '../../support/emulator.js';
 
 /**
@@ -20,5 +21,23 @@ export function useAwsResources(): () => AwsResources {
   return () => {
     if (!resources) throw new Error('AWS resources are not set up yet');
     return resources;
+  };
+}
+
+/**
+ * A new, empty table (from the schema) on each call, for suites whose tests each
+ * need storage that no other test sees (contract suites). The tables a test made are
+ * deleted after it.
+ */
+export function useFreshTables(aws: () => AwsResources): () => Promise<string> {
+  const made: string[] = [];
+  afterEach(async () => {
+    const names = made.splice(0);
+    await Promise.all(names.map((TableName) => aws().dynamodb.send(new DeleteTableCommand({ TableName }))));
+  });
+  return async () => {
+    const name = await createTable(aws().dynamodb);
+    made.push(name);
+    return name;
   };
 }
