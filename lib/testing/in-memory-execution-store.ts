@@ -24,6 +24,7 @@ import {
   isOwnClaim,
   isStalled,
   assertTransitionAllowed,
+  stateJsonText,
 } from '../runtime/store-rules.js';
 
 /** Options of {@link InMemoryExecutionStore}. */
@@ -214,13 +215,16 @@ export class InMemoryExecutionStore implements ExecutionStore {
   }
 
   /**
-   * Checks both items against the size limit first (as DynamoDB measures them, the
-   * state held as JSON text), then stores JSON copies: all or nothing.
+   * Checks both items first, then stores JSON copies: all or nothing. A state without
+   * JSON text is VALIDATION_ERROR, an item over the limit (measured as DynamoDB
+   * measures it, the state held as JSON text) STATE_TOO_LARGE.
    */
   #write(stored: StoredExecution, head: ExecutionHead, checkpoint?: StoredCheckpoint): void {
-    assertItemFits({ ...head, data: JSON.stringify(head.data) }, this.maxItemBytes, 'execution head');
-    if (checkpoint)
-      assertItemFits({ ...checkpoint, state: JSON.stringify(checkpoint.state) }, this.maxItemBytes, 'checkpoint');
+    assertItemFits({ ...head, data: stateJsonText(head.data, head.id) }, this.maxItemBytes, 'execution head');
+    if (checkpoint) {
+      const state = stateJsonText(checkpoint.state, checkpoint.executionId);
+      assertItemFits({ ...checkpoint, state }, this.maxItemBytes, 'checkpoint');
+    }
     stored.head = copy(head);
     if (checkpoint) stored.checkpoints.set(checkpoint.step, copy(checkpoint));
   }
