@@ -1,7 +1,9 @@
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { createResources, createTable, type AwsResources } from '../../support/aws-resources.js';
+import { createResources, createTable, emulatorClientConfig, type AwsResources } from '../../support/aws-resources.js';
 import { startEmulator, type Emulator } from '../../support/emulator.js';
+import { startSerializingProxy, type SerializingProxy } from '../../support/serializing-proxy.js';
 
 /**
  * Starts the emulator and creates this file's table and queues before its tests,
@@ -40,4 +42,26 @@ export function useFreshTables(aws: () => AwsResources): () => Promise<string> {
     made.push(name);
     return name;
   };
+}
+
+/**
+ * A document client whose requests reach the emulator one at a time, through a
+ * serializing proxy (test/support/serializing-proxy.ts) started on first use: moto
+ * does not serialize concurrent conditional writes to one item, DynamoDB does. Race
+ * tests send their concurrent requests through it.
+ */
+export function useSerializedClient(aws: () => AwsResources): () => Promise<DynamoDBDocumentClient> {
+  let proxy: SerializingProxy | undefined;
+  let raw: DynamoDBClient | undefined;
+  let ready: Promise<DynamoDBDocumentClient> | undefined;
+  afterAll(async () => {
+    raw?.destroy();
+    await proxy?.close();
+  });
+  const start = async (): Promise<DynamoDBDocumentClient> => {
+    proxy = await startSerializingProxy(aws().endpoint);
+    raw = new DynamoDBClient(emulatorClientConfig(proxy.endpoint));
+    return DynamoDBDocumentClient.from(raw);
+  };
+  return () => (ready ??= start());
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryExecutionStore } from '../../../lib/testing/in-memory-execution-store.js';
 import { LeaseConflictError, StaleTokenError } from '../../../lib/runtime/errors.js';
 import type { NewExecution } from '../../../lib/runtime/ports.js';
+import { executionStoreContract } from '../../contract/execution-store-contract.js';
 
 const T = 1_000_000;
 
@@ -25,6 +26,12 @@ const fence = (id: string, token: number, owner = 'w1', now = T) => ({ id, token
 const err = { code: 'STEP_FAILED', message: 'boom' };
 
 describe('InMemoryExecutionStore', () => {
+  executionStoreContract(async (options) => {
+    const store = new InMemoryExecutionStore(options);
+    // One instance is the whole store: another worker's handle is the same object.
+    return { store, another: async () => store };
+  });
+
   it('creates a running head at step 0 with checkpoint 0', async () => {
     const store = new InMemoryExecutionStore();
     const { head, created } = await store.create(newExec('e1'));
