@@ -3,6 +3,7 @@ import { claimContract } from './execution-store/claim.js';
 import { commitContract } from './execution-store/commit.js';
 import { createContract } from './execution-store/create.js';
 import { deleteContract } from './execution-store/delete.js';
+import { fenceContract } from './execution-store/fences.js';
 import { findStalledContract } from './execution-store/find-stalled.js';
 import type { MakeStore } from './execution-store/fixtures.js';
 import { listContract } from './execution-store/list.js';
@@ -32,6 +33,7 @@ export function executionStoreContract(make: MakeStore): void {
   describe('create', () => createContract(make));
   describe('claim and extendLease', () => claimContract(make));
   describe('commit', () => commitContract(make));
+  describe('the fence of commit and the other fenced writes', () => fenceContract(make));
   describe('releaseForRetry, fail and park', () => outcomesContract(make));
   describe('transition', () => transitionContract(make));
   describe('get and listCheckpoints', () => readsContract(make));

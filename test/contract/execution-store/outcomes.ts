@@ -1,5 +1,4 @@
 import { expect, it } from 'vitest';
-import { LeaseConflictError, StaleTokenError } from '../../../lib/runtime/errors.js';
 import { MAX_RECORDED_EVENTS } from '../../../lib/runtime/model.js';
 import { T, STEP_ERROR, claimOf, eventAt, fence, newExec, pauseOf, resumeOf, type MakeStore } from './fixtures.js';
 
@@ -89,30 +88,6 @@ export function outcomesContract(make: MakeStore): void {
     expect(released).toMatchObject({ state: 'paused', version: 1, error: err, sweepAt: T + 9, lastUpdate: T + 2 });
     expect(released.leaseOwner).toBeUndefined();
     expect(await store.findStalled({ now: T + 10, dueBefore: T + 10, limit: 5 })).toEqual([]);
-  });
-
-  it('holds release, fail and park to the fence: STALE_TOKEN or LEASE_CONFLICT, carrying the head', async () => {
-    const { store } = await make();
-    await store.create(newExec('e1'));
-    const claimed = await store.claim(claimOf('e1', 0, 0));
-    const writes = [
-      (token: number, owner: string) =>
-        store.releaseForRetry({ ...fence('e1', token, owner), error: err, sweepAt: T, events: [] }),
-      (token: number, owner: string) => store.fail({ ...fence('e1', token, owner), error: err, events: [] }),
-      (token: number, owner: string) => store.park({ ...fence('e1', token, owner), error: err, events: [] }),
-    ];
-    for (const write of writes) {
-      const stale = write(1, 'w1');
-      await expect(stale).rejects.toBeInstanceOf(StaleTokenError);
-      await expect(stale).rejects.toMatchObject({ code: 'STALE_TOKEN', current: claimed });
-      const other = write(0, 'w2');
-      await expect(other).rejects.toBeInstanceOf(LeaseConflictError);
-      await expect(other).rejects.toMatchObject({ code: 'LEASE_CONFLICT', current: claimed });
-    }
-    await expect(store.fail({ ...fence('missing', 0), error: err, events: [] })).rejects.toMatchObject({
-      code: 'STALE_TOKEN',
-    });
-    expect(await store.get('e1')).toEqual(claimed);
   });
 
   it('appends the events of each outcome, keeping the last MAX_RECORDED_EVENTS', async () => {

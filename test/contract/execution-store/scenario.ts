@@ -40,9 +40,23 @@ export function scenarioContract(make: MakeStore): void {
     const step = async (run: () => Promise<unknown>, expected: unknown) => expect(await outcome(run)).toEqual(expected);
 
     let h: ExecutionHead = {
-      ...{ id, name: id, workflow: 'wf', state: 'running', stepNames: ['a', 'b', 'c'] },
-      ...{ currentStep: 0, totalSteps: 3, progress: 0, data: { v: 0 }, version: 0, claims: 0 },
-      ...{ startTime: 0, lastUpdate: 0, sweepAt: 100, metadata: {}, idempotencyKey: 'scenario', events: [] },
+      id,
+      name: id,
+      workflow: 'wf',
+      state: 'running',
+      stepNames: ['a', 'b', 'c'],
+      currentStep: 0,
+      totalSteps: 3,
+      progress: 0,
+      data: { v: 0 },
+      version: 0,
+      claims: 0,
+      startTime: 0,
+      lastUpdate: 0,
+      sweepAt: 100,
+      metadata: {},
+      idempotencyKey: 'scenario',
+      events: [],
     };
     await step(() => s.create(exec), value({ head: h, created: true }));
     await step(() => s.create({ ...exec, id: `${id}-dup` }), value({ head: h, created: false }));
