@@ -28,21 +28,7 @@ export async function ensureResources(
   names: { table: string; queue: string },
 ): Promise<LocalResources> {
   const { dynamodb, sqs } = clients;
-  let createdTable = false;
-  try {
-    await dynamodb.send(new DescribeTableCommand({ TableName: names.table }));
-  } catch (err) {
-    if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
-    await dynamodb.send(new CreateTableCommand(createTableInput(names.table)));
-    await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60, minDelay: 1 }, { TableName: names.table });
-    await dynamodb.send(
-      new UpdateTimeToLiveCommand({
-        TableName: names.table,
-        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-      }),
-    );
-    createdTable = true;
-  }
+  const createdTable = await ensureTable(dynamodb, names.table);
   const dlq = await sqs.send(
     new CreateQueueCommand({ QueueName: `${names.queue}-dlq`, Attributes: deadLetterQueueAttributes() }),
   );
@@ -55,6 +41,29 @@ export async function ensureResources(
     new CreateQueueCommand({ QueueName: names.queue, Attributes: stepQueueAttributes(dlqArn) }),
   );
   return { tableName: names.table, queueUrl: must(queue.QueueUrl, 'queue URL'), deadLetterQueueUrl, createdTable };
+}
+
+/**
+ * Creates table `tableName` from the one table schema (with its time-to-live
+ * attribute) when it is missing, and waits until it is active. True when this call
+ * created it.
+ */
+export async function ensureTable(dynamodb: DynamoDBClient, tableName: string): Promise<boolean> {
+  try {
+    await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    return false;
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
+  }
+  await dynamodb.send(new CreateTableCommand(createTableInput(tableName)));
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
+  await dynamodb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    }),
+  );
+  return true;
 }
 
 function must<T>(value: T | undefined, what: string): T {

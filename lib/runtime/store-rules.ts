@@ -34,6 +34,21 @@ export function assertNewExecution(exec: NewExecution): void {
   }
 }
 
+/**
+ * The JSON text a state (an input, an output) is stored as, or undefined for
+ * `undefined`. A state without one (a cycle, a bigint) is VALIDATION_ERROR, before
+ * anything is written; item sizes are measured with the state as this text.
+ */
+export function stateJsonText(state: unknown, executionId: string): string | undefined {
+  try {
+    return JSON.stringify(state);
+  } catch (thrown) {
+    throw new ValidationError(`the state of execution ${executionId} is not JSON-serializable: ${String(thrown)}`, {
+      id: executionId,
+    });
+  }
+}
+
 /** Checks the filters and limit of `ExecutionStore.list` (VALIDATION_ERROR naming the bad one). */
 export function assertListQuery(query: ListQuery): void {
   validateLimit(query.limit);

@@ -24,6 +24,7 @@ import {
   isOwnClaim,
   isStalled,
   assertTransitionAllowed,
+  stateJsonText,
 } from '../runtime/store-rules.js';
 
 /** Options of {@link InMemoryExecutionStore}. */
@@ -64,6 +65,10 @@ export class InMemoryExecutionStore implements ExecutionStore {
   create(exec: NewExecution): Promise<{ head: ExecutionHead; created: boolean }> {
     return promiseNow(() => {
       assertNewExecution(exec);
+      // The input is checked in full (size too) before the key or the id is looked up, as DynamoDB does.
+      const head = change.createdHead(exec);
+      const checkpoint = change.checkpointOf(exec.id, 0, exec.input, exec.now);
+      this.#assertFits(head, checkpoint);
       const earlierId = exec.idempotencyKey === undefined ? undefined : this.#idempotency.get(exec.idempotencyKey);
       const earlier = earlierId === undefined ? undefined : this.#executions.get(earlierId);
       if (earlier) return { head: copy(earlier.head), created: false };
@@ -72,8 +77,8 @@ export class InMemoryExecutionStore implements ExecutionStore {
           details: { id: exec.id },
         });
       }
-      const stored: StoredExecution = { head: change.createdHead(exec), checkpoints: new Map() };
-      this.#write(stored, stored.head, change.checkpointOf(exec.id, 0, exec.input, exec.now));
+      const stored: StoredExecution = { head, checkpoints: new Map() };
+      this.#put(stored, head, checkpoint);
       this.#executions.set(exec.id, stored);
       if (exec.idempotencyKey !== undefined) this.#idempotency.set(exec.idempotencyKey, exec.id);
       return { head: copy(stored.head), created: true };
@@ -213,16 +218,28 @@ export class InMemoryExecutionStore implements ExecutionStore {
     });
   }
 
-  /**
-   * Checks both items against the size limit first (as DynamoDB measures them, the
-   * state held as JSON text), then stores JSON copies: all or nothing.
-   */
+  /** Checks both items first (see {@link #assertFits}), then stores them: all or nothing. */
   #write(stored: StoredExecution, head: ExecutionHead, checkpoint?: StoredCheckpoint): void {
-    assertItemFits({ ...head, data: JSON.stringify(head.data) }, this.maxItemBytes, 'execution head');
-    if (checkpoint)
-      assertItemFits({ ...checkpoint, state: JSON.stringify(checkpoint.state) }, this.maxItemBytes, 'checkpoint');
+    this.#assertFits(head, checkpoint);
+    this.#put(stored, head, checkpoint);
+  }
+
+  /** Stores JSON copies of items already checked. */
+  #put(stored: StoredExecution, head: ExecutionHead, checkpoint?: StoredCheckpoint): void {
     stored.head = copy(head);
     if (checkpoint) stored.checkpoints.set(checkpoint.step, copy(checkpoint));
+  }
+
+  /**
+   * VALIDATION_ERROR for a state without JSON text, STATE_TOO_LARGE for an item over
+   * the limit (measured as DynamoDB measures it, the state held as JSON text).
+   */
+  #assertFits(head: ExecutionHead, checkpoint?: StoredCheckpoint): void {
+    assertItemFits({ ...head, data: stateJsonText(head.data, head.id) }, this.maxItemBytes, 'execution head');
+    if (checkpoint) {
+      const state = stateJsonText(checkpoint.state, checkpoint.executionId);
+      assertItemFits({ ...checkpoint, state }, this.maxItemBytes, 'checkpoint');
+    }
   }
 }
 

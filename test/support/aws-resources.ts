@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ensureResources } from '../../lib/local/ensure-resources.js';
+import { ensureResources, ensureTable } from '../../lib/local/ensure-resources.js';
 
 /** Clients and names of one test file's own table and queues. */
 export interface AwsResources {
@@ -48,4 +48,11 @@ export async function createResources(endpoint: string): Promise<AwsResources> {
     sqs.destroy();
   };
   return { endpoint, dynamodb, documentClient, sqs, tableName, queueUrl, deadLetterQueueUrl, dispose };
+}
+
+/** Creates a uniquely named table (from `table-schema.ts`) with `dynamodb`, and returns its name. */
+export async function createTable(dynamodb: DynamoDBClient): Promise<string> {
+  const tableName = `longrunning-test-${randomBytes(6).toString('hex')}`;
+  await ensureTable(dynamodb, tableName);
+  return tableName;
 }

@@ -1,7 +1,8 @@
-import { ValidationError, type ErrorInfo } from '../../core/errors.js';
+import type { ErrorInfo } from '../../core/errors.js';
 import { EventType } from '../../core/events.js';
 import { ExecutionState, isExecutionState } from '../../core/execution-state.js';
 import type { ExecutionHead, RecordedEvent, StoredCheckpoint } from '../../runtime/model.js';
+import { stateJsonText } from '../../runtime/store-rules.js';
 import { ItemReader } from '../dynamodb/item-reader.js';
 import type { Item } from '../dynamodb/table-context.js';
 import { TableKeys, activeShard, checkpointSk, execPk, listSortKey } from '../schema/table-schema.js';
@@ -34,7 +35,7 @@ export function headToItem(h: ExecutionHead): Item {
     events: h.events.map(eventToMap),
   };
   if (h.workflow !== '') item['workflow'] = h.workflow;
-  setDefined(item, 'data', toJsonText(h.data, h.id));
+  setDefined(item, 'data', stateJsonText(h.data, h.id));
   setDefined(item, 'leaseOwner', h.leaseOwner);
   setDefined(item, 'leaseExpiresAt', h.leaseExpiresAt);
   setDefined(item, 'sweepAt', h.sweepAt);
@@ -95,7 +96,7 @@ export function checkpointToItem(cp: StoredCheckpoint): Item {
     step: cp.step,
     timestamp: cp.timestamp,
   };
-  setDefined(item, 'data', toJsonText(cp.state, cp.executionId));
+  setDefined(item, 'data', stateJsonText(cp.state, cp.executionId));
   return item;
 }
 
@@ -109,15 +110,6 @@ export function itemToCheckpoint(item: Item): StoredCheckpoint {
     state: r.json('data'),
     timestamp: r.number('timestamp'),
   };
-}
-
-/** JSON text of a state, or undefined for `undefined`; VALIDATION_ERROR when not serializable. */
-export function toJsonText(value: unknown, id: string): string | undefined {
-  try {
-    return JSON.stringify(value);
-  } catch (thrown) {
-    throw new ValidationError(`the state of execution ${id} is not JSON-serializable: ${String(thrown)}`, { id });
-  }
 }
 
 /** A recorded event as a map attribute (optional fields left out). */

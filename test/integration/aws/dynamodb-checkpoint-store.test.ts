@@ -4,10 +4,12 @@ import { DynamoDbCheckpointStore } from '../../../lib/aws/dynamodb-checkpoint-st
 import { snapshotPk } from '../../../lib/aws/schema/table-schema.js';
 import type { LogFields } from '../../../lib/core/logger.js';
 import type { Execution } from '../../../lib/core/types.js';
-import { useAwsResources } from './aws-test-context.js';
+import { checkpointStoreContract } from '../../contract/checkpoint-store-contract.js';
+import { useAwsResources, useFreshTables } from './aws-test-context.js';
 import { newTestId } from './fixtures.js';
 
 const aws = useAwsResources();
+const freshTable = useFreshTables(aws);
 
 function execution(id: string, overrides: Partial<Execution> = {}): Execution {
   return {
@@ -27,6 +29,10 @@ function execution(id: string, overrides: Partial<Execution> = {}): Execution {
 }
 
 describe('DynamoDbCheckpointStore (emulator)', () => {
+  checkpointStoreContract(
+    async () => new DynamoDbCheckpointStore({ client: aws().documentClient, tableName: await freshTable() }),
+  );
+
   it('saves, replaces, loads, lists and deletes executions', async () => {
     const warnings: LogFields[] = [];
     const logger = {

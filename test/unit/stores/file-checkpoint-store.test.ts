@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../lib/core/errors.js';
 import { FileCheckpointStore } from '../../../lib/stores/file-checkpoint-store.js';
 import { parseExecution } from '../../../lib/stores/execution-codec.js';
-import { checkpointStoreContract } from './checkpoint-store-contract.js';
+import { checkpointStoreContract } from '../../contract/checkpoint-store-contract.js';
 import { GO_PAUSED_DOCUMENT, capturingLogger, sampleExecution, tempDir } from './fixtures.js';
 
 describe('FileCheckpointStore', () => {

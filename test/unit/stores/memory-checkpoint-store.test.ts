@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../lib/core/errors.js';
 import { MemoryCheckpointStore } from '../../../lib/stores/memory-checkpoint-store.js';
-import { checkpointStoreContract } from './checkpoint-store-contract.js';
+import { checkpointStoreContract } from '../../contract/checkpoint-store-contract.js';
 import { sampleExecution } from './fixtures.js';
 
 describe('MemoryCheckpointStore', () => {

@@ -3,7 +3,7 @@ import { ErrorCode } from '../../../lib/core/errors.js';
 import { parseExecution } from '../../../lib/stores/execution-codec.js';
 import { MemoryTaskStore } from '../../../lib/stores/memory-task-store.js';
 import { PersistentCheckpointStore } from '../../../lib/stores/persistent-checkpoint-store.js';
-import { checkpointStoreContract } from './checkpoint-store-contract.js';
+import { checkpointStoreContract } from '../../contract/checkpoint-store-contract.js';
 import { GO_PAUSED_DOCUMENT, capturingLogger, sampleExecution } from './fixtures.js';
 
 describe('PersistentCheckpointStore', () => {

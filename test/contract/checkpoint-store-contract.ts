@@ -1,15 +1,16 @@
 import { expect, it } from 'vitest';
-import { ErrorCode } from '../../../lib/core/errors.js';
-import type { CheckpointStore } from '../../../lib/stores/checkpoint-store.js';
-import { sampleExecution } from './fixtures.js';
+import { ErrorCode } from '../../lib/core/errors.js';
+import type { CheckpointStore } from '../../lib/stores/checkpoint-store.js';
+import { sampleExecution } from '../unit/stores/fixtures.js';
 
 /**
  * The behaviour every CheckpointStore shares (the port's contract): call inside a
- * describe block with a factory of fresh, empty stores.
+ * describe block with a factory of fresh, empty stores (each call a store of its own
+ * that no other test sees; it may be async, for a store that needs a new table).
  */
-export function checkpointStoreContract(make: () => CheckpointStore): void {
+export function checkpointStoreContract(make: () => CheckpointStore | Promise<CheckpointStore>): void {
   it('saves, loads, lists and deletes an execution', async () => {
-    const store = make();
+    const store = await make();
     const exec = sampleExecution();
     await store.saveCheckpoint(exec);
     expect(await store.loadCheckpoint(exec.id)).toEqual(exec);
@@ -20,7 +21,7 @@ export function checkpointStoreContract(make: () => CheckpointStore): void {
   });
 
   it('lists every saved execution once, the last save of each', async () => {
-    const store = make();
+    const store = await make();
     await store.saveCheckpoint(sampleExecution({ id: 'exec_b' }));
     await store.saveCheckpoint(sampleExecution({ id: 'exec_a' }));
     await store.saveCheckpoint(sampleExecution({ id: 'exec_b', state: 'completed', progress: 100 }));
@@ -29,7 +30,7 @@ export function checkpointStoreContract(make: () => CheckpointStore): void {
   });
 
   it('rejects loading or deleting an unknown id with NOT_FOUND, leaving the rest', async () => {
-    const store = make();
+    const store = await make();
     await store.saveCheckpoint(sampleExecution());
     await expect(store.loadCheckpoint('exec_unknown')).rejects.toMatchObject({ code: ErrorCode.NotFound });
     await expect(store.deleteCheckpoint('exec_unknown')).rejects.toMatchObject({ code: ErrorCode.NotFound });
@@ -39,7 +40,7 @@ export function checkpointStoreContract(make: () => CheckpointStore): void {
   it.each(['', '../x', 'a/b', '.hidden', 'x'.repeat(129)])(
     'rejects the unsafe id %j with VALIDATION_ERROR and stores nothing',
     async (id) => {
-      const store = make();
+      const store = await make();
       const invalid = { code: ErrorCode.Validation };
       await expect(store.saveCheckpoint(sampleExecution({ id }))).rejects.toMatchObject(invalid);
       await expect(store.loadCheckpoint(id)).rejects.toMatchObject(invalid);
