@@ -271,8 +271,10 @@ export class Executor {
     const stored = await this.#store.listCheckpoints();
     let resumed = 0;
     for (const exec of stored) {
-      // An execution this executor already holds is newer here than in the store.
-      if (isTerminalState(exec.state) || this.#runs.has(exec.id)) continue;
+      // One this executor is running, or has finished, is newer here than in the store;
+      // one it only loaded (loadExecution) is resumed like any other, as the Go package does.
+      const held = this.#runs.get(exec.id);
+      if (isTerminalState(exec.state) || held?.active || (held && isTerminalState(held.exec.state))) continue;
       if (exec.state === ExecutionState.Paused || exec.state === ExecutionState.Initialized) {
         this.#adopt(exec);
         continue;

@@ -171,4 +171,37 @@ describe('Executor.autoResumeAll', () => {
     expect(done.checkpoints.at(-1)?.state).toBe(3);
     expect(log.filter((x) => x === 'a')).toHaveLength(1);
   });
+
+  it('resumes an execution loaded with loadExecution that is not running, as the Go package does', async () => {
+    const store = new MemoryCheckpointStore();
+    const saved = await crashedAt(store, 1, 3);
+    const log: string[] = [];
+    const executor = new Executor(FAST, { checkpointStore: store });
+    for (const s of counting(log)) executor.registry.register(s.name, s.fn);
+    await executor.loadExecution(saved.id);
+    const waiting = executor.wait(saved.id);
+    expect(await executor.autoResumeAll()).toBe(1);
+    expect((await waiting).checkpoints.at(-1)?.state).toBe(106);
+    expect(log).toEqual(['two', 'three']);
+  });
+
+  it('does not resume an execution this executor is running, nor one it has finished', async () => {
+    const store = new MemoryCheckpointStore();
+    const log: string[] = [];
+    const hold = gate();
+    const executor = new Executor(FAST, { checkpointStore: store });
+    const steps: NamedStep<number>[] = [
+      { name: 'a', fn: async (s) => (log.push('a'), await hold.wait, s + 1) },
+      { name: 'b', fn: (s) => (log.push('b'), s + 1) },
+    ];
+    for (const s of steps) executor.registry.register(s.name, s.fn);
+    const exec = executor.createNamedExecution('busy', steps);
+    await executor.start(exec.id, 0);
+    await until(() => log.includes('a'), 'step a');
+    expect(await executor.autoResumeAll()).toBe(0);
+    hold.open();
+    await executor.wait(exec.id);
+    expect(await executor.autoResumeAll()).toBe(0);
+    expect(log).toEqual(['a', 'b']);
+  });
 });
