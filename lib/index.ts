@@ -60,7 +60,7 @@ export { defineWorkflow, WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './run
 export type { Workflow, WorkflowDefinition } from './runtime/workflow.js';
 export { WorkflowRegistry } from './runtime/workflow-registry.js';
 export { ControlPlane } from './runtime/control-plane.js';
-export type { ExecutionDetails, ListRequest } from './runtime/control-plane.js';
+export type { ActionResult, ExecutionDetails, ListRequest } from './runtime/control-plane.js';
 export type { StartRequest } from './runtime/start-request.js';
 export { processStepMessage } from './runtime/step-processor.js';
 export { decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH, PAGE_TOKEN_PATTERN } from './runtime/paging.js';

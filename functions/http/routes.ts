@@ -85,7 +85,8 @@ const checkpoints: Record<string, Handler> = {
 const actionRoute = (action: Action): Record<string, Handler> => ({
   POST: async (req, deps, id) => {
     assertNoBody(req);
-    return view(await deps.control[action](id));
+    const { head, changed } = await deps.control[action](id);
+    return json(200, { ...executionView(head, true), changed });
   },
 });
 

@@ -1,4 +1,4 @@
-import { ValidationError, NotFoundError } from '../core/errors.js';
+import { IllegalTransitionError, ValidationError, NotFoundError } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { ExecutionState, isExecutionState } from '../core/execution-state.js';
 import { assertSafeId, newExecutionId } from '../core/ids.js';
@@ -13,6 +13,16 @@ import { validateStartRequest, type StartRequest } from './start-request.js';
 export interface ExecutionDetails {
   head: ExecutionHead;
   checkpoints: Page<StoredCheckpoint>;
+}
+
+/**
+ * What a control action answers: the execution after it, and whether this call
+ * changed it. `changed: false` means the execution was already in the state asked
+ * for (a retried call whose first try landed, or a duplicate): nothing was written.
+ */
+export interface ActionResult {
+  head: ExecutionHead;
+  changed: boolean;
 }
 
 /** Filters and paging of {@link ControlPlane.list}. */
@@ -40,6 +50,14 @@ const MAX_PAGE = 100;
  * running head, enqueues the next step itself; so the step's work is never thrown
  * away, and no read-then-decide race can leave a running execution without a message.
  *
+ * Every call is safe to retry after a lost response. `start` with a used
+ * idempotency key sends the first step again while nobody has claimed it. An
+ * action whose target state already holds (pause on paused, resume or retry on
+ * running, cancel on cancelled) answers `changed: false` instead of
+ * ILLEGAL_TRANSITION; resume and retry then send the current step again (a
+ * duplicate is dropped by the claim), so a send lost after the state change is
+ * made good.
+ *
  * @example
  * const control = new ControlPlane({ store, queue, workflows });
  * const { head } = await control.start({ workflow: 'research', input: { topic: 'tides' } });
@@ -56,7 +74,8 @@ export class ControlPlane {
   /**
    * Creates an execution of a registered workflow (or of an explicit list of
    * registered steps) and sends its first step. With an idempotency key already
-   * used, returns that execution with `created: false` and sends nothing.
+   * used, returns that execution with `created: false`, and sends its first step
+   * again if no worker has claimed it yet (the first call's send may be what was lost).
    */
   async start(request: StartRequest): Promise<{ head: ExecutionHead; created: boolean }> {
     const rt = this.#rt;
@@ -69,7 +88,7 @@ export class ControlPlane {
       sweepAt: now + rt.stallAfterMs,
       events: [],
     });
-    if (result.created) await rt.queue.send(stepMessage(result.head.id, 0, 0));
+    if (result.created || neverClaimed(result.head)) await rt.queue.send(stepMessage(result.head.id, 0, 0));
     return result;
   }
 
@@ -102,22 +121,22 @@ export class ControlPlane {
   }
 
   /** Running -> paused, at the next step boundary. Keeps the version. */
-  pause(id: string): Promise<ExecutionHead> {
+  pause(id: string): Promise<ActionResult> {
     return this.#transition(id, 'pause', ExecutionState.Paused, EventType.Paused, { bumpVersion: false });
   }
 
   /** Paused -> running: clears the error, gives the step fresh retries, sends it. Keeps the version (see the class notes). */
-  async resume(id: string): Promise<ExecutionHead> {
-    const head = await this.#transition(id, 'resume', ExecutionState.Running, EventType.Resumed, {
+  async resume(id: string): Promise<ActionResult> {
+    const result = await this.#transition(id, 'resume', ExecutionState.Running, EventType.Resumed, {
       bumpVersion: false,
       resetAttempts: true,
     });
-    await this.#rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
-    return head;
+    await this.#sendCurrentStep(result.head);
+    return result;
   }
 
   /** Ends an unfinished execution as cancelled; a step in flight sees its signal abort at its next heartbeat. */
-  cancel(id: string): Promise<ExecutionHead> {
+  cancel(id: string): Promise<ActionResult> {
     return this.#transition(id, 'cancel', ExecutionState.Cancelled, EventType.ExecutionCancelled, {
       bumpVersion: true,
       end: true,
@@ -125,18 +144,24 @@ export class ControlPlane {
   }
 
   /** Failed -> running again from the failed step, with its last committed state and fresh retries. */
-  async retry(id: string): Promise<ExecutionHead> {
-    const head = await this.#transition(id, 'retry', ExecutionState.Running, EventType.Resumed, {
+  async retry(id: string): Promise<ActionResult> {
+    const result = await this.#transition(id, 'retry', ExecutionState.Running, EventType.Resumed, {
       bumpVersion: true,
       resetAttempts: true,
     });
-    await this.#rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
-    return head;
+    await this.#sendCurrentStep(result.head);
+    return result;
   }
 
   /** Removes a finished (completed, failed or cancelled) execution and its checkpoints. */
   async delete(id: string): Promise<void> {
     await this.#rt.store.delete(assertSafeId(id));
+  }
+
+  /** Sends `{currentStep, version}` of a running head (a head that moved on meanwhile needs nothing). */
+  async #sendCurrentStep(head: ExecutionHead): Promise<void> {
+    if (head.state !== ExecutionState.Running) return;
+    await this.#rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
   }
 
   async #head(id: string): Promise<ExecutionHead> {
@@ -151,25 +176,39 @@ export class ControlPlane {
     to: ExecutionState,
     type: EventType,
     options: { bumpVersion: boolean; resetAttempts?: boolean; end?: boolean },
-  ): Promise<ExecutionHead> {
+  ): Promise<ActionResult> {
     const rt = this.#rt;
     // The read gives the event its step; the write's condition is what decides.
     const current = await this.#head(id);
+    if (current.state === to) return { head: current, changed: false };
     const now = rt.clock.now();
     const event = recordedEvent(type, current.currentStep, now);
-    const head = await rt.store.transition({
-      id,
-      from: legalFrom(action),
-      to,
-      now,
-      action,
-      event,
-      ...options,
-      ...(to === ExecutionState.Running ? { sweepAt: now + rt.stallAfterMs } : {}),
-    });
+    let head: ExecutionHead;
+    try {
+      head = await rt.store.transition({
+        id,
+        from: legalFrom(action),
+        to,
+        now,
+        action,
+        event,
+        ...options,
+        ...(to === ExecutionState.Running ? { sweepAt: now + rt.stallAfterMs } : {}),
+      });
+    } catch (err) {
+      // Another caller got there between the read and the write: the asked-for state holds.
+      if (err instanceof IllegalTransitionError && err.state === to)
+        return { head: await this.#head(id), changed: false };
+      throw err;
+    }
     emitEvents(rt, id, [event], { state: head.data });
-    return head;
+    return { head, changed: true };
   }
+}
+
+/** Created and never claimed: the first step's message may never have been sent. */
+function neverClaimed(head: ExecutionHead): boolean {
+  return head.state === ExecutionState.Running && head.version === 0 && head.currentStep === 0 && head.claims === 0;
 }
 
 function pageLimit(limit: unknown, fallback: number, field: string): number {

@@ -44,7 +44,14 @@ export function claimedHead(h: ExecutionHead, owner: string, expiresAt: EpochMs,
 /** The head after step `step` committed `output`: next step, or completed after the last. */
 export function committedHead(
   h: ExecutionHead,
-  req: { step: number; output: unknown; now: EpochMs; sweepAt: EpochMs; events: readonly RecordedEvent[] },
+  req: {
+    owner: string;
+    step: number;
+    output: unknown;
+    now: EpochMs;
+    sweepAt: EpochMs;
+    events: readonly RecordedEvent[];
+  },
 ): ExecutionHead {
   const next = req.step + 1;
   const done = next >= h.totalSteps;
@@ -56,6 +63,7 @@ export function committedHead(
     data: req.output,
     progress: done ? 100 : (next / h.totalSteps) * 100,
     lastUpdate: req.now,
+    lastWriter: req.owner,
     sweepAt: req.sweepAt,
     events: appendEvents(h.events, req.events),
   });
@@ -70,6 +78,8 @@ export function committedHead(
 
 /** What a fenced outcome write (release, fail, park) records besides its change. */
 export interface OutcomeChange {
+  /** The writer's lease owner, recorded as the head's `lastWriter`. */
+  owner: string;
   now: EpochMs;
   error: ErrorInfo;
   events: readonly RecordedEvent[];
@@ -129,7 +139,13 @@ export function appendEvents(current: readonly RecordedEvent[], added: readonly 
 }
 
 function outcome(h: ExecutionHead, req: OutcomeChange): ExecutionHead {
-  return withoutLease({ ...h, lastUpdate: req.now, error: req.error, events: appendEvents(h.events, req.events) });
+  return withoutLease({
+    ...h,
+    lastUpdate: req.now,
+    lastWriter: req.owner,
+    error: req.error,
+    events: appendEvents(h.events, req.events),
+  });
 }
 
 function withoutLease(head: ExecutionHead): ExecutionHead {

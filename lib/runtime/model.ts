@@ -43,6 +43,12 @@ export interface ExecutionHead {
   claims: number;
   leaseOwner?: string;
   leaseExpiresAt?: EpochMs;
+  /**
+   * The lease owner whose fenced write (commit, release for retry, fail, park) landed
+   * last. A worker that lost the response of such a write reads the head and finds
+   * here whether its write landed (see `isOwnWrite` in store-rules.ts).
+   */
+  lastWriter?: string;
   startTime: EpochMs;
   lastUpdate: EpochMs;
   /**

@@ -15,6 +15,7 @@ import { assertJsonValue } from '../core/json.js';
 import { emitEvents, recordedEvent } from './lifecycle-events.js';
 import type { EpochMs, ExecutionHead, RecordedEvent, StepMessage } from './model.js';
 import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
+import { settledClaim, settledSend, settledWrite } from './ambiguous-outcomes.js';
 import { runAttempt } from './step-attempt.js';
 import { MAX_DELAY_SECONDS, parseStepMessage, stepMessage } from './step-message.js';
 import type { StepOutcome } from './step-outcome.js';
@@ -31,9 +32,12 @@ interface Claimed {
 /**
  * Handles one step message (docs/architecture.md, "The step protocol"): claim, run, commit,
  * enqueue the next step. Returns what happened; every outcome means the message is
- * done with. Throws only for transient store or queue errors, after which nothing
- * is half-written and the redelivered message is retried (or dropped as stale).
- * Steady state per step: 2 store writes (claim, commit) and 1 queue send, no reads.
+ * done with. A transient store or queue error leaves an ambiguous outcome (did the
+ * write land?): the worker reads the head and carries on from what it finds
+ * (lib/runtime/ambiguous-outcomes.ts). It throws only when it cannot tell, after
+ * which nothing is half-written and the redelivered message is retried (or
+ * dropped as stale). Steady state per step: 2 store writes (claim, commit) and 1
+ * queue send, no reads.
  *
  * @example
  * // In an SQS-triggered Lambda, for each record:
@@ -61,7 +65,7 @@ export async function processStepMessage(
     });
   }
   const owner = rt.owner ?? newId('worker');
-  const head = await rt.store.claim({
+  const head = await settledClaim(rt, {
     id: msg.executionId,
     token: msg.token,
     owner,
@@ -133,14 +137,15 @@ async function commit(run: Claimed, started: RecordedEvent, output: unknown): Pr
     // step done, and every failure, pause and resume): step_started and checkpointed
     // of a successful step only go to onEvent, so the head stays near 1 KB and each
     // write costs one write unit for small states (see the runtime bench).
-    head = await rt.store.commit({
+    const request = {
       ...run.fence,
       now,
       step: msg.step,
       output,
       sweepAt: now + rt.stallAfterMs,
       events: [completed, ...finished],
-    });
+    };
+    head = await settledWrite(rt, request, 'commit', () => rt.store.commit(request));
   } catch (err) {
     if (isFenceConflict(err)) return dropped(run);
     if (err instanceof LongRunningError && err.code === ErrorCode.StateTooLarge)
@@ -151,7 +156,7 @@ async function commit(run: Claimed, started: RecordedEvent, output: unknown): Pr
   if (head.state === ExecutionState.Completed)
     return { status: 'completed', executionId: msg.executionId, step: msg.step, head };
   const enqueued = head.state === ExecutionState.Running;
-  if (enqueued) await rt.queue.send(stepMessage(msg.executionId, head.currentStep, head.version));
+  if (enqueued) await settledSend(rt, stepMessage(msg.executionId, head.currentStep, head.version));
   return { status: 'committed', executionId: msg.executionId, step: msg.step, head, enqueued };
 }
 
@@ -164,9 +169,8 @@ async function failedAttempt(run: Claimed, started: RecordedEvent, thrown: unkno
   const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000));
   const events = [recordedEvent(EventType.StepFailed, msg.step, now, { attempt, error })];
   const sweepAt = now + delaySeconds * 1000 + rt.stallAfterMs;
-  const head = await unlessSuperseded(
-    rt.store.releaseForRetry({ ...run.fence, now, error, sweepAt, events: [started, ...events] }),
-  );
+  const request = { ...run.fence, now, error, sweepAt, events: [started, ...events] };
+  const head = await unlessSuperseded(settledWrite(rt, request, 'release', () => rt.store.releaseForRetry(request)));
   if (!head) return dropped(run);
   emitEvents(rt, msg.executionId, events, { error: thrown });
   rt.logger.info('step failed, retrying', {
@@ -177,7 +181,7 @@ async function failedAttempt(run: Claimed, started: RecordedEvent, thrown: unkno
     code: error.code,
   });
   if (head.state === ExecutionState.Running)
-    await rt.queue.send(stepMessage(msg.executionId, msg.step, head.version), delaySeconds);
+    await settledSend(rt, stepMessage(msg.executionId, msg.step, head.version), delaySeconds);
   return { status: 'retrying', executionId: msg.executionId, step: msg.step, attempt, delaySeconds, error, head };
 }
 
@@ -193,7 +197,8 @@ async function failExecution(
     recordedEvent(EventType.StepFailed, msg.step, now, { attempt: run.attempt, error }),
     recordedEvent(EventType.ExecutionFailed, msg.step, now, { error }),
   ];
-  const head = await unlessSuperseded(rt.store.fail({ ...run.fence, now, error, events: [...before, ...events] }));
+  const request = { ...run.fence, now, error, events: [...before, ...events] };
+  const head = await unlessSuperseded(settledWrite(rt, request, 'fail', () => rt.store.fail(request)));
   if (!head) return dropped(run);
   emitEvents(rt, msg.executionId, events, { error: thrown });
   rt.logger.info('execution failed', { executionId: msg.executionId, step: msg.step, code: error.code });
@@ -203,7 +208,8 @@ async function failExecution(
 async function park(run: Claimed, error: ErrorInfo): Promise<StepOutcome> {
   const { rt, message: msg } = run;
   const events = [recordedEvent(EventType.Paused, msg.step, rt.clock.now(), { error })];
-  const head = await unlessSuperseded(rt.store.park({ ...run.fence, now: rt.clock.now(), error, events }));
+  const request = { ...run.fence, now: rt.clock.now(), error, events };
+  const head = await unlessSuperseded(settledWrite(rt, request, 'park', () => rt.store.park(request)));
   if (!head) return dropped(run);
   emitEvents(rt, msg.executionId, events);
   rt.logger.warn('step not registered: execution parked as paused', {

@@ -103,6 +103,23 @@ export function holdsLease(head: ExecutionHead, req: Fence): boolean {
   return head.version === req.token && head.leaseOwner === req.owner && FENCED_STATES.has(head.state);
 }
 
+/** The fenced writes of the step protocol, by what they do to the version. */
+export type FencedWrite = 'commit' | 'release' | 'fail' | 'park';
+
+/**
+ * True when `head` shows that this fence's `write` has landed: its owner is the
+ * head's `lastWriter` at the version that write leaves (token + 1; park keeps the
+ * token). Ask only when the fence is refused (`fenceRefusal`): every such write
+ * removes the lease, so a fence that still holds means the write has not landed. A worker that lost a write's response (a timeout, a reset connection, an
+ * SDK retry that found the head already moved) reads the head and carries on from
+ * it instead of dropping the step's outcome. Lease owners are unique per claim, so
+ * no other write can match.
+ */
+export function isOwnWrite(head: ExecutionHead | undefined, req: Fence, write: FencedWrite): boolean {
+  if (head === undefined || head.lastWriter !== req.owner) return false;
+  return head.version === (write === 'park' ? req.token : req.token + 1);
+}
+
 /**
  * Why a fenced write (commit, release, fail, park) may not land on `head`, or
  * undefined when it may: STALE_TOKEN when the head is gone, at another version or in

@@ -22,6 +22,8 @@ import {
   fenceRefusal,
   holdsLease,
   isOwnClaim,
+  isOwnWrite,
+  type FencedWrite,
   isStalled,
   assertTransitionAllowed,
   stateJsonText,
@@ -110,7 +112,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
   commit(
     req: Fence & { step: number; output: unknown; sweepAt: EpochMs; events: RecordedEvent[] },
   ): Promise<ExecutionHead> {
-    return this.#fencedWrite(req, (h) => {
+    return this.#fencedWrite(req, 'commit', (h) => {
       const head = change.committedHead(h, req);
       return { head, checkpoint: change.checkpointOf(req.id, head.currentStep, req.output, req.now) };
     });
@@ -119,15 +121,15 @@ export class InMemoryExecutionStore implements ExecutionStore {
   releaseForRetry(
     req: Fence & { error: ErrorInfo; sweepAt: EpochMs; events: RecordedEvent[] },
   ): Promise<ExecutionHead> {
-    return this.#fencedWrite(req, (h) => ({ head: change.releasedHead(h, req) }));
+    return this.#fencedWrite(req, 'release', (h) => ({ head: change.releasedHead(h, req) }));
   }
 
   fail(req: Fence & { error: ErrorInfo; events: RecordedEvent[] }): Promise<ExecutionHead> {
-    return this.#fencedWrite(req, (h) => ({ head: change.failedHead(h, req) }));
+    return this.#fencedWrite(req, 'fail', (h) => ({ head: change.failedHead(h, req) }));
   }
 
   park(req: Fence & { error: ErrorInfo; events: RecordedEvent[] }): Promise<ExecutionHead> {
-    return this.#fencedWrite(req, (h) => ({ head: change.parkedHead(h, req) }));
+    return this.#fencedWrite(req, 'park', (h) => ({ head: change.parkedHead(h, req) }));
   }
 
   transition(req: TransitionRequest): Promise<ExecutionHead> {
@@ -203,14 +205,21 @@ export class InMemoryExecutionStore implements ExecutionStore {
     });
   }
 
-  /** Applies `next` when the fence holds (STALE_TOKEN or LEASE_CONFLICT otherwise). */
+  /**
+   * Applies `next` when the fence holds (STALE_TOKEN or LEASE_CONFLICT otherwise). A
+   * write that already landed (`isOwnWrite`: a retry after a lost response) returns
+   * the head as it stands and writes nothing.
+   */
   #fencedWrite(
     req: Fence & { step?: number },
+    write: FencedWrite,
     next: (h: ExecutionHead) => { head: ExecutionHead; checkpoint?: StoredCheckpoint },
   ): Promise<ExecutionHead> {
     return promiseNow(() => {
       const stored = this.#executions.get(req.id);
-      const refusal = fenceRefusal(req, stored && copy(stored.head));
+      const current = stored && copy(stored.head);
+      const refusal = fenceRefusal(req, current);
+      if (refusal && isOwnWrite(current, req, write)) return current as ExecutionHead;
       if (refusal || !stored) throw refusal ?? new NotFoundError('execution', req.id);
       const { head, checkpoint } = next(stored.head);
       this.#write(stored, head, checkpoint);

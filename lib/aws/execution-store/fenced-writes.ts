@@ -6,7 +6,7 @@ import type { ExecutionHead, StoredCheckpoint } from '../../runtime/model.js';
 import type { Fence } from '../../runtime/ports.js';
 import { readHead, writeOverBase } from './pinned-write.js';
 import type { HeadCache } from './head-cache.js';
-import { fenceRefusal } from '../../runtime/store-rules.js';
+import { fenceRefusal, isOwnWrite, type FencedWrite } from '../../runtime/store-rules.js';
 import type { TableContext } from '../dynamodb/table-context.js';
 
 /** The head fields a fenced write is conditional on: anything another writer may change. */
@@ -22,7 +22,9 @@ type OutcomeRequest = Parameters<typeof failedHead>[1] & Fence;
  * claim returned, cached, or else a consistent read), then writes it conditional
  * on the base's fields. The fence is checked on the base with the port's rule
  * (`fenceRefusal`, lib/runtime/store-rules.ts): STALE_TOKEN or LEASE_CONFLICT. If the head changed meanwhile, the
- * failed condition returns it and the write is worked out again from there.
+ * failed condition returns it and the write is worked out again from there. A head
+ * that shows this very write landed (`isOwnWrite`: the SDK retried after a lost
+ * response) is returned as the write's result.
  */
 export class FencedWrites {
   readonly #ctx: TableContext;
@@ -35,7 +37,7 @@ export class FencedWrites {
 
   /** Checkpoint `step + 1` and the head moved on, in one transaction. */
   commit(req: CommitRequest): Promise<ExecutionHead> {
-    return this.#write(req, (base) => {
+    return this.#write(req, 'commit', (base) => {
       const head = committedHead(base, req);
       return { head, checkpoint: checkpointOf(req.id, req.step + 1, req.output, req.now) };
     });
@@ -43,21 +45,22 @@ export class FencedWrites {
 
   /** A failed attempt with retries left. */
   releaseForRetry(req: OutcomeRequest & { sweepAt: number }): Promise<ExecutionHead> {
-    return this.#write(req, (base) => ({ head: releasedHead(base, req) }));
+    return this.#write(req, 'release', (base) => ({ head: releasedHead(base, req) }));
   }
 
   /** Retries exhausted. */
   fail(req: OutcomeRequest): Promise<ExecutionHead> {
-    return this.#write(req, (base) => ({ head: failedHead(base, req) }));
+    return this.#write(req, 'fail', (base) => ({ head: failedHead(base, req) }));
   }
 
   /** Parked as paused with an error. */
   park(req: OutcomeRequest): Promise<ExecutionHead> {
-    return this.#write(req, (base) => ({ head: parkedHead(base, req) }));
+    return this.#write(req, 'park', (base) => ({ head: parkedHead(base, req) }));
   }
 
   async #write(
     req: Fence & { step?: number },
+    write: FencedWrite,
     change: (base: ExecutionHead) => { head: ExecutionHead; checkpoint?: StoredCheckpoint },
   ): Promise<ExecutionHead> {
     if (!isSafeId(req.id)) throw new StaleTokenError(req.id, req.token);
@@ -70,6 +73,11 @@ export class FencedWrites {
       }
       const refusal = fenceRefusal(req, base);
       if (refusal) {
+        // An SDK retry of a write whose first try landed finds the head moved on by it.
+        if (fresh && isOwnWrite(base, req, write)) {
+          this.#cache.set(base as ExecutionHead);
+          return base as ExecutionHead;
+        }
         if (fresh) throw refusal;
         base = undefined; // the cached head was stale: read the item and check again
         continue;

@@ -38,6 +38,7 @@ export function headToItem(h: ExecutionHead): Item {
   setDefined(item, 'data', stateJsonText(h.data, h.id));
   setDefined(item, 'leaseOwner', h.leaseOwner);
   setDefined(item, 'leaseExpiresAt', h.leaseExpiresAt);
+  setDefined(item, 'lastWriter', h.lastWriter);
   setDefined(item, 'sweepAt', h.sweepAt);
   if (h.state === ExecutionState.Running) item['activePk'] = activeShard(h.id);
   setDefined(item, 'endTime', h.endTime);
@@ -79,6 +80,7 @@ export function itemToHead(item: Item): ExecutionHead {
   };
   setDefined(head, 'leaseOwner', r.optionalString('leaseOwner'));
   setDefined(head, 'leaseExpiresAt', r.optionalNumber('leaseExpiresAt'));
+  setDefined(head, 'lastWriter', r.optionalString('lastWriter'));
   setDefined(head, 'sweepAt', r.optionalNumber('sweepAt'));
   setDefined(head, 'endTime', r.optionalNumber('endTime'));
   if (item['error'] !== undefined) head.error = readErrorInfo(r.map('error'), 'error', r);

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { LeaseConflictError, StaleTokenError } from '../../../lib/runtime/errors.js';
+import type { ExecutionStore } from '../../../lib/runtime/ports.js';
 import { T, STEP_ERROR, cancelOf, claimOf, commitOf, fence, newExec, type MakeStore } from './fixtures.js';
 
 /** The fence of commit (and the other fenced writes): version, owner and state, and what a refusal carries. */
@@ -30,12 +31,12 @@ export function fenceContract(make: MakeStore): void {
     expect(await store.get('e1')).toEqual(head);
   });
 
-  it('refuses a second commit of a step with STALE_TOKEN and writes nothing', async () => {
+  it('refuses a second commit of a step by another owner with STALE_TOKEN and writes nothing', async () => {
     const { store } = await make();
     await store.create(newExec('e1'));
     await store.claim(claimOf('e1', 0, 0));
     const committed = await store.commit(commitOf('e1', 0, 0, 'one', { now: T + 1 }));
-    const again = store.commit(commitOf('e1', 0, 0, 'again', { now: T + 2 }));
+    const again = store.commit(commitOf('e1', 0, 0, 'again', { now: T + 2, owner: 'w2' }));
     await expect(again).rejects.toBeInstanceOf(StaleTokenError);
     await expect(again).rejects.toMatchObject({ code: 'STALE_TOKEN', current: { version: 1 } });
     expect(await store.get('e1')).toEqual(committed);
@@ -117,5 +118,26 @@ export function fenceContract(make: MakeStore): void {
       code: 'STALE_TOKEN',
     });
     expect(await store.get('e1')).toEqual(claimed);
+  });
+
+  it('answers a fenced write retried after it landed (a lost response) with the head it left, writing nothing', async () => {
+    const writes = {
+      commit: (store: ExecutionStore) => store.commit(commitOf('e1', 0, 0, 'one')),
+      release: (store: ExecutionStore) =>
+        store.releaseForRetry({ ...fence('e1', 0), error: STEP_ERROR, sweepAt: T, events: [] }),
+      fail: (store: ExecutionStore) => store.fail({ ...fence('e1', 0), error: STEP_ERROR, events: [] }),
+      park: (store: ExecutionStore) => store.park({ ...fence('e1', 0), error: STEP_ERROR, events: [] }),
+    };
+    for (const [name, write] of Object.entries(writes)) {
+      const { store } = await make();
+      await store.create(newExec('e1'));
+      await store.claim(claimOf('e1', 0, 0));
+      const landed = await write(store);
+      expect(landed, name).toMatchObject({ lastWriter: 'w1' });
+      expect(await write(store), name).toEqual(landed);
+      expect(await store.get('e1'), name).toEqual(landed);
+      const checkpoints = (await store.listCheckpoints('e1', { limit: 10 })).items;
+      expect(checkpoints, name).toHaveLength(name === 'commit' ? 2 : 1);
+    }
   });
 }

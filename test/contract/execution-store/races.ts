@@ -22,16 +22,30 @@ export function racesContract(make: MakeStore): void {
     expect(head?.leaseOwner).toBe(winners[0]?.leaseOwner);
   });
 
-  it('commits a step once when the same commit is sent by two workers at once', async () => {
+  it('commits a step once when two owners commit it at once, and refuses the other', async () => {
     const { store, another } = await make();
     await store.create(newExec('e1'));
     await store.claim(claimOf('e1', 0, 0));
     const workers = await handles(another, 2);
-    const results = await Promise.allSettled(workers.map((w, i) => w.commit(commitOf('e1', 0, 0, `from ${i}`))));
+    const results = await Promise.allSettled(
+      workers.map((w, i) => w.commit(commitOf('e1', 0, 0, `from ${i}`, { owner: i === 0 ? 'w1' : 'w2' }))),
+    );
     const landed = results.filter((r) => r.status === 'fulfilled');
     expect(landed).toHaveLength(1);
     const refused = results.find((r) => r.status === 'rejected');
     expect(isFenceConflict(refused?.reason)).toBe(true);
+    expect((await store.get('e1'))?.version).toBe(1);
+    expect((await store.listCheckpoints('e1', { limit: 10 })).items.map((cp) => cp.step)).toEqual([1, 0]);
+  });
+
+  it('commits a step once when the same commit races its own retry, and answers both with the landed head', async () => {
+    const { store, another } = await make();
+    await store.create(newExec('e1'));
+    await store.claim(claimOf('e1', 0, 0));
+    const workers = await handles(another, 2);
+    const results = await Promise.all(workers.map((w, i) => w.commit(commitOf('e1', 0, 0, `from ${i}`))));
+    expect(results[0]).toEqual(results[1]);
+    expect(results[0]).toMatchObject({ version: 1, lastWriter: 'w1' });
     expect((await store.get('e1'))?.version).toBe(1);
     expect((await store.listCheckpoints('e1', { limit: 10 })).items.map((cp) => cp.step)).toEqual([1, 0]);
   });

@@ -81,17 +81,19 @@ export function scenarioContract(make: MakeStore): void {
     const completed0 = eventAt('step_completed', 40);
     h = without(h, 'leaseOwner', 'leaseExpiresAt');
     h = { ...h, currentStep: 1, version: 1, claims: 0, data: { a: [1] }, progress: (1 / 3) * 100, lastUpdate: 40 };
-    h = { ...h, sweepAt: 200, events: [completed0] };
+    h = { ...h, sweepAt: 200, events: [completed0], lastWriter: 'w1' };
     await step(() => s.commit({ ...commit0, owner: 'w1', output: { a: [1] }, events: [completed0] }), value(h));
+    // The same commit again (a retry after a lost response): the head it left, nothing written.
+    await step(() => s.commit({ ...commit0, owner: 'w1', now: 41, output: 2, events: [] }), value(h));
     await step(
-      () => s.commit({ ...commit0, owner: 'w1', now: 41, output: 2, events: [] }),
+      () => s.commit({ ...commit0, owner: 'w2', now: 41, output: 2, events: [] }),
       failure('StaleTokenError', 'STALE_TOKEN', h),
     );
     h = { ...h, claims: 1, leaseOwner: 'w3', leaseExpiresAt: 150, lastUpdate: 50 };
     await step(() => s.claim({ id, token: 1, owner: 'w3', now: 50, step: 1, leaseMs: 100 }), value(h));
     const failed1 = eventAt('step_failed', 60);
     h = { ...without(h, 'leaseOwner', 'leaseExpiresAt'), version: 2, lastUpdate: 60, error: err, sweepAt: 300 };
-    h = { ...h, events: [completed0, failed1] };
+    h = { ...h, events: [completed0, failed1], lastWriter: 'w3' };
     await step(
       () => s.releaseForRetry({ id, token: 1, owner: 'w3', now: 60, error: err, sweepAt: 300, events: [failed1] }),
       value(h),
@@ -106,7 +108,7 @@ export function scenarioContract(make: MakeStore): void {
       value({ lost: false, state: 'paused' }),
     );
     h = { ...without(h, 'leaseOwner', 'leaseExpiresAt', 'error'), currentStep: 2, version: 3, claims: 0 };
-    h = { ...h, data: 'two', progress: (2 / 3) * 100, lastUpdate: 80, sweepAt: 400 };
+    h = { ...h, data: 'two', progress: (2 / 3) * 100, lastUpdate: 80, sweepAt: 400, lastWriter: 'w4' };
     await step(
       () => s.commit({ id, token: 2, owner: 'w4', now: 80, step: 1, output: 'two', sweepAt: 400, events: [] }),
       value(h),
@@ -131,7 +133,7 @@ export function scenarioContract(make: MakeStore): void {
     await step(() => s.claim({ id, token: 4, owner: 'w6', now: 100, step: 2, leaseMs: 100 }), value(h));
     const notRegistered = { code: 'STEP_NOT_REGISTERED', message: 'c' };
     h = { ...without(h, 'leaseOwner', 'leaseExpiresAt', 'sweepAt'), state: 'paused', lastUpdate: 110 };
-    h = { ...h, error: notRegistered };
+    h = { ...h, error: notRegistered, lastWriter: 'w6' };
     await step(() => s.park({ id, token: 4, owner: 'w6', now: 110, error: notRegistered, events: [] }), value(h));
     h = {
       ...h,
@@ -146,7 +148,7 @@ export function scenarioContract(make: MakeStore): void {
     await step(() => s.claim({ id, token: 5, owner: 'w7', now: 130, step: 2, leaseMs: 100 }), value(h));
     const failed2 = eventAt('step_failed', 140);
     h = { ...without(h, 'leaseOwner', 'leaseExpiresAt', 'sweepAt'), state: 'failed', version: 6, lastUpdate: 140 };
-    h = { ...h, error: err, endTime: 140, events: [...h.events, failed2] };
+    h = { ...h, error: err, endTime: 140, events: [...h.events, failed2], lastWriter: 'w7' };
     await step(() => s.fail({ id, token: 5, owner: 'w7', now: 140, error: err, events: [failed2] }), value(h));
     h = { ...without(h, 'error', 'endTime'), state: 'running', version: 7, claims: 0, lastUpdate: 150, sweepAt: 700 };
     h = { ...h, events: [...h.events, eventAt('resumed', 150)] };

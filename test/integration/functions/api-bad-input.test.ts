@@ -166,7 +166,7 @@ const cases: Case[] = [
     'VALIDATION_ERROR',
   ],
   ['pause of a completed execution', 'POST', () => `/executions/${done}/pause`, {}, 409, 'ILLEGAL_TRANSITION'],
-  ['retry of a running execution', 'POST', () => `/executions/${running}/retry`, {}, 409, 'ILLEGAL_TRANSITION'],
+  ['resume of a completed execution', 'POST', () => `/executions/${done}/resume`, {}, 409, 'ILLEGAL_TRANSITION'],
   ['delete of a running execution', 'DELETE', () => `/executions/${running}`, {}, 409, 'ILLEGAL_TRANSITION'],
   [
     'body on an action',

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { StepContext } from '../../../lib/core/types.js';
+import { ControlPlane } from '../../../lib/runtime/control-plane.js';
 import type { StepMessage } from '../../../lib/runtime/model.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
 import { countingSteps, gate, makeHarness, overriding, settle, settledFlag, T0 } from './harness.js';
@@ -63,13 +64,15 @@ describe('ControlPlane.start', () => {
     });
   });
 
-  it('returns the first execution for a repeated idempotency key and sends once', async () => {
+  it('returns the first execution for a repeated idempotency key, and runs its steps once', async () => {
     const h = makeHarness();
     const first = await h.control.start({ workflow: 'five', input, idempotencyKey: 'order-42' });
     const second = await h.control.start({ workflow: 'five', input: { n: 9, trail: [] }, idempotencyKey: 'order-42' });
     expect(second).toEqual({ head: first.head, created: false });
-    expect(h.queue.sent).toHaveLength(1);
     expect((await h.control.list()).items).toHaveLength(1);
+    await h.drain();
+    expect(h.outcomes.filter((o) => o.status === 'dropped')).toHaveLength(1); // the second start's send
+    expect((await h.control.get(first.head.id)).head).toMatchObject({ state: 'completed', data: { n: 5 } });
   });
 
   it.each([
@@ -157,11 +160,11 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
     const h = makeHarness();
     const { head } = await h.control.start({ workflow: 'five', input });
     await h.process(h.queue.receive()[0]?.message);
-    const paused = await h.control.pause(head.id);
+    const { head: paused } = await h.control.pause(head.id);
     expect(paused).toMatchObject({ state: 'paused', version: 1, currentStep: 1 });
     await h.drain();
     expect(h.outcomes).toEqual([expect.objectContaining({ status: 'dropped', reason: 'not-claimable' })]);
-    const resumed = await h.control.resume(head.id);
+    const { head: resumed } = await h.control.resume(head.id);
     expect(resumed).toMatchObject({ state: 'running', version: 1 });
     expect(h.queue.pending().map((m) => m.message)).toEqual([{ v: 1, executionId: head.id, step: 1, token: 1 }]);
     await h.drain();
@@ -221,7 +224,7 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
     const inFlight = h.process(h.queue.receive()[0]?.message);
     const ctx = await entered.promise;
     await h.clock.advance(500);
-    const cancelled = await h.control.cancel(head.id);
+    const { head: cancelled } = await h.control.cancel(head.id);
     expect(cancelled).toMatchObject({ state: 'cancelled', endTime: T0 + 500 });
     await expect(ctx.heartbeat()).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(ctx.signal.aborted).toBe(true);
@@ -306,7 +309,7 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
     expect(await inFlight).toMatchObject({ status: 'retrying', head: { state: 'paused', version: 1 } });
     expect(h.queue.size).toBe(0);
     fail = false;
-    const resumed = await h.control.resume(head.id);
+    const { head: resumed } = await h.control.resume(head.id);
     expect(resumed).toMatchObject({ state: 'running', claims: 0, version: 1 });
     expect(h.queue.pending()).toEqual([
       expect.objectContaining({ delaySeconds: 0, message: { v: 1, executionId: head.id, step: 0, token: 1 } }),
@@ -318,13 +321,7 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
   it('refuses illegal transitions with ILLEGAL_TRANSITION and changes nothing', async () => {
     const h = makeHarness();
     const { head } = await h.control.start({ workflow: 'five', input });
-    await expect(h.control.resume(head.id)).rejects.toMatchObject({
-      code: 'ILLEGAL_TRANSITION',
-      state: 'running',
-      action: 'resume',
-    });
-    await expect(h.control.retry(head.id)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
-    await expect(h.control.delete(head.id)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
+    await expect(h.control.delete(head.id)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION', state: 'running' });
     await h.drain();
     for (const action of ['pause', 'resume', 'cancel', 'retry'] as const) {
       await expect(h.control[action](head.id)).rejects.toMatchObject({
@@ -340,10 +337,77 @@ describe('ControlPlane pause, resume, cancel, retry, delete', () => {
     const h = makeHarness();
     const { head } = await h.control.start({ workflow: 'five', input });
     await h.control.pause(head.id);
-    const cancelled = await h.control.cancel(head.id);
+    const { head: cancelled } = await h.control.cancel(head.id);
     expect(cancelled).toMatchObject({ state: 'cancelled', version: 1, endTime: T0 });
     await expect(h.control.resume(head.id)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
     await h.drain();
     expect(h.outcomes.map((o) => o.status)).toEqual(['dropped']);
+  });
+});
+
+describe('ControlPlane calls are safe to retry after a lost response', () => {
+  it('answers an action whose state already holds with changed: false, writing nothing', async () => {
+    const h = makeHarness();
+    const { head } = await h.control.start({ workflow: 'five', input });
+    expect(await h.control.pause(head.id)).toMatchObject({ changed: true, head: { state: 'paused' } });
+    const before = await h.memory.get(head.id);
+    expect(await h.control.pause(head.id)).toEqual({ changed: false, head: before });
+    expect(await h.memory.get(head.id)).toEqual(before);
+    await h.control.cancel(head.id);
+    const cancelled = await h.memory.get(head.id);
+    expect(await h.control.cancel(head.id)).toEqual({ changed: false, head: cancelled });
+    expect(h.events.filter((e) => e.type === 'paused' || e.type === 'execution_cancelled')).toHaveLength(2);
+  });
+
+  it('sends the current step again for resume or retry on a running execution (the lost part may be the send)', async () => {
+    const h = makeHarness();
+    const { head } = await h.control.start({ workflow: 'five', input });
+    h.queue.receive(); // the first send is lost
+    await h.control.pause(head.id);
+    await h.control.resume(head.id);
+    h.queue.receive(); // and so is resume's
+    expect(await h.control.resume(head.id)).toMatchObject({ changed: false, head: { state: 'running', version: 0 } });
+    expect(await h.control.retry(head.id)).toMatchObject({ changed: false });
+    expect(h.queue.pending().map((m) => m.message)).toEqual([
+      { v: 1, executionId: head.id, step: 0, token: 0 },
+      { v: 1, executionId: head.id, step: 0, token: 0 },
+    ]);
+    await h.drain();
+    expect(h.outcomes.map((o) => o.status).sort()).toEqual([
+      'committed',
+      'committed',
+      'committed',
+      'committed',
+      'completed',
+      'dropped',
+    ]);
+  });
+
+  it('sends the first step again when a start with a used idempotency key finds it never claimed', async () => {
+    const h = makeHarness();
+    const first = await h.control.start({ workflow: 'five', input, idempotencyKey: 'order-7' });
+    h.queue.receive(); // lost
+    const again = await h.control.start({ workflow: 'five', input, idempotencyKey: 'order-7' });
+    expect(again).toMatchObject({ created: false, head: { id: first.head.id } });
+    expect(h.queue.pending().map((m) => m.message)).toEqual([{ v: 1, executionId: first.head.id, step: 0, token: 0 }]);
+    await h.drain();
+    expect(await h.control.start({ workflow: 'five', input, idempotencyKey: 'order-7' })).toMatchObject({
+      created: false,
+      head: { state: 'completed' },
+    });
+    expect(h.queue.size).toBe(0);
+  });
+
+  it('answers changed: false when another caller made the same change between the read and the write', async () => {
+    const h = makeHarness();
+    const { head } = await h.control.start({ workflow: 'five', input });
+    const racing = overriding(h.memory, {
+      transition: async (req) => {
+        await h.memory.transition(req);
+        return h.memory.transition(req);
+      },
+    });
+    const control = new ControlPlane({ ...h.deps, store: racing });
+    expect(await control.cancel(head.id)).toMatchObject({ changed: false, head: { state: 'cancelled' } });
   });
 });

@@ -181,7 +181,7 @@ describe('processStepMessage', () => {
     });
     expect(h.queue.size).toBe(0);
     broken = false;
-    const retried = await h.control.retry(head.id);
+    const { head: retried } = await h.control.retry(head.id);
     expect(retried).toMatchObject({ state: 'running', currentStep: 1, claims: 0, version: failed.version + 1 });
     expect(retried.error).toBeUndefined();
     expect(retried.endTime).toBeUndefined();
@@ -381,7 +381,7 @@ describe('processStepMessage', () => {
     expect(parked.leaseOwner).toBeUndefined();
     expect(h.queue.size).toBe(0);
     worker.register(defineWorkflow<S>({ name: 'hotfix', steps: [b] }));
-    const resumed = await h.control.resume(head.id);
+    const { head: resumed } = await h.control.resume(head.id);
     expect(resumed.error).toBeUndefined();
     await h.drain({ workflows: worker });
     expect((await h.control.get(head.id)).head).toMatchObject({
