@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ControlPlane, defineWorkflow, type Logger, WorkflowRegistry } from '../../../lib/index.js';
+import { InMemoryExecutionStore, InMemoryStepQueue, ManualClock } from '../../../lib/testing/index.js';
+import { eventLogger } from '../../../functions/shared/logging.js';
+import type { MetricsSink } from '../../../functions/shared/metrics.js';
+import { makeStepWorker } from '../../../functions/worker/step-worker-handler.js';
+
+// Where execution state may appear (docs/security.md): not in logs unless LOG_STATE is
+// on, and never in metrics.
+
+const SECRET = 'tide-table-4471';
+
+/** Runs a two-step execution whose state holds SECRET through the step worker; returns every log line and metric. */
+async function runThroughWorker(logState: boolean) {
+  const lines: unknown[] = [];
+  const log = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    void lines.push({ level, message, fields });
+  const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  const recorded: unknown[] = [];
+  const metrics: MetricsSink = {
+    count: (name, value) => void recorded.push([name, value]),
+    milliseconds: (name, value) => void recorded.push([name, value]),
+    flush: () => undefined,
+  };
+  const clock = new ManualClock(Date.UTC(2025, 0, 1));
+  const queue = new InMemoryStepQueue({ clock });
+  const workflow = defineWorkflow<{ note: string; seen?: number }>({
+    name: 'notes',
+    steps: [
+      { name: 'read', fn: (s) => ({ ...s, seen: 1 }) },
+      { name: 'again', fn: (s) => ({ ...s, seen: 2 }) },
+    ],
+  });
+  const runtime = {
+    store: new InMemoryExecutionStore(),
+    queue,
+    workflows: new WorkflowRegistry().register(workflow),
+    clock,
+    logger,
+    onEvent: eventLogger(logger, logState),
+  };
+  const worker = makeStepWorker({ runtime, logger, metrics });
+  const { head } = await new ControlPlane(runtime).start({ workflow: 'notes', input: { note: SECRET } });
+  const context = { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'req-1' };
+  await queue.drain(async (message) => {
+    await worker(
+      { Records: [{ messageId: `m${queue.sent.length}`, body: JSON.stringify(message) }] } as never,
+      context,
+    );
+  });
+  return { id: head.id, logs: JSON.stringify(lines), metrics: JSON.stringify(recorded) };
+}
+
+describe('the logs and metrics of the functions', () => {
+  it('carry ids, steps and counts but not the execution state while LOG_STATE is off', async () => {
+    const { id, logs, metrics } = await runThroughWorker(false);
+    expect(logs).toContain(id);
+    expect(logs).toContain('execution execution_completed');
+    expect(logs).not.toContain(SECRET);
+    expect(metrics).toContain('StepsCommitted');
+    expect(metrics).not.toContain(SECRET);
+    expect(metrics).not.toContain(id);
+  });
+
+  it('put the state in the lifecycle log lines only when LOG_STATE is on, and still not in metrics', async () => {
+    const { logs, metrics } = await runThroughWorker(true);
+    expect(logs).toContain(SECRET);
+    expect(metrics).not.toContain(SECRET);
+  });
+});
