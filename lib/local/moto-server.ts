@@ -9,6 +9,8 @@ export interface Emulator {
   endpoint: string;
   /** True when moto_server was started here (and `stop` ends it). */
   started: boolean;
+  /** The process id of the moto_server started here (to read its resource use); undefined otherwise. */
+  pid?: number | undefined;
   stop: () => Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function startEmulator(env: Readonly<Record<string, string | undefi
     child.kill('SIGKILL');
     throw err;
   }
-  return { endpoint, started: true, stop: () => stopChild(child) };
+  return { endpoint, started: true, pid: child.pid, stop: () => stopChild(child) };
 }
 
 function findOnPath(name: string, path: string): string | undefined {

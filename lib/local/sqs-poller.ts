@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { defaultMaxListeners, setMaxListeners } from 'node:events';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -126,6 +127,10 @@ export class SqsPoller {
     if (this.#running) return;
     this.#running = true;
     this.#abort = new AbortController();
+    // Every loop's long poll listens on this signal, and the SDK removes its listener
+    // only once the socket closes, so a loop can hold two for a moment: allow that
+    // without Node's listener-leak warning, which fires past ten by default.
+    setMaxListeners(Math.max(defaultMaxListeners, 2 * this.#o.concurrency), this.#abort.signal);
     this.#loops = Array.from({ length: this.#o.concurrency }, () => this.#loop());
   }
 
