@@ -56,7 +56,7 @@ export class DocumentReader {
 
   timestamp(value: unknown, field: string): Date {
     const date = typeof value === 'string' ? parseRfc3339(value) : undefined;
-    if (date === undefined) this.fail(field, 'an RFC 3339 timestamp', value);
+    if (date === undefined) this.fail(field, 'an RFC 3339 timestamp in years 0000-9999 (UTC)', value);
     return date;
   }
 

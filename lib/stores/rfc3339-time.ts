@@ -9,7 +9,11 @@ const MS_PER_MINUTE = 60_000;
 
 /**
  * Parses an RFC 3339 timestamp into a Date, or returns `undefined` when the text is
- * not one (wrong shape, or an impossible date such as February 30th or hour 24).
+ * not one (wrong shape, or an impossible date such as February 30th or hour 24), or
+ * when it names an instant outside years 0000-9999 in UTC, which
+ * {@link formatRfc3339} could not write back (Go writes a few: year 0000 with a
+ * positive offset, year 9999 with a negative one; reading them would load an
+ * execution that can never be saved again).
  * Digits past milliseconds are truncated, never rounded, so the result never lies
  * after the written instant. This does not use `new Date(text)`, whose handling of
  * long fractions and years before 100 varies.
@@ -38,7 +42,8 @@ export function parseRfc3339(text: string): Date | undefined {
     return undefined;
   }
   const offset = z === undefined ? (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) : 0;
-  return new Date(date.getTime() - offset * MS_PER_MINUTE);
+  const instant = new Date(date.getTime() - offset * MS_PER_MINUTE);
+  return formatRfc3339(instant) === undefined ? undefined : instant;
 }
 
 /**

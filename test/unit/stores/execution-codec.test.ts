@@ -202,6 +202,8 @@ describe('decodeExecution', () => {
     ['step_names[1]', { ...valid(), step_names: ['a', 7, 'c'] }],
     ['start_time', { ...valid(), start_time: '2025-03-01 10:00:00' }],
     ['last_update', { ...valid(), last_update: '2025-02-30T10:00:00Z' }],
+    // Go can write this instant (year 10000 in UTC); it could not be written back.
+    ['last_update', { ...valid(), last_update: '9999-12-31T23:30:00-01:00' }],
     ['end_time', { ...valid(), end_time: 12 }],
     ['checkpoints', { ...valid(), checkpoints: {} }],
     ['checkpoints[0]', { ...valid(), checkpoints: ['cp'] }],

@@ -19,6 +19,22 @@ describe('parseRfc3339', () => {
     expect(parseRfc3339('2025-12-31T23:59:59.9999999Z')?.toISOString()).toBe('2025-12-31T23:59:59.999Z');
   });
 
+  it.each([
+    ['0000-01-01T00:00:00Z', '0000-01-01T00:00:00.000Z'],
+    ['0000-01-01T01:00:00+01:00', '0000-01-01T00:00:00.000Z'],
+    ['9999-12-31T23:59:59.999999Z', '9999-12-31T23:59:59.999Z'],
+    ['9999-12-31T22:59:59.999-01:00', '9999-12-31T23:59:59.999Z'],
+  ])('reads %s, an instant in years 0000-9999 in UTC', (text, iso) => {
+    expect(parseRfc3339(text)?.toISOString()).toBe(iso);
+  });
+
+  it.each(['0000-01-01T00:30:00+01:00', '9999-12-31T23:30:00-01:00'])(
+    'rejects %s: Go writes it, but its instant lies outside years 0000-9999 in UTC, which cannot be written back',
+    (text) => {
+      expect(parseRfc3339(text)).toBeUndefined();
+    },
+  );
+
   it('keeps years before 100 instead of moving them to the 1900s', () => {
     expect(parseRfc3339('0050-06-15T00:00:00Z')?.getUTCFullYear()).toBe(50);
   });
