@@ -7,7 +7,8 @@ import { formatSummary } from './summary.js';
 /**
  * The quick chaos run of `npm test`: 40 executions of 8 steps on 3 worker processes
  * against the emulator, with every fault kind at modest rates, a worker SIGKILLed
- * every few seconds, and pauses, cancels and retries. It asserts the guarantees,
+ * every few seconds, pauses, cancels, and poisoned executions that fail and are
+ * retried. It asserts the guarantees,
  * never timing: the phase limits are generous and a run that settles early ends early.
  * The seed is random and printed; CHAOS_SEED replays one.
  */
@@ -23,6 +24,7 @@ const options: ChaosOptions = {
   drainSeconds: 120,
   // Rarer kinds a little more often than the defaults, so that each shows up in 40 x 8.
   rates: { ...DEFAULT_RATES, stepHang: 0.01, stepOversize: 0.01, crash: 0.004 },
+  poisonFraction: 0.15,
 };
 
 describe('the quick chaos run', () => {
@@ -43,5 +45,7 @@ describe('the quick chaos run', () => {
     expect(report.drained).toBe(true);
     expect(report.messages.unexplainedDeadLetters).toBe(0);
     expect(report.messages.stray).toBe(0);
+    // Every failure has a recorded error the run can account for.
+    expect(report.failedBy.other).toBe(0);
   }, 420_000);
 });

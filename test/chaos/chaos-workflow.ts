@@ -10,11 +10,19 @@ export interface ChaosState {
   seed: number;
   trace: number[];
   acc: number;
+  /** A poisoned execution: step `step` throws on every attempt until `until` (epoch ms). */
+  poison?: Poison;
 }
 
-/** The input of an execution with `seed`. */
-export function chaosInput(seed: number): ChaosState {
-  return { seed: seed >>> 0, trace: [], acc: seed >>> 0 };
+/** Makes one step of an execution fail every attempt for a while, so that it fails and can be retried. */
+export interface Poison {
+  step: number;
+  until: number;
+}
+
+/** The input of an execution with `seed`, poisoned if `poison` is given. */
+export function chaosInput(seed: number, poison?: Poison): ChaosState {
+  return { seed: seed >>> 0, trace: [], acc: seed >>> 0, ...(poison ? { poison } : {}) };
 }
 
 /** One step of the fold: step `index` applied to `state`. */
@@ -22,12 +30,13 @@ export function foldStep(state: ChaosState, index: number): ChaosState {
   let h = (state.acc ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return { seed: state.seed, trace: [...state.trace, index], acc: (h ^ (h >>> 16)) >>> 0 };
+  const poison = state.poison ? { poison: state.poison } : {};
+  return { seed: state.seed, trace: [...state.trace, index], acc: (h ^ (h >>> 16)) >>> 0, ...poison };
 }
 
 /** The state after the first `steps` steps of the execution with `input`: what checkpoint `steps` must hold. */
 export function expectedState(input: ChaosState, steps: number): ChaosState {
-  let state: ChaosState = { seed: input.seed, trace: [], acc: input.acc };
+  let state: ChaosState = { ...input, trace: [] };
   for (let i = 0; i < steps; i++) state = foldStep(state, i);
   return state;
 }
@@ -60,6 +69,8 @@ export function chaosWorkflow(steps: number, hooks?: StepHooks, hangMs = 60_000)
     steps: Array.from({ length: steps }, (_, index) => ({
       name: `chaos-${steps}-s${index}`,
       fn: async (state: ChaosState, ctx: StepContext) => {
+        if (state.poison?.step === index && Date.now() < state.poison.until)
+          throw new Error(`chaos: injected failure of step ${index}, poisoned (attempt ${ctx.attempt})`);
         const fault = hooks?.fault(ctx, index);
         if (fault === 'throw') throw new Error(`chaos: injected failure of step ${index} (attempt ${ctx.attempt})`);
         if (fault === 'hang') await sleep(hangMs);

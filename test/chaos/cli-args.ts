@@ -32,6 +32,7 @@ const OPTIONS = {
   'sdk-max-attempts': str,
   'kill-every': str,
   pause: str,
+  poison: str,
   cancel: str,
   retry: str,
   tables: str,
@@ -52,12 +53,15 @@ committed or corrupt.
   --workers K           worker processes (default 4)
   --live N              most executions unfinished at once (default 16)
   --seed N              random seed (default: random, printed)
-  --duration S          longest chaos phase in seconds (default 300)
-  --drain S             longest drain phase in seconds (default 120)
+  --duration S          longest chaos phase in seconds; it ends sooner once
+                        every execution has finished (default 3600)
+  --drain S             longest drain phase in seconds (default 300)
   --kill-every S        mean seconds between SIGKILLs of a worker, 0 for none (default 15)
   --pause F             share of executions paused then resumed (default 0.1)
   --cancel F            share of executions cancelled (default 0.05)
   --retry F             share of failed executions retried (default 0.5)
+  --poison F            share of executions whose step 0 or 1 fails every attempt
+                        for 15 s, so that they fail and can be retried (default 0.03)
   --lost R              lost responses: sent, then a network error (default 0.02)
   --throttle R          throttling errors before sending (default 0.02)
   --slow R              slow responses (default 0.02), delayed up to --slow-ms (default 1000)
@@ -106,6 +110,7 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number): { help
   o.sdkMaxAttempts = int('sdk-max-attempts', 1, 10, o.sdkMaxAttempts);
   o.killEverySeconds = int('kill-every', 0, 3600, o.killEverySeconds);
   o.pauseFraction = frac('pause', o.pauseFraction);
+  o.poisonFraction = frac('poison', o.poisonFraction);
   o.cancelFraction = frac('cancel', o.cancelFraction);
   o.retryFraction = frac('retry', o.retryFraction);
   for (const [flag, key] of Object.entries(RATE_FLAGS)) o.rates[key] = frac(flag, o.rates[key]);

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, LongRunningError, type ControlPlane } from '../../lib/index.js';
 import { chaosInput, chaosWorkflowName } from './chaos-workflow.js';
+
+/** How long a poisoned step keeps failing after its execution starts: long enough to use up its attempts. */
+export const POISON_MS = 15_000;
 import { chance, deriveSeed, randomInt, type Random } from './rng.js';
 
 /** What the driver planned for one execution. */
@@ -12,6 +15,10 @@ export interface PlannedExecution {
   pauseAfter?: number;
   /** Cancel right after this step commits, if planned. */
   cancelAfter?: number;
+  /** The step that fails every attempt for {@link POISON_MS} after the start, if poisoned. */
+  poisonStep?: number;
+  /** When the poison wears off (set at the start). */
+  poisonUntil?: number;
 }
 
 /** A control action as it happened, for recovery times (gaps with one are left out). */
@@ -53,7 +60,16 @@ export class ControlActions {
   constructor(
     planes: ControlPlane[],
     random: Random,
-    o: { executions: number; steps: number; seed: number; live: number; pause: number; cancel: number; retry: number },
+    o: {
+      executions: number;
+      steps: number;
+      seed: number;
+      live: number;
+      pause: number;
+      cancel: number;
+      retry: number;
+      poison: number;
+    },
   ) {
     this.#planes = planes;
     this.#random = random;
@@ -70,6 +86,7 @@ export class ControlActions {
       const last = o.steps - 2; // act after a step that is not the last one
       if (last >= 0 && chance(random, o.cancel)) plan.cancelAfter = randomInt(random, 0, last);
       else if (last >= 0 && chance(random, o.pause)) plan.pauseAfter = randomInt(random, 0, last);
+      if (chance(random, o.poison)) plan.poisonStep = randomInt(random, 0, Math.min(1, o.steps - 1));
       return plan;
     });
   }
@@ -127,7 +144,9 @@ export class ControlActions {
     if (!plan || this.#retryDecided.has(id)) return;
     this.#retryDecided.add(id);
     if (!chance(this.#random, this.#retryFraction)) return;
-    this.#track(sleep(randomInt(this.#random, 200, 1_500)).then(() => this.#act(plan, id, 'retry')));
+    // A poisoned execution is retried once its poison has worn off, so that the retry can complete.
+    const wait = Math.max(randomInt(this.#random, 200, 1_500), (plan.poisonUntil ?? 0) + 500 - Date.now());
+    this.#track(sleep(wait).then(() => this.#act(plan, id, 'retry')));
   }
 
   /** Resumes `id` (drain phase: every paused execution goes on). */
@@ -148,7 +167,9 @@ export class ControlActions {
 
   async #start(plan: PlannedExecution): Promise<void> {
     const plane = this.#planes[plan.shard]!;
-    const input = chaosInput(deriveSeed(this.#seed, plan.index));
+    if (plan.poisonStep !== undefined) plan.poisonUntil = Date.now() + POISON_MS;
+    const poison = plan.poisonUntil === undefined ? undefined : { step: plan.poisonStep!, until: plan.poisonUntil };
+    const input = chaosInput(deriveSeed(this.#seed, plan.index), poison);
     const request = { workflow: chaosWorkflowName(this.#steps), input, idempotencyKey: plan.idempotencyKey };
     const head = await this.#persist(() => plane.start(request));
     if (head === undefined) return;

@@ -77,6 +77,7 @@ async function runOn(res: ChaosResources, o: ChaosOptions, run: RunContext): Pro
     pause: o.pauseFraction,
     cancel: o.cancelFraction,
     retry: o.retryFraction,
+    poison: o.poisonFraction,
   });
   const collector = new TraceCollector(
     {

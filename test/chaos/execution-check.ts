@@ -18,7 +18,7 @@ export interface Verdict {
 }
 
 /** Why a failed execution failed, by its recorded error. */
-export type FailureCause = 'step-throw' | 'step-hang' | 'step-oversize' | 'claims' | 'other';
+export type FailureCause = 'poisoned' | 'step-throw' | 'step-hang' | 'step-oversize' | 'claims' | 'other';
 
 /** How a state compares with the fold it must equal. */
 export type StateDiagnosis = 'ok' | 'double' | 'skip' | 'corrupt';
@@ -35,10 +35,11 @@ export function diagnoseState(text: string | undefined, expected: ChaosState): S
   const a = actual as Record<string, unknown>;
   const trace = a['trace'] as unknown[];
   const same =
-    Object.keys(a).sort().join() === 'acc,seed,trace' &&
+    Object.keys(a).sort().join() === Object.keys(expected).sort().join() &&
     a['seed'] === expected.seed &&
     a['acc'] === expected.acc &&
-    JSON.stringify(trace) === JSON.stringify(expected.trace);
+    JSON.stringify(trace) === JSON.stringify(expected.trace) &&
+    JSON.stringify(a['poison']) === JSON.stringify(expected.poison);
   if (same) return 'ok';
   if (new Set(trace).size < trace.length) return 'double';
   const missing = expected.trace.filter((i) => !trace.includes(i));
@@ -97,6 +98,7 @@ export function checkExecution(e: ScannedExecution, ctx: { steps: number; cancel
 
 /** What a failed execution died of, by its recorded error. */
 export function failureCause(code: string, message: string): FailureCause {
+  if (message.includes('poisoned')) return 'poisoned';
   if (message.includes('chaos: injected failure')) return 'step-throw';
   if (code === 'STEP_TIMEOUT') return 'step-hang';
   if (code === 'STATE_TOO_LARGE') return 'step-oversize';

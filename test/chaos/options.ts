@@ -42,6 +42,8 @@ export interface ChaosOptions {
   killEverySeconds: number;
   /** Share of executions the driver pauses (and resumes later), cancels, and of failed ones it retries. */
   pauseFraction: number;
+  /** Share of executions with a step that fails every attempt for a while: they fail, and may be retried. */
+  poisonFraction: number;
   cancelFraction: number;
   retryFraction: number;
   /** Tables (each with its own queue) the executions are spread over; undefined: by size. */
@@ -71,14 +73,15 @@ export function defaultChaosOptions(seed: number): ChaosOptions {
     workers: 4,
     live: 16,
     seed,
-    durationSeconds: 300,
-    drainSeconds: 120,
+    durationSeconds: 3600,
+    drainSeconds: 300,
     rates: { ...DEFAULT_RATES },
     slowMs: 1000,
     faultLayer: 'both',
     sdkMaxAttempts: 3,
     killEverySeconds: 15,
     pauseFraction: 0.1,
+    poisonFraction: 0.03,
     cancelFraction: 0.05,
     retryFraction: 0.5,
   };

@@ -66,6 +66,7 @@ export function buildReport(input: ReportInput): ChaosReport {
   }
   const outcomes = { completed: 0, failed: 0, cancelled: 0, lost: 0, unstarted: 0 };
   const failedBy: Record<FailureCause, number> = {
+    poisoned: 0,
     'step-throw': 0,
     'step-hang': 0,
     'step-oversize': 0,

@@ -23,7 +23,7 @@ const FAULT_KINDS: [key: string, label: string][] = [
 export function formatSummary(r: ChaosReport): string {
   const faults = FAULT_KINDS.map(([key, label]) => `${label}=${r.faults[key] ?? 0}`).join(' ');
   const f = r.failedBy;
-  const failed = `failed=${r.outcomes.failed}(throw=${f['step-throw']} hang=${f['step-hang']} oversize=${f['step-oversize']} claims=${f.claims} other=${f.other})`;
+  const failed = `failed=${r.outcomes.failed}(poisoned=${f.poisoned} throw=${f['step-throw']} hang=${f['step-hang']} oversize=${f['step-oversize']} claims=${f.claims} other=${f.other})`;
   const unstarted = r.outcomes.unstarted > 0 ? ` unstarted=${r.outcomes.unstarted}` : '';
   const drained = r.drained ? '' : ' NOT-DRAINED';
   return [

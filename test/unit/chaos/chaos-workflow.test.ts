@@ -55,6 +55,16 @@ describe('the chaos workflow', () => {
     expect(big.pad.length).toBe(OVERSIZE_BYTES);
   });
 
+  it('fails a poisoned step on every attempt until the poison wears off, and carries the poison along', async () => {
+    const now = Date.now();
+    const fresh = chaosInput(3, { step: 1, until: now + 60_000 });
+    const worn = chaosInput(3, { step: 1, until: now - 1 });
+    expect(expectedState(fresh, 2).poison).toEqual({ step: 1, until: now + 60_000 });
+    await expect(step(0)(fresh, ctx(0))).resolves.toEqual(expectedState(fresh, 1));
+    await expect(step(1)(expectedState(fresh, 1), ctx(1))).rejects.toThrow(/step 1, poisoned/);
+    await expect(step(1)(expectedState(worn, 1), ctx(1))).resolves.toEqual(expectedState(worn, 2));
+  });
+
   it('hangs past its deadline, ignoring its signal, when told to hang', async () => {
     const hang = chaosWorkflow(1, { fault: () => 'hang', workMs: () => 0 }, 50).steps[0]!.fn;
     const controller = new AbortController();

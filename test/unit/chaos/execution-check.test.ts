@@ -33,6 +33,12 @@ describe('diagnoseState', () => {
     expect(diagnoseState('{not json', expected)).toBe('corrupt');
     expect(diagnoseState(undefined, expected)).toBe('corrupt');
   });
+
+  it('wants the poison carried exactly', () => {
+    const poisoned = expectedState(chaosInput(11, { step: 0, until: 5 }), 2);
+    expect(diagnoseState(JSON.stringify(poisoned), poisoned)).toBe('ok');
+    expect(diagnoseState(text(2), poisoned)).toBe('corrupt');
+  });
 });
 
 describe('checkExecution', () => {
@@ -87,6 +93,7 @@ describe('checkExecution', () => {
 describe('failureCause', () => {
   it('names injected throws, timeouts, oversized states and repeated claims', () => {
     expect(failureCause('STEP_FAILED', 'chaos: injected failure of step 2 (attempt 3)')).toBe('step-throw');
+    expect(failureCause('STEP_FAILED', 'chaos: injected failure of step 0, poisoned (attempt 3)')).toBe('poisoned');
     expect(failureCause('STEP_TIMEOUT', 'did not finish')).toBe('step-hang');
     expect(failureCause('STATE_TOO_LARGE', 'too big')).toBe('step-oversize');
     expect(failureCause('STEP_FAILED', 'step 3 was claimed 4 times without recording an outcome')).toBe('claims');

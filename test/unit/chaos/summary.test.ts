@@ -14,7 +14,7 @@ function report(over: Partial<ChaosReport> = {}): ChaosReport {
     timing: 'lease=5000',
     faults: { lost: 3, throttle: 4, slow: 5, duplicate: 6, 'step-throw': 7, kill: 2 },
     outcomes: { completed: 36, failed: 2, cancelled: 2, lost: 0, unstarted: 0 },
-    failedBy: { 'step-throw': 1, 'step-hang': 0, 'step-oversize': 0, claims: 1, other: 0 },
+    failedBy: { poisoned: 0, 'step-throw': 1, 'step-hang': 0, 'step-oversize': 0, claims: 1, other: 0 },
     double: 0,
     corrupt: 0,
     reruns: 9,
@@ -38,7 +38,7 @@ describe('formatSummary', () => {
     expect(formatSummary(report())).toBe(
       'chaos seed=42 40x8 workers=3 tables=2' +
         ' | faults lost-response=3 throttle=4 slow=5 dup-send=6 step-throw=7 step-hang=0 step-oversize=0 crash=0 kill=2' +
-        ' | completed=36 failed=2(throw=1 hang=0 oversize=0 claims=1 other=0) cancelled=2' +
+        ' | completed=36 failed=2(poisoned=0 throw=1 hang=0 oversize=0 claims=1 other=0) cancelled=2' +
         ' | lost=0 double=0 corrupt=0 | reruns=9' +
         ' | recovery fault med=2500ms max=9000ms n=12 no-fault med=300ms max=1200ms n=250' +
         ' | dlq=1(unexplained=0) stray=0 | time=62s | timing lease=5000',
