@@ -1,0 +1,51 @@
+import { randomInt } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { runChaos } from './driver.js';
+import { defaultChaosOptions, DEFAULT_RATES, type ChaosOptions } from './options.js';
+import { formatSummary } from './summary.js';
+
+/**
+ * The quick chaos run of `npm test`: 40 executions of 8 steps on 3 worker processes
+ * against the emulator, with every fault kind at modest rates, a worker SIGKILLed
+ * every few seconds, pauses, cancels, and poisoned executions that fail and are
+ * retried. It asserts the guarantees,
+ * never timing: the phase limits are generous and a run that settles early ends early.
+ * The seed is random and printed; CHAOS_SEED replays one.
+ */
+const seed = Number(process.env['CHAOS_SEED'] ?? randomInt(2 ** 32 - 1));
+const options: ChaosOptions = {
+  ...defaultChaosOptions(seed),
+  executions: 40,
+  steps: 8,
+  workers: 3,
+  live: 12,
+  killEverySeconds: 6,
+  durationSeconds: 240,
+  drainSeconds: 120,
+  // Rarer kinds a little more often than the defaults, so that each shows up in 40 x 8.
+  rates: { ...DEFAULT_RATES, stepHang: 0.01, stepOversize: 0.01, crash: 0.004 },
+  poisonFraction: 0.15,
+};
+
+describe('the quick chaos run', () => {
+  it('loses no execution, commits no step twice and corrupts no state under faults and kills', async () => {
+    const report = await runChaos(options);
+    console.log(formatSummary(report));
+    for (const problem of report.problems) console.log(`problem: ${problem}`);
+    expect(report.workerFailures).toEqual([]);
+    expect(report.problems).toEqual([]);
+    expect({ lost: report.outcomes.lost, double: report.double, corrupt: report.corrupt }).toEqual({
+      lost: 0,
+      double: 0,
+      corrupt: 0,
+    });
+    const { completed, failed, cancelled, unstarted } = report.outcomes;
+    expect(unstarted).toBe(0);
+    expect(completed + failed + cancelled).toBe(options.executions);
+    expect(report.drained).toBe(true);
+    expect(report.messages.unexplainedDeadLetters).toBe(0);
+    expect(report.messages.stray).toBe(0);
+    // Every failure has a recorded error the run can account for.
+    expect(report.failedBy.other).toBe(0);
+  }, 420_000);
+});

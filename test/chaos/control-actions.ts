@@ -1,0 +1,217 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, LongRunningError, type ControlPlane } from '../../lib/index.js';
+import { chaosInput, chaosWorkflowName } from './chaos-workflow.js';
+
+/** How long a poisoned step keeps failing after its execution starts: long enough to use up its attempts. */
+export const POISON_MS = 15_000;
+import { chance, deriveSeed, randomInt, type Random } from './rng.js';
+
+/** What the driver planned for one execution. */
+export interface PlannedExecution {
+  index: number;
+  shard: number;
+  idempotencyKey: string;
+  /** Pause right after this step commits (resume later), if planned. */
+  pauseAfter?: number;
+  /** Cancel right after this step commits, if planned. */
+  cancelAfter?: number;
+  /** The step that fails every attempt for {@link POISON_MS} after the start, if poisoned. */
+  poisonStep?: number;
+  /** When the poison wears off (set at the start). */
+  poisonUntil?: number;
+}
+
+/** A control action as it happened, for recovery times (gaps with one are left out). */
+export interface ControlMarker {
+  id: string;
+  t: number;
+  action: 'pause' | 'resume' | 'cancel' | 'retry';
+}
+
+export type ActionCounts = Record<'start' | 'pause' | 'resume' | 'cancel' | 'retry' | 'illegal' | 'gaveUp', number>;
+
+const ATTEMPTS = 6;
+
+/**
+ * The driver's control actions through ControlPlane (one per shard, over clients
+ * with faults): starts every execution with an idempotency key (retrying after
+ * errors, as a client would), pauses some right after a planned step commits and
+ * resumes them later, cancels some, and retries a share of the failed ones.
+ */
+export class ControlActions {
+  readonly plans: PlannedExecution[];
+  readonly ids = new Map<number, string>();
+  readonly markers: ControlMarker[] = [];
+  /** Executions a cancel was sent for (whether or not its response came back). */
+  readonly cancelRequested = new Set<string>();
+  readonly counts: ActionCounts = { start: 0, pause: 0, resume: 0, cancel: 0, retry: 0, illegal: 0, gaveUp: 0 };
+  readonly #planes: ControlPlane[];
+  readonly #random: Random;
+  readonly #planById = new Map<string, PlannedExecution>();
+  readonly #retryDecided = new Set<string>();
+  readonly #pending = new Set<Promise<void>>();
+  readonly #seed: number;
+  readonly #retryFraction: number;
+  readonly #steps: number;
+  readonly #live: number;
+  /** Started executions known to be finished (completed, failed or cancelled). */
+  readonly #finished = new Set<string>();
+
+  constructor(
+    planes: ControlPlane[],
+    random: Random,
+    o: {
+      executions: number;
+      steps: number;
+      seed: number;
+      live: number;
+      pause: number;
+      cancel: number;
+      retry: number;
+      poison: number;
+    },
+  ) {
+    this.#planes = planes;
+    this.#random = random;
+    this.#seed = o.seed;
+    this.#steps = o.steps;
+    this.#retryFraction = o.retry;
+    this.#live = o.live;
+    this.plans = Array.from({ length: o.executions }, (_, index) => {
+      const plan: PlannedExecution = {
+        index,
+        shard: index % planes.length,
+        idempotencyKey: `chaos-${o.seed}-${index}`,
+      };
+      const last = o.steps - 2; // act after a step that is not the last one
+      if (last >= 0 && chance(random, o.cancel)) plan.cancelAfter = randomInt(random, 0, last);
+      else if (last >= 0 && chance(random, o.pause)) plan.pauseAfter = randomInt(random, 0, last);
+      if (chance(random, o.poison)) plan.poisonStep = randomInt(random, 0, Math.min(1, o.steps - 1));
+      return plan;
+    });
+  }
+
+  /**
+   * Starts every planned execution, `concurrency` at a time, keeping at most `live`
+   * of them unfinished: an open loop would pile more work on the emulator than it
+   * can take, and the run would measure the emulator's queueing, not recovery.
+   */
+  async startAll(concurrency: number, stop: () => boolean): Promise<void> {
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      for (let plan = this.plans[next++]; plan && !stop(); plan = this.plans[next++]) {
+        while (this.ids.size - this.#finished.size >= this.#live && !stop()) await sleep(100);
+        await this.#start(plan);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, lane));
+  }
+
+  /** Marks `id` finished (its end was seen), freeing a live slot. */
+  finished(id: string): void {
+    if (this.#planById.has(id)) this.#finished.add(id);
+  }
+
+  /** Marks every started execution not in `open` (running or paused now) finished. */
+  sync(open: ReadonlySet<string>): void {
+    for (const id of this.#planById.keys()) if (!open.has(id)) this.#finished.add(id);
+  }
+
+  /** Reacts to a step committed: the planned pause or cancel of that execution. */
+  stepCompleted(id: string, step: number): void {
+    const plan = this.#planById.get(id);
+    if (!plan) return;
+    if (plan.cancelAfter === step) {
+      delete plan.cancelAfter;
+      this.cancelRequested.add(id);
+      this.#track(this.#act(plan, id, 'cancel'));
+    } else if (plan.pauseAfter === step) {
+      delete plan.pauseAfter;
+      this.#track(
+        // Resumed whether or not the pause seemed to apply: a retried pause whose first
+        // try landed answers ILLEGAL_TRANSITION, and a resume of a running one is refused.
+        this.#act(plan, id, 'pause').then(async () => {
+          await sleep(randomInt(this.#random, 500, 3_000));
+          await this.#act(plan, id, 'resume');
+        }),
+      );
+    }
+  }
+
+  /** Reacts to a failed execution: retried once, for a share of them. */
+  failed(id: string): void {
+    const plan = this.#planById.get(id);
+    if (!plan || this.#retryDecided.has(id)) return;
+    this.#retryDecided.add(id);
+    if (!chance(this.#random, this.#retryFraction)) return;
+    // A poisoned execution is retried once its poison has worn off, so that the retry can complete.
+    const wait = Math.max(randomInt(this.#random, 200, 1_500), (plan.poisonUntil ?? 0) + 500 - Date.now());
+    this.#track(sleep(wait).then(() => this.#act(plan, id, 'retry')));
+  }
+
+  /** Resumes `id` (drain phase: every paused execution goes on). */
+  resume(id: string): Promise<boolean> {
+    const plan = this.#planById.get(id);
+    return plan ? this.#act(plan, id, 'resume') : Promise.resolve(false);
+  }
+
+  /** Actions scheduled or in flight. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Waits for every scheduled action. */
+  async settle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  async #start(plan: PlannedExecution): Promise<void> {
+    const plane = this.#planes[plan.shard]!;
+    if (plan.poisonStep !== undefined) plan.poisonUntil = Date.now() + POISON_MS;
+    const poison = plan.poisonUntil === undefined ? undefined : { step: plan.poisonStep!, until: plan.poisonUntil };
+    const input = chaosInput(deriveSeed(this.#seed, plan.index), poison);
+    const request = { workflow: chaosWorkflowName(this.#steps), input, idempotencyKey: plan.idempotencyKey };
+    const head = await this.#persist(() => plane.start(request));
+    if (head === undefined) return;
+    this.counts.start++;
+    this.ids.set(plan.index, head.head.id);
+    this.#planById.set(head.head.id, plan);
+  }
+
+  /** One control action, retried after transient errors; true if it (or an earlier try of it) applied. */
+  async #act(plan: PlannedExecution, id: string, action: ControlMarker['action']): Promise<boolean> {
+    const plane = this.#planes[plan.shard]!;
+    this.markers.push({ id, t: Date.now(), action });
+    const done = await this.#persist(() => plane[action](id));
+    if (done !== undefined) this.counts[action]++;
+    return done !== undefined;
+  }
+
+  async #persist<T>(call: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        const code = err instanceof LongRunningError ? err.code : undefined;
+        if (code === ErrorCode.IllegalTransition || code === ErrorCode.NotFound) {
+          this.counts.illegal++;
+          return undefined;
+        }
+        if (attempt >= ATTEMPTS) {
+          this.counts.gaveUp++;
+          return undefined;
+        }
+        await sleep(100 * attempt);
+      }
+    }
+  }
+
+  #track(work: Promise<unknown>): void {
+    const p: Promise<void> = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending.add(p);
+    void p.finally(() => this.#pending.delete(p));
+  }
+}

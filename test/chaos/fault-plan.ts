@@ -1,0 +1,79 @@
+import type { StepFault } from './chaos-workflow.js';
+import type { FaultLayer, FaultRates } from './options.js';
+import type { Random } from './rng.js';
+
+/** The SDK-level faults. */
+export type SdkFaultKind = 'lost' | 'throttle' | 'slow' | 'duplicate';
+
+/** Where a middleware sits: outside the SDK's retry loop, or inside it (once per attempt). */
+export type MiddlewareLayer = 'outer' | 'inner';
+
+/** The request a fault is decided for. */
+export interface RequestFacts {
+  service: 'dynamodb' | 'sqs';
+  /** The SDK command name, e.g. `TransactWriteItemsCommand`. */
+  command: string;
+  layer: MiddlewareLayer;
+}
+
+/**
+ * The fault (if any) to inject into one request seen by the middleware at
+ * `req.layer`. With `mode` both, each layer draws at half the rates, so a call
+ * meets about `rate` faults in all. Duplicates apply only to SQS SendMessage, at
+ * the outer layer (one call, two messages). Precedence when rates add up past 1:
+ * lost, throttle, slow, duplicate.
+ */
+export function decideSdkFault(
+  random: Random,
+  rates: Pick<FaultRates, 'lost' | 'throttle' | 'slow' | 'duplicate'>,
+  mode: FaultLayer,
+  req: RequestFacts,
+): SdkFaultKind | undefined {
+  const share = mode === 'both' ? 0.5 : mode === req.layer ? 1 : 0;
+  const canDuplicate = req.service === 'sqs' && req.command === 'SendMessageCommand' && req.layer === 'outer';
+  const u = random();
+  let edge = 0;
+  for (const [kind, rate] of [
+    ['lost', rates.lost * share],
+    ['throttle', rates.throttle * share],
+    ['slow', rates.slow * share],
+    ['duplicate', canDuplicate ? rates.duplicate : 0],
+  ] as const) {
+    edge += rate;
+    if (u < edge) return kind;
+  }
+  return undefined;
+}
+
+/** The fault (if any) of one step attempt. Precedence: throw, hang, oversize. */
+export function decideStepFault(
+  random: Random,
+  rates: Pick<FaultRates, 'stepThrow' | 'stepHang' | 'stepOversize'>,
+): StepFault | undefined {
+  const u = random();
+  if (u < rates.stepThrow) return 'throw';
+  if (u < rates.stepThrow + rates.stepHang) return 'hang';
+  if (u < rates.stepThrow + rates.stepHang + rates.stepOversize) return 'oversize';
+  return undefined;
+}
+
+/** Where a worker may kill itself: just before a commit is sent, once it has landed, just before a send. */
+export type CrashPoint = 'before-commit' | 'commit-landed' | 'before-send';
+
+/** The crash point (if any) a request passes, by command and whether it has returned. */
+export function crashPointOf(command: string, returned: boolean): CrashPoint | undefined {
+  if (command === 'TransactWriteItemsCommand') return returned ? 'commit-landed' : 'before-commit';
+  if (command === 'SendMessageCommand' && !returned) return 'before-send';
+  return undefined;
+}
+
+/** The execution id a request is about, found in its input (a key, an item, a message body). */
+export function executionIdOf(input: unknown): string | undefined {
+  let text: string;
+  try {
+    text = JSON.stringify(input) ?? '';
+  } catch {
+    return undefined;
+  }
+  return /exec_[0-9a-f]{32}/.exec(text)?.[0];
+}

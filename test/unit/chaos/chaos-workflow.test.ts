@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { WorkflowRegistry, type StepContext } from '../../../lib/index.js';
+import {
+  chaosInput,
+  chaosWorkflow,
+  chaosWorkflowName,
+  expectedState,
+  foldStep,
+  OVERSIZE_BYTES,
+} from '../../chaos/chaos-workflow.js';
+
+const ctx = (step: number): StepContext => ({
+  signal: new AbortController().signal,
+  executionId: 'exec_x',
+  step,
+  attempt: 0,
+  heartbeat: () => Promise.resolve(),
+});
+
+describe('the chaos fold', () => {
+  it('records each step index in order and folds them into the hash', () => {
+    const s = expectedState(chaosInput(7), 3);
+    expect(s.trace).toEqual([0, 1, 2]);
+    expect(s).toEqual(foldStep(foldStep(foldStep(chaosInput(7), 0), 1), 2));
+  });
+
+  it('gives a different hash when a step is applied twice or skipped', () => {
+    const input = chaosInput(7);
+    const right = expectedState(input, 3).acc;
+    const doubled = foldStep(foldStep(foldStep(foldStep(input, 0), 1), 1), 2).acc;
+    const skipped = foldStep(foldStep(input, 0), 2).acc;
+    expect(new Set([right, doubled, skipped]).size).toBe(3);
+  });
+
+  it('depends on the seed', () => {
+    expect(expectedState(chaosInput(1), 4).acc).not.toBe(expectedState(chaosInput(2), 4).acc);
+  });
+});
+
+describe('the chaos workflow', () => {
+  const workflow = chaosWorkflow(3);
+  const step = (i: number) => workflow.steps[i]!.fn;
+
+  it('has one step per index, each folding its own index', async () => {
+    expect(workflow.name).toBe(chaosWorkflowName(3));
+    expect(new WorkflowRegistry().register(workflow).get('chaos-3')).toBe(workflow);
+    expect(await step(1)(expectedState(chaosInput(5), 1), ctx(1))).toEqual(expectedState(chaosInput(5), 2));
+  });
+
+  it('throws, or returns an oversized state, when the worker says so', async () => {
+    const faulty = (kind: 'throw' | 'oversize') =>
+      chaosWorkflow(2, { fault: () => kind, workMs: () => 0 }).steps[0]!.fn;
+    await expect(faulty('throw')(chaosInput(1), ctx(0))).rejects.toThrow(/chaos: injected failure of step 0/);
+    const big = (await faulty('oversize')(chaosInput(1), ctx(0))) as { pad: string };
+    expect(big.pad.length).toBe(OVERSIZE_BYTES);
+  });
+
+  it('fails a poisoned step on every attempt until the poison wears off, and carries the poison along', async () => {
+    const now = Date.now();
+    const fresh = chaosInput(3, { step: 1, until: now + 60_000 });
+    const worn = chaosInput(3, { step: 1, until: now - 1 });
+    expect(expectedState(fresh, 2).poison).toEqual({ step: 1, until: now + 60_000 });
+    await expect(step(0)(fresh, ctx(0))).resolves.toEqual(expectedState(fresh, 1));
+    await expect(step(1)(expectedState(fresh, 1), ctx(1))).rejects.toThrow(/step 1, poisoned/);
+    await expect(step(1)(expectedState(worn, 1), ctx(1))).resolves.toEqual(expectedState(worn, 2));
+  });
+
+  it('hangs past its deadline, ignoring its signal, when told to hang', async () => {
+    const hang = chaosWorkflow(1, { fault: () => 'hang', workMs: () => 0 }, 50).steps[0]!.fn;
+    const controller = new AbortController();
+    const running = hang(chaosInput(1), { ...ctx(0), signal: controller.signal });
+    controller.abort(new Error('deadline'));
+    await expect(running).resolves.toEqual(expectedState(chaosInput(1), 1));
+  });
+});
