@@ -19,11 +19,21 @@ const options: ChaosOptions = {
   steps: 8,
   workers: 3,
   live: 12,
-  killEverySeconds: 6,
+  killEverySeconds: 15,
   durationSeconds: 240,
   drainSeconds: 120,
-  // Rarer kinds a little more often than the defaults, so that each shows up in 40 x 8.
-  rates: { ...DEFAULT_RATES, stepHang: 0.01, stepOversize: 0.01, crash: 0.004 },
+  // Modest SDK fault rates (each costs a recovery of seconds), and the rarer kinds a
+  // little more often than the defaults, so that each shows up in 40 x 8.
+  rates: {
+    ...DEFAULT_RATES,
+    lost: 0.01,
+    throttle: 0.01,
+    slow: 0.01,
+    duplicate: 0.03,
+    stepHang: 0.01,
+    stepOversize: 0.01,
+    crash: 0.004,
+  },
   poisonFraction: 0.15,
 };
 

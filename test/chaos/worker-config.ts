@@ -4,9 +4,9 @@ import type { FaultLayer, FaultRates } from './options.js';
  * The runtime timing of a chaos run: short enough that every recovery path (lease
  * expiry, sweeper, redelivery, retry backoff) happens many times within the run.
  * A step gets `functionTimeoutMs - WORKER_DEADLINE_BUFFER_MS (2000) - deadlineBufferMs`
- * = 2 s from the batch's start before it is abandoned as timed out: ample for steps of
- * at most 20 ms of work, even when every DynamoDB write waits its turn at the
- * serializing proxy on a busy machine.
+ * = 3.5 s from the batch's start before it is abandoned as timed out: ample for steps
+ * of at most 20 ms of work, even when every DynamoDB write waits its turn at the
+ * serializing proxy on a busy machine (a claim can take seconds there).
  */
 export const CHAOS_TIMING = {
   leaseMs: 5_000,
@@ -15,11 +15,11 @@ export const CHAOS_TIMING = {
   maxRetries: 3,
   retryBaseDelayMs: 1_000,
   retryMaxDelayMs: 2_000,
-  deadlineBufferMs: 1_000,
+  deadlineBufferMs: 500,
   /** The deadline the poller gives each batch, like a Lambda function timeout. */
-  functionTimeoutMs: 5_000,
+  functionTimeoutMs: 6_000,
   /** The step queue's visibility timeout: a killed worker's messages come back after this. */
-  visibilityTimeoutSeconds: 6,
+  visibilityTimeoutSeconds: 8,
   /** How long a hung step sleeps, ignoring its signal: well past its deadline. */
   hangMs: 8_000,
   /** Work per step, milliseconds, drawn uniformly. */
