@@ -73,7 +73,7 @@ committed or corrupt.
   --fault-layer L       outer (caller sees the fault), inner (inside SDK retries) or both (default)
   --sdk-max-attempts N  SDK maxAttempts, 1 = no SDK retries (default 3)
   --tables N            tables (each with its own queue) to spread executions over
-                        (default: about 200 items a table, at most 16; moto copies a
+                        (default: about 200 items a table, at most 32; moto copies a
                         whole table on every transaction)
   --trace FILE          write every worker line to FILE (JSON lines)
   --report FILE         write the full report to FILE (JSON)

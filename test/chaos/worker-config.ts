@@ -29,11 +29,10 @@ export const CHAOS_TIMING = {
 
 /**
  * How many shards a run gets by default: about 200 items per table (moto copies the
- * whole table on every transaction), at most 16 (each shard's sweeper costs 8 index
- * queries a sweep).
+ * whole table, twice, for every TransactWriteItems of two items), at most 32.
  */
 export function defaultShardCount(executions: number, steps: number): number {
-  return Math.min(16, Math.max(1, Math.ceil((executions * (steps + 2)) / 200)));
+  return Math.min(32, Math.max(1, Math.ceil((executions * (steps + 2)) / 200)));
 }
 
 /**
@@ -46,9 +45,12 @@ export function pollingFor(shards: number): { concurrency: number; batchSize: nu
   return { concurrency, batchSize: Math.max(1, Math.floor(8 / (shards * concurrency))) };
 }
 
-/** How often each shard is swept: every 2 s for up to 4 shards, slower with more (8 queries each). */
+/**
+ * How often each shard is swept: every second per shard, so that the sweepers cost
+ * the emulator a steady 8 index queries a second however many shards there are.
+ */
 export function sweepEveryMsFor(shards: number): number {
-  return 2_000 * Math.max(1, Math.ceil(shards / 4));
+  return 1_000 * shards;
 }
 
 /** The timing as a compact text, for the summary line. */
