@@ -28,6 +28,7 @@ function input(contents: ShardContents, collector = new TraceCollector(hooks)): 
     counts: { start: 2, pause: 0, resume: 0, cancel: 0, retry: 0, illegal: 0, gaveUp: 0 },
     plans: [0, 1, 2].map((index) => ({ index, idempotencyKey: `k${index}` })),
     chaosPhase: 'settled',
+    chaosSeconds: 50,
     drained: true,
     seconds: 10,
     workerRestarts: 0,
