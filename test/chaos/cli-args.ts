@@ -61,7 +61,7 @@ committed or corrupt.
   --cancel F            share of executions cancelled (default 0.05)
   --retry F             share of failed executions retried (default 0.5)
   --poison F            share of executions whose step 0 or 1 fails every attempt
-                        for 10 s, so that they fail and can be retried (default 0.03)
+                        for 20 s, so that they fail and can be retried (default 0.03)
   --lost R              lost responses: sent, then a network error (default 0.02)
   --throttle R          throttling errors before sending (default 0.02)
   --slow R              slow responses (default 0.02), delayed up to --slow-ms (default 1000)

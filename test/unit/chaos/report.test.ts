@@ -75,6 +75,7 @@ describe('buildReport', () => {
     claim(1, 2500);
     claim(1, 2600);
     collector.see({
+      op: 'claim',
       k: 'fault',
       t: 2200,
       w: 'w0.0',
@@ -86,7 +87,7 @@ describe('buildReport', () => {
     const r = buildReport(input({ executions: [completed(1)], keys: new Map(), messages: [] }, collector));
     expect(r.recovery.clean).toMatchObject({ n: 1, median: 100 });
     expect(r.recovery.fault).toMatchObject({ n: 1, median: 500 });
-    expect(r.recovery.byKind).toEqual({ 'lost:UpdateItem:outer': { n: 1, median: 500, p90: 500, max: 500 } });
+    expect(r.recovery.byKind).toEqual({ 'lost:claim:outer': { n: 1, median: 500, p90: 500, max: 500 } });
     expect(r.reruns).toBe(1);
     expect(r.faults).toMatchObject({ lost: 1, 'lost:outer': 1 });
   });
