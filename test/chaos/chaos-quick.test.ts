@@ -19,11 +19,23 @@ const options: ChaosOptions = {
   steps: 8,
   workers: 3,
   live: 12,
-  killEverySeconds: 6,
-  durationSeconds: 240,
-  drainSeconds: 120,
-  // Rarer kinds a little more often than the defaults, so that each shows up in 40 x 8.
-  rates: { ...DEFAULT_RATES, stepHang: 0.01, stepOversize: 0.01, crash: 0.004 },
+  killEverySeconds: 15,
+  // Faults and kills stop after 60 s (sooner if everything has finished); what is left
+  // then runs without them, so that a slow machine takes longer only by its slowness.
+  durationSeconds: 60,
+  drainSeconds: 240,
+  // Modest SDK fault rates (each costs a recovery of seconds), and the rarer kinds a
+  // little more often than the defaults, so that each shows up in 40 x 8.
+  rates: {
+    ...DEFAULT_RATES,
+    lost: 0.01,
+    throttle: 0.01,
+    slow: 0.01,
+    duplicate: 0.03,
+    stepHang: 0.01,
+    stepOversize: 0.01,
+    crash: 0.004,
+  },
   poisonFraction: 0.15,
 };
 

@@ -61,7 +61,7 @@ committed or corrupt.
   --cancel F            share of executions cancelled (default 0.05)
   --retry F             share of failed executions retried (default 0.5)
   --poison F            share of executions whose step 0 or 1 fails every attempt
-                        for 15 s, so that they fail and can be retried (default 0.03)
+                        for 20 s, so that they fail and can be retried (default 0.03)
   --lost R              lost responses: sent, then a network error (default 0.02)
   --throttle R          throttling errors before sending (default 0.02)
   --slow R              slow responses (default 0.02), delayed up to --slow-ms (default 1000)
@@ -73,7 +73,7 @@ committed or corrupt.
   --fault-layer L       outer (caller sees the fault), inner (inside SDK retries) or both (default)
   --sdk-max-attempts N  SDK maxAttempts, 1 = no SDK retries (default 3)
   --tables N            tables (each with its own queue) to spread executions over
-                        (default: about 200 items a table, at most 16; moto copies a
+                        (default: about 200 items a table, at most 32; moto copies a
                         whole table on every transaction)
   --trace FILE          write every worker line to FILE (JSON lines)
   --report FILE         write the full report to FILE (JSON)

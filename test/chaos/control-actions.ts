@@ -3,7 +3,7 @@ import { ErrorCode, LongRunningError, type ControlPlane } from '../../lib/index.
 import { chaosInput, chaosWorkflowName } from './chaos-workflow.js';
 
 /** How long a poisoned step keeps failing after its execution starts: long enough to use up its attempts. */
-export const POISON_MS = 15_000;
+export const POISON_MS = 20_000;
 import { chance, deriveSeed, randomInt, type Random } from './rng.js';
 
 /** What the driver planned for one execution. */

@@ -17,7 +17,9 @@ import { TraceCollector } from './trace-collector.js';
 import { defaultShardCount, timingText } from './worker-config.js';
 import { WorkerPool } from './worker-pool.js';
 
-const POLL_MS = 2_000;
+const POLL_MS = 3_000;
+/** Failed executions are seen in the worker lines; the table is asked as well every this many polls. */
+const FAILED_POLL_EVERY = 5;
 
 /** How a run reports progress and can be interrupted. */
 interface RunContext {
@@ -109,20 +111,22 @@ async function runOn(res: ChaosResources, o: ChaosOptions, run: RunContext): Pro
   try {
     await pool.ready;
     say('chaos', `${o.workers} workers ready; starting ${o.executions} executions`);
-    const chaosEnds = Date.now() + o.durationSeconds * 1000;
-    const starting = controls.startAll(4, () => run.aborted() || Date.now() >= chaosEnds);
+    // Starts go on after the chaos phase if it hits its time limit: the rest run calm.
+    const starting = controls.startAll(4, run.aborted);
     let startsDone = false;
     void starting.finally(() => (startsDone = true));
+    const chaosStarted = Date.now();
+    const chaosEnds = chaosStarted + o.durationSeconds * 1000;
     let nextKill = Date.now() + exponentialMs(killRandom, o.killEverySeconds * 1000);
     let chaosPhase: 'settled' | 'duration' = 'duration';
-    while (Date.now() < chaosEnds && !run.aborted()) {
+    for (let poll = 1; Date.now() < chaosEnds && !run.aborted(); poll++) {
       await sleep(POLL_MS);
       while (o.killEverySeconds > 0 && Date.now() >= nextKill) {
         const record = pool.killRandom(killRandom);
         if (record) collector.kill(record);
         nextKill += exponentialMs(killRandom, o.killEverySeconds * 1000);
       }
-      for (const { id } of await watch.idsIn('failed')) controls.failed(id);
+      if (poll % FAILED_POLL_EVERY === 0) for (const { id } of await watch.idsIn('failed')) controls.failed(id);
       const open = await watch.unfinished();
       controls.sync(open);
       say('chaos', `${controls.counts.start} started, ${open.size} unfinished`);
@@ -131,11 +135,15 @@ async function runOn(res: ChaosResources, o: ChaosOptions, run: RunContext): Pro
         break;
       }
     }
-    await starting;
+    const chaosSeconds = (Date.now() - chaosStarted) / 1000;
     pool.calm();
     driverFaults.active = false;
-    await controls.settle();
-    const drained = await drain(o, res, watch, controls, run.aborted, (line) => say('drain', line));
+    const drained = await drain(o, res, watch, controls, {
+      aborted: run.aborted,
+      startsDone: () => startsDone,
+      progress: (line) => say('drain', line),
+    });
+    await starting;
     await pool.stop();
     await sweepers.stop();
     if (run.aborted()) throw new Error('the chaos run was interrupted');
@@ -151,6 +159,7 @@ async function runOn(res: ChaosResources, o: ChaosOptions, run: RunContext): Pro
       counts: controls.counts,
       plans: controls.plans,
       chaosPhase,
+      chaosSeconds,
       drained,
       seconds: (Date.now() - run.started) / 1000,
       workerRestarts: pool.restarts,
@@ -164,23 +173,28 @@ async function runOn(res: ChaosResources, o: ChaosOptions, run: RunContext): Pro
   }
 }
 
-/** Faults off: resumes whatever is paused until nothing is unfinished and every queue is empty, or the timeout. */
+/**
+ * Faults off: starts what is left to start, resumes whatever is paused, until every
+ * execution has started and finished, no control action is pending and every queue
+ * is empty, or the timeout.
+ */
 async function drain(
   o: ChaosOptions,
   res: ChaosResources,
   watch: TableWatch,
   controls: ControlActions,
-  aborted: () => boolean,
-  progress: (line: string) => void,
+  run: { aborted: () => boolean; startsDone: () => boolean; progress: (line: string) => void },
 ): Promise<boolean> {
   const ends = Date.now() + o.drainSeconds * 1000;
-  while (Date.now() < ends && !aborted()) {
+  while (Date.now() < ends && !run.aborted()) {
     await Promise.all((await watch.idsIn('paused')).map(({ id }) => controls.resume(id)));
-    const unfinished = (await watch.unfinished()).size;
+    for (const { id } of await watch.idsIn('failed')) controls.failed(id);
+    const open = await watch.unfinished();
+    controls.sync(open);
     const depths = await Promise.all(res.shards.map((s) => queueDepth(res.sqs, s.queueUrl)));
     const queued = depths.reduce((a, b) => a + b, 0);
-    progress(`${unfinished} unfinished, ${queued} messages queued`);
-    if (unfinished === 0 && queued === 0) return true;
+    run.progress(`${controls.counts.start} started, ${open.size} unfinished, ${queued} messages queued`);
+    if (run.startsDone() && controls.pending === 0 && open.size === 0 && queued === 0) return true;
     await sleep(POLL_MS);
   }
   return false;

@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FinalizeRequestMiddleware, InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
-import { crashPointOf, decideSdkFault, executionIdOf, type CrashPoint, type SdkFaultKind } from './fault-plan.js';
+import {
+  crashPointOf,
+  decideSdkFault,
+  executionIdOf,
+  operationOf,
+  type CrashPoint,
+  type SdkFaultKind,
+} from './fault-plan.js';
 import type { MiddlewareLayer } from './fault-plan.js';
 import type { FaultLayer, FaultRates } from './options.js';
 import type { Random } from './rng.js';
@@ -23,7 +30,13 @@ export interface FaultInjection {
   mode: FaultLayer;
   slowMs: number;
   switch: FaultSwitch;
-  report: (fault: { kind: SdkFaultKind; command: string; layer: MiddlewareLayer; id: string | undefined }) => void;
+  report: (fault: {
+    kind: SdkFaultKind;
+    command: string;
+    op: string;
+    layer: MiddlewareLayer;
+    id: string | undefined;
+  }) => void;
 }
 
 type Stack = MiddlewareStack<object, MetadataBearer>;
@@ -60,7 +73,7 @@ export function installFaults(client: SdkClient, f: FaultInjection): void {
     if (!f.switch.active) return send();
     const kind = decideSdkFault(f.random, f.rates, f.mode, { service: f.service, command, layer });
     if (kind === undefined) return send();
-    f.report({ kind, command, layer, id: executionIdOf(input) });
+    f.report({ kind, command, op: operationOf(command, input), layer, id: executionIdOf(input) });
     if (kind === 'throttle') throw throttlingError();
     if (kind === 'duplicate') await send();
     const out = await send();

@@ -67,6 +67,32 @@ export function crashPointOf(command: string, returned: boolean): CrashPoint | u
   return undefined;
 }
 
+/**
+ * What a request does in the protocol, read from its input: `claim`, `heartbeat`
+ * and `update` (a fenced write or a control action) among UpdateItems, `commit` and
+ * `create` among transactions, `send` for SendMessage, else the command's name. Only
+ * a label for the report: a request the store shapes differently reads as `update`.
+ */
+export function operationOf(command: string, input: unknown): string {
+  const i = (input ?? {}) as {
+    ReturnValues?: unknown;
+    ExpressionAttributeNames?: Record<string, unknown>;
+    TransactItems?: { Put?: { Item?: Record<string, unknown> } }[];
+  };
+  if (command === 'SendMessageCommand') return 'send';
+  if (command === 'TransactWriteItemsCommand') {
+    const keys = (i.TransactItems ?? []).map((t) => JSON.stringify(t.Put?.Item?.['sk'] ?? ''));
+    return keys.some((k) => k.includes('CP#0000000000')) ? 'create' : 'commit';
+  }
+  if (command === 'UpdateItemCommand') {
+    const names = Object.values(i.ExpressionAttributeNames ?? {});
+    if (i.ReturnValues === 'ALL_NEW' && names.includes('claims')) return 'claim';
+    if (i.ReturnValues === 'ALL_NEW' && names.includes('leaseExpiresAt')) return 'heartbeat';
+    return 'update';
+  }
+  return command.replace(/Command$/, '');
+}
+
 /** The execution id a request is about, found in its input (a key, an item, a message body). */
 export function executionIdOf(input: unknown): string | undefined {
   let text: string;

@@ -27,6 +27,8 @@ export interface ChaosReport {
   logs: Record<string, number>;
   /** How the chaos phase ended, and whether the drain settled everything before its timeout. */
   chaosPhase: 'settled' | 'duration';
+  /** How long faults and kills went on. */
+  chaosSeconds: number;
   drained: boolean;
   seconds: number;
   workerRestarts: number;
@@ -47,6 +49,7 @@ export interface ReportInput {
   counts: ActionCounts;
   plans: { index: number; idempotencyKey: string }[];
   chaosPhase: 'settled' | 'duration';
+  chaosSeconds: number;
   drained: boolean;
   seconds: number;
   workerRestarts: number;
@@ -129,6 +132,7 @@ export function buildReport(input: ReportInput): ChaosReport {
     stepOutcomes: Object.fromEntries(collector.outcomes),
     logs: Object.fromEntries(collector.logs),
     chaosPhase: input.chaosPhase,
+    chaosSeconds: input.chaosSeconds,
     drained: input.drained,
     seconds: input.seconds,
     workerRestarts: input.workerRestarts,

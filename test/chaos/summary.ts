@@ -34,7 +34,7 @@ export function formatSummary(r: ChaosReport): string {
     `reruns=${r.reruns}`,
     `recovery fault ${statsText(r.recovery.fault)} no-fault ${statsText(r.recovery.clean)}`,
     `dlq=${r.messages.deadLetters}(unexplained=${r.messages.unexplainedDeadLetters}) stray=${r.messages.stray}`,
-    `time=${Math.round(r.seconds)}s${drained}`,
+    `time=${Math.round(r.seconds)}s(chaos=${Math.round(r.chaosSeconds)}s${r.chaosPhase === 'duration' ? ' cut' : ''})${drained}`,
     `timing ${r.timing}`,
   ].join(' | ');
 }

@@ -50,12 +50,11 @@ export class TraceCollector {
         else if (line.type === 'execution_completed') this.#hooks.executionCompleted(line.id);
         return;
       case 'fault': {
-        const command = line.command.replace(/Command$/, '');
         this.#count(this.faults, line.kind);
         this.#count(this.faults, `${line.kind}:${line.layer}`);
         const where = line.w === 'driver' ? 'driver:' : '';
         if (line.id)
-          this.#of(line.id).faults.push({ t: line.t, kind: `${where}${line.kind}:${command}:${line.layer}` });
+          this.#of(line.id).faults.push({ t: line.t, kind: `${where}${line.kind}:${line.op}:${line.layer}` });
         return;
       }
       case 'step-fault':

@@ -15,7 +15,17 @@ export type TraceLine =
   | { k: 'ev'; t: number; w: string; id: string; type: string; step: number; at: number; error?: string }
   /** A commit (TransactWriteItems) or a step send (SendMessage) starting, returning or failing. */
   | { k: 'req'; t: number; w: string; op: 'commit' | 'send'; id: string; ph: 'start' | 'end' | 'error' }
-  | { k: 'fault'; t: number; w: string; id?: string; kind: SdkFaultKind; command: string; layer: MiddlewareLayer }
+  /** An injected SDK fault; `op` is what the request does (claim, commit, send, ...). */
+  | {
+      k: 'fault';
+      t: number;
+      w: string;
+      id?: string;
+      kind: SdkFaultKind;
+      command: string;
+      op: string;
+      layer: MiddlewareLayer;
+    }
   | { k: 'step-fault'; t: number; w: string; id: string; step: number; attempt: number; kind: StepFault }
   | { k: 'crash'; t: number; w: string; id?: string; point: CrashPoint }
   /** What processStepMessage did with a message. */

@@ -4,9 +4,9 @@ import type { FaultLayer, FaultRates } from './options.js';
  * The runtime timing of a chaos run: short enough that every recovery path (lease
  * expiry, sweeper, redelivery, retry backoff) happens many times within the run.
  * A step gets `functionTimeoutMs - WORKER_DEADLINE_BUFFER_MS (2000) - deadlineBufferMs`
- * = 2 s from the batch's start before it is abandoned as timed out: ample for steps of
- * at most 20 ms of work, even when every DynamoDB write waits its turn at the
- * serializing proxy on a busy machine.
+ * = 3.5 s from the batch's start before it is abandoned as timed out: ample for steps
+ * of at most 20 ms of work, even when every DynamoDB write waits its turn at the
+ * serializing proxy on a busy machine (a claim can take seconds there).
  */
 export const CHAOS_TIMING = {
   leaseMs: 5_000,
@@ -15,11 +15,11 @@ export const CHAOS_TIMING = {
   maxRetries: 3,
   retryBaseDelayMs: 1_000,
   retryMaxDelayMs: 2_000,
-  deadlineBufferMs: 1_000,
+  deadlineBufferMs: 500,
   /** The deadline the poller gives each batch, like a Lambda function timeout. */
-  functionTimeoutMs: 5_000,
+  functionTimeoutMs: 6_000,
   /** The step queue's visibility timeout: a killed worker's messages come back after this. */
-  visibilityTimeoutSeconds: 6,
+  visibilityTimeoutSeconds: 8,
   /** How long a hung step sleeps, ignoring its signal: well past its deadline. */
   hangMs: 8_000,
   /** Work per step, milliseconds, drawn uniformly. */
@@ -29,11 +29,10 @@ export const CHAOS_TIMING = {
 
 /**
  * How many shards a run gets by default: about 200 items per table (moto copies the
- * whole table on every transaction), at most 16 (each shard's sweeper costs 8 index
- * queries a sweep).
+ * whole table, twice, for every TransactWriteItems of two items), at most 32.
  */
 export function defaultShardCount(executions: number, steps: number): number {
-  return Math.min(16, Math.max(1, Math.ceil((executions * (steps + 2)) / 200)));
+  return Math.min(32, Math.max(1, Math.ceil((executions * (steps + 2)) / 200)));
 }
 
 /**
@@ -46,9 +45,13 @@ export function pollingFor(shards: number): { concurrency: number; batchSize: nu
   return { concurrency, batchSize: Math.max(1, Math.floor(8 / (shards * concurrency))) };
 }
 
-/** How often each shard is swept: every 2 s for up to 4 shards, slower with more (8 queries each). */
+/**
+ * How often each shard is swept: every 1.5 s per shard, so that the sweepers cost
+ * the emulator a steady 5 or so index queries a second (8 per sweep) however many
+ * shards there are; left unchecked they would take more of it than the workers.
+ */
 export function sweepEveryMsFor(shards: number): number {
-  return 2_000 * Math.max(1, Math.ceil(shards / 4));
+  return 1_500 * shards;
 }
 
 /** The timing as a compact text, for the summary line. */

@@ -56,7 +56,7 @@ for (const [client, service] of [
   installFaults(client, {
     ...injection,
     service,
-    report: ({ kind, command, layer, id }) => emit({ k: 'fault', kind, command, layer, ...(id ? { id } : {}) }),
+    report: ({ id, ...fault }) => emit({ k: 'fault', ...fault, ...(id ? { id } : {}) }),
   });
 }
 

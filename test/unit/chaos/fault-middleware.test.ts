@@ -48,7 +48,7 @@ function dynamo(kind: SdkFaultKind, mode: FaultLayer, maxAttempts = 3) {
     mode,
     slowMs: 1,
     switch: switchboard,
-    report: (f) => reports.push(`${f.kind}:${f.layer}:${f.id ?? '-'}`),
+    report: (f) => reports.push(`${f.kind}:${f.op}:${f.layer}:${f.id ?? '-'}`),
   });
   const get = () => client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: `EXEC#${id}` } } }));
   return { service, reports, get, switchboard };
@@ -59,7 +59,7 @@ describe('installFaults', () => {
     const { service, reports, get } = dynamo('lost', 'outer');
     await expect(get()).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect(service.seen).toHaveLength(1);
-    expect(reports).toEqual([`lost:outer:${id}`]);
+    expect(reports).toEqual([`lost:GetItem:outer:${id}`]);
   });
 
   it('loses responses inside the SDK retry: every attempt reaches the service', async () => {

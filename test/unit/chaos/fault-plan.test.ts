@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crashPointOf, decideSdkFault, decideStepFault, executionIdOf } from '../../chaos/fault-plan.js';
+import { crashPointOf, decideSdkFault, decideStepFault, executionIdOf, operationOf } from '../../chaos/fault-plan.js';
 import { seededRandom } from '../../chaos/rng.js';
 
 const rates = { lost: 0.1, throttle: 0.1, slow: 0.1, duplicate: 0.1 };
@@ -69,5 +69,24 @@ describe('crash points and execution ids', () => {
     expect(executionIdOf({ TransactItems: [{ Put: { Item: { pk: { S: `EXEC#${id}` } } } }] })).toBe(id);
     expect(executionIdOf({ MessageBody: JSON.stringify({ v: 1, executionId: id, step: 0, token: 0 }) })).toBe(id);
     expect(executionIdOf({ TableName: 't' })).toBeUndefined();
+  });
+});
+
+describe('operationOf', () => {
+  it('tells claims, heartbeats and other updates, commits and creates, and sends apart', () => {
+    const names = (...attrs: string[]) => Object.fromEntries(attrs.map((a, i) => [`#n${i}`, a]));
+    const claim = { ReturnValues: 'ALL_NEW', ExpressionAttributeNames: names('state', 'leaseOwner', 'claims') };
+    const heartbeat = { ReturnValues: 'ALL_NEW', ExpressionAttributeNames: names('version', 'leaseExpiresAt') };
+    const release = { ExpressionAttributeNames: names('version', 'claims') };
+    expect(operationOf('UpdateItemCommand', claim)).toBe('claim');
+    expect(operationOf('UpdateItemCommand', heartbeat)).toBe('heartbeat');
+    expect(operationOf('UpdateItemCommand', release)).toBe('update');
+    const put = (sk: string) => ({ Put: { Item: { pk: 'EXEC#x', sk } } });
+    expect(operationOf('TransactWriteItemsCommand', { TransactItems: [put('CP#0000000003'), {}] })).toBe('commit');
+    expect(operationOf('TransactWriteItemsCommand', { TransactItems: [put('HEAD'), put('CP#0000000000')] })).toBe(
+      'create',
+    );
+    expect(operationOf('SendMessageCommand', {})).toBe('send');
+    expect(operationOf('QueryCommand', {})).toBe('Query');
   });
 });

@@ -22,11 +22,11 @@ describe('recoveryGaps', () => {
   });
 
   it('puts a gap with a fault in it under fault, by kind', () => {
-    const gaps = recoveryGaps([source({ faults: [{ t: 2100, kind: 'lost:TransactWriteItems:outer' }] })]);
+    const gaps = recoveryGaps([source({ faults: [{ t: 2100, kind: 'lost:commit:outer' }] })]);
     expect(gaps).toEqual({
       fault: [300],
       clean: [100],
-      byKind: new Map([['lost:TransactWriteItems:outer', [300]]]),
+      byKind: new Map([['lost:commit:outer', [300]]]),
     });
   });
 

@@ -28,6 +28,7 @@ function input(contents: ShardContents, collector = new TraceCollector(hooks)): 
     counts: { start: 2, pause: 0, resume: 0, cancel: 0, retry: 0, illegal: 0, gaveUp: 0 },
     plans: [0, 1, 2].map((index) => ({ index, idempotencyKey: `k${index}` })),
     chaosPhase: 'settled',
+    chaosSeconds: 50,
     drained: true,
     seconds: 10,
     workerRestarts: 0,
@@ -74,6 +75,7 @@ describe('buildReport', () => {
     claim(1, 2500);
     claim(1, 2600);
     collector.see({
+      op: 'claim',
       k: 'fault',
       t: 2200,
       w: 'w0.0',
@@ -85,7 +87,7 @@ describe('buildReport', () => {
     const r = buildReport(input({ executions: [completed(1)], keys: new Map(), messages: [] }, collector));
     expect(r.recovery.clean).toMatchObject({ n: 1, median: 100 });
     expect(r.recovery.fault).toMatchObject({ n: 1, median: 500 });
-    expect(r.recovery.byKind).toEqual({ 'lost:UpdateItem:outer': { n: 1, median: 500, p90: 500, max: 500 } });
+    expect(r.recovery.byKind).toEqual({ 'lost:claim:outer': { n: 1, median: 500, p90: 500, max: 500 } });
     expect(r.reruns).toBe(1);
     expect(r.faults).toMatchObject({ lost: 1, 'lost:outer': 1 });
   });

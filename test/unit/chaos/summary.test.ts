@@ -24,6 +24,7 @@ function report(over: Partial<ChaosReport> = {}): ChaosReport {
     stepOutcomes: {},
     logs: {},
     chaosPhase: 'settled',
+    chaosSeconds: 50,
     drained: true,
     seconds: 61.6,
     workerRestarts: 2,
@@ -41,14 +42,16 @@ describe('formatSummary', () => {
         ' | completed=36 failed=2(poisoned=0 throw=1 hang=0 oversize=0 claims=1 other=0) cancelled=2' +
         ' | lost=0 double=0 corrupt=0 | reruns=9' +
         ' | recovery fault med=2500ms max=9000ms n=12 no-fault med=300ms max=1200ms n=250' +
-        ' | dlq=1(unexplained=0) stray=0 | time=62s | timing lease=5000',
+        ' | dlq=1(unexplained=0) stray=0 | time=62s(chaos=50s) | timing lease=5000',
     );
   });
 
-  it('flags unstarted executions and a drain that timed out', () => {
-    const line = formatSummary(report({ outcomes: { ...report().outcomes, unstarted: 3 }, drained: false }));
+  it('flags unstarted executions, a chaos phase cut by its limit and a drain that timed out', () => {
+    const line = formatSummary(
+      report({ outcomes: { ...report().outcomes, unstarted: 3 }, drained: false, chaosPhase: 'duration' }),
+    );
     expect(line).toContain('cancelled=2 unstarted=3 |');
-    expect(line).toContain('time=62s NOT-DRAINED');
+    expect(line).toContain('time=62s(chaos=50s cut) NOT-DRAINED');
     expect(line).not.toContain('\n');
   });
 
