@@ -21,6 +21,12 @@ export const ErrorCode = {
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   /** An API path that exists, asked with a method it does not serve. */
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+  /** An event wait's timeout passed before its event arrived (with `onTimeout: 'fail'`). */
+  WaitTimeout: 'WAIT_TIMEOUT',
+  /** An execution's event inbox is full. */
+  InboxFull: 'INBOX_FULL',
+  /** An execution ran its `maxStepRuns` steps and still had more. */
+  StepLimitExceeded: 'STEP_LIMIT_EXCEEDED',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

@@ -10,6 +10,8 @@ export const ExecutionState = {
   Completed: 'completed',
   Failed: 'failed',
   Cancelled: 'cancelled',
+  /** Committed a sleep or an event wait; the next step runs when it ends. */
+  Waiting: 'waiting',
 } as const;
 
 /** One of the values of {@link ExecutionState}. */

@@ -2,20 +2,22 @@ import { IllegalTransitionError } from './errors.js';
 import { ExecutionState } from './execution-state.js';
 
 /** The control actions a caller can ask for, and the lifecycle moves the engine makes itself. */
-export type TransitionAction = 'start' | 'pause' | 'resume' | 'cancel' | 'retry' | 'complete' | 'fail' | 'delete';
+export type TransitionAction =
+  'start' | 'pause' | 'resume' | 'cancel' | 'retry' | 'complete' | 'fail' | 'delete' | 'send an event to';
 
 const S = ExecutionState;
 
 /** From which states each action is legal. One table, used by every face of the engine. */
 const LEGAL_FROM: Readonly<Record<TransitionAction, readonly ExecutionState[]>> = {
   start: [S.Initialized],
-  pause: [S.Running, S.Resuming],
+  pause: [S.Running, S.Resuming, S.Waiting],
   resume: [S.Paused],
-  cancel: [S.Initialized, S.Running, S.Resuming, S.Paused],
+  cancel: [S.Initialized, S.Running, S.Resuming, S.Paused, S.Waiting],
   retry: [S.Failed],
   complete: [S.Running, S.Resuming],
   fail: [S.Running, S.Resuming],
   delete: [S.Completed, S.Failed, S.Cancelled],
+  'send an event to': [S.Initialized, S.Running, S.Resuming, S.Paused, S.Waiting],
 };
 
 /** The states from which `action` is legal. */

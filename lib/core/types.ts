@@ -1,7 +1,9 @@
+import type { DirectiveHelpers, StepResult } from './directives.js';
 import type { ExecutionState } from './execution-state.js';
+import type { PendingWait, StepEvent } from './waits.js';
 
 /** What a step is given besides its input state. */
-export interface StepContext {
+export interface StepContext extends DirectiveHelpers {
   /** Aborted when the execution is cancelled or the step runs out of time. */
   signal: AbortSignal;
   /** The execution this step belongs to. */
@@ -15,10 +17,29 @@ export interface StepContext {
    * or advance `lastUpdate` (in-process); it resolves once recorded.
    */
   heartbeat: () => Promise<void>;
+  /**
+   * How many step runs this execution committed before this one (0-based). Equals
+   * `step` until a loop (`goto`) runs a step again.
+   */
+  stepRun: number;
+  /**
+   * In the step that runs after a wait: the event that ended it; null when the wait
+   * timed out with `onTimeout: 'continue'`; undefined otherwise.
+   */
+  event: StepEvent | null | undefined;
+  /**
+   * An opaque, single-use token that delivers an event of `type` to this execution
+   * (`completeCallback(token, payload)`, or `POST /callbacks/{token}`). It becomes
+   * valid when this step's result commits, and dies once the execution finishes.
+   */
+  callbackToken(type: string): string;
 }
 
-/** A step: takes the previous step's state and returns the next one. */
-export type StepFunc<S = unknown> = (state: S, ctx: StepContext) => S | Promise<S>;
+/**
+ * A step: takes the previous step's state and returns the next one, or a directive
+ * made by its context (`ctx.sleep`, `ctx.waitForEvent`, `ctx.goto`...).
+ */
+export type StepFunc<S = unknown> = (state: S, ctx: StepContext) => StepResult<S> | Promise<StepResult<S>>;
 
 /** A step with a stable name, so that it can be found again after a restart. */
 export interface NamedStep<S = unknown> {
@@ -57,4 +78,13 @@ export interface Execution {
   metadata: Record<string, unknown>;
   /** The last error's message, once failed. */
   error?: string;
+  /** The last error's code, once failed (for example `WAIT_TIMEOUT`). */
+  errorCode?: string;
+  /** Step runs committed so far (loops run a step more than once). */
+  stepRuns?: number;
+  /** What a waiting execution waits for (kept while it is paused in a wait). */
+  wait?: ExecutionWait;
 }
+
+/** {@link PendingWait} with `until` as a Date, as the Executor shows it. */
+export type ExecutionWait = Omit<PendingWait, 'until'> & { until?: Date };

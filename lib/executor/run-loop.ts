@@ -4,7 +4,8 @@ import { LongRunningError, toError } from '../core/errors.js';
 import { EventType, type ExecutionEvent } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
 import type { Logger } from '../core/logger.js';
-import type { StepContext, StepFunc } from '../core/types.js';
+import { makeStepContext } from '../core/step-context.js';
+import type { StepFunc } from '../core/types.js';
 import type { ExecutorConfig } from './config.js';
 import { deferred, sleepUnless } from './deferred.js';
 import type { ExecutionRun } from './execution-run.js';
@@ -25,6 +26,9 @@ export interface RunLoopDeps {
 type StepOutcome = { kind: 'ok'; result: unknown } | { kind: 'failed'; error: Error } | { kind: 'cancelled' };
 
 const CANCELLED = Symbol('cancelled');
+
+/** In-process, a callback token's nonce (recorded on the execution) is the credential; the MAC only spares a lookup. */
+const IN_PROCESS_CALLBACK_KEY = 'longrunning-in-process-callbacks';
 
 /** Drives `run` from its current step to the end, a pause, a failure or a cancel. */
 export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
@@ -157,13 +161,18 @@ async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopDeps): P
     if (run.isCancelled) return { kind: 'cancelled' };
     const stopTimers = startStepTimers(run, deps);
     try {
-      const ctx: StepContext = {
+      const { ctx } = makeStepContext({
         signal: run.abort.signal,
         executionId: exec.id,
         step: exec.currentStep,
         attempt,
         heartbeat: () => heartbeat(run, deps),
-      };
+        stepRun: exec.stepRuns ?? exec.currentStep,
+        stepNames: exec.stepNames ?? [],
+        delivered: undefined,
+        now: () => deps.clock.now(),
+        callbackSecret: IN_PROCESS_CALLBACK_KEY,
+      });
       const input = run.data;
       const result = await Promise.race([
         Promise.resolve().then(() => fn(input, ctx)),

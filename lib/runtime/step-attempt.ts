@@ -1,7 +1,8 @@
 import { setRepeatingTimer } from '../core/clock.js';
 import { ErrorCode, ExecutionCancelledError, LongRunningError, toError } from '../core/errors.js';
 import { ExecutionState } from '../core/execution-state.js';
-import type { StepContext, StepFunc } from '../core/types.js';
+import { makeStepContext } from '../core/step-context.js';
+import type { StepFunc } from '../core/types.js';
 import { LeaseConflictError } from './errors.js';
 import type { EpochMs, ExecutionHead } from './model.js';
 import type { ResolvedRuntime } from './runtime-config.js';
@@ -53,13 +54,18 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
     else if (lost) abort('lease-lost', new LeaseConflictError(head.id, owner));
     controller.signal.throwIfAborted();
   };
-  const ctx: StepContext = {
+  const { ctx } = makeStepContext({
     signal: controller.signal,
     executionId: head.id,
     step: head.currentStep,
     attempt: req.attempt,
     heartbeat,
-  };
+    stepRun: head.currentStep,
+    stepNames: head.stepNames,
+    delivered: undefined,
+    now: () => rt.clock.now(),
+    callbackSecret: 'runtime-callbacks-not-wired-yet',
+  });
 
   const budgetMs = Math.max(0, req.deadline - rt.deadlineBufferMs - rt.clock.now());
   const cancelDeadline = rt.clock.setTimer(budgetMs, () => {

@@ -11,3 +11,5 @@ export type { InMemoryStepQueueOptions, QueuedMessage } from './in-memory-step-q
 export { ManualClock } from './manual-clock.js';
 export { MemoryCheckpointStore } from '../stores/memory-checkpoint-store.js';
 export { MemoryTaskStore } from '../stores/memory-task-store.js';
+export { testStepContext } from './step-context.js';
+export type { TestStepContextOptions } from './step-context.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WorkflowRegistry, type StepContext } from '../../../lib/index.js';
+import { testStepContext } from '../../../lib/testing/index.js';
 import {
   chaosInput,
   chaosWorkflow,
@@ -9,13 +10,7 @@ import {
   OVERSIZE_BYTES,
 } from '../../chaos/chaos-workflow.js';
 
-const ctx = (step: number): StepContext => ({
-  signal: new AbortController().signal,
-  executionId: 'exec_x',
-  step,
-  attempt: 0,
-  heartbeat: () => Promise.resolve(),
-});
+const ctx = (step: number): StepContext => testStepContext({ executionId: 'exec_x', step });
 
 describe('the chaos fold', () => {
   it('records each step index in order and folds them into the hash', () => {

@@ -1,0 +1,45 @@
+import { issueCallbackToken, type OpenCallback } from './callback-tokens.js';
+import { directiveHelpers } from './directives.js';
+import type { StepContext } from './types.js';
+import { stepEventOf, type DeliveredEvent } from './waits.js';
+
+/** What both drivers know about one step run before they build its context. */
+export interface StepRunFacts {
+  signal: AbortSignal;
+  executionId: string;
+  step: number;
+  attempt: number;
+  heartbeat: () => Promise<void>;
+  stepRun: number;
+  stepNames: readonly string[];
+  /** The event that ended the wait before this step (null: timed out, continue). */
+  delivered: DeliveredEvent | undefined;
+  /** The time, for `sleep(ms)`. */
+  now: () => number;
+  /** Signs callback tokens. */
+  callbackSecret: string | Buffer;
+}
+
+/**
+ * A step's context, and the callbacks it opened: the driver commits those with the
+ * step's result (a callback opened by an attempt that does not commit never works).
+ */
+export function makeStepContext(facts: StepRunFacts): { ctx: StepContext; opened: OpenCallback[] } {
+  const opened: OpenCallback[] = [];
+  const ctx: StepContext = {
+    signal: facts.signal,
+    executionId: facts.executionId,
+    step: facts.step,
+    attempt: facts.attempt,
+    heartbeat: facts.heartbeat,
+    stepRun: facts.stepRun,
+    event: stepEventOf(facts.delivered),
+    ...directiveHelpers(facts.now, facts.stepNames),
+    callbackToken(type: string): string {
+      const { token, callback } = issueCallbackToken(facts.executionId, type, facts.callbackSecret);
+      opened.push(callback);
+      return token;
+    },
+  };
+  return { ctx, opened };
+}
