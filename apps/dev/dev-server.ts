@@ -7,7 +7,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ExecutionEvent, Logger } from '../../lib/index.js';
-import { ensureResources, serveApi, SqsPoller, startEmulator, startSweeperTimer } from '../../lib/local/index.js';
+import {
+  emulatorSdkConfig,
+  ensureResources,
+  serveApi,
+  SqsPoller,
+  startEmulator,
+  startSweeperTimer,
+} from '../../lib/local/index.js';
 import {
   defaultDeps,
   EnvReader,
@@ -59,10 +66,7 @@ async function main(): Promise<void> {
       ? `started moto_server at ${emulator.endpoint} (state lasts while this process runs)`
       : `using AWS_ENDPOINT_URL=${emulator.endpoint}`,
   );
-  env.AWS_REGION ??= 'us-east-1';
-  env.AWS_ACCESS_KEY_ID ??= 'test';
-  env.AWS_SECRET_ACCESS_KEY ??= 'test';
-  const config = { endpoint: emulator.endpoint, region: env.AWS_REGION };
+  const config = emulatorSdkConfig(emulator, env);
   const dynamodb = new DynamoDBClient(config);
   const sqs = new SQSClient(config);
   const res = await ensureResources(

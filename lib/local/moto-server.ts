@@ -97,3 +97,18 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * The SDK client settings for talking to `emulator`: fills in `us-east-1` and dummy
+ * credentials in `env` where none are set (the SDK needs both even against an
+ * emulator; dummies can never reach a real account), and returns the endpoint and region.
+ */
+export function emulatorSdkConfig(
+  emulator: Pick<Emulator, 'endpoint'>,
+  env: Record<string, string | undefined>,
+): { endpoint: string; region: string } {
+  env['AWS_REGION'] ??= 'us-east-1';
+  env['AWS_ACCESS_KEY_ID'] ??= 'test';
+  env['AWS_SECRET_ACCESS_KEY'] ??= 'test';
+  return { endpoint: emulator.endpoint, region: env['AWS_REGION'] };
+}

@@ -1,8 +1,7 @@
 import { LongRunningError, toError } from '../core/errors.js';
-import type { ExecutionHead } from './model.js';
+import type { ExecutionHead, StepMessage } from './model.js';
 import type { ClaimRequest, Fence } from './ports.js';
 import type { ResolvedRuntime } from './runtime-config.js';
-import type { StepMessage } from './model.js';
 import { canClaim, fenceRefusal, isOwnClaim, isOwnWrite, type FencedWrite } from './store-rules.js';
 
 /** How many times a claim, a fenced write or a send is tried before the error is left to the redelivery. */

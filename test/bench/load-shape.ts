@@ -12,6 +12,7 @@ import { ControlPlane, type RuntimeDeps, type WorkflowRegistry } from '../../lib
 import {
   type BatchHandler,
   type Emulator,
+  emulatorSdkConfig,
   ensureResources,
   serveApi,
   SqsPoller,
@@ -50,10 +51,7 @@ export async function startLoadShape(options: {
   const emulator = await startEmulator(env);
   // If anything below fails, stop the moto_server started here rather than orphan it.
   process.once('exit', () => void emulator.stop());
-  env.AWS_REGION ??= 'us-east-1';
-  env.AWS_ACCESS_KEY_ID ??= 'test';
-  env.AWS_SECRET_ACCESS_KEY ??= 'test';
-  const config = { endpoint: emulator.endpoint, region: env.AWS_REGION };
+  const config = emulatorSdkConfig(emulator, env);
   const dynamodb = new DynamoDBClient(config);
   const sqs = new SQSClient(config);
   // One table and queue per run, so a reused emulator never mixes runs; removed at the end.

@@ -38,23 +38,18 @@ export interface ChaosReport {
   problems: string[];
 }
 
-/** What the report is built from. */
-export interface ReportInput {
+/** What the report is built from: the run's own facts, and what it found in the shards and traces. */
+export type ReportInput = Pick<
+  ChaosReport,
+  'shards' | 'timing' | 'chaosPhase' | 'chaosSeconds' | 'drained' | 'seconds' | 'workerRestarts' | 'workerFailures'
+> & {
   options: ChaosOptions;
-  shards: number;
-  timing: string;
   contents: ShardContents[];
   collector: TraceCollector;
   controls: { ids: Map<number, string>; cancelRequested: Set<string>; markers: { id: string; t: number }[] };
   counts: ActionCounts;
   plans: { index: number; idempotencyKey: string }[];
-  chaosPhase: 'settled' | 'duration';
-  chaosSeconds: number;
-  drained: boolean;
-  seconds: number;
-  workerRestarts: number;
-  workerFailures: string[];
-}
+};
 
 const MAX_PROBLEMS = 20;
 

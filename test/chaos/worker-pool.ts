@@ -113,6 +113,11 @@ export class WorkerPool {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
+    // A spawn that fails (no node binary, too many processes) emits 'error' and may
+    // never emit 'exit': count it as a harness failure instead of crashing the run.
+    child.once('error', (err) => {
+      if (!this.#stopping) this.failures.push(`${workerLabel(index, generation)} could not start: ${err.message}`);
+    });
     child.once('exit', (code, signal) => {
       if (this.#stopping) return;
       if (signal !== 'SIGKILL')

@@ -1,4 +1,4 @@
-import { type Emulator, startEmulator as start } from '../../lib/local/moto-server.js';
+import { type Emulator, emulatorSdkConfig, startEmulator as start } from '../../lib/local/moto-server.js';
 
 export type { Emulator };
 
@@ -8,8 +8,7 @@ export type { Emulator };
  * in the environment so that no test can reach a real account.
  */
 export async function startEmulator(): Promise<Emulator> {
-  process.env['AWS_REGION'] ??= 'us-east-1';
-  process.env['AWS_ACCESS_KEY_ID'] ??= 'test';
-  process.env['AWS_SECRET_ACCESS_KEY'] ??= 'test';
-  return start(process.env);
+  const emulator = await start(process.env);
+  emulatorSdkConfig(emulator, process.env);
+  return emulator;
 }
