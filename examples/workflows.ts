@@ -5,6 +5,7 @@
  * names stable: running executions find their steps by name.
  */
 import { agentSteps } from './agent-steps.js';
+import { approvalSteps } from './approval-steps.js';
 import { EnvReader } from '../functions/index.js';
 import { defineWorkflow, type Workflow, WorkflowRegistry } from '../lib/index.js';
 
@@ -43,7 +44,22 @@ export function agentWorkflow(): Workflow {
   });
 }
 
+/**
+ * A human in the loop: draft, wait up to 24 h for an `approval` event (sent with
+ * `longrunning send-event`, or by the callback link the draft step logs), then
+ * publish, or go back to draft with the reviewer's comments (at most 3 drafts).
+ */
+export function approvalWorkflow(): Workflow {
+  return defineWorkflow({
+    name: 'approval',
+    version: '1',
+    steps: approvalSteps(new EnvReader(process.env).milliseconds('AGENT_STEP_MS', 2_000, 0, 600_000), (line) =>
+      console.log(line),
+    ),
+  });
+}
+
 /** Builds the registry of deployed workflows. Add yours here. */
 export function deployedWorkflows(): WorkflowRegistry {
-  return new WorkflowRegistry().register(agentWorkflow()).register(arithmeticWorkflow);
+  return new WorkflowRegistry().register(agentWorkflow()).register(arithmeticWorkflow).register(approvalWorkflow());
 }

@@ -3,12 +3,15 @@
  * Built once per cold start from the environment, with the workflows module the
  * construct bundles in (see workflows-module.d.ts).
  */
+import { loadCallbackSecrets } from './shared/callback-secrets.js';
 import { defaultDeps } from './shared/deps.js';
 import { deployedWorkflows } from '@longrunning/workflows';
 import { powertoolsMetrics } from './shared/metrics.js';
 import { makeStepWorker } from './worker/step-worker-handler.js';
 
-const deps = defaultDeps('step-worker', process.env, deployedWorkflows());
+const deps = defaultDeps('step-worker', process.env, deployedWorkflows(), {
+  callbackSecrets: await loadCallbackSecrets(process.env),
+});
 
 export const handler = makeStepWorker({
   runtime: deps.runtime,

@@ -1,6 +1,9 @@
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   HttpApi,
   HttpMethod,
+  HttpNoneAuthorizer,
   HttpStage,
   LogGroupLogDestination,
   type IHttpRouteAuthorizer,
@@ -19,6 +22,7 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   { method: HttpMethod.GET, path: '/executions/{id}' },
   { method: HttpMethod.DELETE, path: '/executions/{id}' },
   { method: HttpMethod.GET, path: '/executions/{id}/checkpoints' },
+  { method: HttpMethod.POST, path: '/executions/{id}/events' },
   ...(['pause', 'resume', 'cancel', 'retry'] as const).map((action) => ({
     method: HttpMethod.POST,
     path: `/executions/{id}/${action}`,
@@ -26,18 +30,39 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   { method: HttpMethod.GET, path: '/workflows' },
 ];
 
+/** The callback route: no IAM, the token in the path is the credential. */
+export const CALLBACK_ROUTE = { method: HttpMethod.POST, path: '/callbacks/{token}' } as const;
+
+/**
+ * Access log lines: the route key (`POST /callbacks/{token}`), never the path, so a
+ * callback token never reaches the logs.
+ */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  caller: '$context.identity.caller',
+  requestTime: '$context.requestTime',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  integrationError: '$context.integrationErrorMessage',
+});
+
 /** Settings of {@link createHttpApi}. */
 export interface HttpApiOptions {
   handler: IFunction;
   jwtAuthorizer: JwtAuthorizerOptions | undefined;
   throttle: { rateLimit: number; burstLimit: number };
+  /** Throttling of the callback route alone. */
+  callbackThrottle: { rateLimit: number; burstLimit: number };
   logRetention: RetentionDays;
 }
 
 /**
  * The HTTP API in front of the API function (payload format 2.0): one route per
  * operation plus `$default`, each behind IAM (SigV4) authorization, or a JWT
- * authorizer when one is configured; the `$default` stage deploys automatically, throttles every route and
+ * authorizer when one is configured, except `POST /callbacks/{token}` (the token is
+ * the credential; throttled on its own); the `$default` stage deploys automatically, throttles every route and
  * writes JSON access logs to its own log group.
  */
 export function createHttpApi(
@@ -59,12 +84,27 @@ export function createHttpApi(
     defaultIntegration: integration,
   });
   for (const route of API_ROUTES) httpApi.addRoutes({ path: route.path, methods: [route.method], integration });
+  httpApi.addRoutes({
+    path: CALLBACK_ROUTE.path,
+    methods: [CALLBACK_ROUTE.method],
+    integration,
+    authorizer: new HttpNoneAuthorizer(),
+  });
   const accessLogs = new LogGroup(scope, 'ApiAccessLogs', { retention: options.logRetention });
   const stage = new HttpStage(scope, 'HttpApiDefaultStage', {
     httpApi,
     autoDeploy: true,
     throttle: options.throttle,
-    accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+    accessLogSettings: {
+      destination: new LogGroupLogDestination(accessLogs),
+      format: AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+    },
   });
+  (stage.node.defaultChild as CfnStage).routeSettings = {
+    [`${CALLBACK_ROUTE.method} ${CALLBACK_ROUTE.path}`]: {
+      throttlingRateLimit: options.callbackThrottle.rateLimit,
+      throttlingBurstLimit: options.callbackThrottle.burstLimit,
+    },
+  };
   return { httpApi, stage, accessLogs };
 }

@@ -183,6 +183,12 @@ export interface LongRunningWorkflowsProps {
    * @default - { rateLimit: 50, burstLimit: 100 }
    */
   readonly apiThrottle?: ApiThrottleOptions;
+  /**
+   * Throttling of `POST /callbacks/{token}`, the one route without IAM (the token is
+   * the credential), kept well under the rest of the API so that guessing is slow.
+   * @default - { rateLimit: 10, burstLimit: 20 }
+   */
+  readonly callbackThrottle?: ApiThrottleOptions;
 
   /**
    * SNS topic notified when an alarm fires and when it recovers.

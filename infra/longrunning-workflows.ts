@@ -15,6 +15,8 @@ import { Monitoring } from './monitoring.js';
 import { resolveProps } from './resolve-props.js';
 import { createStepQueues } from './step-queues.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
+import { createCallbackSecret, grantSecretRead } from './callback-secret.js';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 
 /**
  * The serverless runtime of the engine (docs/architecture.md): one DynamoDB table, the step
@@ -42,6 +44,8 @@ export class LongRunningWorkflows extends Construct {
     readonly sweeper: NodejsFunction;
     readonly api: NodejsFunction;
   };
+  /** Signs callback tokens (generated at deploy; its previous version still verifies after a rotation). */
+  readonly callbackSecret: Secret;
   /** The sweeper's schedule rule. */
   readonly sweepRule: Rule;
   readonly #httpApi: { httpApi: HttpApi; url: string } | undefined;
@@ -62,6 +66,7 @@ export class LongRunningWorkflows extends Construct {
     this.queue = queue;
     this.deadLetterQueue = deadLetterQueue;
 
+    this.callbackSecret = createCallbackSecret(this);
     const environment = { ...p.environment, TABLE_NAME: this.table.tableName, QUEUE_URL: queue.queueUrl };
     const handler = (
       name: HandlerName,
@@ -74,7 +79,9 @@ export class LongRunningWorkflows extends Construct {
         description,
         timeout,
         memorySize: p.memorySize,
-        environment,
+        // The worker signs callback tokens, the API verifies them; the sweeper needs neither.
+        environment:
+          name === 'sweeper' ? environment : { ...environment, CALLBACK_SECRET_ARN: this.callbackSecret.secretArn },
         logRetention: p.logRetention,
         tracing: p.tracing,
         workflowsModule: p.workflowsModule,
@@ -87,6 +94,7 @@ export class LongRunningWorkflows extends Construct {
         queue,
         consumesQueue: name === 'step-worker',
       });
+      if (name !== 'sweeper') grantSecretRead(fn.role, this.callbackSecret);
       return fn;
     };
     const worker = handler('step-worker', 'StepWorker', 'Runs one step per SQS message and enqueues the next');
@@ -116,6 +124,7 @@ export class LongRunningWorkflows extends Construct {
         handler: api,
         jwtAuthorizer: p.jwtAuthorizer,
         throttle: p.apiThrottle,
+        callbackThrottle: p.callbackThrottle,
         logRetention: p.logRetention,
       });
       this.#httpApi = { httpApi, url: stage.url };

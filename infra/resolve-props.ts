@@ -57,6 +57,7 @@ export interface ResolvedProps {
   tracing: boolean;
   jwtAuthorizer: JwtAuthorizerOptions | undefined;
   apiThrottle: { rateLimit: number; burstLimit: number };
+  callbackThrottle: { rateLimit: number; burstLimit: number };
   alarmTopic: ITopic | undefined;
   emulatorCompat: boolean;
 }
@@ -145,7 +146,13 @@ export function resolveProps(props: LongRunningWorkflowsProps): ResolvedProps {
   }
   if (visibility > MAX_VISIBILITY_SECONDS)
     fail(`queueVisibilityTimeout must be at most ${MAX_VISIBILITY_SECONDS} seconds, got ${visibility}`);
-  const throttle = props.apiThrottle ?? {};
+  const throttle = (name: 'apiThrottle' | 'callbackThrottle', rate: number, burst: number) => {
+    const given = props[name] ?? {};
+    return {
+      rateLimit: wholeIn(`${name}.rateLimit`, given.rateLimit ?? rate, 0, 10_000),
+      burstLimit: wholeIn(`${name}.burstLimit`, given.burstLimit ?? burst, 0, 5_000),
+    };
+  };
   return {
     workflowsModule: workflowsModule(props.workflowsModule),
     environment: {
@@ -167,10 +174,8 @@ export function resolveProps(props: LongRunningWorkflowsProps): ResolvedProps {
     logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
     tracing: props.tracing ?? false,
     jwtAuthorizer: jwt(props.jwtAuthorizer),
-    apiThrottle: {
-      rateLimit: wholeIn('apiThrottle.rateLimit', throttle.rateLimit ?? 50, 0, 10_000),
-      burstLimit: wholeIn('apiThrottle.burstLimit', throttle.burstLimit ?? 100, 0, 5_000),
-    },
+    apiThrottle: throttle('apiThrottle', 50, 100),
+    callbackThrottle: throttle('callbackThrottle', 10, 20),
     alarmTopic: props.alarmTopic,
     emulatorCompat: props.emulatorCompat ?? false,
   };

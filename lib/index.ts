@@ -37,6 +37,8 @@ export {
   MAX_STEP_NAME_LENGTH,
 } from './core/step-list.js';
 export type { TransitionAction } from './core/transitions.js';
+export { assertEventType, MAX_EVENT_TYPE_LENGTH } from './core/directives.js';
+export { assertCallbackSecret } from './core/callback-tokens.js';
 
 // In-process executor
 export { Executor } from './executor/executor.js';

@@ -6,4 +6,6 @@ export interface CliIo {
   fetchImpl?: typeof fetch;
   /** Poll interval of `watch`, in ms. */
   watchIntervalMs?: number;
+  /** The time, for countdowns (default Date.now). */
+  now?: () => number;
 }

@@ -10,6 +10,37 @@ export function isFinished(view: View): boolean {
   return TERMINAL.has(view.state);
 }
 
+/** `23h 59m`, `5m 3s`, `42s`: a duration for people, at most two units. */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3_600);
+  const m = Math.floor((s % 3_600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${s % 60}s`;
+  return `${s}s`;
+}
+
+/**
+ * What a waiting (or paused-in-a-wait) execution waits for, in words:
+ * `waiting for approval (timeout in 23h 59m)`, `sleeping until 14:05:00` (UTC, with
+ * the date when it is not today). Undefined when it does not wait.
+ */
+export function describeWait(view: View, now: number): string | undefined {
+  const wait = view.wait;
+  if (!wait) return undefined;
+  const until = wait.until === undefined ? undefined : Date.parse(wait.until);
+  if (wait.kind === 'sleep') {
+    if (until === undefined) return 'sleeping';
+    const iso = new Date(until).toISOString();
+    const sameDay = iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10);
+    return `sleeping until ${sameDay ? iso.slice(11, 19) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`} UTC`;
+  }
+  const what = `waiting for ${wait.eventType ?? 'an event'}`;
+  return until === undefined ? what : `${what} (timeout in ${humanDuration(until - now)})`;
+}
+
 /** The name of the step an execution is on, or a word for where it is. */
 export function currentStepName(view: View): string {
   if (view.state === 'completed') return 'done';
@@ -37,6 +68,8 @@ export function formatExecution(view: View): string {
     `started:   ${view.startTime}`,
     `updated:   ${view.lastUpdate}`,
   ];
+  const waiting = describeWait(view, Date.now());
+  if (waiting) lines.push(`waits:     ${waiting}`);
   if (view.endTime) lines.push(`ended:     ${view.endTime}`);
   if (view.error) lines.push(`error:     ${view.error.code}: ${view.error.message}`);
   if (view.output !== undefined) lines.push(`output:    ${JSON.stringify(view.output)}`);

@@ -23,6 +23,8 @@ commands:
   delete <id>              remove a finished execution
   workflows                the deployed workflows and their steps
   watch <id>               live progress until the execution ends
+  send-event <id> <type> [--payload JSON|@file] [--event-id K]
+                           deliver an event to an execution (its wait, or its inbox)
 
 options:
   --url URL     the API (default $LONGRUNNING_URL or ${DEFAULT_URL}, the local dev server)
@@ -46,6 +48,8 @@ const OPTIONS = {
   workflow: { type: 'string' },
   limit: { type: 'string' },
   'next-token': { type: 'string' },
+  payload: { type: 'string' },
+  'event-id': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -104,6 +108,8 @@ function parse(argv: string[]) {
 function checkArity(command: string, args: string[]): void {
   if (command === 'start') {
     if (args.length !== 1) throw new UsageError('start takes exactly one workflow name');
+  } else if (command === 'send-event') {
+    if (args.length !== 2) throw new UsageError('send-event takes an execution id and an event type');
   } else if (ID_COMMANDS.has(command)) {
     if (args.length !== 1) throw new UsageError(`${command} takes exactly one execution id`);
   } else if (NO_ARG_COMMANDS.has(command)) {
@@ -113,20 +119,21 @@ function checkArity(command: string, args: string[]): void {
   }
 }
 
-async function readInput(raw: string | undefined): Promise<unknown> {
+/** The JSON of a `--input` / `--payload` value: inline, or `@file`. */
+async function readJsonOption(raw: string | undefined, flag: string): Promise<unknown> {
   if (raw === undefined) return undefined;
   let text = raw;
   if (raw.startsWith('@')) {
     try {
       text = await readFile(raw.slice(1), 'utf8');
     } catch (err) {
-      throw new UsageError(`cannot read --input file ${raw.slice(1)}: ${(err as Error).message}`);
+      throw new UsageError(`cannot read ${flag} file ${raw.slice(1)}: ${(err as Error).message}`);
     }
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new UsageError(`--input is not valid JSON: ${(err as Error).message}`);
+    throw new UsageError(`${flag} is not valid JSON: ${(err as Error).message}`);
   }
 }
 
@@ -146,7 +153,7 @@ async function execute(command: string, args: string[], values: Values, client: 
     case 'start': {
       const body = {
         workflow: args[0],
-        ...(values.input !== undefined ? { input: await readInput(values.input) } : {}),
+        ...(values.input !== undefined ? { input: await readJsonOption(values.input, '--input') } : {}),
         ...(values.name !== undefined ? { name: values.name } : {}),
         ...(values['idempotency-key'] !== undefined ? { idempotencyKey: values['idempotency-key'] } : {}),
         ...(values.steps !== undefined ? { steps: values.steps.split(',').map((s) => s.trim()) } : {}),
@@ -192,6 +199,15 @@ async function execute(command: string, args: string[], values: Values, client: 
         items: { name: string; version?: string; steps: string[] }[];
       };
       return out(list, () => formatWorkflows(list.items));
+    }
+    case 'send-event': {
+      const body = {
+        type: args[1],
+        ...(values.payload !== undefined ? { payload: await readJsonOption(values.payload, '--payload') } : {}),
+        ...(values['event-id'] !== undefined ? { eventId: values['event-id'] } : {}),
+      };
+      const view = (await client.request('POST', `/executions/${id}/events`, body)) as View & { delivery: string };
+      return out(view, () => `${view.id}: event ${args[1]} ${view.delivery}; ${view.state}\n`);
     }
     case 'watch':
       return watchExecution(client, id, { json: Boolean(values.json), io });

@@ -1,6 +1,6 @@
 import { progressLine } from '../shared/progress-line.js';
 import type { ApiClient } from './api-client.js';
-import { currentStepName, formatExecution, isFinished, type View } from './format.js';
+import { currentStepName, describeWait, formatExecution, isFinished, type View } from './format.js';
 import type { CliIo } from './cli-io.js';
 
 /**
@@ -19,7 +19,9 @@ export async function watchExecution(
   let last = '';
   for (;;) {
     const view = (await client.request('GET', `/executions/${encodedId}`)) as View;
-    const label = `${view.state}: ${currentStepName(view)} (${Math.min(view.currentStep, view.totalSteps)}/${view.totalSteps})`;
+    const waiting = describeWait(view, (io.now ?? Date.now)());
+    const where = `${currentStepName(view)} (${Math.min(view.currentStep, view.totalSteps)}/${view.totalSteps})`;
+    const label = waiting ? `${view.state}: ${waiting}, then ${where}` : `${view.state}: ${where}`;
     if (opts.json) {
       const line = JSON.stringify({
         state: view.state,
@@ -31,9 +33,11 @@ export async function watchExecution(
       last = line;
     } else if (tty) {
       io.stdout.write(`\r\x1b[2K${progressLine({ percent: view.progress, label, tty: true })}`);
-    } else if (label !== last) {
-      io.stdout.write(`${progressLine({ percent: view.progress, label, tty: false })}\n`);
-      last = label;
+    } else {
+      // One line per change of where it is, not per tick of a countdown.
+      const key = `${view.state} ${view.wait?.kind ?? ''} ${view.wait?.eventType ?? ''} ${where}`;
+      if (key !== last) io.stdout.write(`${progressLine({ percent: view.progress, label, tty: false })}\n`);
+      last = key;
     }
     if (isFinished(view)) {
       if (tty) io.stdout.write('\n');

@@ -4,6 +4,7 @@
  * LocalStack, or a moto_server started here): an HTTP server stands in for API
  * Gateway, a poller for the SQS event source mapping, a timer for the schedule.
  */
+import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ExecutionEvent, Logger } from '../../lib/index.js';
@@ -91,6 +92,8 @@ async function main(): Promise<void> {
       AWS_ENDPOINT_URL: emulator.endpoint,
     },
     deployedWorkflows(),
+    // Callback tokens of a dev session live as long as its emulator state, unless a secret is given.
+    { callbackSecrets: [settings.optional('LONGRUNNING_CALLBACK_SECRET') ?? randomBytes(32).toString('base64url')] },
   );
   const runtime = { ...deps.runtime, logger, onEvent: (e: ExecutionEvent) => void say(describe(e)) };
 

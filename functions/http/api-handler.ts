@@ -23,13 +23,14 @@ export function makeApiHandler(
   return async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
     const method = event.requestContext?.http?.method ?? '?';
+    const path = loggedPath(event.rawPath);
     try {
       const result = await route(readRequest(event), deps);
-      deps.logger.info('api request', { requestId, method, path: event.rawPath, status: result.statusCode });
+      deps.logger.info('api request', { requestId, method, path, status: result.statusCode });
       return result;
     } catch (thrown) {
       const { result, internal } = errorResponse(thrown, requestId);
-      const fields = { requestId, method, path: event.rawPath, status: result.statusCode };
+      const fields = { requestId, method, path, status: result.statusCode };
       if (internal) {
         deps.logger.error('api request failed', {
           ...fields,
@@ -42,4 +43,9 @@ export function makeApiHandler(
       return result;
     }
   };
+}
+
+/** The path as logged: a callback token is a credential, so it never reaches the logs. */
+export function loggedPath(rawPath: string | undefined): string | undefined {
+  return rawPath?.replace(/^\/callbacks\/[^/]*/, '/callbacks/{token}');
 }

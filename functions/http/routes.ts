@@ -8,7 +8,15 @@ import {
 } from '../../lib/index.js';
 import { type ApiRequest, parseJsonBody, validate } from './request.js';
 import { type ApiResult, apiError, json, noContent } from './response.js';
-import { emptySchema, executionIdSchema, listQuerySchema, pageQuerySchema, startBodySchema } from './schemas.js';
+import {
+  callbackBodySchema,
+  emptySchema,
+  eventBodySchema,
+  executionIdSchema,
+  listQuerySchema,
+  pageQuerySchema,
+  startBodySchema,
+} from './schemas.js';
 
 /** What the routes call. */
 export interface RouteDeps {
@@ -90,6 +98,29 @@ const actionRoute = (action: Action): Record<string, Handler> => ({
   },
 });
 
+const events: Record<string, Handler> = {
+  POST: async (req, deps, id) => {
+    const body = validate(eventBodySchema, parseJsonBody(req.body, true), 'body');
+    const { head, delivery } = await deps.control.sendEvent(id, {
+      type: body.type,
+      ...(body.payload !== undefined ? { payload: body.payload } : {}),
+      ...(body.eventId !== undefined ? { eventId: body.eventId } : {}),
+    });
+    return json(202, { ...executionView(head, true), delivery });
+  },
+};
+
+// The one route without IAM: the token is the credential. It answers only how the
+// event was taken, never the execution, so a token holder learns nothing else.
+const callbacks: Record<string, Handler> = {
+  POST: async (req, deps, token) => {
+    const body = parseJsonBody(req.body, false);
+    const payload = body === undefined ? undefined : validate(callbackBodySchema, body, 'body').payload;
+    const { delivery } = await deps.control.completeCallback(token, payload);
+    return json(202, { delivery });
+  },
+};
+
 const workflows: Record<string, Handler> = {
   GET: async (req, deps) => {
     validate(emptySchema, req.query, 'query');
@@ -105,11 +136,13 @@ function match(segments: string[]): { methods: Record<string, Handler>; id?: str
   const [first, id, sub, ...rest] = segments;
   if (rest.length > 0) return undefined;
   if (first === 'workflows' && id === undefined) return { methods: workflows };
+  if (first === 'callbacks' && id !== undefined && sub === undefined) return { methods: callbacks, id };
   if (first !== 'executions') return undefined;
   if (id === undefined) return { methods: collection };
   const checkedId = validate(executionIdSchema, id, 'execution id');
   if (sub === undefined) return { methods: item, id: checkedId };
   if (sub === 'checkpoints') return { methods: checkpoints, id: checkedId };
+  if (sub === 'events') return { methods: events, id: checkedId };
   if ((ACTIONS as readonly string[]).includes(sub)) return { methods: actionRoute(sub as Action), id: checkedId };
   return undefined;
 }

@@ -8,6 +8,7 @@ import {
   EXECUTION_ID_PATTERN,
   ExecutionState,
   isPrintableName,
+  MAX_EVENT_TYPE_LENGTH,
   MAX_EXECUTION_NAME_LENGTH,
   MAX_PAGE_TOKEN_LENGTH,
   PAGE_TOKEN_PATTERN,
@@ -60,6 +61,18 @@ export const listQuerySchema = z
 
 /** Query of `GET /executions/{id}/checkpoints`. */
 export const pageQuerySchema = z.object({ limit: limit.optional(), nextToken: nextToken.optional() }).strict();
+
+/** Body of `POST /executions/{id}/events`. */
+export const eventBodySchema = z
+  .object({
+    type: printable(MAX_EVENT_TYPE_LENGTH),
+    payload: z.unknown().optional(),
+    eventId: safeId.optional(),
+  })
+  .strict();
+
+/** Body of `POST /callbacks/{token}` (optional). */
+export const callbackBodySchema = z.object({ payload: z.unknown().optional() }).strict();
 
 /** An execution id in a path. */
 export const executionIdSchema = safeId;

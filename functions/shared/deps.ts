@@ -23,12 +23,14 @@ export interface HandlerDeps {
 
 /**
  * Reads the environment (failing fast on a missing or bad variable), creates the
- * AWS clients once, and wires the runtime over DynamoDB and SQS with `workflows`.
+ * AWS clients once, and wires the runtime over DynamoDB and SQS with `workflows`
+ * and the callback secrets (see loadCallbackSecrets).
  */
 export function defaultDeps(
   service: string,
   source: Readonly<Record<string, string | undefined>>,
   workflows: WorkflowRegistry,
+  options: { callbackSecrets?: readonly string[] } = {},
 ): HandlerDeps {
   const env = readHandlerEnv(source);
   const logger = asEngineLogger(powertoolsLogger(service, env.logLevel));
@@ -49,6 +51,7 @@ export function defaultDeps(
     retryMaxDelayMs: env.retryMaxDelayMs,
     stallAfterMs: env.stallAfterMs,
     heartbeatMs: Math.max(1, Math.floor(env.leaseMs / 3)),
+    ...(options.callbackSecrets ? { callbackSecrets: options.callbackSecrets } : {}),
   };
   return { env, runtime, control: new ControlPlane(runtime), workflows, logger };
 }

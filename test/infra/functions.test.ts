@@ -55,12 +55,14 @@ describe('the functions', () => {
     expect(used.size).toBe(3);
   });
 
-  it('get the table and queue names, the log settings and the user environment', () => {
+  it('get the table and queue names, the log settings and the user environment; the worker and API the callback secret', () => {
     const [tableId] = onlyResource(f.template, 'AWS::DynamoDB::Table');
+    const [secretId] = onlyResource(f.template, 'AWS::SecretsManager::Secret');
     const stepQueue = Object.entries(f.template.findResources('AWS::SQS::Queue')).find(
       ([, r]) => (r as Resource).Properties['RedrivePolicy'] !== undefined,
     );
-    for (const [, fn] of functions(f).all) {
+    const fns = functions(f);
+    for (const [id, fn] of fns.all) {
       expect((fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables).toEqual({
         TABLE_NAME: { Ref: tableId },
         QUEUE_URL: { Ref: stepQueue?.[0] },
@@ -68,8 +70,17 @@ describe('the functions', () => {
         LOG_STATE: 'false',
         NODE_OPTIONS: '--enable-source-maps',
         AGENT_STEP_MS: '250',
+        ...(id === fns.sweeperId ? {} : { CALLBACK_SECRET_ARN: { Ref: secretId } }),
       });
     }
+  });
+
+  it('generate the callback secret at deploy time, never in the template', () => {
+    const [, secret] = onlyResource(f.template, 'AWS::SecretsManager::Secret');
+    expect(secret.Properties).toMatchObject({
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false },
+    });
+    expect(secret.Properties['SecretString']).toBeUndefined();
   });
 
   it('give the worker and the sweeper 60 s and the API 29 s by default, and no tracing', () => {

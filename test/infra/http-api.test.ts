@@ -4,6 +4,8 @@ import { buildStack, onlyResource, type StackFixture } from './stack-fixture.js'
 
 type Resource = { Properties: Record<string, unknown> };
 
+const CALLBACK_ROUTE_KEY = 'POST /callbacks/{token}';
+
 /** The routes functions/http/routes.ts serves (the API contract). */
 const EXPECTED_ROUTES = [
   'POST /executions',
@@ -11,11 +13,14 @@ const EXPECTED_ROUTES = [
   'GET /executions/{id}',
   'DELETE /executions/{id}',
   'GET /executions/{id}/checkpoints',
+  'POST /executions/{id}/events',
   'POST /executions/{id}/pause',
   'POST /executions/{id}/resume',
   'POST /executions/{id}/cancel',
   'POST /executions/{id}/retry',
   'GET /workflows',
+  // The token is the credential: the one route without IAM.
+  'POST /callbacks/{token}',
   // Any other method or path reaches the handler's JSON 404 / 405, behind the same authorizer.
   '$default',
 ];
@@ -37,10 +42,30 @@ describe('the HTTP API', () => {
     ).toEqual([...EXPECTED_ROUTES].sort());
   });
 
-  it('requires IAM (SigV4) authorization on every route', () => {
+  it('requires IAM (SigV4) authorization on every route but the callback route', () => {
     expect(routes(f)).toHaveLength(EXPECTED_ROUTES.length);
-    for (const route of routes(f)) expect(route.Properties['AuthorizationType']).toBe('AWS_IAM');
+    for (const route of routes(f)) {
+      const open = route.Properties['RouteKey'] === CALLBACK_ROUTE_KEY;
+      expect(route.Properties['AuthorizationType']).toBe(open ? 'NONE' : 'AWS_IAM');
+    }
     f.template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+  });
+
+  it('throttles the callback route on its own, well under the rest of the API', () => {
+    const [, stage] = onlyResource(f.template, 'AWS::ApiGatewayV2::Stage');
+    expect(stage.Properties['RouteSettings']).toEqual({
+      [CALLBACK_ROUTE_KEY]: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+  });
+
+  it('logs route keys, never paths, so that no callback token reaches the access logs', () => {
+    const [, stage] = onlyResource(f.template, 'AWS::ApiGatewayV2::Stage');
+    const format = JSON.parse((stage.Properties['AccessLogSettings'] as { Format: string }).Format) as Record<
+      string,
+      string
+    >;
+    expect(format).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey' });
+    expect(Object.values(format).join(' ')).not.toMatch(/\$context\.(path|resourcePath)\b/);
   });
 
   it('sends every route to the API function with payload format 2.0', () => {
@@ -83,6 +108,7 @@ describe('the HTTP API with a JWT authorizer', () => {
     f = buildStack({
       jwtAuthorizer: { issuer, audience: ['client-a', 'client-b'] },
       apiThrottle: { rateLimit: 5, burstLimit: 10 },
+      callbackThrottle: { rateLimit: 1, burstLimit: 2 },
     });
   });
 
@@ -94,13 +120,15 @@ describe('the HTTP API with a JWT authorizer', () => {
     });
     expect(routes(f)).toHaveLength(EXPECTED_ROUTES.length);
     for (const route of routes(f)) {
+      if (route.Properties['RouteKey'] === CALLBACK_ROUTE_KEY) continue;
       expect(route.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
     }
   });
 
-  it('throttles the stage at the configured rate and burst', () => {
+  it('throttles the stage and the callback route at the configured rates and bursts', () => {
     f.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      RouteSettings: { [CALLBACK_ROUTE_KEY]: { ThrottlingRateLimit: 1, ThrottlingBurstLimit: 2 } },
     });
   });
 });

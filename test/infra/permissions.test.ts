@@ -49,7 +49,8 @@ function ids(f: { template: Template }) {
       logGroup: (p['LoggingConfig'] as { LogGroup: { Ref: string } }).LogGroup.Ref,
     };
   };
-  return { tableId, queueId, worker: of(workerFn), sweeper: of(sweeperFn), api: of(apiFn) };
+  const [secretId] = onlyResource(f.template, 'AWS::SecretsManager::Secret');
+  return { tableId, queueId, secretId, worker: of(workerFn), sweeper: of(sweeperFn), api: of(apiFn) };
 }
 
 describe('the function roles', () => {
@@ -58,6 +59,7 @@ describe('the function roles', () => {
   const table = () => ({ 'Fn::GetAtt': [x.tableId, 'Arn'] });
   const index = (name: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [x.tableId, 'Arn'] }, `/index/${name}`]] });
   const queue = () => ({ 'Fn::GetAtt': [x.queueId, 'Arn'] });
+  const secret = () => pairs(['secretsmanager:GetSecretValue'], { Ref: x.secretId });
   const logs = (logGroupId: string) =>
     pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroupId, 'Arn'] });
 
@@ -66,7 +68,7 @@ describe('the function roles', () => {
     x = ids(f);
   });
 
-  it('let the worker claim, commit and read heads, send and consume step messages, and write its logs: nothing else', () => {
+  it('let the worker claim, commit and read heads, send and consume step messages, read the callback secret, and write its logs: nothing else', () => {
     expect(grants(f.template, x.worker.role)).toEqual(
       [
         ...pairs(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], table()),
@@ -80,6 +82,7 @@ describe('the function roles', () => {
           ],
           queue(),
         ),
+        ...secret(),
         ...logs(x.worker.logGroup),
       ].sort(),
     );
@@ -96,7 +99,7 @@ describe('the function roles', () => {
     );
   });
 
-  it('let the API create, read, list, control and delete executions and send step messages: nothing else', () => {
+  it('let the API create, read, list, control and delete executions, send step messages and read the callback secret: nothing else', () => {
     expect(grants(f.template, x.api.role)).toEqual(
       [
         ...pairs(
@@ -114,6 +117,7 @@ describe('the function roles', () => {
         ...pairs(['dynamodb:Query'], index(IndexNames.byWorkflow)),
         ...pairs(['dynamodb:Query'], index(IndexNames.byState)),
         ...pairs(['sqs:SendMessage'], queue()),
+        ...secret(),
         ...logs(x.api.logGroup),
       ].sort(),
     );

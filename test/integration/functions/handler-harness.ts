@@ -1,7 +1,9 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateSecretCommand, DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { randomBytes } from 'node:crypto';
 import { SqsPoller } from '../../../lib/local/sqs-poller.js';
-import { type AwsResources, createResources } from '../../support/aws-resources.js';
+import { type AwsResources, createResources, emulatorClientConfig } from '../../support/aws-resources.js';
 import { type Emulator, startEmulator } from '../../support/emulator.js';
 
 /** The handlers' environment for one test file's emulator resources. */
@@ -36,17 +38,29 @@ export interface HandlerWorld {
   dispose: () => Promise<void>;
 }
 
-/** Starts (or reuses) the emulator, creates this file's table and queues, and exports the handlers' env. */
+/**
+ * Starts (or reuses) the emulator, creates this file's table, queues and callback
+ * secret (as the construct does), and exports the handlers' env.
+ */
 export async function handlerWorld(extra: Record<string, string> = {}): Promise<HandlerWorld> {
   const emulator = await startEmulator();
   const res = await createResources(emulator.endpoint);
-  const env = handlerEnv(res, emulator.endpoint, extra);
+  const secrets = new SecretsManagerClient(emulatorClientConfig(emulator.endpoint));
+  const { ARN } = await secrets.send(
+    new CreateSecretCommand({
+      Name: `longrunning-test-${randomBytes(6).toString('hex')}-callbacks`,
+      SecretString: randomBytes(32).toString('base64url'),
+    }),
+  );
+  const env = handlerEnv(res, emulator.endpoint, { CALLBACK_SECRET_ARN: ARN ?? '', ...extra });
   Object.assign(process.env, env);
   return {
     emulator,
     res,
     env,
     dispose: async () => {
+      await secrets.send(new DeleteSecretCommand({ SecretId: ARN, ForceDeleteWithoutRecovery: true }));
+      secrets.destroy();
       await res.dispose();
       await emulator.stop();
     },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeWait, humanDuration, type View } from '../../../apps/cli/format.js';
 import { runCli } from '../../../apps/cli/main.js';
 
 interface Sent {
@@ -68,6 +69,8 @@ describe('longrunning CLI', () => {
     [['start', 'arithmetic', '--input', '{oops'], /--input is not valid JSON/],
     [['start', 'arithmetic', '--input', '@/nonexistent/file.json'], /cannot read --input file/],
     [['get', 'x', '--url', 'not a url'], /--url must be an absolute URL/],
+    [['send-event', 'exec_1'], /send-event takes an execution id and an event type/],
+    [['send-event', 'exec_1', 'approval', '--payload', '{oops'], /--payload is not valid JSON/],
   ])('rejects %j with a clear message and exit code 2', async (argv, message) => {
     const r = await cli(argv);
     expect(r.code).toBe(2);
@@ -148,6 +151,41 @@ describe('longrunning CLI', () => {
     }));
     expect(failed.code).toBe(1);
     expect(failed.out).toContain('error:     STEP_FAILED: boom');
+  });
+
+  it('sends an event with its payload and id, and says how it was taken', async () => {
+    const r = await cli(
+      ['send-event', 'exec_1', 'approval', '--payload', '{"ok":true}', '--event-id', 'review-7'],
+      () => ({ status: 202, body: { ...view, state: 'running', delivery: 'resumed' } }),
+    );
+    expect(r.code).toBe(0);
+    expect(r.sent[0]).toMatchObject({ method: 'POST', url: 'http://127.0.0.1:3000/executions/exec_1/events' });
+    expect(JSON.parse(r.sent[0]!.body ?? '')).toEqual({ type: 'approval', payload: { ok: true }, eventId: 'review-7' });
+    expect(r.out).toBe('exec_1: event approval resumed; running\n');
+  });
+
+  it('shows what a waiting execution waits for, and until when', async () => {
+    const now = Date.parse('2026-12-02T12:00:00Z');
+    const waiting = {
+      ...view,
+      state: 'waiting',
+      currentStep: 1,
+      wait: { kind: 'event', eventType: 'approval', until: '2026-12-03T11:59:00Z' },
+    };
+    expect(describeWait(waiting as unknown as View, now)).toBe('waiting for approval (timeout in 23h 59m)');
+    const sleeping = { ...waiting, wait: { kind: 'sleep', until: '2026-12-02T14:05:00Z' } } as unknown as View;
+    expect(describeWait(sleeping, now)).toBe('sleeping until 14:05:00 UTC');
+    const later = { ...waiting, wait: { kind: 'sleep', until: '2027-01-05T08:00:00Z' } } as unknown as View;
+    expect(describeWait(later, now)).toBe('sleeping until 2027-01-05 08:00:00 UTC');
+    expect(describeWait({ ...waiting, wait: { kind: 'event', eventType: 'x' } } as unknown as View, now)).toBe('waiting for x');
+    expect(describeWait(view as unknown as View, now)).toBeUndefined();
+    expect([humanDuration(42_000), humanDuration(303_000), humanDuration(3 * 86_400_000 + 3_600_000)]).toEqual([
+      '42s',
+      '5m 3s',
+      '3d 1h',
+    ]);
+    const r = await cli(['get', 'exec_1'], () => ({ status: 200, body: waiting }));
+    expect(r.out).toMatch(/waits: {5}waiting for approval \(timeout in /);
   });
 
   it('signs requests with SigV4 for a deployed API and not for the local server', async () => {
