@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_TIMER_MS } from '../../../lib/core/clock.js';
 import { ExecutionState } from '../../../lib/core/execution-state.js';
 import type { NamedStep, StepContext } from '../../../lib/core/types.js';
-import { T0, harness, until } from './helpers.js';
+import { T0, harness, untilWaiting } from './helpers.js';
 
 const HOUR = 3_600_000;
 
@@ -27,7 +27,7 @@ describe('Executor sleep', () => {
       sleepy(HOUR, seen, () => clock.now()),
     );
     await executor.start(exec.id, 1);
-    await until(() => executor.getExecution(exec.id)?.state === ExecutionState.Waiting, 'the sleep');
+    await untilWaiting(executor, exec.id);
     const waiting = executor.getExecution(exec.id)!;
     expect(waiting.wait).toEqual({ kind: 'sleep', until: new Date(T0 + HOUR) });
     expect(waiting.currentStep).toBe(1);
@@ -61,7 +61,7 @@ describe('Executor sleep', () => {
       { name: 'c', fn: (s: number) => s + 1 },
     ]);
     await executor.start(exec.id, 0);
-    await until(() => executor.getExecution(exec.id)?.state === ExecutionState.Waiting, 'the sleep');
+    await untilWaiting(executor, exec.id);
     expect(executor.getExecution(exec.id)?.wait?.until).toEqual(at);
     await clock.advance(4_999);
     expect(executor.getExecution(exec.id)?.currentStep).toBe(1);
@@ -81,7 +81,7 @@ describe('Executor sleep', () => {
       sleepy(days30, [], () => clock.now()),
     );
     await executor.start(exec.id, 1);
-    await until(() => executor.getExecution(exec.id)?.state === ExecutionState.Waiting, 'the sleep');
+    await untilWaiting(executor, exec.id);
     expect(clock.nextTimerAt).toBe(T0 + MAX_TIMER_MS);
     await clock.advance(MAX_TIMER_MS);
     expect(executor.getExecution(exec.id)?.state).toBe(ExecutionState.Waiting);
