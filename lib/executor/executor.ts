@@ -10,7 +10,6 @@ import {
 } from '../core/errors.js';
 import { EventType, type ExecutionEvent } from '../core/events.js';
 import { ExecutionState, isTerminalState } from '../core/execution-state.js';
-import { newExecutionId } from '../core/ids.js';
 import { type Logger, noopLogger } from '../core/logger.js';
 import { assertTransition } from '../core/transitions.js';
 import type { Execution, NamedStep, StepFunc } from '../core/types.js';
@@ -20,7 +19,8 @@ import { type ExecutorConfig, resolveExecutorConfig } from './config.js';
 import type { ExecutorOptions, StartOptions } from './executor-options.js';
 import { resumePlan } from './resume-plan.js';
 import { ExecutionRun } from './execution-run.js';
-import { cloneExecution, lastCheckpointState, recordCheckpoint } from './snapshot.js';
+import { cloneExecution, lastCheckpointState, newExecution, recordCheckpoint } from './snapshot.js';
+import { callHandler, cancelOnAbort } from './executor-hooks.js';
 import { runSteps } from './run-loop.js';
 import { type SendEventResult, WaitDriver } from './wait-driver.js';
 import { callbackEventId } from '../core/callback-tokens.js';
@@ -121,11 +121,7 @@ export class Executor {
       await this.cancel(execId);
       return;
     }
-    if (signal) {
-      const onAbort = (): void => void this.cancel(execId).catch(() => undefined);
-      signal.addEventListener('abort', onAbort, { once: true });
-      void run.finished.promise.then(() => signal.removeEventListener('abort', onAbort));
-    }
+    if (signal) cancelOnAbort(signal, () => this.cancel(execId), run.finished.promise);
     try {
       await this.#checkpoint(run);
     } catch (err) {
@@ -340,20 +336,7 @@ export class Executor {
   }
 
   #create(name: string, steps: StepFunc[], stepNames: string[] | undefined): Execution {
-    const now = this.#now();
-    const exec: Execution = {
-      id: newExecutionId(),
-      name,
-      state: ExecutionState.Initialized,
-      progress: 0,
-      currentStep: 0,
-      totalSteps: steps.length,
-      startTime: now,
-      lastUpdate: now,
-      checkpoints: [],
-      metadata: {},
-      ...(stepNames ? { stepNames } : {}),
-    };
+    const exec = newExecution(name, steps.length, stepNames, this.#now());
     this.#runs.set(exec.id, new ExecutionRun(exec, steps));
     this.#logger.info('execution created', { executionId: exec.id, name, steps: steps.length });
     return cloneExecution(exec);
@@ -469,19 +452,7 @@ export class Executor {
   }
 
   #emit(run: ExecutionRun, type: EventType, extra: Partial<ExecutionEvent> = {}): void {
-    const handler = this.onEvent;
-    if (!handler) return;
-    const event: ExecutionEvent = {
-      type,
-      execId: run.exec.id,
-      step: run.exec.currentStep,
-      timestamp: this.#now(),
-      ...extra,
-    };
-    try {
-      handler(event);
-    } catch (err) {
-      this.#logger.error('onEvent handler threw', { executionId: run.exec.id, event: type, error: String(err) });
-    }
+    const event = { type, execId: run.exec.id, step: run.exec.currentStep, timestamp: this.#now(), ...extra };
+    callHandler(this.onEvent, event, this.#logger);
   }
 }

@@ -1,4 +1,5 @@
-import { newId } from '../core/ids.js';
+import { ExecutionState } from '../core/execution-state.js';
+import { newExecutionId, newId } from '../core/ids.js';
 import type { Checkpoint, Execution } from '../core/types.js';
 
 /**
@@ -51,4 +52,21 @@ export function stepRunsOf(exec: Execution): number {
 /** The state of the execution's last checkpoint: what its next step takes. */
 export function lastCheckpointState(exec: Execution): unknown {
   return exec.checkpoints.at(-1)?.state;
+}
+
+/** A new execution record, `initialized`, with a fresh id. */
+export function newExecution(name: string, totalSteps: number, stepNames: string[] | undefined, now: Date): Execution {
+  return {
+    id: newExecutionId(),
+    name,
+    state: ExecutionState.Initialized,
+    progress: 0,
+    currentStep: 0,
+    totalSteps,
+    startTime: now,
+    lastUpdate: now,
+    checkpoints: [],
+    metadata: {},
+    ...(stepNames ? { stepNames } : {}),
+  };
 }
