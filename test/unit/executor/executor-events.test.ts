@@ -59,6 +59,23 @@ describe('Executor sendEvent', () => {
     expect(done.inbox?.map((e) => e.type)).toEqual(['other']);
   });
 
+  it('keeps an event that arrives during a sleep for the wait after it', async () => {
+    const h = harness();
+    const seen: Seen = [];
+    const exec = h.executor.createNamedExecution('sleep-then-wait', [
+      { name: 'nap', fn: (s: string, ctx) => ctx.sleep(1_000, s) },
+      ...approval(seen),
+    ]);
+    await h.executor.start(exec.id, 'x');
+    await untilWaiting(h.executor, exec.id);
+    expect((await h.executor.sendEvent(exec.id, { type: 'approval', payload: 1 })).delivery).toBe('buffered');
+    expect(h.executor.getExecution(exec.id)?.wait?.kind).toBe('sleep');
+    await h.clock.advance(1_000);
+    const done = await h.executor.wait(exec.id);
+    expect(done.state).toBe(ExecutionState.Completed);
+    expect(seen.map((e) => e?.payload)).toEqual([1]);
+  });
+
   it('delivers the same eventId once', async () => {
     const h = harness();
     const exec = h.executor.createNamedExecution('dup', approval([]));
