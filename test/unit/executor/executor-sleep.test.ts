@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TIMER_MS } from '../../../lib/core/clock.js';
+import { type Clock, MAX_TIMER_MS } from '../../../lib/core/clock.js';
+import { ManualClock } from '../../../lib/testing/manual-clock.js';
 import { ExecutionState } from '../../../lib/core/execution-state.js';
 import type { NamedStep, StepContext } from '../../../lib/core/types.js';
 import { T0, harness, untilWaiting } from './helpers.js';
@@ -103,5 +104,29 @@ describe('Executor sleep', () => {
     expect(done.checkpoints.at(-1)?.state).toBe(200);
     expect(done.stepRuns).toBe(4);
     expect(clock.now()).toBe(T0 + 20);
+  });
+
+  it("keeps the process alive with a sleep's timer but not with an event wait's timeout", async () => {
+    const clock = new ManualClock(T0);
+    const keepAlive: (boolean | undefined)[] = [];
+    const recording: Clock = {
+      now: () => clock.now(),
+      setTimer: (ms, callback, options) => (keepAlive.push(options?.keepAlive), clock.setTimer(ms, callback)),
+    };
+    const { executor } = harness(
+      { heartbeatIntervalMs: MAX_TIMER_MS, checkpointIntervalMs: MAX_TIMER_MS },
+      { clock: recording },
+    );
+    const exec = executor.createNamedExecution('alive', [
+      { name: 'nap', fn: (s: number, ctx) => ctx.sleep(HOUR, s) },
+      { name: 'ask', fn: (s: number, ctx) => ctx.waitForEvent('go', { state: s, timeoutMs: HOUR }) },
+    ]);
+    await executor.start(exec.id, 0);
+    await untilWaiting(executor, exec.id);
+    const afterSleep = keepAlive.length;
+    await clock.advance(HOUR);
+    await untilWaiting(executor, exec.id);
+    expect(keepAlive[afterSleep - 1]).toBe(true);
+    expect(keepAlive.at(-1)).toBe(false);
   });
 });
