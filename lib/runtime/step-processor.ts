@@ -8,15 +8,21 @@ import {
   type ErrorInfo,
 } from '../core/errors.js';
 import { EventType } from '../core/events.js';
+import type { OpenCallback } from '../core/callback-tokens.js';
+import { isStepDirective } from '../core/directives.js';
 import { ExecutionState } from '../core/execution-state.js';
 import { newId } from '../core/ids.js';
+import { afterStep } from '../core/waits.js';
 import { isFenceConflict } from './errors.js';
 import { assertJsonValue } from '../core/json.js';
 import { emitEvents, recordedEvent } from './lifecycle-events.js';
 import type { EpochMs, ExecutionHead, RecordedEvent, StepMessage } from './model.js';
 import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
 import { settledClaim, settledSend, settledWrite } from './ambiguous-outcomes.js';
+import { positionOf } from './head-changes.js';
 import { runAttempt } from './step-attempt.js';
+import { processWake } from './wake-handler.js';
+import { sendWakeIfNear, waitTiming } from './wait-scheduling.js';
 import { MAX_DELAY_SECONDS, parseStepMessage, stepMessage } from './step-message.js';
 import type { StepOutcome } from './step-outcome.js';
 
@@ -31,7 +37,9 @@ interface Claimed {
 
 /**
  * Handles one step message (docs/architecture.md, "The step protocol"): claim, run, commit,
- * enqueue the next step. Returns what happened; every outcome means the message is
+ * enqueue the next step (or, when the step asked to wait, the wake message of a
+ * near deadline). A wake message (`wake: true`, a wait's timer) goes to
+ * `processWake` (lib/runtime/wake-handler.ts): one entry point for both. Returns what happened; every outcome means the message is
  * done with. A transient store or queue error leaves an ambiguous outcome (did the
  * write land?): the worker reads the head and carries on from what it finds
  * (lib/runtime/ambiguous-outcomes.ts). It throws only when it cannot tell, after
@@ -58,6 +66,7 @@ export async function processStepMessage(
   if (!Number.isFinite(invocation.deadline))
     throw new ValidationError('invocation deadline must be an epoch-millisecond number');
   const now = rt.clock.now();
+  if (msg.wake) return processWake(rt, msg, now);
   if (invocation.deadline - rt.deadlineBufferMs <= now) {
     // Claiming now would only burn an attempt: leave the message for a fresh invocation.
     throw new LongRunningError(ErrorCode.StepTimeout, 'too little time left in this invocation to run a step', {
@@ -116,20 +125,38 @@ export async function processStepMessage(
       return failedAttempt(run, started, result.error);
     case 'ok':
       try {
-        assertJsonValue(result.output, `the output of step "${stepName}"`);
+        const state = isStepDirective(result.output) ? result.output.state : result.output;
+        assertJsonValue(state, `the output of step "${stepName}"`);
       } catch (err) {
         return failedAttempt(run, started, err);
       }
-      return commit(run, started, result.output);
+      return commit(run, started, result.output, result.opened);
   }
 }
 
-async function commit(run: Claimed, started: RecordedEvent, output: unknown): Promise<StepOutcome> {
+async function commit(
+  run: Claimed,
+  started: RecordedEvent,
+  output: unknown,
+  opened: OpenCallback[],
+): Promise<StepOutcome> {
   const { rt, message: msg } = run;
   const now = rt.clock.now();
-  const last = msg.step + 1 >= run.head.totalSteps;
+  // Whether the commit ends the execution does not depend on the inbox, so the
+  // claimed head tells it; the store decides the rest from the head as it stands.
+  let ends: string;
+  try {
+    ends = afterStep(positionOf(run.head), output, now).kind;
+  } catch (err) {
+    return failedAttempt(run, started, err);
+  }
   const completed = recordedEvent(EventType.StepCompleted, msg.step, now);
-  const finished = last ? [recordedEvent(EventType.ExecutionCompleted, msg.step + 1, now)] : [];
+  const finished =
+    ends === 'complete'
+      ? [recordedEvent(EventType.ExecutionCompleted, msg.step + 1, now)]
+      : ends === 'limit'
+        ? [recordedEvent(EventType.ExecutionFailed, msg.step, now)]
+        : [];
   const events = [completed, recordedEvent(EventType.Checkpointed, msg.step + 1, now), ...finished];
   let head: ExecutionHead;
   try {
@@ -142,7 +169,9 @@ async function commit(run: Claimed, started: RecordedEvent, output: unknown): Pr
       now,
       step: msg.step,
       output,
+      opened,
       sweepAt: now + rt.stallAfterMs,
+      timing: waitTiming(rt),
       events: [completed, ...finished],
     };
     head = await settledWrite(rt, request, 'commit', () => rt.store.commit(request));
@@ -152,9 +181,16 @@ async function commit(run: Claimed, started: RecordedEvent, output: unknown): Pr
       return failedAttempt(run, started, err);
     throw err;
   }
-  emitEvents(rt, msg.executionId, events, { state: output });
+  emitEvents(rt, msg.executionId, events, { state: head.data });
   if (head.state === ExecutionState.Completed)
     return { status: 'completed', executionId: msg.executionId, step: msg.step, head };
+  if (head.state === ExecutionState.Failed && head.error)
+    return { status: 'failed', executionId: msg.executionId, step: msg.step, error: head.error, head };
+  if (head.state === ExecutionState.Waiting) {
+    const wakeDelaySeconds = await sendWakeIfNear(rt, head, now);
+    const waiting = { status: 'waiting', executionId: msg.executionId, step: msg.step, head } as const;
+    return wakeDelaySeconds === undefined ? waiting : { ...waiting, wakeDelaySeconds };
+  }
   const enqueued = head.state === ExecutionState.Running;
   if (enqueued) await settledSend(rt, stepMessage(msg.executionId, head.currentStep, head.version));
   return { status: 'committed', executionId: msg.executionId, step: msg.step, head, enqueued };
