@@ -208,5 +208,5 @@ describe('waits, events and loops on DynamoDB and SQS (moto)', () => {
     const outcomes = await s.drain();
     expect(outcomes.at(-1)).toMatchObject({ status: 'failed', error: { code: 'STEP_LIMIT_EXCEEDED' } });
     expect(await headOf(s, capped.head.id)).toMatchObject({ state: 'failed', stepRuns: 5 });
-  });
+  }, 120_000);
 });
