@@ -12,17 +12,16 @@ import type { OpenCallback } from '../core/callback-tokens.js';
 import { isStepDirective } from '../core/directives.js';
 import { ExecutionState } from '../core/execution-state.js';
 import { newId } from '../core/ids.js';
-import { afterStep } from '../core/waits.js';
 import { isFenceConflict } from './errors.js';
 import { assertJsonValue } from '../core/json.js';
 import { emitEvents, recordedEvent } from './lifecycle-events.js';
 import type { EpochMs, ExecutionHead, RecordedEvent, StepMessage } from './model.js';
 import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
 import { settledClaim, settledSend, settledWrite } from './ambiguous-outcomes.js';
-import { positionOf } from './head-changes.js';
 import { runAttempt } from './step-attempt.js';
 import { processWake } from './wake-handler.js';
-import { sendWakeIfNear, waitTiming } from './wait-scheduling.js';
+import { waitTiming } from './wait-scheduling.js';
+import { afterCommit, commitEvents } from './commit-outcome.js';
 import { MAX_DELAY_SECONDS, parseStepMessage, stepMessage } from './step-message.js';
 import type { StepOutcome } from './step-outcome.js';
 
@@ -142,22 +141,12 @@ async function commit(
 ): Promise<StepOutcome> {
   const { rt, message: msg } = run;
   const now = rt.clock.now();
-  // Whether the commit ends the execution does not depend on the inbox, so the
-  // claimed head tells it; the store decides the rest from the head as it stands.
-  let ends: string;
+  let events: ReturnType<typeof commitEvents>;
   try {
-    ends = afterStep(positionOf(run.head), output, now).kind;
+    events = commitEvents(run.head, output, now);
   } catch (err) {
     return failedAttempt(run, started, err);
   }
-  const completed = recordedEvent(EventType.StepCompleted, msg.step, now);
-  const finished =
-    ends === 'complete'
-      ? [recordedEvent(EventType.ExecutionCompleted, msg.step + 1, now)]
-      : ends === 'limit'
-        ? [recordedEvent(EventType.ExecutionFailed, msg.step, now)]
-        : [];
-  const events = [completed, recordedEvent(EventType.Checkpointed, msg.step + 1, now), ...finished];
   let head: ExecutionHead;
   try {
     // The head's history keeps what a step's checkpoint cannot tell (one line per
@@ -172,7 +161,7 @@ async function commit(
       opened,
       sweepAt: now + rt.stallAfterMs,
       timing: waitTiming(rt),
-      events: [completed, ...finished],
+      events: events.recorded,
     };
     head = await settledWrite(rt, request, 'commit', () => rt.store.commit(request));
   } catch (err) {
@@ -181,19 +170,8 @@ async function commit(
       return failedAttempt(run, started, err);
     throw err;
   }
-  emitEvents(rt, msg.executionId, events, { state: head.data });
-  if (head.state === ExecutionState.Completed)
-    return { status: 'completed', executionId: msg.executionId, step: msg.step, head };
-  if (head.state === ExecutionState.Failed && head.error)
-    return { status: 'failed', executionId: msg.executionId, step: msg.step, error: head.error, head };
-  if (head.state === ExecutionState.Waiting) {
-    const wakeDelaySeconds = await sendWakeIfNear(rt, head, now);
-    const waiting = { status: 'waiting', executionId: msg.executionId, step: msg.step, head } as const;
-    return wakeDelaySeconds === undefined ? waiting : { ...waiting, wakeDelaySeconds };
-  }
-  const enqueued = head.state === ExecutionState.Running;
-  if (enqueued) await settledSend(rt, stepMessage(msg.executionId, head.currentStep, head.version));
-  return { status: 'committed', executionId: msg.executionId, step: msg.step, head, enqueued };
+  emitEvents(rt, msg.executionId, events.emitted, { state: head.data });
+  return afterCommit(rt, msg, head, now);
 }
 
 async function failedAttempt(run: Claimed, started: RecordedEvent, thrown: unknown): Promise<StepOutcome> {
