@@ -154,4 +154,33 @@ describe('sleep on the serverless runtime', () => {
     await h.drain();
     expect(await h.store.get(head.id)).toMatchObject({ state: 'completed' });
   });
+
+  it('resumes a paused long sleep into waiting with nothing sent, leaving the deadline to the sweeper', async () => {
+    const h = sleeper(3 * 3_600_000);
+    const { head } = await h.control.start({ workflow: 'sleeper', input });
+    await h.drain();
+    await h.control.pause(head.id);
+    await h.clock.advance(60_000);
+    const resumed = await h.control.resume(head.id);
+    const until = T0 + 3 * 3_600_000;
+    expect(resumed.head).toMatchObject({ state: 'waiting', wait: { until }, sweepAt: until - 900_000 });
+    expect(h.queue.size).toBe(0);
+    expect(await h.control.resume(head.id)).toMatchObject({ changed: false, head: { state: 'waiting' } });
+  });
+
+  it('keeps a sleep committed while a pause arrived paused, with its wait, until resume', async () => {
+    const h = sleeper(2_000);
+    const { head } = await h.control.start({ workflow: 'sleeper', input });
+    const [first] = h.queue.receive();
+    const running = h.process(first!.message);
+    await h.control.pause(head.id);
+    expect(await running).toMatchObject({ status: 'committed', enqueued: false });
+    expect(await h.store.get(head.id)).toMatchObject({ state: 'paused', wait: { kind: 'sleep', until: T0 + 2_000 } });
+    expect(h.queue.size).toBe(0);
+    await h.control.resume(head.id);
+    expect(h.queue.pending().map((m) => m.delaySeconds)).toEqual([2]);
+    await h.clock.advance(2_000);
+    await h.drain();
+    expect(await h.store.get(head.id)).toMatchObject({ state: 'completed' });
+  });
 });
