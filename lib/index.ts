@@ -90,13 +90,18 @@ export type { RuntimeConfig, RuntimeDeps } from './runtime/runtime-config.js';
 export type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './runtime/model.js';
 export type {
   ClaimRequest,
+  CommitRequest,
   ExecutionStore,
   Fence,
   ListQuery,
   NewExecution,
+  ReplaceRequest,
+  ReplaceResult,
   StepQueue,
   TransitionRequest,
 } from './runtime/ports.js';
+export type { EventResult } from './runtime/event-delivery.js';
+export type { WaitTiming } from './runtime/wait-timing.js';
 export { LeaseConflictError, StaleTokenError } from './runtime/errors.js';
 
 // AWS adapters
