@@ -21,7 +21,6 @@ export interface ExecutionDetails {
   checkpoints: Page<StoredCheckpoint>;
 }
 
-
 /** Filters and paging of {@link ControlPlane.list}. */
 export interface ListRequest {
   state?: string;

@@ -48,7 +48,11 @@ export async function completeCallback(rt: ResolvedRuntime, token: unknown, payl
     throw new ValidationError('completeCallback needs callback secrets: pass callbackSecrets in the runtime deps');
   const claim = readCallbackToken(token, rt.callbackSecrets);
   if (!claim) throw callbackNotFound();
-  const input = { type: claim.type, eventId: callbackEventId(claim.nonce), ...(payload === undefined ? {} : { payload }) };
+  const input = {
+    type: claim.type,
+    eventId: callbackEventId(claim.nonce),
+    ...(payload === undefined ? {} : { payload }),
+  };
   const event = acceptEvent(input, rt.clock.now());
   const result = await deliver(rt, claim.executionId, event, (h) => {
     const open = h?.callbacks.some((c) => c.nonce === claim.nonce && c.type === claim.type);

@@ -29,7 +29,11 @@ export interface ActionResult {
  * it. A head already running or waiting answers `changed: false` and gets its
  * message sent again (a duplicate is dropped by the claim or the token).
  */
-export async function resumeOrRetry(rt: ResolvedRuntime, id: string, action: 'resume' | 'retry'): Promise<ActionResult> {
+export async function resumeOrRetry(
+  rt: ResolvedRuntime,
+  id: string,
+  action: 'resume' | 'retry',
+): Promise<ActionResult> {
   const now = rt.clock.now();
   const { head, written } = await decideAndWrite(rt, id, (h) => {
     if (!h) throw new NotFoundError('execution', id);
@@ -58,8 +62,7 @@ export async function resumeOrRetry(rt: ResolvedRuntime, id: string, action: 're
   });
   if (!head) throw new NotFoundError('execution', id);
   if (written) emitEvents(rt, id, head.events.slice(-1), { state: head.data });
-  if (head.state === ExecutionState.Running)
-    await rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
+  if (head.state === ExecutionState.Running) await rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
   else await sendWakeIfNear(rt, head, now);
   return { head, changed: written };
 }

@@ -161,9 +161,7 @@ export function isStalled(head: ExecutionHead, req: { now: EpochMs; dueBefore: E
 
 /** True for the heads the active index holds: running ones, and waiting ones with a due time. */
 export function isActive(head: Pick<ExecutionHead, 'state' | 'sweepAt'>): boolean {
-  return (
-    head.state === ExecutionState.Running || (head.state === ExecutionState.Waiting && head.sweepAt !== undefined)
-  );
+  return head.state === ExecutionState.Running || (head.state === ExecutionState.Waiting && head.sweepAt !== undefined);
 }
 
 /** The head fields a compare-and-set ({@link ExecutionStore.replaceHead}) and the fenced writes are conditional on. */

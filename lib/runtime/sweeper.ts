@@ -85,10 +85,7 @@ export async function sweep(request: SweepRequest, deps: RuntimeDeps): Promise<S
 async function wakeWaiting(rt: ResolvedRuntime, found: ExecutionHead, now: EpochMs): Promise<void> {
   const until = found.wait?.until;
   if (until === undefined) return;
-  await rt.queue.send(
-    wakeMessage(found.id, found.currentStep, found.version),
-    hopSeconds(until - now, waitTiming(rt)),
-  );
+  await rt.queue.send(wakeMessage(found.id, found.currentStep, found.version), hopSeconds(until - now, waitTiming(rt)));
   await decideAndWrite(
     rt,
     found.id,
