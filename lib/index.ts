@@ -40,10 +40,20 @@ export type { TransitionAction } from './core/transitions.js';
 export { assertEventType, MAX_EVENT_TYPE_LENGTH } from './core/directives.js';
 export { assertCallbackSecret } from './core/callback-tokens.js';
 
+// Waits, events and loops (the step model, on both faces)
+export { isStepDirective, MAX_EVENT_TYPE_LENGTH, StepDirective } from './core/directives.js';
+export type { OnTimeout, SleepOptions, StepResult, WaitForEventOptions } from './core/directives.js';
+export { DEFAULT_MAX_STEP_RUNS, MAX_INBOX_BYTES, MAX_INBOX_EVENTS, MAX_SEEN_EVENT_IDS } from './core/waits.js';
+export type { Delivery, EventInput, InboxEvent, StepEvent } from './core/waits.js';
+export { MAX_CALLBACK_TOKEN_LENGTH, MAX_OPEN_CALLBACKS } from './core/callback-tokens.js';
+export type { OpenCallback } from './core/callback-tokens.js';
+export type { ExecutionWait } from './core/types.js';
+
 // In-process executor
 export { Executor } from './executor/executor.js';
 export type { ExecutorOptions, StartOptions } from './executor/executor.js';
-export { defaultExecutorConfig } from './executor/config.js';
+export { defaultExecutorConfig, IN_PROCESS_CALLBACK_KEY } from './executor/config.js';
+export type { SendEventResult } from './executor/wait-driver.js';
 export type { ExecutorConfig } from './executor/config.js';
 export { StepRegistry } from './core/step-registry.js';
 
@@ -55,7 +65,12 @@ export { PersistentCheckpointStore } from './stores/persistent-checkpoint-store.
 export { MemoryTaskStore } from './stores/memory-task-store.js';
 export type { TaskRecord, TaskStoreAdapter } from './stores/task-store.js';
 export { decodeExecution, encodeExecution, parseExecution, serializeExecution } from './stores/execution-codec.js';
-export type { GoCheckpointDocument, GoExecutionDocument } from './stores/go-execution-document.js';
+export type {
+  GoCheckpointDocument,
+  GoExecutionDocument,
+  GoInboxEventDocument,
+  GoWaitDocument,
+} from './stores/go-execution-document.js';
 
 // Serverless runtime (the durable step protocol, over two ports)
 export { defineWorkflow, WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './runtime/workflow.js';
@@ -77,13 +92,18 @@ export type { RuntimeConfig, RuntimeDeps } from './runtime/runtime-config.js';
 export type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './runtime/model.js';
 export type {
   ClaimRequest,
+  CommitRequest,
   ExecutionStore,
   Fence,
   ListQuery,
   NewExecution,
+  ReplaceRequest,
+  ReplaceResult,
   StepQueue,
   TransitionRequest,
 } from './runtime/ports.js';
+export type { EventResult } from './runtime/event-delivery.js';
+export type { WaitTiming } from './runtime/wait-timing.js';
 export { LeaseConflictError, StaleTokenError } from './runtime/errors.js';
 
 // AWS adapters

@@ -79,7 +79,7 @@ function recordOutcome(deps: StepWorkerDeps, messageId: string, outcome: StepOut
     status: outcome.status,
     durationMs: ms,
   });
-  if (outcome.status === 'committed' || outcome.status === 'completed') {
+  if (outcome.status === 'committed' || outcome.status === 'completed' || outcome.status === 'waiting') {
     deps.metrics.count(MetricName.StepsCommitted);
     deps.metrics.milliseconds(MetricName.StepDuration, ms);
   }

@@ -1,6 +1,7 @@
 import type { DirectiveHelpers, StepResult } from './directives.js';
 import type { ExecutionState } from './execution-state.js';
-import type { PendingWait, StepEvent } from './waits.js';
+import type { OpenCallback } from './callback-tokens.js';
+import type { InboxEvent, PendingWait, StepEvent } from './waits.js';
 
 /** What a step is given besides its input state. */
 export interface StepContext extends DirectiveHelpers {
@@ -52,6 +53,14 @@ export interface Checkpoint {
   id: string;
   /** The index of the next step to run from this checkpoint. */
   step: number;
+  /**
+   * The step-run sequence: how many step runs the execution had committed when this
+   * checkpoint was taken (0 at the start). Loops make it grow past `step`, so no
+   * checkpoint of a loop overwrites another. Absent in checkpoints written before it existed.
+   */
+  seq?: number;
+  /** The name of step `step` (the step this state is the input of); absent past the last step or without names. */
+  stepName?: string;
   /** The state at this point: the input of step `step`. */
   state: unknown;
   timestamp: Date;
@@ -82,8 +91,21 @@ export interface Execution {
   errorCode?: string;
   /** Step runs committed so far (loops run a step more than once). */
   stepRuns?: number;
+  /** The most step runs this execution may commit (`Infinity`: no limit); fixed when it starts. */
+  maxStepRuns?: number;
   /** What a waiting execution waits for (kept while it is paused in a wait). */
   wait?: ExecutionWait;
+  /** Events received and not yet taken by a wait, oldest first. */
+  inbox?: InboxEvent[];
+  /** The most recent event ids received, so that a repeated `eventId` is delivered once. */
+  seenEventIds?: string[];
+  /** Callbacks opened by committed steps and not used yet (their nonces: treat as secrets). */
+  openCallbacks?: OpenCallback[];
+  /**
+   * The event that ended the last wait, handed to the next step as `ctx.event` (null:
+   * the wait timed out with `onTimeout: 'continue'`); cleared once that step commits.
+   */
+  delivered?: InboxEvent | null;
 }
 
 /** {@link PendingWait} with `until` as a Date, as the Executor shows it. */

@@ -1,5 +1,15 @@
+import { assertCallbackSecret } from '../core/callback-tokens.js';
 import { MAX_TIMER_MS } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
+import { assertMaxStepRuns, DEFAULT_MAX_STEP_RUNS } from '../core/waits.js';
+
+/**
+ * The default key that signs in-process callback tokens. In-process, a token's
+ * nonce, recorded on the execution when the step that made it commits, is what
+ * makes it valid; the signature only refuses a forged token without a lookup. Set
+ * `callbackSecret` to make tokens unforgeable by whoever can read the stored executions.
+ */
+export const IN_PROCESS_CALLBACK_KEY = 'longrunning-in-process-callbacks';
 
 /** Settings of an in-process {@link Executor}. Durations are milliseconds. */
 export interface ExecutorConfig {
@@ -19,12 +29,20 @@ export interface ExecutorConfig {
   retryMaxDelayMs: number;
   /** How many of the most recent checkpoints each saved snapshot keeps (at least 1). */
   maxCheckpoints: number;
+  /**
+   * The most step runs an execution may commit (loops count every run) before it
+   * fails with STEP_LIMIT_EXCEEDED; `Infinity` for no limit. `start` may set its own.
+   */
+  maxStepRuns: number;
+  /** Signs callback tokens (`ctx.callbackToken`): a string or Buffer of at least 16 bytes. */
+  callbackSecret: string | Buffer;
 }
 
 /**
  * The defaults: checkpoint every 5 minutes during a long step, `./checkpoints`,
  * 3 retries, a 30 s heartbeat, auto-resume on, backoff 1 s doubling up to 30 s,
- * and the 10 most recent checkpoints kept.
+ * the 10 most recent checkpoints kept, at most 10,000 step runs per execution, and
+ * callback tokens signed with {@link IN_PROCESS_CALLBACK_KEY}.
  */
 export function defaultExecutorConfig(): ExecutorConfig {
   return {
@@ -36,6 +54,8 @@ export function defaultExecutorConfig(): ExecutorConfig {
     retryBaseDelayMs: 1_000,
     retryMaxDelayMs: 30_000,
     maxCheckpoints: 10,
+    maxStepRuns: DEFAULT_MAX_STEP_RUNS,
+    callbackSecret: IN_PROCESS_CALLBACK_KEY,
   };
 }
 
@@ -68,6 +88,8 @@ export function resolveExecutorConfig(partial: Partial<ExecutorConfig> = {}): Ex
       field: 'maxCheckpoints',
     });
   }
+  withField('maxStepRuns', () => assertMaxStepRuns(config.maxStepRuns, 'executor config'));
+  withField('callbackSecret', () => assertCallbackSecret(config.callbackSecret));
   if (config.retryMaxDelayMs < config.retryBaseDelayMs) {
     throw new ValidationError('retryMaxDelayMs must be >= retryBaseDelayMs', { field: 'retryMaxDelayMs' });
   }
@@ -87,5 +109,15 @@ function checkNumber(config: ExecutorConfig, key: keyof ExecutorConfig, min: num
       `${key} must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${String(value)}`,
       { field: key },
     );
+  }
+}
+
+/** Runs `check`, adding `field` to the ValidationError it throws. */
+function withField(field: keyof ExecutorConfig, check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof ValidationError) throw new ValidationError(err.message, { field });
+    throw err;
   }
 }

@@ -1,3 +1,4 @@
+import type { CancelTimer } from '../core/clock.js';
 import { type Deferred, deferred } from './deferred.js';
 import type { Execution, StepFunc } from '../core/types.js';
 
@@ -24,6 +25,8 @@ export class ExecutionRun {
   readonly finished: Deferred<void> = deferred();
   /** Saves are chained so that a slow save never overwrites a newer one. */
   saveChain: Promise<void> = Promise.resolve();
+  /** Cancels the timer of the execution's wait, while one is armed. */
+  cancelWaitTimer: CancelTimer | undefined;
 
   constructor(
     public exec: Execution,

@@ -10,40 +10,26 @@ import {
 } from '../core/errors.js';
 import { EventType, type ExecutionEvent } from '../core/events.js';
 import { ExecutionState, isTerminalState } from '../core/execution-state.js';
-import { newExecutionId } from '../core/ids.js';
 import { type Logger, noopLogger } from '../core/logger.js';
 import { assertTransition } from '../core/transitions.js';
 import type { Execution, NamedStep, StepFunc } from '../core/types.js';
 import type { CheckpointStore } from '../stores/checkpoint-store.js';
 import { FileCheckpointStore } from '../stores/file-checkpoint-store.js';
 import { type ExecutorConfig, resolveExecutorConfig } from './config.js';
+import type { ExecutorOptions, StartOptions } from './executor-options.js';
+import { resumePlan } from './resume-plan.js';
 import { ExecutionRun } from './execution-run.js';
-import { cloneExecution, recordCheckpoint } from './snapshot.js';
+import { cloneExecution, lastCheckpointState, newExecution, recordCheckpoint } from './snapshot.js';
+import { callHandler, cancelOnAbort } from './executor-hooks.js';
 import { runSteps } from './run-loop.js';
+import { type SendEventResult, WaitDriver } from './wait-driver.js';
+import { callbackEventId } from '../core/callback-tokens.js';
+import { findOpenCallback } from './callback-lookup.js';
+import { acceptEvent, assertMaxStepRuns, type EventInput } from '../core/waits.js';
 import { checkNamedSteps, assertExecutionName } from '../core/step-list.js';
 import { StepRegistry } from '../core/step-registry.js';
 
-/** Collaborators of an {@link Executor}; all optional. */
-export interface ExecutorOptions {
-  /** Where executions are saved. Default: `new FileCheckpointStore(config.checkpointDir)`. */
-  checkpointStore?: CheckpointStore;
-  /** Receives operational log lines (never execution data). Default: silent. */
-  logger?: Logger;
-  /** Receives lifecycle events in order. A throwing handler is logged and ignored. */
-  onEvent?: (event: ExecutionEvent) => void;
-  /**
-   * Where the Executor reads the time (timestamps) and sets its timers (retry
-   * backoff, heartbeats, periodic checkpoints). Default: {@link systemClock}; tests
-   * pass a `ManualClock` from longrunning/testing and advance it by hand.
-   */
-  clock?: Clock;
-}
-
-/** Options of {@link Executor.start}. */
-export interface StartOptions {
-  /** Aborting this signal cancels the execution. */
-  signal?: AbortSignal;
-}
+export type { ExecutorOptions, StartOptions } from './executor-options.js';
 
 /**
  * Runs executions made of ordered steps in this process, checkpointing after
@@ -68,6 +54,7 @@ export class Executor {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #runs = new Map<string, ExecutionRun>();
+  readonly #waits: WaitDriver;
 
   constructor(config: Partial<ExecutorConfig> = {}, options: ExecutorOptions = {}) {
     this.#config = resolveExecutorConfig(config);
@@ -75,6 +62,13 @@ export class Executor {
     this.#clock = options.clock ?? systemClock;
     this.#store = options.checkpointStore ?? new FileCheckpointStore(this.#config.checkpointDir, this.#logger);
     this.onEvent = options.onEvent;
+    this.#waits = new WaitDriver({
+      clock: this.#clock,
+      logger: this.#logger,
+      persist: (run) => this.#persist(run),
+      launch: (run) => this.#launch(run),
+      emit: (run, type, extra) => this.#emit(run, type, extra),
+    });
   }
 
   /** The resolved configuration (a copy). */
@@ -112,9 +106,13 @@ export class Executor {
     const run = this.#run(execId);
     assertTransition(execId, run.exec.state, 'start');
     if (!run.steps) throw new LongRunningError(ErrorCode.InvalidState, `execution ${execId} has no steps to run`);
+    if (options === null || typeof options !== 'object') throw new ValidationError('start options must be an object');
+    const maxStepRuns = options.maxStepRuns ?? this.#config.maxStepRuns;
+    assertMaxStepRuns(maxStepRuns, 'start options');
     // Claimed before the first await, so no other start, resume or cancel sees it idle.
     run.active = true;
     run.data = initialState;
+    Object.assign(run.exec, { stepRuns: 0, maxStepRuns });
     run.exec.state = ExecutionState.Running;
     run.exec.lastUpdate = this.#now();
     const signal = options.signal;
@@ -123,11 +121,7 @@ export class Executor {
       await this.cancel(execId);
       return;
     }
-    if (signal) {
-      const onAbort = (): void => void this.cancel(execId).catch(() => undefined);
-      signal.addEventListener('abort', onAbort, { once: true });
-      void run.finished.promise.then(() => signal.removeEventListener('abort', onAbort));
-    }
+    if (signal) cancelOnAbort(signal, () => this.cancel(execId), run.finished.promise);
     try {
       await this.#checkpoint(run);
     } catch (err) {
@@ -140,10 +134,14 @@ export class Executor {
     this.#launch(run);
   }
 
-  /** Asks a running execution to pause at the next step boundary (the running step finishes first). */
+  /**
+   * Asks a running execution to pause at the next step boundary (the running step
+   * finishes first). A waiting one pauses at once, keeping its wait and deadline.
+   */
   async pause(execId: string): Promise<void> {
     const run = this.#run(execId);
     assertTransition(execId, run.exec.state, 'pause');
+    if (run.exec.state === ExecutionState.Waiting && !run.active) return this.#waits.pause(run);
     if (run.active) {
       run.pauseRequested = true;
       this.#logger.info('pause requested', { executionId: execId });
@@ -158,11 +156,17 @@ export class Executor {
 
   /**
    * Resumes a paused execution with its next step. A paused execution loaded from
-   * the store is rebuilt from the registry by its step names.
+   * the store is rebuilt from the registry by its step names. One paused in a wait
+   * goes back to waiting with the same deadline (ended at once when it passed
+   * meanwhile), or on to its next step when its event arrived meanwhile.
    */
   async resume(execId: string): Promise<void> {
     const run = this.#run(execId);
     assertTransition(execId, run.exec.state, 'resume');
+    if (run.exec.wait && !run.active) {
+      this.#prepareSteps(run);
+      return this.#waits.resume(run);
+    }
     if (run.active) {
       // The loop saves and announces the pause before it waits: resume after that.
       await run.parked;
@@ -191,7 +195,42 @@ export class Executor {
     await this.#endCancelled(run);
   }
 
+  /**
+   * Sends an event to an execution known to this executor: it ends a wait for its
+   * type at once (`resumed`), or is kept in the execution's inbox until a
+   * `waitForEvent` of its type takes it (`buffered`); an `eventId` seen before changes
+   * nothing (`duplicate`). Resolves once saved. NOT_FOUND for an unknown execution,
+   * ILLEGAL_TRANSITION for a finished one, INBOX_FULL when its inbox is full,
+   * VALIDATION_ERROR for a malformed event.
+   *
+   * @example
+   * const { delivery } = await executor.sendEvent(exec.id, { type: 'approval', payload: { ok: true } });
+   */
+  async sendEvent(execId: string, event: EventInput): Promise<SendEventResult> {
+    const run = this.#run(execId);
+    assertTransition(execId, run.exec.state, 'send an event to');
+    return this.#waits.deliver(run, acceptEvent(event, this.#clock.now()));
+  }
+
+  /**
+   * Completes a callback made by `ctx.callbackToken(type)`: delivers an event of its
+   * type, with `payload`, to its execution, as `sendEvent` does. A token is single
+   * use and dies with its execution; a wrong, used or dead token is NOT_FOUND
+   * ("callback not found", with nothing that helps guessing).
+   */
+  async completeCallback(token: string, payload?: unknown): Promise<SendEventResult> {
+    const { run, callback } = findOpenCallback(token, this.#config.callbackSecret, this.#runs);
+    const { type, nonce } = callback;
+    return this.#waits.deliver(
+      run,
+      acceptEvent({ type, payload, eventId: callbackEventId(nonce) }, this.#clock.now()),
+      callback,
+    );
+  }
+
   async #endCancelled(run: ExecutionRun): Promise<void> {
+    this.#waits.clearTimer(run);
+    delete run.exec.wait;
     run.exec.state = ExecutionState.Cancelled;
     run.exec.endTime = this.#now();
     run.exec.lastUpdate = run.exec.endTime;
@@ -241,6 +280,13 @@ export class Executor {
     if (run.active)
       throw new LongRunningError(ErrorCode.Conflict, `execution ${execId} is already running in this executor`);
     if (isTerminalState(run.exec.state)) assertTransition(execId, run.exec.state, 'resume');
+    if (run.exec.state === ExecutionState.Waiting && run.exec.wait) {
+      // Its steps and data back in place, a waiting execution arms its wait (or ends it at once).
+      run.steps = this.#stepsByName(run.exec);
+      run.data = lastState;
+      this.#waits.enter(run);
+      return;
+    }
     const steps = this.#stepsByName(run.exec);
     // Claimed before the first await, so a second resume or an auto-resume cannot start a second loop.
     run.active = true;
@@ -263,32 +309,22 @@ export class Executor {
   }
 
   /**
-   * Loads every stored execution and resumes the running or resuming ones whose
-   * steps are all registered; returns how many it resumed. Paused ones are loaded
-   * and stay paused until `resume`; terminal ones are skipped.
+   * Loads every stored execution and resumes the running, resuming or waiting ones
+   * whose steps are all registered; returns how many it resumed. A waiting one has its
+   * wait armed again: a sleep or timeout that ended while the process was down ends
+   * at once (the next step runs, or a timeout with `onTimeout: 'fail'` fails it).
+   * Paused ones are loaded and stay paused until `resume`; terminal ones are skipped.
    */
   async autoResumeAll(): Promise<number> {
     const stored = await this.#store.listCheckpoints();
     let resumed = 0;
     for (const exec of stored) {
-      // One this executor is running, or has finished, is newer here than in the store;
-      // one it only loaded (loadExecution) is resumed like any other, as the Go package does.
-      const held = this.#runs.get(exec.id);
-      if (isTerminalState(exec.state) || held?.active || (held && isTerminalState(held.exec.state))) continue;
-      if (exec.state === ExecutionState.Paused || exec.state === ExecutionState.Initialized) {
-        this.#adopt(exec);
-        continue;
-      }
-      const missing = (exec.stepNames ?? []).filter((n) => !this.registry.has(n));
-      if (!exec.stepNames?.length || missing.length > 0) {
-        this.#logger.warn('cannot auto-resume execution', {
-          executionId: exec.id,
-          reason: exec.stepNames?.length ? `unregistered steps: ${missing.join(', ')}` : 'no step names',
-        });
-        continue;
-      }
+      const plan = resumePlan(exec, this.#runs.get(exec.id), (name) => this.registry.has(name));
+      if (plan.kind === 'unresumable')
+        this.#logger.warn('cannot auto-resume execution', { executionId: exec.id, reason: plan.reason });
+      if (plan.kind === 'skip' || plan.kind === 'unresumable') continue;
       this.#adopt(exec);
-      if (!this.#config.autoResume) continue;
+      if (plan.kind === 'adopt' || !this.#config.autoResume) continue;
       try {
         await this.resumeExecution(exec.id, lastCheckpointState(exec));
         resumed++;
@@ -300,20 +336,7 @@ export class Executor {
   }
 
   #create(name: string, steps: StepFunc[], stepNames: string[] | undefined): Execution {
-    const now = this.#now();
-    const exec: Execution = {
-      id: newExecutionId(),
-      name,
-      state: ExecutionState.Initialized,
-      progress: 0,
-      currentStep: 0,
-      totalSteps: steps.length,
-      startTime: now,
-      lastUpdate: now,
-      checkpoints: [],
-      metadata: {},
-      ...(stepNames ? { stepNames } : {}),
-    };
+    const exec = newExecution(name, steps.length, stepNames, this.#now());
     this.#runs.set(exec.id, new ExecutionRun(exec, steps));
     this.#logger.info('execution created', { executionId: exec.id, name, steps: steps.length });
     return cloneExecution(exec);
@@ -323,6 +346,7 @@ export class Executor {
   #adopt(exec: Execution): void {
     const existing = this.#runs.get(exec.id);
     if (existing && !isTerminalState(existing.exec.state)) {
+      this.#waits.clearTimer(existing);
       existing.exec = exec;
       existing.steps = undefined;
       existing.pauseRequested = false;
@@ -335,6 +359,13 @@ export class Executor {
     const run = this.#runs.get(execId);
     if (!run) throw new NotFoundError('execution', String(execId));
     return run;
+  }
+
+  /** Rebuilds the steps and data of an execution loaded from the store (not yet run here). */
+  #prepareSteps(run: ExecutionRun): void {
+    if (run.steps) return;
+    run.steps = this.#stepsByName(run.exec);
+    run.data = lastCheckpointState(run.exec);
   }
 
   #stepsByName(exec: Execution): StepFunc[] {
@@ -369,8 +400,20 @@ export class Executor {
       })
       .finally(() => {
         run.active = false;
-        if (isTerminalState(run.exec.state)) run.finished.resolve();
+        this.#afterLoop(run);
       });
+  }
+
+  /** The loop ended: finished, or waiting (then a cancel or pause asked for meanwhile applies, or the wait is armed). */
+  #afterLoop(run: ExecutionRun): void {
+    if (isTerminalState(run.exec.state)) return run.finished.resolve();
+    if (run.exec.state !== ExecutionState.Waiting) return;
+    if (run.isCancelled) return void this.#endCancelled(run).catch((e: unknown) => this.#logSaveFailure(run, e));
+    if (run.pauseRequested) {
+      run.pauseRequested = false;
+      return void this.#waits.pause(run).catch((e: unknown) => this.#logSaveFailure(run, e));
+    }
+    this.#waits.enter(run);
   }
 
   /**
@@ -409,23 +452,7 @@ export class Executor {
   }
 
   #emit(run: ExecutionRun, type: EventType, extra: Partial<ExecutionEvent> = {}): void {
-    const handler = this.onEvent;
-    if (!handler) return;
-    const event: ExecutionEvent = {
-      type,
-      execId: run.exec.id,
-      step: run.exec.currentStep,
-      timestamp: this.#now(),
-      ...extra,
-    };
-    try {
-      handler(event);
-    } catch (err) {
-      this.#logger.error('onEvent handler threw', { executionId: run.exec.id, event: type, error: String(err) });
-    }
+    const event = { type, execId: run.exec.id, step: run.exec.currentStep, timestamp: this.#now(), ...extra };
+    callHandler(this.onEvent, event, this.#logger);
   }
-}
-
-function lastCheckpointState(exec: Execution): unknown {
-  return exec.checkpoints.at(-1)?.state;
 }

@@ -1,36 +1,22 @@
 import { backoffDelayMs } from '../core/backoff.js';
-import { type Clock, setRepeatingTimer } from '../core/clock.js';
-import { LongRunningError, toError } from '../core/errors.js';
-import { EventType, type ExecutionEvent } from '../core/events.js';
+import type { OpenCallback } from '../core/callback-tokens.js';
+import { LongRunningError, toError, toErrorInfo } from '../core/errors.js';
+import { EventType } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
-import type { Logger } from '../core/logger.js';
-import { makeStepContext } from '../core/step-context.js';
-import type { StepFunc } from '../core/types.js';
-import type { ExecutorConfig } from './config.js';
+import { afterStep, type AfterStep } from '../core/waits.js';
 import { deferred, sleepUnless } from './deferred.js';
 import type { ExecutionRun } from './execution-run.js';
+import { bestEffort, now, type RunLoopDeps } from './run-loop-deps.js';
+import { runOneStep } from './step-attempts.js';
+import { applyAfterStep, stepPositionOf, undoPoint } from './wait-state.js';
 
-/** What the run loop needs from its Executor. */
-export interface RunLoopDeps {
-  config: ExecutorConfig;
-  /** Where the loop reads the time and sets its backoff, heartbeat and checkpoint timers. */
-  clock: Clock;
-  logger: Logger;
-  emit(type: EventType, extra?: Partial<ExecutionEvent>): void;
-  /** Records a checkpoint and saves; `beforeEvent` runs after the save, before `checkpointed`. */
-  checkpoint(beforeEvent?: () => void): Promise<void>;
-  /** Saves the snapshot without a new checkpoint (heartbeats). */
-  persist(): Promise<void>;
-}
+export type { RunLoopDeps } from './run-loop-deps.js';
 
-type StepOutcome = { kind: 'ok'; result: unknown } | { kind: 'failed'; error: Error } | { kind: 'cancelled' };
-
-const CANCELLED = Symbol('cancelled');
-
-/** In-process, a callback token's nonce (recorded on the execution) is the credential; the MAC only spares a lookup. */
-const IN_PROCESS_CALLBACK_KEY = 'longrunning-in-process-callbacks';
-
-/** Drives `run` from its current step to the end, a pause, a failure or a cancel. */
+/**
+ * Drives `run` from its current step until it completes, fails, is cancelled, or
+ * commits a wait (then it returns with the execution `waiting`, and the Executor
+ * arms the wait). A pause asked for meanwhile parks it at the next step boundary.
+ */
 export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
   const { exec } = run;
   const steps = run.steps ?? [];
@@ -57,32 +43,64 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
     const finishedAt = now(deps);
     exec.lastUpdate = finishedAt;
     if (outcome.kind === 'failed') return finishFailed(run, deps, outcome.error);
-    const input = run.data;
-    run.data = outcome.result;
-    exec.currentStep = index + 1;
-    exec.progress = (exec.currentStep / exec.totalSteps) * 100;
-    if (exec.currentStep === exec.totalSteps) markCompleted(run, finishedAt);
-    const saved = await checkpointDurably(run, deps, () =>
-      deps.emit(EventType.StepCompleted, { step: index, state: run.data }),
-    );
-    if (saved !== true) {
-      // The result could not be made durable: back to the step's input, and fail
-      // visibly. After a restart the execution resumes from its last saved checkpoint.
-      run.data = input;
-      exec.currentStep = index;
-      exec.progress = (index / exec.totalSteps) * 100;
-      const error = new Error(`could not save the checkpoint after step ${index}: ${saved.message}`);
-      return finishFailed(run, deps, error);
-    }
-    if (exec.state === ExecutionState.Completed) {
-      deps.emit(EventType.ExecutionCompleted, { state: run.data });
-      return;
-    }
+    if (!(await commitStep(run, deps, index, outcome.result, outcome.opened, finishedAt))) return;
   }
-  if (exec.state !== ExecutionState.Completed) {
-    markCompleted(run, now(deps));
-    await bestEffort(deps.checkpoint(), deps, exec.id);
-    deps.emit(EventType.ExecutionCompleted, { state: run.data });
+  markCompleted(run, now(deps));
+  await bestEffort(deps.checkpoint(), deps, exec.id);
+  deps.emit(EventType.ExecutionCompleted, { state: run.data });
+}
+
+/**
+ * Commits step `index`'s result as core's `afterStep` reads it (the next step, a
+ * goto, a wait, the end, or the step-run limit) with one checkpoint. Resolves true
+ * when the loop goes on to the next step.
+ */
+async function commitStep(
+  run: ExecutionRun,
+  deps: RunLoopDeps,
+  index: number,
+  result: unknown,
+  opened: OpenCallback[],
+  at: Date,
+): Promise<boolean> {
+  const { exec } = run;
+  let after: AfterStep;
+  try {
+    after = afterStep(stepPositionOf(exec, deps.config.maxStepRuns), result, at.getTime());
+  } catch (err) {
+    await finishFailed(run, deps, toError(err));
+    return false;
+  }
+  const input = run.data;
+  const undo = undoPoint(exec);
+  run.data = after.state;
+  applyAfterStep(exec, after, opened, at);
+  const saved = await checkpointDurably(run, deps, () =>
+    deps.emit(EventType.StepCompleted, { step: index, state: run.data }),
+  );
+  if (saved !== true) {
+    // The result could not be made durable: back to the step's input, and fail
+    // visibly. After a restart the execution resumes from its last saved checkpoint.
+    run.data = input;
+    undo();
+    const error = new Error(`could not save the checkpoint after step ${index}: ${saved.message}`);
+    await finishFailed(run, deps, error);
+    return false;
+  }
+  switch (after.kind) {
+    case 'run':
+      return true;
+    case 'wait':
+      return false;
+    case 'complete':
+      deps.emit(EventType.ExecutionCompleted, { state: run.data });
+      return false;
+    case 'limit':
+      deps.emit(EventType.ExecutionFailed, {
+        error: new LongRunningError(after.error.code, after.error.message),
+        state: run.data,
+      });
+      return false;
   }
 }
 
@@ -90,19 +108,11 @@ async function finishFailed(run: ExecutionRun, deps: RunLoopDeps, error: Error):
   const at = now(deps);
   run.exec.state = ExecutionState.Failed;
   run.exec.error = error.message || error.name;
+  run.exec.errorCode = toErrorInfo(error).code;
   run.exec.endTime = at;
   run.exec.lastUpdate = at;
   await bestEffort(deps.checkpoint(), deps, run.exec.id);
   deps.emit(EventType.ExecutionFailed, { error, state: run.data });
-}
-
-/** Logs a failed lifecycle save instead of throwing: the next save writes the whole snapshot again. */
-async function bestEffort(save: Promise<void>, deps: RunLoopDeps, executionId: string): Promise<void> {
-  try {
-    await save;
-  } catch (err) {
-    deps.logger.error('checkpoint save failed', { executionId, error: toError(err).message });
-  }
 }
 
 /**
@@ -136,11 +146,12 @@ async function checkpointDurably(run: ExecutionRun, deps: RunLoopDeps, beforeEve
   }
 }
 
-function markCompleted(run: ExecutionRun, now: Date): void {
+function markCompleted(run: ExecutionRun, at: Date): void {
   run.exec.state = ExecutionState.Completed;
   run.exec.progress = 100;
-  run.exec.endTime = now;
-  run.exec.lastUpdate = now;
+  run.exec.endTime = at;
+  run.exec.lastUpdate = at;
+  delete run.exec.openCallbacks;
 }
 
 async function finishCancelled(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
@@ -150,87 +161,4 @@ async function finishCancelled(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
   run.exec.lastUpdate = at;
   await bestEffort(deps.checkpoint(), deps, run.exec.id);
   deps.emit(EventType.ExecutionCancelled, { state: run.data });
-}
-
-async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopDeps): Promise<StepOutcome> {
-  const { exec } = run;
-  const { maxRetries, retryBaseDelayMs, retryMaxDelayMs } = deps.config;
-  deps.emit(EventType.StepStarted, { state: run.data });
-  let lastError = new Error('step did not run');
-  for (let attempt = 0; attempt <= maxRetries; attempt++) {
-    if (run.isCancelled) return { kind: 'cancelled' };
-    const stopTimers = startStepTimers(run, deps);
-    try {
-      const { ctx } = makeStepContext({
-        signal: run.abort.signal,
-        executionId: exec.id,
-        step: exec.currentStep,
-        attempt,
-        heartbeat: () => heartbeat(run, deps),
-        stepRun: exec.stepRuns ?? exec.currentStep,
-        stepNames: exec.stepNames ?? [],
-        delivered: undefined,
-        now: () => deps.clock.now(),
-        callbackSecret: IN_PROCESS_CALLBACK_KEY,
-      });
-      const input = run.data;
-      const result = await Promise.race([
-        Promise.resolve().then(() => fn(input, ctx)),
-        run.cancelled.promise.then(() => CANCELLED),
-      ]);
-      if (result === CANCELLED || run.isCancelled) return { kind: 'cancelled' };
-      return { kind: 'ok', result };
-    } catch (thrown) {
-      if (run.isCancelled) return { kind: 'cancelled' };
-      lastError = toError(thrown);
-      deps.logger.warn('step failed', {
-        executionId: exec.id,
-        step: exec.currentStep,
-        attempt,
-        error: lastError.message,
-      });
-      deps.emit(EventType.StepFailed, { error: lastError, state: run.data });
-      if (attempt < maxRetries) {
-        const delay = backoffDelayMs(attempt, { baseDelayMs: retryBaseDelayMs, maxDelayMs: retryMaxDelayMs });
-        await sleepUnless(deps.clock, delay, run.cancelled.promise);
-      }
-    } finally {
-      stopTimers();
-    }
-  }
-  return { kind: 'failed', error: lastError };
-}
-
-async function heartbeat(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
-  run.exec.lastUpdate = now(deps);
-  await deps.persist();
-}
-
-/** The clock's time as a Date. */
-function now(deps: RunLoopDeps): Date {
-  return new Date(deps.clock.now());
-}
-
-/**
- * While a step runs: heartbeat every heartbeatIntervalMs, checkpoint every
- * checkpointIntervalMs. Neither timer keeps the process running on its own.
- */
-function startStepTimers(run: ExecutionRun, deps: RunLoopDeps): () => void {
-  const background = { keepAlive: false };
-  const stopBeat = setRepeatingTimer(
-    deps.clock,
-    deps.config.heartbeatIntervalMs,
-    () => void bestEffort(heartbeat(run, deps), deps, run.exec.id),
-    background,
-  );
-  const stopSave = setRepeatingTimer(
-    deps.clock,
-    deps.config.checkpointIntervalMs,
-    () => void bestEffort(deps.checkpoint(), deps, run.exec.id),
-    background,
-  );
-  return () => {
-    stopBeat();
-    stopSave();
-  };
 }

@@ -1,9 +1,10 @@
-import { newId } from '../core/ids.js';
+import { ExecutionState } from '../core/execution-state.js';
+import { newExecutionId, newId } from '../core/ids.js';
 import type { Checkpoint, Execution } from '../core/types.js';
 
 /**
  * A copy of an execution that callers may keep or change without touching the
- * executor's own record. Step data is shared, not deep-copied.
+ * executor's own record. Step data and event payloads are shared, not deep-copied.
  */
 export function cloneExecution(exec: Execution): Execution {
   const copy: Execution = {
@@ -15,17 +16,57 @@ export function cloneExecution(exec: Execution): Execution {
   };
   if (exec.stepNames) copy.stepNames = [...exec.stepNames];
   if (exec.endTime) copy.endTime = new Date(exec.endTime);
+  if (exec.wait) copy.wait = { ...exec.wait, ...(exec.wait.until ? { until: new Date(exec.wait.until) } : {}) };
+  if (exec.inbox) copy.inbox = exec.inbox.map((e) => ({ ...e }));
+  if (exec.seenEventIds) copy.seenEventIds = [...exec.seenEventIds];
+  if (exec.openCallbacks) copy.openCallbacks = exec.openCallbacks.map((c) => ({ ...c }));
+  if (exec.delivered) copy.delivered = { ...exec.delivered };
   return copy;
 }
 
 /**
  * Appends a checkpoint of `data` taken at `timestamp` at the execution's current step
- * and keeps only the `max` most recent, so the cost of a save does not grow with the
- * steps done.
+ * (with its step-run sequence and step name) and keeps only the `max` most recent,
+ * so the cost of a save does not grow with the steps done.
  */
 export function recordCheckpoint(exec: Execution, data: unknown, max: number, timestamp: Date): Checkpoint {
-  const cp: Checkpoint = { id: newId('cp'), step: exec.currentStep, state: data, timestamp };
+  const stepName = exec.stepNames?.[exec.currentStep];
+  const cp: Checkpoint = {
+    id: newId('cp'),
+    step: exec.currentStep,
+    seq: stepRunsOf(exec),
+    ...(stepName !== undefined ? { stepName } : {}),
+    state: data,
+    timestamp,
+  };
   exec.checkpoints.push(cp);
   if (exec.checkpoints.length > max) exec.checkpoints.splice(0, exec.checkpoints.length - max);
   return cp;
+}
+
+/** Step runs committed so far; an execution stored before they were counted has run `currentStep` of them. */
+export function stepRunsOf(exec: Execution): number {
+  return exec.stepRuns ?? exec.currentStep;
+}
+
+/** The state of the execution's last checkpoint: what its next step takes. */
+export function lastCheckpointState(exec: Execution): unknown {
+  return exec.checkpoints.at(-1)?.state;
+}
+
+/** A new execution record, `initialized`, with a fresh id. */
+export function newExecution(name: string, totalSteps: number, stepNames: string[] | undefined, now: Date): Execution {
+  return {
+    id: newExecutionId(),
+    name,
+    state: ExecutionState.Initialized,
+    progress: 0,
+    currentStep: 0,
+    totalSteps,
+    startTime: now,
+    lastUpdate: now,
+    checkpoints: [],
+    metadata: {},
+    ...(stepNames ? { stepNames } : {}),
+  };
 }

@@ -8,21 +8,17 @@ import type { ExecutionHead, Page, StoredCheckpoint } from './model.js';
 import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
 import { stepMessage } from './step-message.js';
 import { validateStartRequest, type StartRequest } from './start-request.js';
+import { completeCallback, sendEvent, type EventResult } from './event-delivery.js';
+import { resumeOrRetry, type ActionResult } from './resume-actions.js';
+import type { EventInput } from '../core/waits.js';
+
+export type { ActionResult } from './resume-actions.js';
+export type { EventResult } from './event-delivery.js';
 
 /** A head and one page of its checkpoints, newest first. */
 export interface ExecutionDetails {
   head: ExecutionHead;
   checkpoints: Page<StoredCheckpoint>;
-}
-
-/**
- * What a control action answers: the execution after it, and whether this call
- * changed it. `changed: false` means the execution was already in the state asked
- * for (a retried call whose first try landed, or a duplicate): nothing was written.
- */
-export interface ActionResult {
-  head: ExecutionHead;
-  changed: boolean;
 }
 
 /** Filters and paging of {@link ControlPlane.list}. */
@@ -120,19 +116,43 @@ export class ControlPlane {
     });
   }
 
-  /** Running -> paused, at the next step boundary. Keeps the version. */
+  /**
+   * Running -> paused, at the next step boundary; waiting -> paused, keeping the wait
+   * (events that arrive meanwhile are kept in the inbox). Keeps the version.
+   */
   pause(id: string): Promise<ActionResult> {
     return this.#transition(id, 'pause', ExecutionState.Paused, EventType.Paused, { bumpVersion: false });
   }
 
-  /** Paused -> running: clears the error, gives the step fresh retries, sends it. Keeps the version (see the class notes). */
+  /**
+   * Paused -> running: clears the error, gives the step fresh retries, sends it. Keeps
+   * the version (see the class notes). A head paused in a wait goes back to waiting
+   * with the same deadline, or straight on to the next step when its event arrived
+   * meanwhile; a deadline that passed meanwhile is handled at once by its timer.
+   */
   async resume(id: string): Promise<ActionResult> {
-    const result = await this.#transition(id, 'resume', ExecutionState.Running, EventType.Resumed, {
-      bumpVersion: false,
-      resetAttempts: true,
-    });
-    await this.#sendCurrentStep(result.head);
-    return result;
+    return resumeOrRetry(this.#rt, assertSafeId(id), 'resume');
+  }
+
+  /**
+   * Sends an event to an unfinished execution: it ends a wait for its type
+   * ('resumed', the next step is sent), or is kept in the execution's inbox for a
+   * later `waitForEvent` ('buffered'); an `eventId` seen before changes nothing
+   * ('duplicate'). NOT_FOUND, ILLEGAL_TRANSITION (finished), INBOX_FULL (409).
+   *
+   * @example
+   * await control.sendEvent(id, { type: 'approval', payload: { ok: true }, eventId: 'review-42' });
+   */
+  async sendEvent(id: string, event: EventInput): Promise<EventResult> {
+    return sendEvent(this.#rt, id, event);
+  }
+
+  /**
+   * Uses a callback token made by `ctx.callbackToken(type)`: delivers its event, once.
+   * A wrong, used or dead token is NOT_FOUND ("callback not found"), whatever the reason.
+   */
+  async completeCallback(token: string, payload?: unknown): Promise<EventResult> {
+    return completeCallback(this.#rt, token, payload);
   }
 
   /** Ends an unfinished execution as cancelled; a step in flight sees its signal abort at its next heartbeat. */
@@ -143,25 +163,17 @@ export class ControlPlane {
     });
   }
 
-  /** Failed -> running again from the failed step, with its last committed state and fresh retries. */
+  /**
+   * Failed -> running again from the failed step, with its last committed state and
+   * fresh retries; a WAIT_TIMEOUT failure waits again, with a fresh timeout.
+   */
   async retry(id: string): Promise<ActionResult> {
-    const result = await this.#transition(id, 'retry', ExecutionState.Running, EventType.Resumed, {
-      bumpVersion: true,
-      resetAttempts: true,
-    });
-    await this.#sendCurrentStep(result.head);
-    return result;
+    return resumeOrRetry(this.#rt, assertSafeId(id), 'retry');
   }
 
   /** Removes a finished (completed, failed or cancelled) execution and its checkpoints. */
   async delete(id: string): Promise<void> {
     await this.#rt.store.delete(assertSafeId(id));
-  }
-
-  /** Sends `{currentStep, version}` of a running head (a head that moved on meanwhile needs nothing). */
-  async #sendCurrentStep(head: ExecutionHead): Promise<void> {
-    if (head.state !== ExecutionState.Running) return;
-    await this.#rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
   }
 
   async #head(id: string): Promise<ExecutionHead> {

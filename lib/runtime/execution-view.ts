@@ -23,6 +23,12 @@ export interface ExecutionView {
   metadata: Record<string, string>;
   /** The final state, once completed. */
   output?: unknown;
+  /** Step runs committed so far (loops count every run). */
+  stepRuns: number;
+  /** Events kept in the inbox, not yet taken by a wait. */
+  inboxSize: number;
+  /** What a waiting (or paused-in-a-wait, or timed-out) execution waits for; `until` in ISO 8601. */
+  wait?: { kind: 'sleep' | 'event'; until?: string; eventType?: string; onTimeout?: string };
   events?: { type: string; step: number; at: string; attempt?: number; error?: { code: string; message: string } }[];
 }
 
@@ -40,7 +46,18 @@ export function executionView(head: ExecutionHead, withEvents = false): Executio
     startTime: iso(head.startTime),
     lastUpdate: iso(head.lastUpdate),
     metadata: head.metadata,
+    stepRuns: head.stepRuns,
+    inboxSize: head.inbox.length,
   };
+  if (head.wait) {
+    const { kind, until, eventType, onTimeout } = head.wait;
+    view.wait = {
+      kind,
+      ...(until === undefined ? {} : { until: iso(until) }),
+      ...(eventType === undefined ? {} : { eventType }),
+      ...(onTimeout === undefined ? {} : { onTimeout }),
+    };
+  }
   if (head.endTime !== undefined) view.endTime = iso(head.endTime);
   if (head.error) view.error = head.error;
   if (head.state === 'completed') view.output = head.data;
@@ -59,12 +76,22 @@ export function executionView(head: ExecutionHead, withEvents = false): Executio
 /** The public JSON view of a checkpoint. */
 export interface CheckpointView {
   id: string;
+  /** The step-run sequence number. */
+  seq: number;
   step: number;
+  stepName?: string;
   timestamp: string;
   state: unknown;
 }
 
 /** The API's view of a checkpoint. */
 export function checkpointView(cp: StoredCheckpoint): CheckpointView {
-  return { id: cp.id, step: cp.step, timestamp: iso(cp.timestamp), state: cp.state };
+  return {
+    id: cp.id,
+    seq: cp.seq,
+    step: cp.step,
+    ...(cp.stepName === undefined ? {} : { stepName: cp.stepName }),
+    timestamp: iso(cp.timestamp),
+    state: cp.state,
+  };
 }

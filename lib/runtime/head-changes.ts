@@ -1,8 +1,12 @@
+import { openCallbacks } from '../core/callback-tokens.js';
 import type { ErrorInfo } from '../core/errors.js';
 import { ExecutionState, isTerminalState } from '../core/execution-state.js';
+import { afterStep, DEFAULT_MAX_STEP_RUNS, type StepPosition } from '../core/waits.js';
 import { MAX_RECORDED_EVENTS } from './model.js';
 import type { EpochMs, ExecutionHead, RecordedEvent, StoredCheckpoint } from './model.js';
-import type { NewExecution, TransitionRequest } from './ports.js';
+import type { CommitRequest, NewExecution, TransitionRequest } from './ports.js';
+import { waitSweepAt } from './wait-timing.js';
+import { MAX_DELAY_SECONDS } from './step-message.js';
 
 // The head changes of the ExecutionStore port as pure functions, so that an
 // in-memory adapter (and any adapter that computes items in code) applies exactly
@@ -28,12 +32,48 @@ export function createdHead(exec: NewExecution): ExecutionHead {
     metadata: { ...exec.metadata },
     ...(exec.idempotencyKey === undefined ? {} : { idempotencyKey: exec.idempotencyKey }),
     events: appendEvents([], exec.events),
+    stepRuns: 0,
+    maxStepRuns: exec.maxStepRuns ?? DEFAULT_MAX_STEP_RUNS,
+    inbox: [],
+    seenEventIds: [],
+    callbacks: [],
+    inboxSeq: 0,
   };
 }
 
-/** The checkpoint of step `step` (the input of that step). */
-export function checkpointOf(executionId: string, step: number, state: unknown, now: EpochMs): StoredCheckpoint {
-  return { id: `${executionId}/${step}`, executionId, step, state, timestamp: now };
+/** The checkpoint a head's latest commit (or its creation) writes: `data` as step run `stepRuns`, the input of `currentStep`. */
+export function checkpointOf(h: ExecutionHead, now: EpochMs): StoredCheckpoint {
+  const stepName = h.stepNames[h.currentStep];
+  return {
+    id: `${h.id}/${h.stepRuns}`,
+    executionId: h.id,
+    seq: h.stepRuns,
+    step: h.currentStep,
+    ...(stepName === undefined ? {} : { stepName }),
+    state: h.data,
+    timestamp: now,
+  };
+}
+
+/** Where the head is, for the step model's rules (lib/core/waits.ts). A `maxStepRuns` of 0 is no limit. */
+export function positionOf(h: ExecutionHead): StepPosition {
+  return {
+    currentStep: h.currentStep,
+    stepNames: h.stepNames,
+    stepRuns: h.stepRuns,
+    maxStepRuns: h.maxStepRuns === 0 ? Infinity : h.maxStepRuns,
+    inbox: h.inbox,
+  };
+}
+
+/**
+ * Progress of a head at step `currentStep`: its position in the step list, as a
+ * percentage (steps before it / all steps). A loop (`goto` back) moves it back,
+ * honestly: it tells where the execution is, not how much work it has done
+ * (`stepRuns` counts that).
+ */
+export function progressAt(currentStep: number, totalSteps: number): number {
+  return (Math.min(currentStep, totalSteps) / totalSteps) * 100;
 }
 
 /** The head after a claim: one more claim, leased to `owner` until `expiresAt`. */
@@ -41,39 +81,58 @@ export function claimedHead(h: ExecutionHead, owner: string, expiresAt: EpochMs,
   return { ...h, claims: h.claims + 1, leaseOwner: owner, leaseExpiresAt: expiresAt, lastUpdate: now };
 }
 
-/** The head after step `step` committed `output`: next step, or completed after the last. */
-export function committedHead(
-  h: ExecutionHead,
-  req: {
-    owner: string;
-    step: number;
-    output: unknown;
-    now: EpochMs;
-    sweepAt: EpochMs;
-    events: readonly RecordedEvent[];
-  },
-): ExecutionHead {
-  const next = req.step + 1;
-  const done = next >= h.totalSteps;
+/**
+ * The head after step `step` committed its result (`output`: a state, or a
+ * directive), decided from the head as it stands by the step model's rule
+ * (`afterStep`): the next step (the one after, or a `goto`/`next` target) running,
+ * waiting (state waiting, `wait` set; a paused head stays paused with its wait),
+ * completed, or failed with STEP_LIMIT_EXCEEDED. A wait whose event is in the inbox
+ * takes it at once and runs on with it as `delivered`. Opened callbacks become valid;
+ * a finished execution keeps none. `delivered` and the error are cleared.
+ */
+export function committedHead(h: ExecutionHead, req: CommitRequest): ExecutionHead {
+  const after = afterStep(positionOf(h), req.output, req.now);
   const head = withoutLease({
     ...h,
-    currentStep: next,
+    currentStep: after.nextStep,
+    stepRuns: after.stepRuns,
     version: h.version + 1,
     claims: 0,
-    data: req.output,
-    progress: done ? 100 : (next / h.totalSteps) * 100,
+    data: after.state,
+    inbox: after.inbox,
+    callbacks: openCallbacks(h.callbacks, req.opened ?? []),
+    progress: progressAt(after.nextStep, h.totalSteps),
     lastUpdate: req.now,
     lastWriter: req.owner,
     sweepAt: req.sweepAt,
     events: appendEvents(h.events, req.events),
   });
-  delete head.error;
-  if (done) {
-    head.state = ExecutionState.Completed;
-    head.endTime = req.now;
-    delete head.sweepAt;
+  for (const key of ['error', 'delivered', 'wait'] as const) delete head[key];
+  switch (after.kind) {
+    case 'run':
+      if (after.delivered) head.delivered = after.delivered;
+      return head;
+    case 'wait': {
+      head.wait = after.wait;
+      if (head.state === ExecutionState.Running) head.state = ExecutionState.Waiting;
+      const timing = req.timing ?? { stallAfterMs: req.sweepAt - req.now, maxDelayMs: MAX_DELAY_SECONDS * 1000 };
+      const sweepAt = waitSweepAt(after.wait, req.now, timing);
+      if (sweepAt === undefined) delete head.sweepAt;
+      else head.sweepAt = sweepAt;
+      return head;
+    }
+    case 'complete':
+      return finished(head, ExecutionState.Completed, req.now);
+    case 'limit':
+      return { ...finished(head, ExecutionState.Failed, req.now), error: after.error };
   }
-  return head;
+}
+
+function finished(head: ExecutionHead, state: ExecutionState, now: EpochMs): ExecutionHead {
+  const done: ExecutionHead = { ...head, state, endTime: now, callbacks: [] };
+  if (state === ExecutionState.Completed) done.progress = 100;
+  delete done.sweepAt;
+  return done;
 }
 
 /** What a fenced outcome write (release, fail, park) records besides its change. */
@@ -97,6 +156,7 @@ export function failedHead(h: ExecutionHead, req: OutcomeChange): ExecutionHead 
     state: ExecutionState.Failed,
     version: h.version + 1,
     endTime: req.now,
+    callbacks: [],
   };
   delete head.sweepAt;
   return head;
@@ -125,8 +185,9 @@ export function transitionedHead(h: ExecutionHead, req: TransitionRequest): Exec
   }
   if (req.end) head.endTime = req.now;
   if (isTerminalState(req.to)) {
-    head = withoutLease(head);
+    head = { ...withoutLease(head), callbacks: [] };
     delete head.sweepAt;
+    delete head.wait;
   } else if (req.to === ExecutionState.Running && req.sweepAt !== undefined) {
     head.sweepAt = req.sweepAt;
   }

@@ -1,6 +1,8 @@
 import type { ErrorInfo } from '../core/errors.js';
 import type { EventType } from '../core/events.js';
 import type { ExecutionState } from '../core/execution-state.js';
+import type { OpenCallback } from '../core/callback-tokens.js';
+import type { DeliveredEvent, InboxEvent, PendingWait } from '../core/waits.js';
 
 /** Times in the runtime are epoch milliseconds: comparable, and cheap to store. */
 export type EpochMs = number;
@@ -64,13 +66,51 @@ export interface ExecutionHead {
   idempotencyKey?: string;
   /** The most recent lifecycle events, oldest first, bounded. */
   events: RecordedEvent[];
+  /**
+   * Step runs committed so far: the sequence number of the next checkpoint. Equals
+   * `currentStep` until a `goto` runs a step again. Read as `currentStep` from items
+   * written before it existed.
+   */
+  stepRuns: number;
+  /** Step runs allowed before the execution fails with STEP_LIMIT_EXCEEDED; 0 means no limit. */
+  maxStepRuns: number;
+  /** What a waiting execution waits for (kept while it is paused in a wait, and by a WAIT_TIMEOUT failure for retry). */
+  wait?: PendingWait;
+  /** Events received and not yet taken by a wait, oldest first (bounded, see lib/core/waits.ts). */
+  inbox: InboxEvent[];
+  /** The last event ids accepted, to drop a repeated `eventId`. */
+  seenEventIds: string[];
+  /** Callback tokens opened by committed steps and not yet used. */
+  callbacks: OpenCallback[];
+  /**
+   * The event that ended the last wait, handed to the next step run as `ctx.event`
+   * (null: the wait timed out with `onTimeout: 'continue'`). Cleared by the next commit.
+   */
+  delivered?: DeliveredEvent;
+  /**
+   * Bumped by every accepted event. A write decided from the inbox (a commit that took
+   * an event or entered an event wait) is conditional on it, so an event that arrives
+   * meanwhile is never lost: the write is decided again from the head with it.
+   */
+  inboxSeq: number;
 }
 
-/** A committed checkpoint: the state after `step` steps (the input of step `step`). */
+/**
+ * A committed checkpoint: the state after `seq` step runs, which is the input of step
+ * `step` (named `stepName`; absent once past the last step). Checkpoints are keyed by
+ * `seq`, so a loop never overwrites an earlier one; for a list run straight through,
+ * `seq` equals `step`.
+ */
 export interface StoredCheckpoint {
+  /** `<executionId>/<seq>`. */
   id: string;
   executionId: string;
+  /** The step-run sequence number: 0 for the input, n after n committed step runs. */
+  seq: number;
+  /** The index of the step this state is the input of (`totalSteps` once completed). */
   step: number;
+  /** The name of step `step`, absent once past the last step. */
+  stepName?: string;
   state: unknown;
   timestamp: EpochMs;
 }
@@ -81,10 +121,15 @@ export interface Page<T> {
   nextToken?: string;
 }
 
-/** The body of one step message (docs/architecture.md, "The step protocol"). */
+/**
+ * The body of one step message (docs/architecture.md, "The step protocol"). With
+ * `wake: true` it is a timer message: it ends the wait of a head waiting at version
+ * `token` once the wait is due, and then sends the step message itself.
+ */
 export interface StepMessage {
   v: 1;
   executionId: string;
   step: number;
   token: number;
+  wake?: true;
 }

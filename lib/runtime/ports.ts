@@ -1,6 +1,8 @@
+import type { OpenCallback } from '../core/callback-tokens.js';
 import type { ErrorInfo } from '../core/errors.js';
 import type { ExecutionState } from '../core/execution-state.js';
 import type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './model.js';
+import type { WaitTiming } from './wait-timing.js';
 
 /**
  * What a new execution is created with. The store adds state running, currentStep 0,
@@ -21,6 +23,8 @@ export interface NewExecution {
    */
   sweepAt: EpochMs;
   events: RecordedEvent[];
+  /** Step runs allowed (0: no limit); DEFAULT_MAX_STEP_RUNS when absent. */
+  maxStepRuns?: number;
 }
 
 /**
@@ -43,6 +47,36 @@ export interface Fence {
 
 /** What a claim asks for: step `step` under token `token`, leased to `owner` from `now` for `leaseMs`. */
 export type ClaimRequest = Fence & { step: number; leaseMs: number };
+
+/** What a commit writes: the claimed step's result, under the claim's fence. */
+export interface CommitRequest extends Fence {
+  /** The step that ran (the head's currentStep at the claim). */
+  step: number;
+  /** The step's result: its next state, or a directive made by its context (`ctx.sleep`, `ctx.goto`...). */
+  output: unknown;
+  /** Callback tokens the step opened: they become usable with this commit. */
+  opened?: OpenCallback[];
+  /** When the sweeper should look if the head runs on (the next step message is due now). */
+  sweepAt: EpochMs;
+  /** How a wait's `sweepAt` is set; by default `sweepAt - now` and SQS's 900 s. */
+  timing?: WaitTiming;
+  events: RecordedEvent[];
+}
+
+/**
+ * A compare-and-set of the head: `next` replaces the stored head only while it still
+ * has `base`'s values of {@link HEAD_PINS} (version, state, step, claims, lease
+ * owner, lastUpdate, inboxSeq). The runtime decides `next` from `base` with the pure
+ * rules (events, wakes, waits resumed, sweeps) and decides again from `current` when
+ * the head moved on meanwhile.
+ */
+export interface ReplaceRequest {
+  base: ExecutionHead;
+  next: ExecutionHead;
+}
+
+/** What {@link ExecutionStore.replaceHead} did: written, or the head as it is now (undefined: gone). */
+export type ReplaceResult = { ok: true; head: ExecutionHead } | { ok: false; current: ExecutionHead | undefined };
 
 /** A state change asked for by a control action (pause, resume, cancel, retry). */
 export interface TransitionRequest {
@@ -95,22 +129,25 @@ export interface ExecutionStore {
    */
   extendLease(req: Fence & { leaseMs: number }): Promise<{ lost: boolean; state?: ExecutionState }>;
   /**
-   * Commits step `step`: writes checkpoint `step + 1` with `output` and moves the
-   * head on (version + 1, claims 0, lease removed, completed after the last step;
-   * a paused head stays paused, except after the last step, which completes it:
-   * there is no step boundary left to pause at), clears the error. Condition: see
-   * {@link Fence}. Throws STALE_TOKEN / LEASE_CONFLICT when it fails, and
+   * Commits step `step`: decides from the head as it stands what its result means
+   * (`committedHead`, lib/runtime/head-changes.ts: next step or goto target,
+   * waiting, completed, or failed with STEP_LIMIT_EXCEEDED), writes checkpoint
+   * `CP#<stepRuns>` with the state and moves the head on (version + 1, claims 0,
+   * lease removed; a paused head stays paused, except when it completes or fails:
+   * there is no step boundary left to pause at), clears the error and `delivered`.
+   * Condition: see {@link Fence}; an event accepted while the step ran is taken into
+   * the decision, never lost. Throws STALE_TOKEN / LEASE_CONFLICT when it fails, and
    * STATE_TOO_LARGE before writing anything when the head or checkpoint would not fit.
    */
-  commit(
-    req: Fence & { step: number; output: unknown; sweepAt: EpochMs; events: RecordedEvent[] },
-  ): Promise<ExecutionHead>;
+  commit(req: CommitRequest): Promise<ExecutionHead>;
   /** Failed attempt with retries left: version + 1, lease removed, error kept, sweepAt set; state unchanged. */
   releaseForRetry(req: Fence & { error: ErrorInfo; sweepAt: EpochMs; events: RecordedEvent[] }): Promise<ExecutionHead>;
   /** Retries exhausted (also from paused): state failed, error and endTime set, lease removed, version + 1. */
   fail(req: Fence & { error: ErrorInfo; events: RecordedEvent[] }): Promise<ExecutionHead>;
   /** Parks a running execution as paused with an error (step not registered), lease removed, version kept. */
   park(req: Fence & { error: ErrorInfo; events: RecordedEvent[] }): Promise<ExecutionHead>;
+  /** One compare-and-set of the head (see {@link ReplaceRequest}); never throws for a failed condition. */
+  replaceHead(req: ReplaceRequest): Promise<ReplaceResult>;
   /** Applies a control action; throws ILLEGAL_TRANSITION (with the current state) or NOT_FOUND. */
   transition(req: TransitionRequest): Promise<ExecutionHead>;
   /** The head, or undefined. */
@@ -119,7 +156,10 @@ export interface ExecutionStore {
   listCheckpoints(id: string, page: { limit: number; nextToken?: string }): Promise<Page<StoredCheckpoint>>;
   /** Heads, newest first, filtered by state and/or workflow. */
   list(query: ListQuery): Promise<Page<ExecutionHead>>;
-  /** Running heads with sweepAt <= `dueBefore` and no live lease at `now`, from the active index. */
+  /**
+   * Heads due for the sweeper, from the active index: running ones with sweepAt <=
+   * `dueBefore` and no live lease at `now`, and waiting ones with sweepAt <= `dueBefore`.
+   */
   findStalled(req: { now: EpochMs; dueBefore: EpochMs; limit: number }): Promise<ExecutionHead[]>;
   /** Removes a terminal execution's head and all its checkpoints; ILLEGAL_TRANSITION otherwise. */
   delete(id: string): Promise<void>;

@@ -1,3 +1,4 @@
+import { assertCallbackSecret } from '../core/callback-tokens.js';
 import { type Clock, MAX_TIMER_MS, systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import type { ExecutionEvent } from '../core/events.js';
@@ -21,6 +22,12 @@ export interface RuntimeConfig {
   heartbeatMs: number;
   /** How long after its next message was due a running execution counts as stalled. */
   stallAfterMs: number;
+  /**
+   * The longest delay one queue message carries, in seconds: 900 (SQS's limit). A
+   * longer wait is reached by the sweeper and by wake messages that re-send
+   * themselves. Only tests set it lower, to make the chain of a long wait short.
+   */
+  maxDelaySeconds: number;
 }
 
 /**
@@ -35,6 +42,7 @@ export const DEFAULT_RUNTIME_CONFIG: Readonly<RuntimeConfig> = Object.freeze({
   deadlineBufferMs: 5_000,
   heartbeatMs: 20_000,
   stallAfterMs: 300_000,
+  maxDelaySeconds: 900,
 });
 
 /** What the worker, the control plane and the sweeper are built on: the ports and the settings. */
@@ -53,6 +61,14 @@ export interface RuntimeDeps extends Partial<RuntimeConfig> {
   /** Called at each lifecycle event; what it throws or rejects with is logged, never propagated. */
   onEvent?: (event: ExecutionEvent) => void | Promise<void>;
   logger?: Logger;
+  /**
+   * The secrets of callback tokens (each at least 16 bytes): the first signs new
+   * tokens, every one verifies, so a secret can be rotated by putting the new one
+   * first and dropping the old one once its tokens are used. Without it,
+   * `ctx.callbackToken` and `completeCallback` fail with a VALIDATION_ERROR that
+   * says so; nothing else needs it.
+   */
+  callbackSecrets?: readonly (string | Buffer)[];
 }
 
 /** {@link RuntimeDeps} with every default filled in and every setting checked. */
@@ -64,6 +80,8 @@ export interface ResolvedRuntime extends RuntimeConfig {
   owner: string | undefined;
   onEvent: ((event: ExecutionEvent) => void | Promise<void>) | undefined;
   logger: Logger;
+  /** Empty when none were given. */
+  callbackSecrets: readonly (string | Buffer)[];
 }
 
 /** Fills in the defaults and checks each setting, naming the bad one (VALIDATION_ERROR). */
@@ -88,8 +106,17 @@ export function resolveRuntime(deps: RuntimeDeps): ResolvedRuntime {
       `heartbeatMs (${config.heartbeatMs}) must be below leaseMs (${config.leaseMs}), or leases lapse between heartbeats`,
     );
   }
+  if (config.maxDelaySeconds < 1 || config.maxDelaySeconds > DEFAULT_RUNTIME_CONFIG.maxDelaySeconds)
+    throw new ValidationError(`maxDelaySeconds must be from 1 to 900 (SQS's limit), got ${config.maxDelaySeconds}`);
   if (!deps.store || !deps.queue || !deps.workflows)
     throw new ValidationError('runtime deps need a store, a queue and workflows');
+  const given: unknown = deps.callbackSecrets ?? [];
+  if (!Array.isArray(given) || (deps.callbackSecrets !== undefined && given.length === 0))
+    throw new ValidationError('callbackSecrets must be a non-empty list of secrets (the first signs, all verify)');
+  const secrets = (given as unknown[]).map((secret) => {
+    assertCallbackSecret(secret);
+    return secret;
+  });
   return {
     ...config,
     store: deps.store,
@@ -99,5 +126,6 @@ export function resolveRuntime(deps: RuntimeDeps): ResolvedRuntime {
     owner: deps.owner,
     onEvent: deps.onEvent,
     logger: deps.logger ?? noopLogger,
+    callbackSecrets: secrets,
   };
 }

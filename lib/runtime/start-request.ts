@@ -2,6 +2,7 @@ import { ValidationError } from '../core/errors.js';
 import { assertSafeId } from '../core/ids.js';
 import { assertExecutionName } from '../core/step-list.js';
 import { assertJsonValue } from '../core/json.js';
+import { assertMaxStepRuns, DEFAULT_MAX_STEP_RUNS } from '../core/waits.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 
 /** What {@link ControlPlane.start} takes. */
@@ -18,6 +19,8 @@ export interface StartRequest {
   idempotencyKey?: string;
   /** String labels stored with the execution. */
   metadata?: Record<string, string>;
+  /** Step runs allowed before the execution fails with STEP_LIMIT_EXCEEDED; the workflow's, else 10,000. Infinity: no limit. */
+  maxStepRuns?: number;
 }
 
 /** A checked start request, ready for ExecutionStore.create. */
@@ -28,12 +31,14 @@ export interface ValidStart {
   input: unknown;
   metadata: Record<string, string>;
   idempotencyKey?: string;
+  /** As stored: 0 means no limit. */
+  maxStepRuns: number;
 }
 
 /** Checks a start request against the registry; VALIDATION_ERROR names the first problem. */
 export function validateStartRequest(request: StartRequest, workflows: WorkflowRegistry): ValidStart {
   if (request === null || typeof request !== 'object') throw new ValidationError('start request must be an object');
-  const { workflow: workflowName, input, name, steps, idempotencyKey, metadata } = request;
+  const { workflow: workflowName, input, name, steps, idempotencyKey, metadata, maxStepRuns } = request;
   const workflow = typeof workflowName === 'string' ? workflows.get(workflowName) : undefined;
   if (!workflow)
     throw new ValidationError(`workflow ${JSON.stringify(workflowName)} is not registered`, { workflow: workflowName });
@@ -51,6 +56,8 @@ export function validateStartRequest(request: StartRequest, workflows: WorkflowR
   if (name !== undefined) assertExecutionName(name);
   assertJsonValue(input, 'input');
   if (idempotencyKey !== undefined) assertSafeId(idempotencyKey, 'idempotencyKey');
+  if (maxStepRuns !== undefined) assertMaxStepRuns(maxStepRuns, 'start request');
+  const limit = maxStepRuns ?? workflow.maxStepRuns ?? DEFAULT_MAX_STEP_RUNS;
   const labels: Record<string, string> = {};
   if (metadata !== undefined) {
     if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
@@ -66,6 +73,7 @@ export function validateStartRequest(request: StartRequest, workflows: WorkflowR
     stepNames,
     input,
     metadata: labels,
+    maxStepRuns: limit === Infinity ? 0 : limit,
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
   };
 }

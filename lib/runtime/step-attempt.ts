@@ -1,5 +1,6 @@
 import { setRepeatingTimer } from '../core/clock.js';
-import { ErrorCode, ExecutionCancelledError, LongRunningError, toError } from '../core/errors.js';
+import type { OpenCallback } from '../core/callback-tokens.js';
+import { ErrorCode, ExecutionCancelledError, LongRunningError, ValidationError, toError } from '../core/errors.js';
 import { ExecutionState } from '../core/execution-state.js';
 import { makeStepContext } from '../core/step-context.js';
 import type { StepFunc } from '../core/types.js';
@@ -9,7 +10,8 @@ import type { ResolvedRuntime } from './runtime-config.js';
 
 /** How one run of a step ended. */
 export type AttemptResult =
-  | { kind: 'ok'; output: unknown }
+  /** The step returned `output` (a state or a directive), having opened `opened` callbacks. */
+  | { kind: 'ok'; output: unknown; opened: OpenCallback[] }
   /** The step threw, or timed out (a STEP_TIMEOUT error). */
   | { kind: 'error'; error: unknown }
   /** The execution was cancelled while the step ran. */
@@ -54,18 +56,26 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
     else if (lost) abort('lease-lost', new LeaseConflictError(head.id, owner));
     controller.signal.throwIfAborted();
   };
-  const { ctx } = makeStepContext({
+  const secret = rt.callbackSecrets[0];
+  const { ctx, opened } = makeStepContext({
     signal: controller.signal,
     executionId: head.id,
     step: head.currentStep,
     attempt: req.attempt,
     heartbeat,
-    stepRun: head.currentStep,
+    stepRun: head.stepRuns,
     stepNames: head.stepNames,
-    delivered: undefined,
+    delivered: head.delivered,
     now: () => rt.clock.now(),
-    callbackSecret: 'runtime-callbacks-not-wired-yet',
+    callbackSecret: secret ?? '',
   });
+  if (secret === undefined) {
+    ctx.callbackToken = () => {
+      throw new ValidationError(
+        'ctx.callbackToken needs callback secrets: pass callbackSecrets in the runtime deps (the deployed stack reads them from its secret)',
+      );
+    };
+  }
 
   const budgetMs = Math.max(0, req.deadline - rt.deadlineBufferMs - rt.clock.now());
   const cancelDeadline = rt.clock.setTimer(budgetMs, () => {
@@ -90,7 +100,7 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
     const output = await Promise.race([running, aborted]);
     // A step that saw its signal and returned anyway: cancel and lease loss still win.
     if (abortKind === 'cancelled' || abortKind === 'lease-lost') return { kind: abortKind };
-    return { kind: 'ok', output };
+    return { kind: 'ok', output, opened };
   } catch (error) {
     if (abortKind === 'cancelled' || abortKind === 'lease-lost') return { kind: abortKind };
     return { kind: 'error', error: abortKind === 'timeout' ? toError(controller.signal.reason) : error };

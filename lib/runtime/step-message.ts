@@ -26,11 +26,13 @@ export function assertDelaySeconds(delaySeconds: unknown): asserts delaySeconds 
 export type ParsedStepMessage = { ok: true; message: StepMessage } | { ok: false; reason: string };
 
 const KEYS = ['executionId', 'step', 'token', 'v'];
+const WAKE_KEYS = ['executionId', 'step', 'token', 'v', 'wake'];
 
 /**
  * Checks a step message body strictly: an object (or its JSON text) with exactly
- * `v: 1`, a safe `executionId`, and whole, non-negative `step` and `token`.
- * Never throws: a malformed body is reported, so the worker can drop it.
+ * `v: 1`, a safe `executionId`, whole, non-negative `step` and `token`, and
+ * optionally `wake: true` (a timer message). Never throws: a malformed body is
+ * reported, so the worker can drop it.
  */
 export function parseStepMessage(body: unknown): ParsedStepMessage {
   let value = body;
@@ -45,18 +47,22 @@ export function parseStepMessage(body: unknown): ParsedStepMessage {
     return { ok: false, reason: 'body is not an object' };
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record).sort();
-  if (keys.length !== KEYS.length || keys.some((k, i) => k !== KEYS[i])) {
+  const expected = 'wake' in record ? WAKE_KEYS : KEYS;
+  if (keys.length !== expected.length || keys.some((k, i) => k !== expected[i])) {
     return {
       ok: false,
-      reason: `body must have exactly the fields ${KEYS.join(', ')}, got ${keys.join(', ') || 'none'}`,
+      reason: `body must have exactly the fields ${KEYS.join(', ')} (and optionally wake), got ${keys.join(', ') || 'none'}`,
     };
   }
-  const { v, executionId, step, token } = record;
+  const { v, executionId, step, token, wake } = record;
   if (v !== 1) return { ok: false, reason: `unsupported message version ${JSON.stringify(v)}` };
   if (!isSafeId(executionId)) return { ok: false, reason: 'executionId is not a valid execution id' };
   if (!isIndex(step)) return { ok: false, reason: 'step must be a whole number of at least 0' };
   if (!isIndex(token)) return { ok: false, reason: 'token must be a whole number of at least 0' };
-  return { ok: true, message: { v: 1, executionId, step, token } };
+  if (wake !== undefined && wake !== true) return { ok: false, reason: 'wake must be true when present' };
+  const message: StepMessage = { v: 1, executionId, step, token };
+  if (wake === true) message.wake = true;
+  return { ok: true, message };
 }
 
 /**
@@ -72,6 +78,11 @@ export function checkedStepMessage(message: StepMessage): StepMessage {
 /** The message that runs step `step` of `executionId` under fencing token `token`. */
 export function stepMessage(executionId: string, step: number, token: number): StepMessage {
   return { v: 1, executionId, step, token };
+}
+
+/** The timer message that ends the wait of `executionId` (waiting at version `token`, before step `step`) once it is due. */
+export function wakeMessage(executionId: string, step: number, token: number): StepMessage {
+  return { v: 1, executionId, step, token, wake: true };
 }
 
 function isIndex(value: unknown): value is number {

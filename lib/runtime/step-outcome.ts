@@ -17,6 +17,16 @@ export type StepOutcome =
   | { status: 'dropped'; executionId: string; step: number; reason: DropReason }
   /** The step's result is committed; `enqueued` tells whether the next step was sent (false while paused). */
   | { status: 'committed'; executionId: string; step: number; head: ExecutionHead; enqueued: boolean }
+  /**
+   * The step's result is committed and the execution waits (a sleep or an event
+   * wait); `wakeDelaySeconds` is the delay of the wake message sent, when its
+   * deadline was within one message's delay.
+   */
+  | { status: 'waiting'; executionId: string; step: number; head: ExecutionHead; wakeDelaySeconds?: number }
+  /** A wake message that came before the deadline re-sent itself, `delaySeconds` later. */
+  | { status: 'rescheduled'; executionId: string; step: number; delaySeconds: number; head: ExecutionHead }
+  /** A wake message ended the wait: the head runs on and its step message is sent. */
+  | { status: 'woken'; executionId: string; step: number; head: ExecutionHead }
   /** The last step's result is committed and the execution completed. */
   | { status: 'completed'; executionId: string; step: number; head: ExecutionHead }
   /** The attempt failed; the same step is sent again after `delaySeconds`. */
@@ -29,7 +39,7 @@ export type StepOutcome =
       error: ErrorInfo;
       head: ExecutionHead;
     }
-  /** Retries ran out (or the worker kept dying): the execution failed. */
+  /** Retries ran out (or the worker kept dying, or its loop ran maxStepRuns steps, or its wait timed out): the execution failed. */
   | { status: 'failed'; executionId: string; step: number; error: ErrorInfo; head: ExecutionHead }
   /** The step is not registered here: the execution is paused with that error. */
   | { status: 'parked'; executionId: string; step: number; error: ErrorInfo; head: ExecutionHead }

@@ -8,6 +8,8 @@ import {
   type ErrorInfo,
 } from '../core/errors.js';
 import { EventType } from '../core/events.js';
+import type { OpenCallback } from '../core/callback-tokens.js';
+import { isStepDirective } from '../core/directives.js';
 import { ExecutionState } from '../core/execution-state.js';
 import { newId } from '../core/ids.js';
 import { isFenceConflict } from './errors.js';
@@ -17,6 +19,9 @@ import type { EpochMs, ExecutionHead, RecordedEvent, StepMessage } from './model
 import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
 import { settledClaim, settledSend, settledWrite } from './ambiguous-outcomes.js';
 import { runAttempt } from './step-attempt.js';
+import { processWake } from './wake-handler.js';
+import { waitTiming } from './wait-scheduling.js';
+import { afterCommit, commitEvents } from './commit-outcome.js';
 import { MAX_DELAY_SECONDS, parseStepMessage, stepMessage } from './step-message.js';
 import type { StepOutcome } from './step-outcome.js';
 
@@ -31,7 +36,9 @@ interface Claimed {
 
 /**
  * Handles one step message (docs/architecture.md, "The step protocol"): claim, run, commit,
- * enqueue the next step. Returns what happened; every outcome means the message is
+ * enqueue the next step (or, when the step asked to wait, the wake message of a
+ * near deadline). A wake message (`wake: true`, a wait's timer) goes to
+ * `processWake` (lib/runtime/wake-handler.ts): one entry point for both. Returns what happened; every outcome means the message is
  * done with. A transient store or queue error leaves an ambiguous outcome (did the
  * write land?): the worker reads the head and carries on from what it finds
  * (lib/runtime/ambiguous-outcomes.ts). It throws only when it cannot tell, after
@@ -58,6 +65,7 @@ export async function processStepMessage(
   if (!Number.isFinite(invocation.deadline))
     throw new ValidationError('invocation deadline must be an epoch-millisecond number');
   const now = rt.clock.now();
+  if (msg.wake) return processWake(rt, msg, now);
   if (invocation.deadline - rt.deadlineBufferMs <= now) {
     // Claiming now would only burn an attempt: leave the message for a fresh invocation.
     throw new LongRunningError(ErrorCode.StepTimeout, 'too little time left in this invocation to run a step', {
@@ -116,21 +124,29 @@ export async function processStepMessage(
       return failedAttempt(run, started, result.error);
     case 'ok':
       try {
-        assertJsonValue(result.output, `the output of step "${stepName}"`);
+        const state = isStepDirective(result.output) ? result.output.state : result.output;
+        assertJsonValue(state, `the output of step "${stepName}"`);
       } catch (err) {
         return failedAttempt(run, started, err);
       }
-      return commit(run, started, result.output);
+      return commit(run, started, result.output, result.opened);
   }
 }
 
-async function commit(run: Claimed, started: RecordedEvent, output: unknown): Promise<StepOutcome> {
+async function commit(
+  run: Claimed,
+  started: RecordedEvent,
+  output: unknown,
+  opened: OpenCallback[],
+): Promise<StepOutcome> {
   const { rt, message: msg } = run;
   const now = rt.clock.now();
-  const last = msg.step + 1 >= run.head.totalSteps;
-  const completed = recordedEvent(EventType.StepCompleted, msg.step, now);
-  const finished = last ? [recordedEvent(EventType.ExecutionCompleted, msg.step + 1, now)] : [];
-  const events = [completed, recordedEvent(EventType.Checkpointed, msg.step + 1, now), ...finished];
+  let events: ReturnType<typeof commitEvents>;
+  try {
+    events = commitEvents(run.head, output, now);
+  } catch (err) {
+    return failedAttempt(run, started, err);
+  }
   let head: ExecutionHead;
   try {
     // The head's history keeps what a step's checkpoint cannot tell (one line per
@@ -142,8 +158,10 @@ async function commit(run: Claimed, started: RecordedEvent, output: unknown): Pr
       now,
       step: msg.step,
       output,
+      opened,
       sweepAt: now + rt.stallAfterMs,
-      events: [completed, ...finished],
+      timing: waitTiming(rt),
+      events: events.recorded,
     };
     head = await settledWrite(rt, request, 'commit', () => rt.store.commit(request));
   } catch (err) {
@@ -152,12 +170,8 @@ async function commit(run: Claimed, started: RecordedEvent, output: unknown): Pr
       return failedAttempt(run, started, err);
     throw err;
   }
-  emitEvents(rt, msg.executionId, events, { state: output });
-  if (head.state === ExecutionState.Completed)
-    return { status: 'completed', executionId: msg.executionId, step: msg.step, head };
-  const enqueued = head.state === ExecutionState.Running;
-  if (enqueued) await settledSend(rt, stepMessage(msg.executionId, head.currentStep, head.version));
-  return { status: 'committed', executionId: msg.executionId, step: msg.step, head, enqueued };
+  emitEvents(rt, msg.executionId, events.emitted, { state: head.data });
+  return afterCommit(rt, msg, head, now);
 }
 
 async function failedAttempt(run: Claimed, started: RecordedEvent, thrown: unknown): Promise<StepOutcome> {

@@ -29,6 +29,9 @@ export function assertNewExecution(exec: NewExecution): void {
     throw new ValidationError('stepNames must list at least one step');
   }
   exec.stepNames.forEach((name) => assertStepName(name));
+  const max = exec.maxStepRuns;
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 0))
+    throw new ValidationError(`maxStepRuns must be a whole number >= 0 (0: no limit), got ${String(max)}`);
   for (const [key, value] of Object.entries(exec.metadata ?? {})) {
     if (typeof value !== 'string') throw new ValidationError(`metadata.${key} must be a string`);
   }
@@ -146,12 +149,33 @@ export function assertTransitionAllowed(
   if (!req.from.includes(head.state)) throw new IllegalTransitionError(req.id, head.state, req.action, req.from);
 }
 
-/** The sweeper's rule: running, due by `dueBefore` (`sweepAt` passed), and no live lease at `now`. */
+/**
+ * The sweeper's rule: due by `dueBefore` (`sweepAt` passed), and either running with
+ * no live lease at `now`, or waiting (its wake message is due).
+ */
 export function isStalled(head: ExecutionHead, req: { now: EpochMs; dueBefore: EpochMs }): boolean {
-  return (
-    head.state === ExecutionState.Running &&
-    head.sweepAt !== undefined &&
-    head.sweepAt <= req.dueBefore &&
-    !hasLiveLease(head, req.now)
-  );
+  if (head.sweepAt === undefined || head.sweepAt > req.dueBefore) return false;
+  if (head.state === ExecutionState.Waiting) return true;
+  return head.state === ExecutionState.Running && !hasLiveLease(head, req.now);
+}
+
+/** True for the heads the active index holds: running ones, and waiting ones with a due time. */
+export function isActive(head: Pick<ExecutionHead, 'state' | 'sweepAt'>): boolean {
+  return head.state === ExecutionState.Running || (head.state === ExecutionState.Waiting && head.sweepAt !== undefined);
+}
+
+/** The head fields a compare-and-set ({@link ExecutionStore.replaceHead}) and the fenced writes are conditional on. */
+export const HEAD_PINS = ['version', 'state', 'currentStep', 'claims', 'leaseOwner', 'lastUpdate', 'inboxSeq'] as const;
+
+/** True while `stored` still has `base`'s values of {@link HEAD_PINS}. */
+export function pinsMatch(stored: ExecutionHead, base: ExecutionHead): boolean {
+  return HEAD_PINS.every((field) => stored[field] === base[field]);
+}
+
+/** Checks a compare-and-set: the same execution, and a head that keeps its identity (VALIDATION_ERROR otherwise). */
+export function assertReplace(req: { base: ExecutionHead; next: ExecutionHead }): void {
+  const { base, next } = req;
+  if (base.id !== next.id || next.startTime !== base.startTime || next.workflow !== base.workflow)
+    throw new ValidationError(`replaceHead: the new head must be of the same execution (${base.id})`);
+  assertSafeId(base.id);
 }

@@ -1,7 +1,12 @@
 import { toError, ValidationError } from '../core/errors.js';
-import type { EpochMs } from './model.js';
-import { resolveRuntime, type RuntimeDeps } from './runtime-config.js';
-import { stepMessage } from './step-message.js';
+import { ExecutionState } from '../core/execution-state.js';
+import { decideAndWrite } from './head-writes.js';
+import type { EpochMs, ExecutionHead } from './model.js';
+import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
+import { stepMessage, wakeMessage } from './step-message.js';
+import { resweptHead } from './wait-changes.js';
+import { waitTiming } from './wait-scheduling.js';
+import { hopSeconds } from './wait-timing.js';
 
 /** What one sweep looks at. */
 export interface SweepRequest {
@@ -27,7 +32,9 @@ export interface SweepResult {
 }
 
 /**
- * Re-sends `{currentStep, version}` for every running execution that is overdue:
+ * Re-sends `{currentStep, version}` for every running execution that is overdue,
+ * and the wake message of every waiting execution whose deadline is within one
+ * message's delay (see {@link wakeWaiting}):
  * its `sweepAt` has passed and no live lease holds it. Every write of the protocol
  * sets `sweepAt` to when the next message was due plus `stallAfterMs`, so this
  * finds a crash between commit and enqueue, a lost message, and a worker that died
@@ -49,7 +56,11 @@ export async function sweep(request: SweepRequest, deps: RuntimeDeps): Promise<S
   }
   const stalled = await rt.store.findStalled({ now, dueBefore: now + rt.stallAfterMs - stallAfterMs, limit });
   const sends = await Promise.allSettled(
-    stalled.map((head) => rt.queue.send(stepMessage(head.id, head.currentStep, head.version))),
+    stalled.map((head) =>
+      head.state === ExecutionState.Waiting
+        ? wakeWaiting(rt, head, now)
+        : rt.queue.send(stepMessage(head.id, head.currentStep, head.version)),
+    ),
   );
   const failures = sends.flatMap((s) => (s.status === 'rejected' ? [toError(s.reason)] : []));
   const result = { examined: stalled.length, reenqueued: stalled.length - failures.length };
@@ -61,4 +72,27 @@ export async function sweep(request: SweepRequest, deps: RuntimeDeps): Promise<S
     throw first;
   }
   return result;
+}
+
+/**
+ * The sweeper's part in a wait: sends a *wake* message (never a step message, so a
+ * wait never ends early) delayed by the time left (at most one message's delay),
+ * then moves the head's `sweepAt` past the deadline (`max(until, now) +
+ * stallAfterMs`) with a write conditional on the head as read, so that the next
+ * sweeps leave it alone unless that message is lost. A head that moved on meanwhile
+ * needs nothing.
+ */
+async function wakeWaiting(rt: ResolvedRuntime, found: ExecutionHead, now: EpochMs): Promise<void> {
+  const until = found.wait?.until;
+  if (until === undefined) return;
+  await rt.queue.send(wakeMessage(found.id, found.currentStep, found.version), hopSeconds(until - now, waitTiming(rt)));
+  await decideAndWrite(
+    rt,
+    found.id,
+    (h) =>
+      h?.state === ExecutionState.Waiting && h.version === found.version
+        ? resweptHead(h, Math.max(until, now) + rt.stallAfterMs, now)
+        : undefined,
+    found,
+  );
 }

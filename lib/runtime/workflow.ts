@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors.js';
 import { checkNamedSteps } from '../core/step-list.js';
+import { assertMaxStepRuns } from '../core/waits.js';
 import type { NamedStep } from '../core/types.js';
 
 /** Workflow names: a letter or digit, then up to 63 letters, digits, `_`, `.` or `-`. */
@@ -15,6 +16,8 @@ export interface Workflow {
   /** The step names in order; an execution stores these. */
   readonly stepNames: readonly string[];
   readonly steps: readonly NamedStep[];
+  /** Step runs an execution of it may make (loops count every run); DEFAULT_MAX_STEP_RUNS when absent. */
+  readonly maxStepRuns?: number;
 }
 
 /** What {@link defineWorkflow} takes: steps that pass a state of type `S` along. */
@@ -22,6 +25,8 @@ export interface WorkflowDefinition<S = unknown> {
   name: string;
   version?: string;
   steps: readonly NamedStep<S>[];
+  /** Step runs an execution may make before it fails with STEP_LIMIT_EXCEEDED (default 10,000; Infinity: none). */
+  maxStepRuns?: number;
 }
 
 /**
@@ -41,7 +46,7 @@ export interface WorkflowDefinition<S = unknown> {
 export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): Workflow {
   if (definition === null || typeof definition !== 'object')
     throw new ValidationError('workflow definition must be an object');
-  const { name, version, steps } = definition;
+  const { name, version, steps, maxStepRuns } = definition;
   if (typeof name !== 'string' || !WORKFLOW_NAME_PATTERN.test(name)) {
     throw new ValidationError(`workflow name must be ${WORKFLOW_NAME_RULE}, got ${JSON.stringify(name)}`, { name });
   }
@@ -51,11 +56,13 @@ export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): 
   if (Array.isArray(steps) && steps.length === 0)
     throw new ValidationError(`workflow ${name} must have at least one step`);
   const frozenSteps = checkNamedSteps<unknown>(steps, `workflow ${name}`);
+  if (maxStepRuns !== undefined) assertMaxStepRuns(maxStepRuns, `workflow ${name}`);
   const workflow: Workflow = Object.freeze({
     name,
     ...(version === undefined ? {} : { version }),
     stepNames: Object.freeze(frozenSteps.map((s) => s.name)),
     steps: Object.freeze(frozenSteps),
+    ...(maxStepRuns === undefined ? {} : { maxStepRuns }),
   });
   defined.add(workflow);
   return workflow;

@@ -4,6 +4,7 @@ import { DocumentReader } from './document-reader.js';
 import type { GoCheckpointDocument, GoExecutionDocument } from './go-execution-document.js';
 import { readExecutionDocument } from './read-execution-document.js';
 import { formatRfc3339 } from './rfc3339-time.js';
+import { encodeWaitFields } from './wait-fields-codec.js';
 
 const DEFAULT_SOURCE = 'execution document';
 
@@ -15,6 +16,11 @@ const TS_FIELD: Readonly<Record<string, string>> = {
   start_time: 'startTime',
   last_update: 'lastUpdate',
   end_time: 'endTime',
+  error_code: 'errorCode',
+  step_runs: 'stepRuns',
+  max_step_runs: 'maxStepRuns',
+  seen_event_ids: 'seenEventIds',
+  open_callbacks: 'openCallbacks',
 };
 
 /**
@@ -22,7 +28,9 @@ const TS_FIELD: Readonly<Record<string, string>> = {
  * v1.3.0: snake_case field names, RFC 3339 UTC timestamps, `checkpoints` always
  * written, and `step_names`, `end_time`, `metadata`, `error` (and checkpoint
  * `metadata`) left out when empty, as Go's `omitempty` does. Metadata and checkpoint
- * states are referenced, not copied.
+ * states are referenced, not copied. The fields of waits, events and loops (`wait`,
+ * `inbox`, `step_runs`, checkpoint `seq`...) are added the same way, only when set;
+ * the Go package ignores them.
  *
  * Throws {@link ValidationError} (code `VALIDATION_ERROR`, naming the field) when the
  * execution could not be read back: an invalid Date, a negative or fractional step,
@@ -51,6 +59,7 @@ export function encodeExecution(exec: Execution): GoExecutionDocument {
     checkpoints: exec.checkpoints.map((cp, i) => encodeCheckpoint(cp, `checkpoints[${i}]`, where)),
     ...(hasMetadata ? { metadata: exec.metadata } : {}),
     ...(exec.error ? { error: exec.error } : {}),
+    ...encodeWaitFields(exec, (value, field) => timestamp(value, field, where), where),
   };
   // Check the document with the decoder itself, so that whatever is stored can be loaded.
   readExecutionDocument(
@@ -120,6 +129,8 @@ function encodeCheckpoint(cp: Checkpoint, field: string, where: string): GoCheck
     state: cp.state ?? null,
     timestamp: timestamp(cp.timestamp, `${field}.timestamp`, where),
     ...(hasMetadata ? { metadata: cp.metadata } : {}),
+    ...(cp.seq !== undefined ? { seq: cp.seq } : {}),
+    ...(cp.stepName !== undefined ? { step_name: cp.stepName } : {}),
   };
 }
 

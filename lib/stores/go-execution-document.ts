@@ -11,6 +11,10 @@ export interface GoCheckpointDocument {
   /** RFC 3339 timestamp. */
   timestamp: string;
   metadata?: Record<string, unknown>;
+  /** Not written by Go (which ignores it): the step-run sequence of the checkpoint. */
+  seq?: number;
+  /** Not written by Go (which ignores it): the name of step `step`. */
+  step_name?: string;
 }
 
 /**
@@ -35,4 +39,39 @@ export interface GoExecutionDocument {
   checkpoints: GoCheckpointDocument[];
   metadata?: Record<string, unknown>;
   error?: string;
+  // The fields below are not written by the Go package, which ignores them when it
+  // reads a document: a Go build can load, run and save an execution without waits.
+  /** The failure's error code (for example `WAIT_TIMEOUT`). */
+  error_code?: string;
+  /** Step runs committed so far. */
+  step_runs?: number;
+  /** The most step runs the execution may commit; 0 for no limit. */
+  max_step_runs?: number;
+  /** What a waiting (or paused-while-waiting) execution waits for. */
+  wait?: GoWaitDocument;
+  /** Events not yet taken by a wait, oldest first; omitted when empty. */
+  inbox?: GoInboxEventDocument[];
+  /** Recent event ids, to drop a repeated one; omitted when empty. */
+  seen_event_ids?: string[];
+  /** Callbacks opened and not used yet; omitted when empty. */
+  open_callbacks?: { nonce: string; type: string }[];
+  /** What ended the last wait, for the next step: an event, or a timeout with `on_timeout: continue`. */
+  delivered?: { event: GoInboxEventDocument } | { timed_out: true };
+}
+
+/** A pending wait: `until` is an RFC 3339 timestamp. */
+export interface GoWaitDocument {
+  kind: 'sleep' | 'event';
+  until?: string;
+  event_type?: string;
+  on_timeout?: 'fail' | 'continue';
+  timeout_ms?: number;
+}
+
+/** An event kept on the execution: `received_at` is an RFC 3339 timestamp. */
+export interface GoInboxEventDocument {
+  id: string;
+  type: string;
+  payload: unknown;
+  received_at: string;
 }

@@ -1,6 +1,7 @@
 import { ExecutionState, isExecutionState } from '../core/execution-state.js';
 import type { Checkpoint, Execution } from '../core/types.js';
 import type { DocumentReader } from './document-reader.js';
+import { readWaitFields } from './wait-fields-codec.js';
 
 const STATES = Object.values(ExecutionState).join(', ');
 
@@ -40,6 +41,7 @@ export function readExecutionDocument(doc: unknown, r: DocumentReader): Executio
   if (endTime !== undefined) exec.endTime = endTime;
   const error = r.optionalString(o['error'], 'error');
   if (error) exec.error = error;
+  Object.assign(exec, readWaitFields(o, r));
   return exec;
 }
 
@@ -53,5 +55,8 @@ function readCheckpoint(value: unknown, field: string, r: DocumentReader): Check
   };
   const metadata = r.optionalObject(o['metadata'], `${field}.metadata`);
   if (metadata !== undefined) cp.metadata = metadata;
+  if (o['seq'] !== undefined && o['seq'] !== null) cp.seq = r.count(o['seq'], `${field}.seq`);
+  const stepName = r.optionalString(o['step_name'], `${field}.step_name`);
+  if (stepName !== undefined) cp.stepName = stepName;
   return cp;
 }

@@ -9,10 +9,13 @@ import type { EpochMs, ExecutionHead, Page, RecordedEvent, StoredCheckpoint } fr
 import { readPage, validateLimit } from '../runtime/paging.js';
 import type {
   ClaimRequest,
+  CommitRequest,
   ExecutionStore,
   Fence,
   ListQuery,
   NewExecution,
+  ReplaceRequest,
+  ReplaceResult,
   TransitionRequest,
 } from '../runtime/ports.js';
 import {
@@ -25,7 +28,9 @@ import {
   isOwnWrite,
   type FencedWrite,
   isStalled,
+  assertReplace,
   assertTransitionAllowed,
+  pinsMatch,
   stateJsonText,
 } from '../runtime/store-rules.js';
 
@@ -69,7 +74,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
       assertNewExecution(exec);
       // The input is checked in full (size too) before the key or the id is looked up, as DynamoDB does.
       const head = change.createdHead(exec);
-      const checkpoint = change.checkpointOf(exec.id, 0, exec.input, exec.now);
+      const checkpoint = change.checkpointOf(head, exec.now);
       this.#assertFits(head, checkpoint);
       const earlierId = exec.idempotencyKey === undefined ? undefined : this.#idempotency.get(exec.idempotencyKey);
       const earlier = earlierId === undefined ? undefined : this.#executions.get(earlierId);
@@ -109,12 +114,20 @@ export class InMemoryExecutionStore implements ExecutionStore {
     });
   }
 
-  commit(
-    req: Fence & { step: number; output: unknown; sweepAt: EpochMs; events: RecordedEvent[] },
-  ): Promise<ExecutionHead> {
+  commit(req: CommitRequest): Promise<ExecutionHead> {
     return this.#fencedWrite(req, 'commit', (h) => {
       const head = change.committedHead(h, req);
-      return { head, checkpoint: change.checkpointOf(req.id, head.currentStep, req.output, req.now) };
+      return { head, checkpoint: change.checkpointOf(head, req.now) };
+    });
+  }
+
+  replaceHead(req: ReplaceRequest): Promise<ReplaceResult> {
+    return promiseNow(() => {
+      assertReplace(req);
+      const stored = this.#executions.get(req.base.id);
+      if (!stored || !pinsMatch(stored.head, req.base)) return { ok: false, current: stored && copy(stored.head) };
+      this.#write(stored, req.next);
+      return { ok: true, head: copy(stored.head) };
     });
   }
 
@@ -150,10 +163,10 @@ export class InMemoryExecutionStore implements ExecutionStore {
 
   listCheckpoints(id: string, page: { limit: number; nextToken?: string }): Promise<Page<StoredCheckpoint>> {
     return promiseNow(() => {
-      const newestFirst = [...(this.#executions.get(id)?.checkpoints.values() ?? [])].sort((a, b) => b.step - a.step);
+      const newestFirst = [...(this.#executions.get(id)?.checkpoints.values() ?? [])].sort((a, b) => b.seq - a.seq);
       const result = readPage(newestFirst, page, `checkpoints:${id}`, {
-        positionOf: (cp) => cp.step,
-        isAfter: (cp, position) => cp.step < (position as number),
+        positionOf: (cp) => cp.seq,
+        isAfter: (cp, position) => cp.seq < (position as number),
         isPosition: (p) => typeof p === 'number' && Number.isSafeInteger(p) && p >= 0,
       });
       return { ...result, items: result.items.map(copy) };
@@ -236,7 +249,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
   /** Stores JSON copies of items already checked. */
   #put(stored: StoredExecution, head: ExecutionHead, checkpoint?: StoredCheckpoint): void {
     stored.head = copy(head);
-    if (checkpoint) stored.checkpoints.set(checkpoint.step, copy(checkpoint));
+    if (checkpoint) stored.checkpoints.set(checkpoint.seq, copy(checkpoint));
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import { benchExecutor } from './executor-bench.js';
 import { benchRuntime, costPerMillionSteps, PRICES } from './runtime-bench.js';
+import { benchWaits } from './wait-bench.js';
 
 async function main(): Promise<void> {
   const only = process.argv[2];
@@ -43,6 +44,25 @@ async function main(): Promise<void> {
       `cost per million steps at list prices ${JSON.stringify(PRICES)} (worker 512 MB arm64, the construct default; 100 ms/step; batch 10):`,
     );
     console.table(Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, `$${v.toFixed(2)}`])));
+  }
+  if (!only || only === 'waits') {
+    console.log('\n== Waits on the serverless runtime through the emulator ==');
+    const w = await benchWaits();
+    console.log(
+      'cost of a sleep beyond the same execution without it (requests, write units, dollars at list prices):',
+    );
+    console.table(
+      w.costs.map((c) => ({
+        sleep: c.sleep,
+        ...c.extraRequests,
+        'write units': c.extraWriteUnits,
+        dollars: `$${c.dollars.toFixed(7)}`,
+      })),
+    );
+    const ms = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(0)} ms`);
+    console.log(
+      `wake-up lateness of a 2 s sleep over ${w.lateness.count} executions: p50 ${ms(w.lateness.p50)}, p95 ${ms(w.lateness.p95)}, max ${ms(w.lateness.max)}`,
+    );
   }
 }
 

@@ -22,11 +22,11 @@ import {
 } from '../../lib/index.js';
 import { SqsPoller } from '../../lib/local/sqs-poller.js';
 import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
-import { createResources, emulatorClientConfig } from '../support/aws-resources.js';
+import { createResources, emulatorClientConfig, type AwsResources } from '../support/aws-resources.js';
 import { startEmulator } from '../support/emulator.js';
 
 /** Counts requests by command on an SDK client. */
-function countRequests(client: DynamoDBClient | SQSClient, counts: Map<string, number>): void {
+export function countRequests(client: DynamoDBClient | SQSClient, counts: Map<string, number>): void {
   const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
     const name = context.commandName ?? 'unknown';
     counts.set(name, (counts.get(name) ?? 0) + 1);
@@ -36,6 +36,21 @@ function countRequests(client: DynamoDBClient | SQSClient, counts: Map<string, n
     step: 'initialize',
     name: 'benchRequestCounter',
   });
+}
+
+/** The runtime's deps on the emulator's table and queue (no logging), with `extra` settings. */
+export function emulatorRuntime(
+  res: AwsResources,
+  workflows: WorkflowRegistry,
+  extra: Partial<RuntimeDeps> = {},
+): RuntimeDeps {
+  return {
+    store: new DynamoDbExecutionStore({ client: res.documentClient, tableName: res.tableName }),
+    queue: new SqsStepQueue({ client: res.sqs, queueUrl: res.queueUrl }),
+    workflows,
+    logger: noopLogger,
+    ...extra,
+  };
 }
 
 export interface RuntimeBenchResult {
@@ -62,13 +77,28 @@ const SHORT_STEPS = 10;
 
 const STATE = { note: 'a typical small agent state', items: Array.from({ length: 8 }, (_, i) => `item ${i}`) };
 
-export async function benchRuntime(): Promise<RuntimeBenchResult> {
+/**
+ * Runs `bench` on a fresh emulator with the table and queues created, every SDK
+ * request counted by command into `counts`; stops it all afterwards.
+ */
+export async function onCountedEmulator<T>(
+  bench: (res: AwsResources, counts: Map<string, number>, endpoint: string) => Promise<T>,
+): Promise<T> {
   const emulator = await startEmulator();
   const res = await createResources(emulator.endpoint);
   try {
     const counts = new Map<string, number>();
     countRequests(res.dynamodb, counts);
     countRequests(res.sqs, counts);
+    return await bench(res, counts, emulator.endpoint);
+  } finally {
+    await res.dispose();
+    await emulator.stop();
+  }
+}
+
+export function benchRuntime(): Promise<RuntimeBenchResult> {
+  return onCountedEmulator(async (res, counts, endpoint) => {
     const steps = Array.from({ length: 50 }, (_, i) => ({
       name: `s${i}`,
       fn: (s: unknown) => ({ ...(s as object), n: i }),
@@ -76,16 +106,11 @@ export async function benchRuntime(): Promise<RuntimeBenchResult> {
     const workflows = new WorkflowRegistry()
       .register(defineWorkflow({ name: 'bench', steps }))
       .register(defineWorkflow({ name: 'bench-short', steps: steps.slice(0, SHORT_STEPS) }));
-    const runtime: RuntimeDeps = {
-      store: new DynamoDbExecutionStore({ client: res.documentClient, tableName: res.tableName }),
-      queue: new SqsStepQueue({ client: res.sqs, queueUrl: res.queueUrl }),
-      workflows,
-      logger: noopLogger,
-    };
+    const runtime = emulatorRuntime(res, workflows);
     const control = new ControlPlane(runtime);
     // The bench watches progress through its own client, so its reads are not counted as the worker's.
     const observer = new DynamoDbExecutionStore({
-      client: DynamoDBDocumentClient.from(new DynamoDBClient(emulatorClientConfig(emulator.endpoint))),
+      client: DynamoDBDocumentClient.from(new DynamoDBClient(emulatorClientConfig(endpoint))),
       tableName: res.tableName,
     });
     const worker = makeStepWorker({
@@ -169,10 +194,7 @@ export async function benchRuntime(): Promise<RuntimeBenchResult> {
         wru(headItemBytes) + 2 * (wru(headItemBytes) + wru(checkpointItemBytes)) + ACTIVE_INDEX_UNITS_PER_COMMIT,
       stepsPerSecond,
     };
-  } finally {
-    await res.dispose();
-    await emulator.stop();
-  }
+  });
 }
 
 /** AWS list prices used for the cost estimate (us-east-1, on-demand; check the current price pages). */

@@ -12,6 +12,7 @@ import { racesContract } from './execution-store/races.js';
 import { readsContract } from './execution-store/reads.js';
 import { scenarioContract } from './execution-store/scenario.js';
 import { transitionContract } from './execution-store/transition.js';
+import { waitsContract } from './execution-store/waits.js';
 
 export type { MakeStore, StoreOptions, StoreUnderTest } from './execution-store/fixtures.js';
 
@@ -42,4 +43,5 @@ export function executionStoreContract(make: MakeStore): void {
   describe('delete', () => deleteContract(make));
   describe('concurrent workers', () => racesContract(make));
   describe('a long scenario', () => scenarioContract(make));
+  describe('waits, events and loops', () => waitsContract(make));
 }

@@ -32,7 +32,7 @@ export async function createExecution(
   assertNewExecution(exec);
   const head = createdHead(exec);
   const headItem = headToItem(head);
-  const cpItem = checkpointToItem(checkpointOf(exec.id, 0, exec.input, exec.now));
+  const cpItem = checkpointToItem(checkpointOf(head, exec.now));
   assertItemFits(headItem, ctx.maxItemBytes, 'execution head');
   assertItemFits(cpItem, ctx.maxItemBytes, 'checkpoint');
   const transactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [

@@ -5,13 +5,17 @@ import type { ErrorInfo } from '../../core/errors.js';
 import type { EpochMs, ExecutionHead, Page, RecordedEvent, StoredCheckpoint } from '../../runtime/model.js';
 import type {
   ClaimRequest,
+  CommitRequest,
   ExecutionStore,
   Fence,
   ListQuery,
   NewExecution,
+  ReplaceRequest,
+  ReplaceResult,
   TransitionRequest,
 } from '../../runtime/ports.js';
-import { readHead } from './pinned-write.js';
+import { assertReplace, HEAD_PINS } from '../../runtime/store-rules.js';
+import { readHead, writeOverBase } from './pinned-write.js';
 import { deleteExecution } from './delete.js';
 import { transitionExecution } from './transition.js';
 import { createExecution } from './create.js';
@@ -82,11 +86,21 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     return isSafeId(req.id) ? extendLease(this.#ctx, this.#cache, req) : { lost: true };
   }
 
-  /** One TransactWriteItems: put `CP#<step + 1>`, fenced update of the head. */
-  commit(
-    req: Fence & { step: number; output: unknown; sweepAt: EpochMs; events: RecordedEvent[] },
-  ): Promise<ExecutionHead> {
+  /** One TransactWriteItems: put `CP#<stepRuns>`, fenced update of the head (decided again if the head moved). */
+  commit(req: CommitRequest): Promise<ExecutionHead> {
     return this.#fenced.commit(req);
+  }
+
+  /** One UpdateItem of the attributes that differ, conditional on the base's pinned fields (ALL_OLD on failure). */
+  async replaceHead(req: ReplaceRequest): Promise<ReplaceResult> {
+    assertReplace(req);
+    const result = await writeOverBase(this.#ctx, req.base, req.next, HEAD_PINS);
+    if (!result.ok) {
+      this.#cache.delete(req.base.id);
+      return result;
+    }
+    this.#cache.set(req.next);
+    return { ok: true, head: req.next };
   }
 
   /** One fenced UpdateItem: version + 1, lease removed, error kept, sweepAt set. */

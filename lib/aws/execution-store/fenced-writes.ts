@@ -6,14 +6,18 @@ import type { ExecutionHead, StoredCheckpoint } from '../../runtime/model.js';
 import type { Fence } from '../../runtime/ports.js';
 import { readHead, writeOverBase } from './pinned-write.js';
 import type { HeadCache } from './head-cache.js';
-import { fenceRefusal, isOwnWrite, type FencedWrite } from '../../runtime/store-rules.js';
+import { fenceRefusal, HEAD_PINS, isOwnWrite, type FencedWrite } from '../../runtime/store-rules.js';
 import type { TableContext } from '../dynamodb/table-context.js';
 
-/** The head fields a fenced write is conditional on: anything another writer may change. */
-export const FENCE_PINS = ['version', 'state', 'currentStep', 'claims', 'leaseOwner', 'lastUpdate'] as const;
+/**
+ * The head fields a fenced write is conditional on: anything another writer may
+ * change, `inboxSeq` included, so that a commit decided from an inbox that has
+ * grown since is decided again (the commit's decision reads the inbox).
+ */
+export const FENCE_PINS = HEAD_PINS;
 
 const MAX_ATTEMPTS = 5;
-type CommitRequest = Parameters<typeof committedHead>[1] & Fence;
+type CommitRequest = Parameters<typeof committedHead>[1];
 type OutcomeRequest = Parameters<typeof failedHead>[1] & Fence;
 
 /**
@@ -35,11 +39,11 @@ export class FencedWrites {
     this.#cache = cache;
   }
 
-  /** Checkpoint `step + 1` and the head moved on, in one transaction. */
+  /** Checkpoint `CP#<stepRuns>` and the head moved on, in one transaction, decided from the base head. */
   commit(req: CommitRequest): Promise<ExecutionHead> {
     return this.#write(req, 'commit', (base) => {
       const head = committedHead(base, req);
-      return { head, checkpoint: checkpointOf(req.id, req.step + 1, req.output, req.now) };
+      return { head, checkpoint: checkpointOf(head, req.now) };
     });
   }
 

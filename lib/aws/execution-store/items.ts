@@ -1,8 +1,9 @@
 import type { ErrorInfo } from '../../core/errors.js';
 import { EventType } from '../../core/events.js';
-import { ExecutionState, isExecutionState } from '../../core/execution-state.js';
+import { isExecutionState } from '../../core/execution-state.js';
 import type { ExecutionHead, RecordedEvent, StoredCheckpoint } from '../../runtime/model.js';
-import { stateJsonText } from '../../runtime/store-rules.js';
+import { isActive, stateJsonText } from '../../runtime/store-rules.js';
+import { readWaitAttributes, setWaitAttributes } from './wait-items.js';
 import { ItemReader } from '../dynamodb/item-reader.js';
 import type { Item } from '../dynamodb/table-context.js';
 import { TableKeys, activeShard, checkpointSk, execPk, listSortKey } from '../schema/table-schema.js';
@@ -12,8 +13,9 @@ const EVENT_TYPES: ReadonlySet<string> = new Set(Object.values(EventType));
 /**
  * The item of an execution head. `data` is stored as JSON text (a predictable
  * size); `workflow` is left out when empty (index keys cannot be empty strings);
- * `activePk` (the `active` index shard) is present exactly while the state is
- * running, so the sparse index holds running heads that have a `sweepAt`.
+ * `activePk` (the `active` index shard) is present exactly while the head is active
+ * (`isActive`: running, or waiting with a due time), so the sparse index holds the
+ * heads the sweeper may have to act on, by `sweepAt`.
  */
 export function headToItem(h: ExecutionHead): Item {
   const item: Item = {
@@ -40,7 +42,8 @@ export function headToItem(h: ExecutionHead): Item {
   setDefined(item, 'leaseExpiresAt', h.leaseExpiresAt);
   setDefined(item, 'lastWriter', h.lastWriter);
   setDefined(item, 'sweepAt', h.sweepAt);
-  if (h.state === ExecutionState.Running) item['activePk'] = activeShard(h.id);
+  if (isActive(h)) item['activePk'] = activeShard(h.id);
+  setWaitAttributes(item, h);
   setDefined(item, 'endTime', h.endTime);
   if (h.error !== undefined) item['error'] = { code: h.error.code, message: h.error.message };
   setDefined(item, 'idempotencyKey', h.idempotencyKey);
@@ -61,13 +64,14 @@ export function itemToHead(item: Item): ExecutionHead {
     if (typeof value !== 'string') throw r.fail(`metadata.${key}`, 'a string', value);
     metadata[key] = value;
   }
+  const currentStep = r.number('currentStep');
   const head: ExecutionHead = {
     id: r.string('id'),
     name: r.string('name'),
     workflow: r.optionalString('workflow') ?? '',
     state,
     stepNames,
-    currentStep: r.number('currentStep'),
+    currentStep,
     totalSteps: r.number('totalSteps'),
     progress: r.number('progress'),
     data: r.json('data'),
@@ -77,6 +81,7 @@ export function itemToHead(item: Item): ExecutionHead {
     lastUpdate: r.number('lastUpdate'),
     metadata,
     events: r.list('events').map((e, i) => readEvent(e, `events[${i}]`, r)),
+    ...readWaitAttributes(item, r, currentStep),
   };
   setDefined(head, 'leaseOwner', r.optionalString('leaseOwner'));
   setDefined(head, 'leaseExpiresAt', r.optionalNumber('leaseExpiresAt'));
@@ -88,16 +93,18 @@ export function itemToHead(item: Item): ExecutionHead {
   return head;
 }
 
-/** The item of a checkpoint, its state as JSON text. */
+/** The item of a checkpoint (`CP#<seq>`), its state as JSON text. */
 export function checkpointToItem(cp: StoredCheckpoint): Item {
   const item: Item = {
     pk: execPk(cp.executionId),
-    sk: checkpointSk(cp.step),
+    sk: checkpointSk(cp.seq),
     id: cp.id,
     executionId: cp.executionId,
+    seq: cp.seq,
     step: cp.step,
     timestamp: cp.timestamp,
   };
+  setDefined(item, 'stepName', cp.stepName);
   setDefined(item, 'data', stateJsonText(cp.state, cp.executionId));
   return item;
 }
@@ -105,13 +112,18 @@ export function checkpointToItem(cp: StoredCheckpoint): Item {
 /** Reads a checkpoint item; `CORRUPT_RECORD` when it is malformed. */
 export function itemToCheckpoint(item: Item): StoredCheckpoint {
   const r = new ItemReader(item, `checkpoint item ${String(item['pk'])}/${String(item['sk'])}`);
-  return {
+  const step = r.number('step');
+  const cp: StoredCheckpoint = {
     id: r.string('id'),
     executionId: r.string('executionId'),
-    step: r.number('step'),
+    // Checkpoints written before loops existed are keyed by their step.
+    seq: r.optionalNumber('seq') ?? step,
+    step,
     state: r.json('data'),
     timestamp: r.number('timestamp'),
   };
+  setDefined(cp, 'stepName', r.optionalString('stepName'));
+  return cp;
 }
 
 /** A recorded event as a map attribute (optional fields left out). */

@@ -83,8 +83,8 @@ export async function writeOverBase(
     if (reasons?.[0]?.Code === 'ConditionalCheckFailed') {
       throw new LongRunningError(
         ErrorCode.Conflict,
-        `execution ${base.id}: checkpoint ${checkpoint?.step ?? '?'} already exists although the head is at step ${base.currentStep}`,
-        { details: { id: base.id, step: checkpoint?.step }, cause: thrown },
+        `execution ${base.id}: checkpoint ${checkpoint?.seq ?? '?'} already exists although the head is at step run ${base.stepRuns}`,
+        { details: { id: base.id, seq: checkpoint?.seq }, cause: thrown },
       );
     }
     throw translateSdkError(thrown, `DynamoDB ${cpItem ? 'TransactWriteItems' : 'UpdateItem'} on ${ctx.tableName}`);

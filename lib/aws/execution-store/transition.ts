@@ -75,7 +75,7 @@ async function blindTransition(ctx: TableContext, req: TransitionRequest): Promi
   }
   if (req.end) set.push(`${e.name('endTime')} = ${e.value(req.now)}`);
   if (isTerminalState(req.to)) {
-    remove.push(...['leaseOwner', 'leaseExpiresAt', 'sweepAt', 'activePk'].map((a) => e.name(a)));
+    remove.push(...['leaseOwner', 'leaseExpiresAt', 'sweepAt', 'activePk', 'wait', 'callbacks'].map((a) => e.name(a)));
   } else if (req.to === ExecutionState.Running) {
     set.push(`${e.name('activePk')} = ${e.value(activeShard(req.id))}`);
     if (req.sweepAt !== undefined) set.push(`${e.name('sweepAt')} = ${e.value(req.sweepAt)}`);

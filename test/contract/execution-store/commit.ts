@@ -26,7 +26,9 @@ export function commitContract(make: MakeStore): void {
     expect((await store.listCheckpoints('e1', { limit: 1 })).items[0]).toEqual({
       id: 'e1/1',
       executionId: 'e1',
+      seq: 1,
       step: 1,
+      stepName: 'b',
       state: { v: 1 },
       timestamp: T + 5,
     });

@@ -27,10 +27,18 @@ export function createContract(make: MakeStore): void {
       sweepAt: T + 1000,
       metadata: { owner: 'ops' },
       events: [],
+      stepRuns: 0,
+      maxStepRuns: 10_000,
+      inbox: [],
+      seenEventIds: [],
+      callbacks: [],
+      inboxSeq: 0,
     });
     expect(await store.get('e1')).toEqual(head);
     const cps = await store.listCheckpoints('e1', { limit: 10 });
-    expect(cps).toEqual({ items: [{ id: 'e1/0', executionId: 'e1', step: 0, state: { v: 0 }, timestamp: T }] });
+    expect(cps).toEqual({
+      items: [{ id: 'e1/0', executionId: 'e1', seq: 0, step: 0, stepName: 'a', state: { v: 0 }, timestamp: T }],
+    });
   });
 
   it('returns the first execution, unchanged, for a used idempotency key, and writes nothing', async () => {

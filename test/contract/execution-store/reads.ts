@@ -21,7 +21,14 @@ export function readsContract(make: MakeStore): void {
     }
     const first = await store.listCheckpoints('e1', { limit: 3 });
     expect(first.items.map((cp) => cp.step)).toEqual([4, 3, 2]);
-    expect(first.items[0]).toEqual({ id: 'e1/4', executionId: 'e1', step: 4, state: { step: 3 }, timestamp: 4 });
+    expect(first.items[0]).toEqual({
+      id: 'e1/4',
+      executionId: 'e1',
+      seq: 4,
+      step: 4,
+      state: { step: 3 },
+      timestamp: 4,
+    });
     expect(first.nextToken).toEqual(expect.any(String));
     const token = first.nextToken ?? '';
     const second = await store.listCheckpoints('e1', { limit: 3, nextToken: token });

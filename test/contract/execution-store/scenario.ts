@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_STEP_RUNS } from '../../../lib/core/waits.js';
 import { expect, it } from 'vitest';
 import type { ExecutionHead } from '../../../lib/runtime/model.js';
 import { STEP_ERROR, eventAt, newExec, pauseOf, resumeOf, retryOf, type MakeStore } from './fixtures.js';
@@ -57,6 +58,12 @@ export function scenarioContract(make: MakeStore): void {
       metadata: {},
       idempotencyKey: 'scenario',
       events: [],
+      stepRuns: 0,
+      maxStepRuns: DEFAULT_MAX_STEP_RUNS,
+      inbox: [],
+      seenEventIds: [],
+      callbacks: [],
+      inboxSeq: 0,
     };
     await step(() => s.create(exec), value({ head: h, created: true }));
     await step(() => s.create({ ...exec, id: `${id}-dup` }), value({ head: h, created: false }));
@@ -80,7 +87,8 @@ export function scenarioContract(make: MakeStore): void {
     );
     const completed0 = eventAt('step_completed', 40);
     h = without(h, 'leaseOwner', 'leaseExpiresAt');
-    h = { ...h, currentStep: 1, version: 1, claims: 0, data: { a: [1] }, progress: (1 / 3) * 100, lastUpdate: 40 };
+    h = { ...h, currentStep: 1, stepRuns: 1, version: 1, claims: 0, data: { a: [1] }, progress: (1 / 3) * 100 };
+    h = { ...h, lastUpdate: 40 };
     h = { ...h, sweepAt: 200, events: [completed0], lastWriter: 'w1' };
     await step(() => s.commit({ ...commit0, owner: 'w1', output: { a: [1] }, events: [completed0] }), value(h));
     // The same commit again (a retry after a lost response): the head it left, nothing written.
@@ -107,7 +115,7 @@ export function scenarioContract(make: MakeStore): void {
       () => s.extendLease({ id, token: 2, owner: 'w4', now: 76, leaseMs: 100 }),
       value({ lost: false, state: 'paused' }),
     );
-    h = { ...without(h, 'leaseOwner', 'leaseExpiresAt', 'error'), currentStep: 2, version: 3, claims: 0 };
+    h = { ...without(h, 'leaseOwner', 'leaseExpiresAt', 'error'), currentStep: 2, stepRuns: 2, version: 3, claims: 0 };
     h = { ...h, data: 'two', progress: (2 / 3) * 100, lastUpdate: 80, sweepAt: 400, lastWriter: 'w4' };
     await step(
       () => s.commit({ id, token: 2, owner: 'w4', now: 80, step: 1, output: 'two', sweepAt: 400, events: [] }),
@@ -163,7 +171,9 @@ export function scenarioContract(make: MakeStore): void {
     const cp = (n: number, state: unknown, timestamp: number) => ({
       id: `${id}/${n}`,
       executionId: id,
+      seq: n,
       step: n,
+      stepName: ['a', 'b', 'c'][n],
       state,
       timestamp,
     });

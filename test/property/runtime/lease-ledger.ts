@@ -43,6 +43,7 @@ export class LeaseLedger {
       releaseForRetry: fenced((req) => inner.releaseForRetry(req)),
       fail: fenced((req) => inner.fail(req)),
       park: fenced((req) => inner.park(req)),
+      replaceHead: (req) => inner.replaceHead(req),
       transition: async (req: TransitionRequest) => {
         const head = await inner.transition(req);
         if (isTerminalState(head.state)) this.#grants.delete(req.id);

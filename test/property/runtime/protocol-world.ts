@@ -26,6 +26,7 @@ export const CONFIG: RuntimeConfig = {
   retryMaxDelayMs: 4_000,
   deadlineBufferMs: 5_000,
   stallAfterMs: 60_000,
+  maxDelaySeconds: 900,
 };
 
 /**

@@ -17,8 +17,18 @@ const FIELDS = [
   'checkpoints',
   'metadata',
   'error',
+  'error_code',
+  'step_runs',
+  'max_step_runs',
+  'wait',
+  'inbox',
+  'seen_event_ids',
+  'open_callbacks',
+  'delivered',
 ];
-const CHECKPOINT_FIELDS = ['id', 'step', 'state', 'timestamp', 'metadata'].map((f) => `checkpoints.0.${f}`);
+const CHECKPOINT_FIELDS = ['id', 'step', 'state', 'timestamp', 'metadata', 'seq', 'step_name'].map(
+  (f) => `checkpoints.0.${f}`,
+);
 
 /** What a field becomes: removed, any JSON value, a timestamp as Go writes it, or a number near a bound. */
 const replacementArb = fc.oneof(

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { ExecutionState } from '../../../lib/core/execution-state.js';
-import type { Checkpoint, Execution } from '../../../lib/core/types.js';
+import type { Checkpoint, Execution, ExecutionWait } from '../../../lib/core/types.js';
+import type { InboxEvent } from '../../../lib/core/waits.js';
 
 /** Every instant the codec writes: years 0000 to 9999 in UTC, to the millisecond. */
 export const instantArb = fc.date({
@@ -17,6 +18,51 @@ export const stateArb = fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' });
 
 const metadataArb = fc.dictionary(textArb, stateArb, { maxKeys: 4 });
 
+/** Epoch ms of every instant the codec writes. */
+const epochArb = instantArb.map((d) => d.getTime());
+
+const eventArb: fc.Arbitrary<InboxEvent> = fc.record({
+  id: fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
+  type: fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
+  payload: stateArb,
+  receivedAt: epochArb,
+});
+
+const waitArb: fc.Arbitrary<ExecutionWait> = fc.oneof(
+  fc.record({ kind: fc.constant('sleep' as const), until: instantArb }),
+  fc.record(
+    {
+      kind: fc.constant('event' as const),
+      eventType: fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
+      until: instantArb,
+      onTimeout: fc.constantFrom('fail' as const, 'continue' as const),
+      timeoutMs: fc.maxSafeNat(),
+    },
+    { requiredKeys: ['kind', 'eventType'] },
+  ),
+);
+
+/** The fields of waits, events and loops, each present or not. */
+const waitFieldsArb = fc.record(
+  {
+    errorCode: textArb,
+    stepRuns: fc.oneof(fc.nat({ max: 100 }), fc.maxSafeNat()),
+    maxStepRuns: fc.oneof(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.constant(Infinity)),
+    wait: waitArb,
+    inbox: fc.array(eventArb, { maxLength: 3 }),
+    seenEventIds: fc.array(textArb, { maxLength: 3 }),
+    openCallbacks: fc.array(
+      fc.record({
+        nonce: fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
+        type: fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
+      }),
+      { maxLength: 3 },
+    ),
+    delivered: fc.option(eventArb, { nil: null }),
+  },
+  { requiredKeys: [] },
+);
+
 const checkpointArb: fc.Arbitrary<Checkpoint> = fc
   .record(
     {
@@ -25,6 +71,8 @@ const checkpointArb: fc.Arbitrary<Checkpoint> = fc
       state: fc.option(stateArb, { nil: undefined }),
       timestamp: instantArb,
       metadata: metadataArb,
+      seq: fc.oneof(fc.nat({ max: 100 }), fc.maxSafeNat()),
+      stepName: textArb,
     },
     { requiredKeys: ['id', 'step', 'state', 'timestamp'] },
   )
@@ -34,7 +82,8 @@ const checkpointArb: fc.Arbitrary<Checkpoint> = fc
  * Executions as the Executor could hold them: any id (non-empty) and name, any
  * state, any step counts with `currentStep <= totalSteps`, step names (when present) one per step,
  * progress from 0 to 100, any timestamps, checkpoints with any JSON state (or none)
- * and metadata, and an optional end time and error.
+ * and metadata, an optional end time and error, and any of the fields of waits,
+ * events and loops.
  */
 export const executionArb: fc.Arbitrary<Execution> = fc
   .record({
@@ -76,16 +125,18 @@ export const executionArb: fc.Arbitrary<Execution> = fc
       },
     ),
   )
+  .chain((exec) => waitFieldsArb.map((fields) => ({ ...exec, ...fields })))
   .map((exec) => exec as Execution);
 
 /**
  * What decoding gives back for `exec`, as the codec documents it: the Go package's
  * `omitempty` leaves out empty step names, an empty error and empty metadata (read
  * back as `{}` on the execution, absent on a checkpoint), and a missing checkpoint
- * state is written as `null`.
+ * state is written as `null`; so are an empty error code, inbox, seen ids and open
+ * callbacks left out.
  */
 export function normalForm(exec: Execution): Execution {
-  const { stepNames, error, ...rest } = exec;
+  const { stepNames, error, errorCode, inbox, seenEventIds, openCallbacks, wait, delivered, ...rest } = exec;
   const normal: Execution = {
     ...rest,
     metadata: Object.keys(exec.metadata).length > 0 ? exec.metadata : {},
@@ -97,5 +148,11 @@ export function normalForm(exec: Execution): Execution {
   };
   if (stepNames !== undefined && stepNames.length > 0) normal.stepNames = stepNames;
   if (error) normal.error = error;
+  if (errorCode) normal.errorCode = errorCode;
+  if (inbox?.length) normal.inbox = inbox.map((e) => ({ ...e, payload: e.payload ?? null }));
+  if (seenEventIds?.length) normal.seenEventIds = seenEventIds;
+  if (openCallbacks?.length) normal.openCallbacks = openCallbacks.map((c) => ({ ...c }));
+  if (wait) normal.wait = { ...wait };
+  if (delivered !== undefined) normal.delivered = delivered && { ...delivered };
   return normal;
 }

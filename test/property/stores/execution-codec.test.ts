@@ -29,6 +29,8 @@ function textNormalForm(exec: Execution): Execution {
       state: throughJson(cp.state),
       ...(cp.metadata === undefined ? {} : { metadata: throughJson(cp.metadata) }),
     })),
+    ...(normal.inbox ? { inbox: normal.inbox.map((e) => ({ ...e, payload: throughJson(e.payload) })) } : {}),
+    ...(normal.delivered ? { delivered: { ...normal.delivered, payload: throughJson(normal.delivered.payload) } } : {}),
   };
 }
 

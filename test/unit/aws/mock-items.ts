@@ -23,6 +23,12 @@ export function sampleHead(overrides: Partial<ExecutionHead> = {}): ExecutionHea
     sweepAt: 5000,
     metadata: {},
     events: [],
+    stepRuns: 1,
+    maxStepRuns: 10_000,
+    inbox: [],
+    seenEventIds: [],
+    callbacks: [],
+    inboxSeq: 0,
     ...overrides,
   };
 }

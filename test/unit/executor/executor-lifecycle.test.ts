@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventType } from '../../../lib/core/events.js';
 import { ExecutionState } from '../../../lib/core/execution-state.js';
-import { defaultExecutorConfig } from '../../../lib/executor/config.js';
+import { defaultExecutorConfig, IN_PROCESS_CALLBACK_KEY } from '../../../lib/executor/config.js';
 import { Executor } from '../../../lib/executor/executor.js';
 import { MemoryCheckpointStore } from '../../../lib/stores/memory-checkpoint-store.js';
 import { add, gate, harness, T0 } from './helpers.js';
@@ -127,6 +127,8 @@ describe('Executor lifecycle', () => {
       retryBaseDelayMs: 1_000,
       retryMaxDelayMs: 30_000,
       maxCheckpoints: 10,
+      maxStepRuns: 10_000,
+      callbackSecret: IN_PROCESS_CALLBACK_KEY,
     });
   });
 
@@ -135,6 +137,10 @@ describe('Executor lifecycle', () => {
     expect(() => new Executor({ heartbeatIntervalMs: 0 })).toThrow(/heartbeatIntervalMs/);
     expect(() => new Executor({ retryBaseDelayMs: 10, retryMaxDelayMs: 5 })).toThrow(/retryMaxDelayMs/);
     expect(() => new Executor({ bogus: 1 } as never)).toThrow(/bogus/);
+    expect(() => new Executor({ maxStepRuns: 0 })).toThrow(/maxStepRuns/);
+    expect(() => new Executor({ maxStepRuns: 2.5 })).toThrow(/maxStepRuns/);
+    expect(() => new Executor({ callbackSecret: 'short' })).toThrow(/callback secret/);
+    expect(new Executor({ maxStepRuns: Infinity }).config.maxStepRuns).toBe(Infinity);
   });
 
   it('rejects bad steps and names when creating', () => {

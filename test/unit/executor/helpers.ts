@@ -63,6 +63,11 @@ export async function until(predicate: () => boolean, what: string, turns = 1_00
   }
 }
 
+/** Lets pending callbacks run until the execution is `waiting` (its wait committed). */
+export async function untilWaiting(executor: Executor, execId: string): Promise<void> {
+  await until(() => executor.getExecution(execId)?.state === 'waiting', `execution ${execId} waiting`);
+}
+
 export const add =
   (n: number) =>
   (s: unknown): number =>

@@ -13,6 +13,9 @@ import { sweep } from '../../../lib/runtime/sweeper.js';
 import { defineWorkflow, type Workflow } from '../../../lib/runtime/workflow.js';
 import { WorkflowRegistry } from '../../../lib/runtime/workflow-registry.js';
 
+/** The callback secret the harness signs with. */
+export const TEST_CALLBACK_SECRET = 'harness-callback-secret-0123456789';
+
 /** A fixed start time, so that failures print the same numbers every run. */
 export const T0 = Date.UTC(2025, 0, 1);
 
@@ -68,6 +71,7 @@ export function makeHarness(
     queue,
     workflows,
     clock,
+    callbackSecrets: [TEST_CALLBACK_SECRET],
     onEvent: options.onEvent ?? ((e) => void events.push(e)),
     ...options.config,
   };
@@ -134,6 +138,7 @@ const STORE_METHODS = [
   'releaseForRetry',
   'fail',
   'park',
+  'replaceHead',
   'transition',
   'get',
   'listCheckpoints',

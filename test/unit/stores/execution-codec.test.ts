@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, LongRunningError } from '../../../lib/core/errors.js';
+import { ErrorCode } from '../../../lib/core/errors.js';
 import {
   decodeExecution,
   encodeExecution,
   parseExecution,
   serializeExecution,
 } from '../../../lib/stores/execution-codec.js';
-import { GO_FAILED_DOCUMENT, GO_NEW_DOCUMENT, GO_PAUSED_DOCUMENT, sampleExecution } from './fixtures.js';
-
-/** Runs `fn` and returns what it threw, failing the test when it does not throw. */
-function thrownBy(fn: () => unknown): LongRunningError {
-  try {
-    fn();
-  } catch (thrown) {
-    expect(thrown).toBeInstanceOf(LongRunningError);
-    return thrown as LongRunningError;
-  }
-  throw new Error('expected a throw');
-}
+import { GO_FAILED_DOCUMENT, GO_NEW_DOCUMENT, GO_PAUSED_DOCUMENT, sampleExecution, thrownBy } from './fixtures.js';
 
 describe('encodeExecution', () => {
   it('writes exactly the Go field names, in Go order, for a fully filled execution', () => {

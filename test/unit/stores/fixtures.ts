@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import { LongRunningError } from '../../../lib/core/errors.js';
 import type { LogFields, Logger } from '../../../lib/core/logger.js';
 import type { Execution } from '../../../lib/core/types.js';
 
@@ -66,3 +68,14 @@ export const GO_NEW_DOCUMENT = `{"id":"exec_c4ca4238a0b923820dcc509a6f75849b","n
 
 /** What Go writes for a failed execution: end_time and error set, metadata null. */
 export const GO_FAILED_DOCUMENT = `{"id":"exec_failed_1","name":"etl","state":"failed","progress":50,"current_step":1,"total_steps":2,"start_time":"2024-12-31T23:59:59.999999999-08:00","last_update":"2025-01-01T08:00:01.25Z","end_time":"2025-01-01T13:30:01.250000001+05:30","checkpoints":[],"metadata":null,"error":"step 1: upstream returned 503"}`;
+
+/** Runs `fn` and returns the LongRunningError it threw, failing the test when it does not throw one. */
+export function thrownBy(fn: () => unknown): LongRunningError {
+  try {
+    fn();
+  } catch (thrown) {
+    expect(thrown).toBeInstanceOf(LongRunningError);
+    return thrown as LongRunningError;
+  }
+  throw new Error('expected a throw');
+}

@@ -1,0 +1,28 @@
+import type { Clock } from '../core/clock.js';
+import type { ExecutionEvent } from '../core/events.js';
+import type { Logger } from '../core/logger.js';
+import type { CheckpointStore } from '../stores/checkpoint-store.js';
+
+/** Collaborators of an {@link Executor}; all optional. */
+export interface ExecutorOptions {
+  /** Where executions are saved. Default: `new FileCheckpointStore(config.checkpointDir)`. */
+  checkpointStore?: CheckpointStore;
+  /** Receives operational log lines (never execution data). Default: silent. */
+  logger?: Logger;
+  /** Receives lifecycle events in order. A throwing handler is logged and ignored. */
+  onEvent?: (event: ExecutionEvent) => void;
+  /**
+   * Where the Executor reads the time (timestamps) and sets its timers (retry
+   * backoff, heartbeats, periodic checkpoints, sleeps and wait timeouts). Default:
+   * `systemClock`; tests pass a `ManualClock` from longrunning/testing and advance it by hand.
+   */
+  clock?: Clock;
+}
+
+/** Options of {@link Executor.start}. */
+export interface StartOptions {
+  /** Aborting this signal cancels the execution. */
+  signal?: AbortSignal;
+  /** The most step runs this execution may commit (default: the config's `maxStepRuns`; `Infinity` for none). */
+  maxStepRuns?: number;
+}

@@ -1,0 +1,36 @@
+import type { Clock } from '../core/clock.js';
+import { toError } from '../core/errors.js';
+import type { EventType, ExecutionEvent } from '../core/events.js';
+import type { Logger } from '../core/logger.js';
+import type { ExecutorConfig } from './config.js';
+
+/** What the run loop needs from its Executor. */
+export interface RunLoopDeps {
+  config: ExecutorConfig;
+  /** Where the loop reads the time and sets its backoff, heartbeat and checkpoint timers. */
+  clock: Clock;
+  logger: Logger;
+  emit(type: EventType, extra?: Partial<ExecutionEvent>): void;
+  /** Records a checkpoint and saves; `beforeEvent` runs after the save, before `checkpointed`. */
+  checkpoint(beforeEvent?: () => void): Promise<void>;
+  /** Saves the snapshot without a new checkpoint (heartbeats). */
+  persist(): Promise<void>;
+}
+
+/** The clock's time as a Date. */
+export function now(deps: Pick<RunLoopDeps, 'clock'>): Date {
+  return new Date(deps.clock.now());
+}
+
+/** Logs a failed lifecycle save instead of throwing: the next save writes the whole snapshot again. */
+export async function bestEffort(
+  save: Promise<void>,
+  deps: Pick<RunLoopDeps, 'logger'>,
+  executionId: string,
+): Promise<void> {
+  try {
+    await save;
+  } catch (err) {
+    deps.logger.error('checkpoint save failed', { executionId, error: toError(err).message });
+  }
+}

@@ -1,0 +1,68 @@
+import { ErrorCode, NotFoundError } from '../core/errors.js';
+import { EventType } from '../core/events.js';
+import { ExecutionState } from '../core/execution-state.js';
+import { assertTransition, legalFrom } from '../core/transitions.js';
+import { resumeWait, retriedWait } from '../core/waits.js';
+import { transitionedHead } from './head-changes.js';
+import { decideAndWrite } from './head-writes.js';
+import { emitEvents, recordedEvent } from './lifecycle-events.js';
+import type { ExecutionHead } from './model.js';
+import type { ResolvedRuntime } from './runtime-config.js';
+import { stepMessage } from './step-message.js';
+import { waitingHead, wokenHead } from './wait-changes.js';
+import { sendWakeIfNear, sweepAtOfWait } from './wait-scheduling.js';
+
+/** What a control action answers (see ControlPlane). */
+export interface ActionResult {
+  head: ExecutionHead;
+  changed: boolean;
+}
+
+/**
+ * Resume (paused -> running) and retry (failed -> running), decided from the head
+ * and written with one compare-and-set, then the message the new head needs. A head
+ * paused in a wait resumes by the step model's `resumeWait`: waiting again with the
+ * same deadline (its wake message sent when near, or left to the sweeper), or on to
+ * the next step with the event that arrived meanwhile. Retry of a WAIT_TIMEOUT
+ * failure waits again with a fresh timeout (`retriedWait`). Otherwise resume keeps
+ * the version (a step in flight across pause/resume still commits) and retry bumps
+ * it. A head already running or waiting answers `changed: false` and gets its
+ * message sent again (a duplicate is dropped by the claim or the token).
+ */
+export async function resumeOrRetry(
+  rt: ResolvedRuntime,
+  id: string,
+  action: 'resume' | 'retry',
+): Promise<ActionResult> {
+  const now = rt.clock.now();
+  const { head, written } = await decideAndWrite(rt, id, (h) => {
+    if (!h) throw new NotFoundError('execution', id);
+    if (h.state === ExecutionState.Running || h.state === ExecutionState.Waiting) return undefined;
+    assertTransition(id, h.state, action);
+    const event = recordedEvent(EventType.Resumed, h.currentStep, now);
+    const facts = { now, sweepAt: now + rt.stallAfterMs, events: [event] };
+    const timedOut = action === 'retry' && h.error?.code === ErrorCode.WaitTimeout;
+    const wait = h.wait && (action === 'resume' ? h.wait : timedOut ? retriedWait(h.wait, now) : undefined);
+    if (wait) {
+      const resumed = action === 'resume' ? resumeWait(wait, h.inbox) : { kind: 'waiting' as const };
+      if (resumed.kind === 'run') return wokenHead({ ...h, inbox: resumed.inbox }, resumed.delivered, facts);
+      return waitingHead(h, wait, { ...facts, sweepAt: sweepAtOfWait(rt, { ...h, wait }, now) });
+    }
+    return transitionedHead(h, {
+      id,
+      from: legalFrom(action),
+      to: ExecutionState.Running,
+      now,
+      action,
+      event,
+      bumpVersion: action === 'retry',
+      resetAttempts: true,
+      sweepAt: facts.sweepAt,
+    });
+  });
+  if (!head) throw new NotFoundError('execution', id);
+  if (written) emitEvents(rt, id, head.events.slice(-1), { state: head.data });
+  if (head.state === ExecutionState.Running) await rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
+  else await sendWakeIfNear(rt, head, now);
+  return { head, changed: written };
+}
