@@ -37,15 +37,13 @@ export {
   MAX_STEP_NAME_LENGTH,
 } from './core/step-list.js';
 export type { TransitionAction } from './core/transitions.js';
-export { assertEventType, MAX_EVENT_TYPE_LENGTH } from './core/directives.js';
-export { assertCallbackSecret } from './core/callback-tokens.js';
 
 // Waits, events and loops (the step model, on both faces)
-export { isStepDirective, MAX_EVENT_TYPE_LENGTH, StepDirective } from './core/directives.js';
+export { assertEventType, isStepDirective, MAX_EVENT_TYPE_LENGTH, StepDirective } from './core/directives.js';
 export type { OnTimeout, SleepOptions, StepResult, WaitForEventOptions } from './core/directives.js';
 export { DEFAULT_MAX_STEP_RUNS, MAX_INBOX_BYTES, MAX_INBOX_EVENTS, MAX_SEEN_EVENT_IDS } from './core/waits.js';
 export type { Delivery, EventInput, InboxEvent, StepEvent } from './core/waits.js';
-export { MAX_CALLBACK_TOKEN_LENGTH, MAX_OPEN_CALLBACKS } from './core/callback-tokens.js';
+export { assertCallbackSecret, MAX_CALLBACK_TOKEN_LENGTH, MAX_OPEN_CALLBACKS } from './core/callback-tokens.js';
 export type { OpenCallback } from './core/callback-tokens.js';
 export type { ExecutionWait } from './core/types.js';
 

@@ -83,7 +83,8 @@ async function deliver(
   const { delivery } = decided;
   if (delivery === 'resumed') {
     emitEvents(rt, id, head.events.slice(-1), { state: head.data });
-    await rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
+    if (head.state === ExecutionState.Running)
+      await rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
   }
   return { head, delivery };
 }

@@ -1,7 +1,9 @@
 import type { ErrorInfo } from '../core/errors.js';
+import { EventType } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
 import type { DeliveredEvent, EventOutcome, PendingWait } from '../core/waits.js';
 import { appendEvents } from './head-changes.js';
+import { recordedEvent } from './lifecycle-events.js';
 import type { EpochMs, ExecutionHead, RecordedEvent } from './model.js';
 
 // The head changes of waits and events, as pure functions: the runtime decides them
@@ -36,7 +38,8 @@ export function eventReceivedHead(
 /**
  * The head after its wait ended: running (version + 1, claims reset), the wait
  * removed, `delivered` set to the event (null: timed out with 'continue'; absent
- * after a sleep), and due for the sweeper at `sweepAt`.
+ * after a sleep), and due for the sweeper at `sweepAt`. A wait past the last step
+ * (no step left to run) completes the execution instead.
  */
 export function wokenHead(
   h: ExecutionHead,
@@ -53,6 +56,19 @@ export function wokenHead(
   delete head.wait;
   delete head.error;
   delete head.endTime;
+  if (h.currentStep >= h.totalSteps) {
+    const done: ExecutionHead = {
+      ...head,
+      state: ExecutionState.Completed,
+      progress: 100,
+      endTime: facts.now,
+      callbacks: [],
+      events: appendEvents(head.events, [recordedEvent(EventType.ExecutionCompleted, h.currentStep, facts.now)]),
+    };
+    delete done.sweepAt;
+    delete done.delivered;
+    return done;
+  }
   if (delivered === undefined) delete head.delivered;
   else head.delivered = delivered;
   return head;

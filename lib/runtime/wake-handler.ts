@@ -60,6 +60,7 @@ export async function processWake(rt: ResolvedRuntime, msg: StepMessage, now: Ep
     rt.logger.info('wait timed out: execution failed', { executionId: msg.executionId, code: ended.error.code });
     return { status: 'failed', ...base, error: ended.error, head };
   }
+  if (head.state === ExecutionState.Completed) return { status: 'completed', ...base, head };
   await settledSend(rt, stepMessage(head.id, head.currentStep, head.version));
   return { status: 'woken', ...base, head };
 }

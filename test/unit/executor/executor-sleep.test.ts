@@ -130,3 +130,26 @@ describe('Executor sleep', () => {
     expect(keepAlive.at(-1)).toBe(false);
   });
 });
+
+describe('Executor wait after the last step', () => {
+  it('completes the execution when the sleep ends, and when the event arrives', async () => {
+    const { executor, clock } = harness();
+    const sleeper = executor.createNamedExecution('tail-sleep', [
+      { name: 'only', fn: (s: number, ctx: StepContext) => ctx.sleep(HOUR, s + 1) },
+    ]);
+    await executor.start(sleeper.id, 1);
+    await untilWaiting(executor, sleeper.id);
+    await clock.advance(HOUR);
+    const slept = await executor.wait(sleeper.id);
+    expect(slept).toMatchObject({ state: ExecutionState.Completed, progress: 100 });
+    expect(slept.checkpoints.at(-1)?.state).toBe(2);
+
+    const waiter = executor.createNamedExecution('tail-event', [
+      { name: 'only', fn: (s: number, ctx: StepContext) => ctx.waitForEvent('done', { state: s + 1 }) },
+    ]);
+    await executor.start(waiter.id, 1);
+    await untilWaiting(executor, waiter.id);
+    expect((await executor.sendEvent(waiter.id, { type: 'done' })).delivery).toBe('resumed');
+    expect(await executor.wait(waiter.id)).toMatchObject({ state: ExecutionState.Completed, progress: 100 });
+  });
+});

@@ -184,3 +184,42 @@ describe('sleep on the serverless runtime', () => {
     expect(await h.store.get(head.id)).toMatchObject({ state: 'completed' });
   });
 });
+
+describe('a wait after the last step', () => {
+  const tail = defineWorkflow<{ n: number }>({
+    name: 'tail',
+    steps: [
+      {
+        name: 'only',
+        fn: (s, ctx) =>
+          s.n === 0 ? ctx.sleep(1_000, { n: 1 }) : ctx.waitForEvent('done', { state: { n: s.n + 1 } }),
+      },
+    ],
+  });
+
+  it('completes the execution when a sleep ends, without a step message', async () => {
+    const h = makeHarness({ workflows: [tail] });
+    const { head } = await h.control.start({ workflow: 'tail', input: { n: 0 } });
+    await h.drain();
+    await h.clock.advance(1_000);
+    await h.drain();
+    expect(h.outcomes.map((o) => o.status)).toEqual(['waiting', 'completed']);
+    expect(await h.store.get(head.id)).toMatchObject({
+      state: 'completed',
+      progress: 100,
+      endTime: T0 + 1_000,
+      data: { n: 1 },
+    });
+    expect(h.queue.pending()).toEqual([]);
+  });
+
+  it('completes the execution when its event arrives', async () => {
+    const h = makeHarness({ workflows: [tail] });
+    const { head } = await h.control.start({ workflow: 'tail', input: { n: 5 } });
+    await h.drain();
+    const { delivery, head: after } = await h.control.sendEvent(head.id, { type: 'done' });
+    expect(delivery).toBe('resumed');
+    expect(after).toMatchObject({ state: 'completed', data: { n: 6 } });
+    expect(await h.drain()).toBe(0);
+  });
+});
