@@ -8,6 +8,8 @@ export interface AgentState {
   draft?: string;
   review?: { score: number; comments: string[] };
   publishedAt?: string;
+  /** What a reviewer said when sending a draft back (the demo's approval step). */
+  reviewerComments?: string[];
 }
 
 /** Simulated work: waits `ms` in small slices, heartbeating, and stops when aborted. */

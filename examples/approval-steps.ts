@@ -45,7 +45,7 @@ export function readApproval(payload: unknown): ApprovalPayload {
 export function approvalSteps(workMs: number, log: (line: string) => void): NamedStep<ApprovalState>[] {
   return [
     {
-      name: 'draft',
+      name: 'compose',
       fn: async (s, ctx: StepContext) => {
         await simulateWork(workMs, ctx);
         const round = (s.round ?? 0) + 1;
@@ -60,19 +60,19 @@ export function approvalSteps(workMs: number, log: (line: string) => void): Name
       },
     },
     {
-      name: 'review',
+      name: 'consider',
       fn: (s, ctx) => {
         const answer = readApproval(ctx.event?.payload);
         const rest: ApprovalState = { ...s };
         delete rest.callbackToken;
         if (answer.approved) return rest;
         const comments = [...(s.comments ?? []), answer.comments ?? 'no comments'];
-        if ((s.round ?? 1) < MAX_ROUNDS) return ctx.goto('draft', { ...rest, comments });
-        return ctx.goto('publish', { ...rest, comments, outcome: 'rejected' });
+        if ((s.round ?? 1) < MAX_ROUNDS) return ctx.goto('compose', { ...rest, comments });
+        return ctx.goto('release', { ...rest, comments, outcome: 'rejected' });
       },
     },
     {
-      name: 'publish',
+      name: 'release',
       fn: async (s, ctx) => {
         if (s.outcome === 'rejected') return s;
         await simulateWork(workMs, ctx);

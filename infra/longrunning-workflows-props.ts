@@ -199,9 +199,11 @@ export interface LongRunningWorkflowsProps {
   /**
    * For deploying to a local emulator only (moto server): leaves out the resource
    * types moto's CloudFormation cannot create, namely the HTTP API
-   * (`AWS::ApiGatewayV2::*`; the API function stays), and the alarms
-   * (`AWS::CloudWatch::Alarm`) with the dashboard that shows them. `httpApi`, `url`
-   * and `monitoring` then throw when read. Never set it for AWS.
+   * (`AWS::ApiGatewayV2::*`; the API function stays), the alarms
+   * (`AWS::CloudWatch::Alarm`) with the dashboard that shows them, and the callback
+   * secret (`AWS::SecretsManager::Secret`; the functions get a value generated at
+   * synth in their environment instead). `httpApi`, `url`, `monitoring` and
+   * `callbackSecret` then throw when read. Never set it for AWS.
    * @default false
    */
   readonly emulatorCompat?: boolean;

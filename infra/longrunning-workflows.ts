@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
@@ -44,12 +45,11 @@ export class LongRunningWorkflows extends Construct {
     readonly sweeper: NodejsFunction;
     readonly api: NodejsFunction;
   };
-  /** Signs callback tokens (generated at deploy; its previous version still verifies after a rotation). */
-  readonly callbackSecret: Secret;
   /** The sweeper's schedule rule. */
   readonly sweepRule: Rule;
   readonly #httpApi: { httpApi: HttpApi; url: string } | undefined;
   readonly #monitoring: Monitoring | undefined;
+  readonly #callbackSecret: Secret | undefined;
 
   constructor(scope: Construct, id: string, props: LongRunningWorkflowsProps = {}) {
     super(scope, id);
@@ -66,7 +66,13 @@ export class LongRunningWorkflows extends Construct {
     this.queue = queue;
     this.deadLetterQueue = deadLetterQueue;
 
-    this.callbackSecret = createCallbackSecret(this);
+    // moto's CloudFormation cannot create a Secrets Manager secret: on the emulator the
+    // functions get a value generated at synth instead (emulatorCompat is never for AWS).
+    const secret = p.emulatorCompat ? undefined : createCallbackSecret(this);
+    this.#callbackSecret = secret;
+    const callbackEnv: Record<string, string> = secret
+      ? { CALLBACK_SECRET_ARN: secret.secretArn }
+      : { LONGRUNNING_CALLBACK_SECRET: randomBytes(32).toString('base64url') };
     const environment = { ...p.environment, TABLE_NAME: this.table.tableName, QUEUE_URL: queue.queueUrl };
     const handler = (
       name: HandlerName,
@@ -80,8 +86,7 @@ export class LongRunningWorkflows extends Construct {
         timeout,
         memorySize: p.memorySize,
         // The worker signs callback tokens, the API verifies them; the sweeper needs neither.
-        environment:
-          name === 'sweeper' ? environment : { ...environment, CALLBACK_SECRET_ARN: this.callbackSecret.secretArn },
+        environment: name === 'sweeper' ? environment : { ...environment, ...callbackEnv },
         logRetention: p.logRetention,
         tracing: p.tracing,
         workflowsModule: p.workflowsModule,
@@ -94,7 +99,7 @@ export class LongRunningWorkflows extends Construct {
         queue,
         consumesQueue: name === 'step-worker',
       });
-      if (name !== 'sweeper') grantSecretRead(fn.role, this.callbackSecret);
+      if (secret && name !== 'sweeper') grantSecretRead(fn.role, secret);
       return fn;
     };
     const worker = handler('step-worker', 'StepWorker', 'Runs one step per SQS message and enqueues the next');
@@ -144,6 +149,11 @@ export class LongRunningWorkflows extends Construct {
   /** The API's base URL, ending in `/`. */
   get url(): string {
     return this.#required(this.#httpApi, 'the HTTP API').url;
+  }
+
+  /** Signs callback tokens (generated at deploy; its previous version still verifies after a rotation). */
+  get callbackSecret(): Secret {
+    return this.#required(this.#callbackSecret, 'the callback secret');
   }
 
   /** Alarms and dashboard. */

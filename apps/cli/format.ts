@@ -73,6 +73,7 @@ export function formatExecution(view: View): string {
   if (view.endTime) lines.push(`ended:     ${view.endTime}`);
   if (view.error) lines.push(`error:     ${view.error.code}: ${view.error.message}`);
   if (view.output !== undefined) lines.push(`output:    ${JSON.stringify(view.output)}`);
+  else if (view.data !== undefined) lines.push(`latest:    ${shortened(JSON.stringify(view.data) ?? 'null', 300)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -84,6 +85,10 @@ export function formatList(page: { items: View[]; nextToken?: string }): string 
   return table(rows) + (page.nextToken ? `more: --next-token ${page.nextToken}\n` : '');
 }
 
+function shortened(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
 /** A page of checkpoints as a table, states shortened. */
 export function formatCheckpoints(page: {
   items: { step: number; timestamp: string; state: unknown }[];
@@ -93,7 +98,7 @@ export function formatCheckpoints(page: {
   const rows = [['STEP', 'TIMESTAMP', 'STATE']];
   for (const c of page.items) {
     const state = JSON.stringify(c.state) ?? 'null';
-    rows.push([String(c.step), c.timestamp, state.length > 60 ? `${state.slice(0, 57)}...` : state]);
+    rows.push([String(c.step), c.timestamp, shortened(state, 60)]);
   }
   return table(rows) + (page.nextToken ? `more: --next-token ${page.nextToken}\n` : '');
 }

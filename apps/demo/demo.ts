@@ -1,10 +1,14 @@
 /**
  * `npm start`: the embedded default. Runs the example agent workflow in this
  * process with a file checkpoint store under `.longrunning/`. Interrupt it
- * (Ctrl-C) and run it again: it resumes from the last checkpoint.
+ * (Ctrl-C) and run it again: it resumes from the last checkpoint. Between review
+ * and publish it waits for a person: on a terminal it asks "approve? [y/n/comment]",
+ * without one it approves by itself after a second.
  */
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { type AgentState, agentSteps } from '../../examples/agent-steps.js';
+import { APPROVAL_EVENT, type ApprovalPayload, MAX_ROUNDS, readApproval } from '../../examples/approval-steps.js';
 import {
   EventType,
   type ExecutionEvent,
@@ -12,6 +16,7 @@ import {
   Executor,
   FileCheckpointStore,
   isTerminalState,
+  type NamedStep,
 } from '../../lib/index.js';
 import { EnvReader } from '../../functions/index.js';
 import { progressLine } from '../shared/progress-line.js';
@@ -38,7 +43,7 @@ function readOptions(): DemoOptions {
 async function main(opts: DemoOptions): Promise<void> {
   const tty = Boolean(opts.out.isTTY);
   const store = new FileCheckpointStore(opts.dir);
-  const steps = agentSteps(opts.stepMs);
+  const steps = withApproval(agentSteps(opts.stepMs));
   const names = steps.map((s) => s.name);
   const executor = new Executor(
     { checkpointDir: opts.dir, heartbeatIntervalMs: 1_000, retryBaseDelayMs: 200 },
@@ -87,7 +92,9 @@ async function main(opts: DemoOptions): Promise<void> {
     process.exit(130);
   });
 
+  const stopAsking = askForApproval(executor, execId, opts);
   const done = await executor.wait(execId);
+  stopAsking();
   if (tty) opts.out.write('\n');
   if (done.state !== ExecutionState.Completed) {
     opts.out.write(`Execution ${execId} ended ${done.state}${done.error ? `: ${done.error}` : ''}.\n`);
@@ -100,6 +107,69 @@ async function main(opts: DemoOptions): Promise<void> {
   );
   opts.out.write(`Result: ${JSON.stringify(result, null, 2)}\n`);
   opts.out.write(`Checkpoint: ${resolve(opts.dir, `${execId}.json`)}\n`);
+}
+
+/**
+ * The demo's agent waits for a person between review and publish: review commits and
+ * waits for an `approval` event; publish reads the answer and publishes, or sends the
+ * draft back with the comments (at most 3 drafts).
+ */
+function withApproval(steps: NamedStep<AgentState>[]): NamedStep<AgentState>[] {
+  return steps.map((step): NamedStep<AgentState> => {
+    if (step.name === 'review')
+      return {
+        name: step.name,
+        fn: async (s, ctx) => ctx.waitForEvent(APPROVAL_EVENT, { state: (await step.fn(s, ctx)) as AgentState }),
+      };
+    if (step.name === 'publish')
+      return {
+        name: step.name,
+        fn: (s, ctx) => {
+          const answer = readApproval(ctx.event?.payload);
+          const comments = [...(s.reviewerComments ?? []), ...(answer.approved ? [] : [answer.comments ?? 'no'])];
+          if (!answer.approved && comments.length < MAX_ROUNDS)
+            return ctx.goto('draft', { ...s, reviewerComments: comments });
+          return step.fn({ ...s, reviewerComments: comments }, ctx);
+        },
+      };
+    return step;
+  });
+}
+
+/**
+ * While the execution waits for approval: on a terminal, asks "approve? [y/n/comment]"
+ * and sends the answer as the event; without one, approves by itself after a second.
+ * Returns a function that stops asking.
+ */
+function askForApproval(executor: Executor, execId: string, opts: DemoOptions): () => void {
+  const interactive = Boolean(process.stdin.isTTY && opts.out.isTTY);
+  let asking = false;
+  const timer = setInterval(() => {
+    const exec = executor.getExecution(execId);
+    if (asking || exec?.state !== ExecutionState.Waiting || exec.wait?.eventType !== APPROVAL_EVENT) return;
+    asking = true;
+    void answer(interactive, opts)
+      .then((payload) => executor.sendEvent(execId, { type: APPROVAL_EVENT, payload }))
+      .catch((err: unknown) => opts.out.write(`could not send the approval: ${String(err)}\n`))
+      .finally(() => (asking = false));
+  }, 100);
+  return () => clearInterval(timer);
+}
+
+async function answer(interactive: boolean, opts: DemoOptions): Promise<ApprovalPayload> {
+  if (!interactive) {
+    opts.out.write('waiting for approval; no terminal, so approving by itself in a second\n');
+    await new Promise((r) => setTimeout(r, 1_000));
+    return { approved: true };
+  }
+  const rl = createInterface({ input: process.stdin, output: opts.out });
+  try {
+    const reply = (await rl.question('\napprove? [y/n/comment] ')).trim();
+    if (/^y(es)?$/i.test(reply)) return { approved: true };
+    return { approved: false, ...(/^n(o)?$/i.test(reply) || reply === '' ? {} : { comments: reply }) };
+  } finally {
+    rl.close();
+  }
 }
 
 function describe(event: ExecutionEvent, names: string[]): string | undefined {

@@ -23,6 +23,11 @@ export interface ExecutionView {
   metadata: Record<string, string>;
   /** The final state, once completed. */
   output?: unknown;
+  /**
+   * The latest committed state (the input of the next step), in the detailed view of
+   * one execution only (`GET /executions/{id}` and the control routes), never in lists.
+   */
+  data?: unknown;
   /** Step runs committed so far (loops count every run). */
   stepRuns: number;
   /** Events kept in the inbox, not yet taken by a wait. */
@@ -32,7 +37,7 @@ export interface ExecutionView {
   events?: { type: string; step: number; at: string; attempt?: number; error?: { code: string; message: string } }[];
 }
 
-/** Shapes a head for the API; `withEvents` adds the bounded event history. */
+/** Shapes a head for the API; `withEvents` (one execution's detailed view) adds the latest state and the bounded event history. */
 export function executionView(head: ExecutionHead, withEvents = false): ExecutionView {
   const view: ExecutionView = {
     id: head.id,
@@ -62,6 +67,7 @@ export function executionView(head: ExecutionHead, withEvents = false): Executio
   if (head.error) view.error = head.error;
   if (head.state === 'completed') view.output = head.data;
   if (withEvents) {
+    view.data = head.data;
     view.events = head.events.map((e) => ({
       type: e.type,
       step: e.step,

@@ -51,6 +51,7 @@ describe('npm start (the embedded demo)', () => {
       expect(out).toMatch(/Resuming exec_[0-9a-f]{32} from its last checkpoint: step (3\/5 \(draft\)|4\/5 \(review\))/);
       expect(out).not.toContain('running plan');
       expect(out).not.toContain('running research');
+      expect(out).toContain('waiting for approval; no terminal, so approving by itself in a second');
       expect(out).toContain('"publishedAt": "report-durable-agents-on-serverless.md"');
       expect(out).toContain(`Checkpoint: ${dir}`);
       const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));

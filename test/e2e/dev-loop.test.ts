@@ -104,4 +104,40 @@ describe('npm run dev and the CLI', () => {
     await new Promise((r) => second.child.once('exit', r));
     expect(second.output()).toContain('stopped cleanly');
   }, 180_000);
+
+  it('runs the approval workflow: a draft waits, is sent back by send-event, and is approved by its callback link', async () => {
+    const dev = startDev();
+    await waitFor(dev.output, /API on http/);
+    const started = (await cli('start', 'approval', '--input', '{"topic":"tides"}')) as { id: string };
+    await waitFor(dev.output, new RegExp(`approval needed for ${started.id} \\(draft 1\\): POST /callbacks/`));
+    const waiting = (await cli('get', started.id)) as { state: string; wait: { eventType: string } };
+    expect(waiting).toMatchObject({ state: 'waiting', wait: { kind: 'event', eventType: 'approval' } });
+
+    const sent = (await cli(
+      'send-event',
+      started.id,
+      'approval',
+      '--payload',
+      '{"approved":false,"comments":"shorter"}',
+    )) as {
+      delivery: string;
+    };
+    expect(sent.delivery).toBe('resumed');
+    await waitFor(dev.output, new RegExp(`approval needed for ${started.id} \\(draft 2\\): POST /callbacks/(\\S+)`));
+    const link = new RegExp(`approval needed for ${started.id} \\(draft 2\\): POST /callbacks/(\\S+)`).exec(
+      dev.output(),
+    )?.[1];
+    const answer = await fetch(`http://127.0.0.1:${port}/callbacks/${link ?? ''}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ payload: { approved: true } }),
+    });
+    expect(answer.status).toBe(202);
+    expect(await answer.json()).toEqual({ delivery: 'resumed' });
+    await waitFor(dev.output, new RegExp(`${started.id} step 3 execution completed`), 60_000);
+    const done = (await cli('get', started.id)) as { state: string; stepRuns: number; output: unknown };
+    expect(done).toMatchObject({ state: 'completed', stepRuns: 5, output: { outcome: 'published', round: 2 } });
+    dev.child.kill('SIGINT');
+    await new Promise((r) => dev.child.once('exit', r));
+  }, 180_000);
 });

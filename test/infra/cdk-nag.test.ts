@@ -40,11 +40,13 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
   });
 
-  it('acknowledge only the Node.js runtime rule, with a reason', () => {
+  it('acknowledge only the by-design rules, each with a reason', () => {
     const { stack } = buildStack();
     const acks = acknowledgements(stack);
-    expect([...acks.keys()]).toEqual(['AwsSolutions-L1']);
+    expect([...acks.keys()].sort()).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-L1', 'AwsSolutions-SMG4']);
     expect(acks.get('AwsSolutions-L1')).toMatch(/Node\.js 22/);
+    expect(acks.get('AwsSolutions-APIG4')).toMatch(/callback token in the path is the credential/);
+    expect(acks.get('AwsSolutions-SMG4')).toMatch(/previous version keep verifying/);
   });
 
   it('find nothing unacknowledged with tracing, a JWT authorizer, a customer managed key and an alarm topic', () => {

@@ -5,7 +5,8 @@
  *
  * moto 5.2's CloudFormation cannot create every resource type of the stack, so the
  * app is deployed with `-c longrunning:emulatorCompat=true`, which leaves out:
- * - `AWS::ApiGatewayV2::*` (the HTTP API; moto has no CloudFormation model for it), and
+ * - `AWS::ApiGatewayV2::*` (the HTTP API; moto has no CloudFormation model for it),
+ * - `AWS::SecretsManager::Secret` (no model either; the functions get a generated value), and
  * - `AWS::CloudWatch::Alarm` (no model either) with the dashboard, whose `Fn::GetAtt` on a
  *   skipped alarm fails the whole stack ("Fn::GetAtt references undefined resource").
  * moto also skips `AWS::SQS::QueuePolicy` (the TLS-only policies) and ignores the table's

@@ -65,7 +65,7 @@ describe('LongRunningWorkflows props', () => {
     },
   );
 
-  it('reads the HTTP API and the alarms as absent only when emulatorCompat leaves them out', () => {
+  it('reads the HTTP API, the alarms and the callback secret as absent only when emulatorCompat leaves them out', () => {
     const runtime = new LongRunningWorkflows(
       new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S'),
       'Runtime',
@@ -75,6 +75,7 @@ describe('LongRunningWorkflows props', () => {
     );
     expect(() => runtime.url).toThrow('emulatorCompat leaves out the HTTP API');
     expect(() => runtime.monitoring).toThrow('emulatorCompat leaves out alarms and dashboard');
+    expect(() => runtime.callbackSecret).toThrow('emulatorCompat leaves out the callback secret');
     expect(runtime.functions.api).toBeDefined();
   });
 });

@@ -81,6 +81,35 @@ describe('the deployed handlers, driven only through their entry points', () => 
     expect((page2.body.items as { step: number }[]).map((c) => c.step)).toEqual([0]);
   });
 
+  it('waits for approval: the worker signs a callback link that the API accepts once, and events resume it', async () => {
+    const started = await call('POST', '/executions', { workflow: 'approval', input: { topic: 'tides' } });
+    const id = String(started.body.id);
+    await pump(world.res, real.worker);
+    const waiting = await call('GET', `/executions/${id}`);
+    expect(waiting.body).toMatchObject({ state: 'waiting', wait: { kind: 'event', eventType: 'approval' } });
+    const token = String((waiting.body.data as { callbackToken: string }).callbackToken);
+
+    // Sent back with comments by event: a second draft, with a new link.
+    const sent = await call('POST', `/executions/${id}/events`, {
+      type: 'approval',
+      payload: { approved: false, comments: 'shorter' },
+    });
+    expect(sent).toMatchObject({ status: 202, body: { delivery: 'resumed' } });
+    await pump(world.res, real.worker);
+    const second = await call('GET', `/executions/${id}`);
+    expect(second.body).toMatchObject({ state: 'waiting', stepRuns: 3, data: { round: 2, comments: ['shorter'] } });
+
+    const link = String((second.body.data as { callbackToken: string }).callbackToken);
+    const approved = await call('POST', `/callbacks/${link}`, { payload: { approved: true } });
+    expect(approved).toEqual({ status: 202, body: { delivery: 'resumed' } });
+    expect((await call('POST', `/callbacks/${link}`, { payload: { approved: true } })).status).toBe(404);
+    await pump(world.res, real.worker);
+    const done = await call('GET', `/executions/${id}`);
+    expect(done.body).toMatchObject({ state: 'completed', output: { outcome: 'published', round: 2 } });
+    // The first draft's link was never used, and died with the execution.
+    expect((await call('POST', `/callbacks/${token}`, { payload: { approved: true } })).status).toBe(404);
+  });
+
   it('returns the first execution for a repeated idempotency key', async () => {
     const first = await call('POST', '/executions', {
       workflow: 'arithmetic',

@@ -177,7 +177,9 @@ describe('longrunning CLI', () => {
     expect(describeWait(sleeping, now)).toBe('sleeping until 14:05:00 UTC');
     const later = { ...waiting, wait: { kind: 'sleep', until: '2027-01-05T08:00:00Z' } } as unknown as View;
     expect(describeWait(later, now)).toBe('sleeping until 2027-01-05 08:00:00 UTC');
-    expect(describeWait({ ...waiting, wait: { kind: 'event', eventType: 'x' } } as unknown as View, now)).toBe('waiting for x');
+    expect(describeWait({ ...waiting, wait: { kind: 'event', eventType: 'x' } } as unknown as View, now)).toBe(
+      'waiting for x',
+    );
     expect(describeWait(view as unknown as View, now)).toBeUndefined();
     expect([humanDuration(42_000), humanDuration(303_000), humanDuration(3 * 86_400_000 + 3_600_000)]).toEqual([
       '42s',

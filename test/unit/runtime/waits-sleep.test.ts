@@ -191,8 +191,7 @@ describe('a wait after the last step', () => {
     steps: [
       {
         name: 'only',
-        fn: (s, ctx) =>
-          s.n === 0 ? ctx.sleep(1_000, { n: 1 }) : ctx.waitForEvent('done', { state: { n: s.n + 1 } }),
+        fn: (s, ctx) => (s.n === 0 ? ctx.sleep(1_000, { n: 1 }) : ctx.waitForEvent('done', { state: { n: s.n + 1 } })),
       },
     ],
   });
