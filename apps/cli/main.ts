@@ -15,7 +15,7 @@ export const DEFAULT_URL = 'http://127.0.0.1:3000';
 export const USAGE = `usage: longrunning <command> [options]
 
 commands:
-  start <workflow> [--input JSON|@file] [--name N] [--idempotency-key K] [--steps a,b,c]
+  start <workflow> [--input JSON|@file] [--name N] [--idempotency-key K] [--steps a,b,c] [--max-step-runs N]
   get <id>                 an execution's view
   ls [--state S] [--workflow W] [--limit N] [--next-token T]
   checkpoints <id> [--limit N] [--next-token T]
@@ -49,6 +49,7 @@ const OPTIONS = {
   limit: { type: 'string' },
   'next-token': { type: 'string' },
   payload: { type: 'string' },
+  'max-step-runs': { type: 'string' },
   'event-id': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -137,6 +138,11 @@ async function readJsonOption(raw: string | undefined, flag: string): Promise<un
   }
 }
 
+function wholeNumber(raw: string, flag: string): number {
+  if (!/^[1-9][0-9]{0,15}$/.test(raw)) throw new UsageError(`${flag} must be a whole number >= 1, got "${raw}"`);
+  return Number(raw);
+}
+
 function limitOf(values: Values): string | undefined {
   if (values.limit !== undefined && !/^[0-9]+$/.test(values.limit))
     throw new UsageError(`--limit must be a whole number, got "${values.limit}"`);
@@ -157,6 +163,9 @@ async function execute(command: string, args: string[], values: Values, client: 
         ...(values.name !== undefined ? { name: values.name } : {}),
         ...(values['idempotency-key'] !== undefined ? { idempotencyKey: values['idempotency-key'] } : {}),
         ...(values.steps !== undefined ? { steps: values.steps.split(',').map((s) => s.trim()) } : {}),
+        ...(values['max-step-runs'] !== undefined
+          ? { maxStepRuns: wholeNumber(values['max-step-runs'], '--max-step-runs') }
+          : {}),
       };
       const view = (await client.request('POST', '/executions', body)) as View;
       return out(view, () => `started ${view.id} (${view.workflow}, ${view.totalSteps} steps): ${view.state}\n`);

@@ -46,6 +46,7 @@ const collection: Record<string, Handler> = {
       ...(body.name !== undefined ? { name: body.name } : {}),
       ...(body.steps !== undefined ? { steps: body.steps } : {}),
       ...(body.idempotencyKey !== undefined ? { idempotencyKey: body.idempotencyKey } : {}),
+      ...(body.maxStepRuns !== undefined ? { maxStepRuns: body.maxStepRuns } : {}),
     });
     return json(created ? 201 : 200, executionView(head, true), created ? { location: `/executions/${head.id}` } : {});
   },

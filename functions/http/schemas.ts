@@ -31,6 +31,8 @@ export const startBodySchema = z
     name: printable(MAX_EXECUTION_NAME_LENGTH).optional(),
     steps: z.array(printable(MAX_STEP_NAME_LENGTH)).min(1).max(100).optional(),
     idempotencyKey: safeId.optional(),
+    /** Step runs allowed before STEP_LIMIT_EXCEEDED (JSON has no Infinity: leave it out for the workflow's). */
+    maxStepRuns: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .strict();
 

@@ -174,15 +174,40 @@ export function afterStep(pos: StepPosition, result: unknown, now: number): Afte
       return runOn(pos, state, nextStep, stepRuns, inbox);
     case 'sleep':
       if (spec.until <= now) return runOn(pos, state, nextStep, stepRuns, inbox);
-      return { kind: 'wait', state, nextStep, stepRuns, inbox, wait: { kind: 'sleep', until: spec.until } };
+      return waitOn(pos, state, nextStep, stepRuns, inbox, { kind: 'sleep', until: spec.until });
     case 'wait': {
       const taken = takeFromInbox(inbox, spec.eventType);
       if (taken.event) return runOn(pos, state, nextStep, stepRuns, taken.inbox, taken.event);
       const wait: PendingWait = { kind: 'event', eventType: spec.eventType, onTimeout: spec.onTimeout };
       if (spec.timeoutMs !== undefined) Object.assign(wait, { until: now + spec.timeoutMs, timeoutMs: spec.timeoutMs });
-      return { kind: 'wait', state, nextStep, stepRuns, inbox, wait };
+      return waitOn(pos, state, nextStep, stepRuns, inbox, wait);
     }
   }
+}
+
+/** A wait, unless a step would run after it beyond the step-run limit: then the limit, now rather than after the wait. */
+function waitOn(
+  pos: StepPosition,
+  state: unknown,
+  nextStep: number,
+  stepRuns: number,
+  inbox: InboxEvent[],
+  wait: PendingWait,
+): AfterStep {
+  if (nextStep < pos.stepNames.length && stepRuns >= pos.maxStepRuns)
+    return limitReached(state, nextStep, stepRuns, inbox, pos);
+  return { kind: 'wait', state, nextStep, stepRuns, inbox, wait };
+}
+
+function limitReached(
+  state: unknown,
+  nextStep: number,
+  stepRuns: number,
+  inbox: InboxEvent[],
+  pos: StepPosition,
+): AfterStep {
+  const message = `the execution ran ${stepRuns} steps, its limit (maxStepRuns ${pos.maxStepRuns}): a loop that does not end?`;
+  return { kind: 'limit', state, nextStep, stepRuns, inbox, error: { code: ErrorCode.StepLimitExceeded, message } };
 }
 
 function runOn(
@@ -194,10 +219,7 @@ function runOn(
   delivered?: InboxEvent,
 ): AfterStep {
   if (nextStep >= pos.stepNames.length) return { kind: 'complete', state, nextStep, stepRuns, inbox };
-  if (stepRuns >= pos.maxStepRuns) {
-    const message = `the execution ran ${stepRuns} steps, its limit (maxStepRuns ${pos.maxStepRuns}): a loop that does not end?`;
-    return { kind: 'limit', state, nextStep, stepRuns, inbox, error: { code: ErrorCode.StepLimitExceeded, message } };
-  }
+  if (stepRuns >= pos.maxStepRuns) return limitReached(state, nextStep, stepRuns, inbox, pos);
   return { kind: 'run', state, nextStep, stepRuns, inbox, ...(delivered ? { delivered } : {}) };
 }
 

@@ -70,6 +70,7 @@ describe('longrunning CLI', () => {
     [['start', 'arithmetic', '--input', '@/nonexistent/file.json'], /cannot read --input file/],
     [['get', 'x', '--url', 'not a url'], /--url must be an absolute URL/],
     [['send-event', 'exec_1'], /send-event takes an execution id and an event type/],
+    [['start', 'arithmetic', '--max-step-runs', '0'], /--max-step-runs must be a whole number >= 1/],
     [['send-event', 'exec_1', 'approval', '--payload', '{oops'], /--payload is not valid JSON/],
   ])('rejects %j with a clear message and exit code 2', async (argv, message) => {
     const r = await cli(argv);

@@ -62,6 +62,16 @@ describe('afterStep', () => {
   it('fails with STEP_LIMIT_EXCEEDED once maxStepRuns runs are done and steps remain', () => {
     const out = afterStep(at(1, { stepRuns: 4, maxStepRuns: 5 }), help.goto('draft', 's'), T0);
     expect(out).toMatchObject({ kind: 'limit', stepRuns: 5, error: { code: ErrorCode.StepLimitExceeded } });
+    // A wait with a step after it hits the limit now, not after the wait.
+    expect(afterStep(at(1, { stepRuns: 4, maxStepRuns: 5 }), help.sleep(1_000, 's'), T0)).toMatchObject({
+      kind: 'limit',
+    });
+    expect(
+      afterStep(at(1, { stepRuns: 4, maxStepRuns: 5 }), help.waitForEvent('approval', { state: 's' }), T0),
+    ).toMatchObject({ kind: 'limit' });
+    expect(afterStep(at(2, { stepRuns: 4, maxStepRuns: 5 }), help.sleep(1_000, 's'), T0)).toMatchObject({
+      kind: 'wait',
+    });
     // The last step may still complete at the limit: nothing is left to run.
     expect(afterStep(at(2, { stepRuns: 4, maxStepRuns: 5 }), 's', T0)).toMatchObject({ kind: 'complete' });
   });

@@ -94,6 +94,25 @@ describe('POST /executions/{id}/events', () => {
   });
 });
 
+describe('POST /executions with maxStepRuns', () => {
+  it('passes the limit to the execution, and refuses one that is not a whole number >= 1', async () => {
+    const s = setup();
+    const started = await s.api(
+      apiEvent('POST', '/executions', { body: { workflow: 'approval', input: {}, maxStepRuns: 1 } }),
+    );
+    expect(started.statusCode).toBe(201);
+    await s.drain();
+    const id = bodyOf<{ id: string }>(started).id;
+    const got = bodyOf(await s.api(apiEvent('GET', `/executions/${id}`)));
+    expect(got).toMatchObject({ state: 'failed', error: { code: 'STEP_LIMIT_EXCEEDED' } });
+    for (const bad of [0, 1.5, 'ten']) {
+      const r = await s.api(apiEvent('POST', '/executions', { body: { workflow: 'approval', maxStepRuns: bad } }));
+      expect(r.statusCode).toBe(400);
+      expect(JSON.stringify(bodyOf(r))).toContain('maxStepRuns');
+    }
+  });
+});
+
 describe('POST /callbacks/{token}', () => {
   it('delivers the payload once, answers only the delivery, and never logs the token', async () => {
     const s = setup();
