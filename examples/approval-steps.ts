@@ -38,8 +38,9 @@ export function readApproval(payload: unknown): ApprovalPayload {
 }
 
 /**
- * draft -> wait for `approval` (24 h, with a callback link) -> review -> publish, or
- * back to draft with the reviewer's comments (at most {@link MAX_ROUNDS} drafts).
+ * compose (a draft) -> wait for `approval` (24 h, with a callback link) -> consider
+ * -> release (publish), or back to compose with the reviewer's comments (at most
+ * {@link MAX_ROUNDS} drafts; a refusal of the last one releases it as `rejected`).
  * `log` receives the line that tells a person how to answer.
  */
 export function approvalSteps(workMs: number, log: (line: string) => void): NamedStep<ApprovalState>[] {

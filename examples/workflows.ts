@@ -46,8 +46,8 @@ export function agentWorkflow(): Workflow {
 
 /**
  * A human in the loop: draft, wait up to 24 h for an `approval` event (sent with
- * `longrunning send-event`, or by the callback link the draft step logs), then
- * publish, or go back to draft with the reviewer's comments (at most 3 drafts).
+ * `longrunning send-event`, or by the callback link the compose step logs), then
+ * publish, or go back to compose with the reviewer's comments (at most 3 drafts).
  */
 export function approvalWorkflow(): Workflow {
   return defineWorkflow({
