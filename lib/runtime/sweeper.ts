@@ -1,6 +1,7 @@
 import { toError, ValidationError } from '../core/errors.js';
 import { ExecutionState } from '../core/execution-state.js';
 import { decideAndWrite } from './head-writes.js';
+import { hasLiveLease } from './store-rules.js';
 import type { EpochMs, ExecutionHead } from './model.js';
 import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
 import { stepMessage, wakeMessage } from './step-message.js';
@@ -32,8 +33,9 @@ export interface SweepResult {
 }
 
 /**
- * Re-sends `{currentStep, version}` for every running execution that is overdue,
- * and the wake message of every waiting execution whose deadline is within one
+ * Re-sends `{currentStep, version}` for every running execution that is overdue
+ * (and moves its `sweepAt` one stall threshold on, see {@link resendStep}), and
+ * the wake message of every waiting execution whose deadline is within one
  * message's delay (see {@link wakeWaiting}):
  * its `sweepAt` has passed and no live lease holds it. Every write of the protocol
  * sets `sweepAt` to when the next message was due plus `stallAfterMs`, so this
@@ -57,9 +59,7 @@ export async function sweep(request: SweepRequest, deps: RuntimeDeps): Promise<S
   const stalled = await rt.store.findStalled({ now, dueBefore: now + rt.stallAfterMs - stallAfterMs, limit });
   const sends = await Promise.allSettled(
     stalled.map((head) =>
-      head.state === ExecutionState.Waiting
-        ? wakeWaiting(rt, head, now)
-        : rt.queue.send(stepMessage(head.id, head.currentStep, head.version)),
+      head.state === ExecutionState.Waiting ? wakeWaiting(rt, head, now) : resendStep(rt, head, now),
     ),
   );
   const failures = sends.flatMap((s) => (s.status === 'rejected' ? [toError(s.reason)] : []));
@@ -72,6 +72,40 @@ export async function sweep(request: SweepRequest, deps: RuntimeDeps): Promise<S
     throw first;
   }
   return result;
+}
+
+/**
+ * Re-sends a stalled running head's step, then moves its `sweepAt` to `now +
+ * stallAfterMs` with a compare-and-set on the head as read (same version and step,
+ * still no live lease), so that the next sweeps leave it alone for one more stall
+ * threshold instead of sending another copy every minute while the first one waits
+ * in a backlogged queue. A head that moved on meanwhile needs nothing. The move is
+ * best effort: if it fails, the send already happened and the next sweep simply
+ * sends again, as it would have anyway.
+ */
+async function resendStep(rt: ResolvedRuntime, found: ExecutionHead, now: EpochMs): Promise<void> {
+  await rt.queue.send(stepMessage(found.id, found.currentStep, found.version));
+  const sweepAt = now + rt.stallAfterMs;
+  try {
+    await decideAndWrite(
+      rt,
+      found.id,
+      (h) =>
+        h?.state === ExecutionState.Running &&
+        h.version === found.version &&
+        h.currentStep === found.currentStep &&
+        !hasLiveLease(h, now) &&
+        (h.sweepAt ?? 0) < sweepAt
+          ? { ...h, sweepAt }
+          : undefined,
+      found,
+    );
+  } catch (thrown) {
+    rt.logger.warn('sweep re-sent a step but could not move its sweepAt', {
+      executionId: found.id,
+      error: toError(thrown).message,
+    });
+  }
 }
 
 /**

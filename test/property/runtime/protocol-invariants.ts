@@ -25,10 +25,11 @@ export async function snapshot(world: ProtocolWorld): Promise<Snapshot> {
   return result;
 }
 
-/** Who may change execution `id` during `command`: nobody, the workers, or one control action. */
-function changer(command: Command, id: string, world: ProtocolWorld): 'nobody' | 'worker' | ControlAction {
+/** Who may change execution `id` during `command`: nobody, the sweeper, the workers, or one control action. */
+function changer(command: Command, id: string, world: ProtocolWorld): 'nobody' | 'sweeper' | 'worker' | ControlAction {
   switch (command.kind) {
-    case 'sweep': // a sweep only re-sends messages
+    case 'sweep':
+      return 'sweeper';
     case 'drop':
       return 'nobody';
     case 'control':
@@ -72,6 +73,8 @@ export function checkInvariants(world: ProtocolWorld, before: Snapshot, after: S
     const unchanged = isDeepStrictEqual(prev, next);
     if (n.version < p.version) violated('the version never decreases', id);
     if (who === 'nobody' && !unchanged) violated(`${command.kind} changes no other execution`, id);
+    if (who === 'sweeper' && !unchanged && !onlySweepAtMovedOn(prev, next))
+      violated("a sweep only re-sends messages and moves a stalled head's sweepAt later", id);
     if ((p.state === ExecutionState.Completed || p.state === ExecutionState.Cancelled) && !unchanged)
       violated('a completed or cancelled execution never changes again', id);
     if (p.state === ExecutionState.Failed && !unchanged && who !== 'retry')
@@ -86,6 +89,19 @@ export function checkInvariants(world: ProtocolWorld, before: Snapshot, after: S
     }
     checkStored(next, (rule) => violated(rule, id));
   }
+}
+
+/** True when nothing but the head's `sweepAt` changed, and it moved later. */
+function onlySweepAtMovedOn(prev: Stored, next: Stored): boolean {
+  const { sweepAt: before, ...restBefore } = prev.head;
+  const { sweepAt: after, ...restAfter } = next.head;
+  return (
+    before !== undefined &&
+    after !== undefined &&
+    after > before &&
+    isDeepStrictEqual(restBefore, restAfter) &&
+    isDeepStrictEqual(prev.checkpoints, next.checkpoints)
+  );
 }
 
 /** What holds of every stored execution in every state. */

@@ -109,15 +109,53 @@ describe('sweep', () => {
     for (const id of ids) expect((await h.control.get(id)).head).toMatchObject({ state: 'completed', data: { n: 2 } });
   });
 
-  it('honours the limit and rethrows a send failure after trying every execution', async () => {
+  it('honours the limit and rethrows a send failure after trying every execution, leaving all three due', async () => {
     const h = makeHarness({ config: { stallAfterMs: STALL } });
     for (let i = 0; i < 3; i++) await h.control.start({ workflow: 'five', input });
     h.queue.clear();
     await h.clock.advance(STALL);
-    expect(await h.sweep(2)).toEqual({ examined: 2, reenqueued: 2 });
     const sends = vi.fn(() => Promise.reject(new Error('throttled')));
     await expect(sweep({ limit: 10 }, { ...h.deps, queue: { send: sends } })).rejects.toThrow('throttled');
     expect(sends).toHaveBeenCalledTimes(3);
+    expect(await h.sweep(2)).toEqual({ examined: 2, reenqueued: 2 });
+    expect(await h.sweep()).toEqual({ examined: 1, reenqueued: 1 });
+    expect(h.queue.size).toBe(3);
+  });
+
+  it('sends one copy per stall threshold while the first one waits in a backlogged queue', async () => {
+    const h = makeHarness({ config: { stallAfterMs: STALL } });
+    const { head } = await h.control.start({ workflow: 'five', input });
+    h.queue.clear();
+    await h.clock.advance(STALL);
+    expect(await h.sweep()).toEqual({ examined: 1, reenqueued: 1 });
+    const resent = await h.control.get(head.id);
+    expect(resent.head).toMatchObject({
+      version: head.version,
+      lastUpdate: head.lastUpdate,
+      sweepAt: h.clock.now() + STALL,
+    });
+    await h.clock.advance(STALL - 1);
+    expect(await h.sweep()).toEqual({ examined: 0, reenqueued: 0 });
+    await h.clock.advance(1);
+    expect(await h.sweep()).toEqual({ examined: 1, reenqueued: 1 });
+    expect(h.queue.size).toBe(2);
+    await h.drain();
+    expect((await h.control.get(head.id)).head).toMatchObject({ state: 'completed', data: { n: 5 } });
+  });
+
+  it('leaves a head alone that a worker claimed between the sweep reading it and moving its sweepAt', async () => {
+    const h = makeHarness({ config: { stallAfterMs: STALL } });
+    const { head } = await h.control.start({ workflow: 'five', input });
+    h.queue.clear();
+    await h.clock.advance(STALL);
+    const claimFirst: StepQueue = {
+      send: async (message) => {
+        await h.queue.send(message);
+        await h.store.claim({ id: head.id, token: 0, owner: 'w', now: h.clock.now(), step: 0, leaseMs: 30_000 });
+      },
+    };
+    expect(await sweep({}, { ...h.deps, queue: claimFirst })).toEqual({ examined: 1, reenqueued: 1 });
+    expect((await h.control.get(head.id)).head).toMatchObject({ leaseOwner: 'w', sweepAt: head.sweepAt, claims: 1 });
   });
 
   it('takes a per-sweep stallAfterMs that shifts the cut-off exactly', async () => {
