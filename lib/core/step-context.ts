@@ -4,13 +4,10 @@ import type { StepContext } from './types.js';
 import { stepEventOf, type DeliveredEvent } from './waits.js';
 
 /** What both drivers know about one step run before they build its context. */
-export interface StepRunFacts {
-  signal: AbortSignal;
-  executionId: string;
-  step: number;
-  attempt: number;
-  heartbeat: () => Promise<void>;
-  stepRun: number;
+export type StepRunFacts = Pick<
+  StepContext,
+  'signal' | 'executionId' | 'step' | 'attempt' | 'heartbeat' | 'stepRun'
+> & {
   stepNames: readonly string[];
   /** The event that ended the wait before this step (null: timed out, continue). */
   delivered: DeliveredEvent | undefined;
@@ -18,7 +15,7 @@ export interface StepRunFacts {
   now: () => number;
   /** Signs callback tokens. */
   callbackSecret: string | Buffer;
-}
+};
 
 /**
  * A step's context, and the callbacks it opened: the driver commits those with the
@@ -26,13 +23,14 @@ export interface StepRunFacts {
  */
 export function makeStepContext(facts: StepRunFacts): { ctx: StepContext; opened: OpenCallback[] } {
   const opened: OpenCallback[] = [];
+  const { signal, executionId, step, attempt, heartbeat, stepRun } = facts;
   const ctx: StepContext = {
-    signal: facts.signal,
-    executionId: facts.executionId,
-    step: facts.step,
-    attempt: facts.attempt,
-    heartbeat: facts.heartbeat,
-    stepRun: facts.stepRun,
+    signal,
+    executionId,
+    step,
+    attempt,
+    heartbeat,
+    stepRun,
     event: stepEventOf(facts.delivered),
     ...directiveHelpers(facts.now, facts.stepNames),
     callbackToken(type: string): string {
