@@ -3,7 +3,8 @@ import { encodeExecution } from '../../../lib/stores/execution-codec.js';
 import { executionArb, stateArb } from './execution-arbitrary.js';
 import { goTimestampArb, writeAsGo } from './go-timestamp.js';
 
-const FIELDS = [
+/** The fields of the Go-format document, in the order it is written: the Go package's, then the wait fields. */
+export const DOCUMENT_FIELDS = [
   'id',
   'name',
   'state',
@@ -50,7 +51,7 @@ const replacementArb = fc.oneof(
 export const damagedDocumentArb: fc.Arbitrary<Record<string, unknown>> = fc
   .record({
     exec: executionArb,
-    field: fc.constantFrom(...FIELDS, ...CHECKPOINT_FIELDS),
+    field: fc.constantFrom(...DOCUMENT_FIELDS, ...CHECKPOINT_FIELDS),
     replacement: replacementArb,
   })
   .map(({ exec, field, replacement }) => {
