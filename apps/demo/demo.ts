@@ -92,9 +92,13 @@ async function main(opts: DemoOptions): Promise<void> {
     process.exit(130);
   });
 
-  const stopAsking = askForApproval(executor, execId, opts);
+  const ask = approvalAsker(executor, execId, opts);
+  executor.onEvent = (event) => {
+    show(event);
+    if (event.type === EventType.Waiting && event.execId === execId) ask();
+  };
+  ask(); // a resumed execution may be waiting already
   const done = await executor.wait(execId);
-  stopAsking();
   if (tty) opts.out.write('\n');
   if (done.state !== ExecutionState.Completed) {
     opts.out.write(`Execution ${execId} ended ${done.state}${done.error ? `: ${done.error}` : ''}.\n`);
@@ -137,14 +141,15 @@ function withApproval(steps: NamedStep<AgentState>[]): NamedStep<AgentState>[] {
 }
 
 /**
- * While the execution waits for approval: on a terminal, asks "approve? [y/n/comment]"
- * and sends the answer as the event; without one, approves by itself after a second.
- * Returns a function that stops asking.
+ * Asks for the approval when the execution waits for it: on a terminal, "approve?
+ * [y/n/comment]", sent as the event; without one, approves by itself after a second.
+ * Returns the function to call when the execution may have started waiting (its
+ * `waiting` event, or a run resumed while waiting); it asks at most once at a time.
  */
-function askForApproval(executor: Executor, execId: string, opts: DemoOptions): () => void {
+function approvalAsker(executor: Executor, execId: string, opts: DemoOptions): () => void {
   const interactive = Boolean(process.stdin.isTTY && opts.out.isTTY);
   let asking = false;
-  const timer = setInterval(() => {
+  return () => {
     const exec = executor.getExecution(execId);
     if (asking || exec?.state !== ExecutionState.Waiting || exec.wait?.eventType !== APPROVAL_EVENT) return;
     asking = true;
@@ -152,8 +157,7 @@ function askForApproval(executor: Executor, execId: string, opts: DemoOptions): 
       .then((payload) => executor.sendEvent(execId, { type: APPROVAL_EVENT, payload }))
       .catch((err: unknown) => opts.out.write(`could not send the approval: ${String(err)}\n`))
       .finally(() => (asking = false));
-  }, 100);
-  return () => clearInterval(timer);
+  };
 }
 
 async function answer(interactive: boolean, opts: DemoOptions): Promise<ApprovalPayload> {

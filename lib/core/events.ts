@@ -1,6 +1,10 @@
 import type { ExecutionState } from './execution-state.js';
 
-/** Lifecycle event types. The first six keep the Go package's meaning and values. */
+/**
+ * Lifecycle event types. The first six keep the Go package's meaning and values.
+ * `waiting` (a step committed a sleep or an event wait) goes to `onEvent` and the
+ * logs only; `resumed` also marks the end of a wait.
+ */
 export const EventType = {
   StepStarted: 'step_started',
   StepCompleted: 'step_completed',
@@ -8,6 +12,7 @@ export const EventType = {
   Checkpointed: 'checkpointed',
   Paused: 'paused',
   Resumed: 'resumed',
+  Waiting: 'waiting',
   ExecutionCompleted: 'execution_completed',
   ExecutionFailed: 'execution_failed',
   ExecutionCancelled: 'execution_cancelled',

@@ -413,6 +413,7 @@ export class Executor {
       run.pauseRequested = false;
       return void this.#waits.pause(run).catch((e: unknown) => this.#logSaveFailure(run, e));
     }
+    this.#emit(run, EventType.Waiting, { state: run.data });
     this.#waits.enter(run);
   }
 

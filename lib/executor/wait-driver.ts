@@ -119,8 +119,9 @@ export class WaitDriver {
       throw err;
     }
     this.deps.emit(run, EventType.Resumed, { state: run.data });
-    if (ready.kind === 'run') this.deps.launch(run);
-    else this.enter(run);
+    if (ready.kind === 'run') return this.deps.launch(run);
+    this.deps.emit(run, EventType.Waiting, { state: run.data });
+    this.enter(run);
   }
 
   /**
@@ -149,6 +150,7 @@ export class WaitDriver {
     }
     if (outcome.delivered) {
       this.clearTimer(run);
+      this.deps.emit(run, EventType.Resumed, { state: run.data });
       this.deps.launch(run);
     }
     return { execution: cloneExecution(exec), delivery: outcome.delivery };
@@ -169,6 +171,7 @@ export class WaitDriver {
     this.#endWait(run, delivered, inbox);
     run.exec.lastUpdate = new Date(this.deps.clock.now());
     await this.deps.persist(run).catch((err: unknown) => this.#logSaveFailure(run, err));
+    this.deps.emit(run, EventType.Resumed, { state: run.data });
     this.deps.launch(run);
   }
 

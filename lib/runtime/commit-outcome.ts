@@ -3,7 +3,7 @@ import { ExecutionState } from '../core/execution-state.js';
 import { afterStep } from '../core/waits.js';
 import { settledSend } from './ambiguous-outcomes.js';
 import { positionOf } from './head-changes.js';
-import { recordedEvent } from './lifecycle-events.js';
+import { emitEvents, recordedEvent } from './lifecycle-events.js';
 import type { EpochMs, ExecutionHead, RecordedEvent, StepMessage } from './model.js';
 import type { ResolvedRuntime } from './runtime-config.js';
 import { stepMessage } from './step-message.js';
@@ -53,6 +53,7 @@ export async function afterCommit(
   if (head.state === ExecutionState.Completed) return { status: 'completed', ...base };
   if (head.state === ExecutionState.Failed && head.error) return { status: 'failed', ...base, error: head.error };
   if (head.state === ExecutionState.Waiting) {
+    emitEvents(rt, msg.executionId, [recordedEvent(EventType.Waiting, head.currentStep, now)], { state: head.data });
     const wakeDelaySeconds = await sendWakeIfNear(rt, head, now);
     return wakeDelaySeconds === undefined
       ? { status: 'waiting', ...base }

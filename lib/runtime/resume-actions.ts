@@ -63,6 +63,9 @@ export async function resumeOrRetry(
   if (!head) throw new NotFoundError('execution', id);
   if (written) emitEvents(rt, id, head.events.slice(-1), { state: head.data });
   if (head.state === ExecutionState.Running) await rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
-  else await sendWakeIfNear(rt, head, now);
+  else {
+    if (written) emitEvents(rt, id, [recordedEvent(EventType.Waiting, head.currentStep, now)], { state: head.data });
+    await sendWakeIfNear(rt, head, now);
+  }
   return { head, changed: written };
 }

@@ -39,6 +39,21 @@ describe('Executor sendEvent', () => {
     expect(done.delivered).toBeUndefined();
   });
 
+  it('tells onEvent when the execution starts waiting and when its event ends the wait', async () => {
+    const h = harness();
+    const types: string[] = [];
+    h.executor.onEvent = (e) => types.push(e.type);
+    const exec = h.executor.createNamedExecution('told', approval([]));
+    await h.executor.start(exec.id, 'doc');
+    await untilWaiting(h.executor, exec.id);
+    expect(types.slice(-3)).toEqual(['step_completed', 'checkpointed', 'waiting']);
+    types.length = 0;
+    await h.executor.sendEvent(exec.id, { type: 'approval' });
+    await h.executor.wait(exec.id);
+    expect(types.slice(0, 2)).toEqual(['resumed', 'step_started']);
+    expect(types.at(-1)).toBe('execution_completed');
+  });
+
   it('keeps an event sent before the wait and lets the wait take it at once', async () => {
     const h = harness();
     const seen: Seen = [];

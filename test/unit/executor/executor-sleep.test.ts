@@ -27,9 +27,12 @@ describe('Executor sleep', () => {
       'sleepy',
       sleepy(HOUR, seen, () => clock.now()),
     );
+    const told: string[] = [];
+    executor.onEvent = (e) => (e.type === 'waiting' || e.type === 'resumed') && told.push(e.type);
     await executor.start(exec.id, 1);
     await untilWaiting(executor, exec.id);
     const waiting = executor.getExecution(exec.id)!;
+    expect(told).toEqual(['waiting']);
     expect(waiting.wait).toEqual({ kind: 'sleep', until: new Date(T0 + HOUR) });
     expect(waiting.currentStep).toBe(1);
     expect(waiting.stepRuns).toBe(1);
@@ -43,6 +46,7 @@ describe('Executor sleep', () => {
 
     await clock.advance(1);
     const done = await executor.wait(exec.id);
+    expect(told).toEqual(['waiting', 'resumed']);
     expect(done.state).toBe(ExecutionState.Completed);
     expect(done.progress).toBe(100);
     expect(done.wait).toBeUndefined();

@@ -132,7 +132,9 @@ describe('events on the serverless runtime', () => {
     await h.drain();
     await h.control.pause(head.id);
     await h.clock.advance(10_000);
+    const told = h.events.length;
     expect(await h.control.resume(head.id)).toMatchObject({ head: { state: 'waiting', wait: { until: T0 + 60_000 } } });
+    expect(h.events.slice(told).map((e) => e.type)).toEqual(['resumed', 'waiting']);
     // The first wake message (60 s) is still queued; its token is now stale.
     expect(h.queue.pending().map((m) => [m.delaySeconds, m.message.token])).toEqual([
       [60, 1],

@@ -49,6 +49,10 @@ describe('sleep on the serverless runtime', () => {
     await h.clock.advance(1);
     await h.drain();
     expect(h.outcomes.map((o) => o.status)).toEqual(['waiting', 'woken', 'completed']);
+    expect(h.events.map((e) => e.type).filter((t) => t === 'waiting' || t === 'resumed')).toEqual([
+      'waiting',
+      'resumed',
+    ]);
     const done = await h.store.get(head.id);
     expect(done).toMatchObject({ state: 'completed', stepRuns: 2, data: { seen: ['none', 'none'] } });
     expect(done?.wait).toBeUndefined();
