@@ -7,8 +7,9 @@ import { formatSummary } from './summary.js';
 /**
  * The quick chaos run of `npm test`: 40 executions of 8 steps on 3 worker processes
  * against the emulator, with every fault kind at modest rates, a worker SIGKILLed
- * every few seconds, pauses, cancels, and poisoned executions that fail and are
- * retried. It asserts the guarantees,
+ * every few seconds, pauses, cancels, poisoned executions that fail and are
+ * retried, and steps that sleep or wait for an event the driver sends at a random
+ * moment. It asserts the guarantees,
  * never timing: the phase limits are generous and a run that settles early ends early.
  * The seed is random and printed; CHAOS_SEED replays one.
  */
@@ -37,6 +38,8 @@ const options: ChaosOptions = {
     crash: 0.004,
   },
   poisonFraction: 0.15,
+  sleepFraction: 0.2,
+  waitFraction: 0.2,
 };
 
 describe('the quick chaos run', () => {
@@ -59,5 +62,9 @@ describe('the quick chaos run', () => {
     expect(report.messages.stray).toBe(0);
     // Every failure has a recorded error the run can account for.
     expect(report.failedBy.other).toBe(0);
+    // Sleeps and event waits were part of it (0.8^80 odds of none), and no wait timed out.
+    expect(report.waits.sleep + report.waits.event).toBeGreaterThan(0);
+    expect(report.controls.event).toBeLessThanOrEqual(report.waits.event);
+    expect(report.failedBy['wait-timeout']).toBe(0);
   }, 420_000);
 });

@@ -12,6 +12,37 @@ export interface ChaosState {
   acc: number;
   /** A poisoned execution: step `step` throws on every attempt until `until` (epoch ms). */
   poison?: Poison;
+  /** Where this execution sleeps or waits for an event, if it does. */
+  waits?: ChaosWaits;
+  /** The id of the event the step after the event wait was handed (`none` if it had none). */
+  heard?: string;
+}
+
+/**
+ * The waits of one execution: step `sleep.step` commits with a sleep of `sleep.ms`;
+ * step `event.step` commits with a wait for a {@link CHAOS_EVENT}, which the driver
+ * sends (with the id {@link chaosEventId}), and the step after it records the id of
+ * the event it was handed in `heard`.
+ */
+export interface ChaosWaits {
+  sleep?: { step: number; ms: number };
+  event?: { step: number };
+}
+
+/** The type of the event a waiting chaos execution waits for. */
+export const CHAOS_EVENT = 'chaos-go';
+
+/**
+ * How long an event wait lasts before it fails with WAIT_TIMEOUT: longer than any
+ * run, so a timeout means the event was lost, and further than one SQS delay (900
+ * s), so the commit queues no wake message for it (the drain waits for empty
+ * queues, and a wake message delayed for the timeout would sit there to the end).
+ */
+export const CHAOS_WAIT_TIMEOUT_MS = 2 * 3_600_000;
+
+/** The id of the event the execution whose input seed is `seed` waits for. */
+export function chaosEventId(seed: number): string {
+  return `go-${seed >>> 0}`;
 }
 
 /** Makes one step of an execution fail every attempt for a while, so that it fails and can be retried. */
@@ -20,24 +51,43 @@ export interface Poison {
   until: number;
 }
 
-/** The input of an execution with `seed`, poisoned if `poison` is given. */
-export function chaosInput(seed: number, poison?: Poison): ChaosState {
-  return { seed: seed >>> 0, trace: [], acc: seed >>> 0, ...(poison ? { poison } : {}) };
+/** The input of an execution with `seed`, poisoned if `poison` is given, sleeping or waiting as `waits` says. */
+export function chaosInput(seed: number, poison?: Poison, waits?: ChaosWaits): ChaosState {
+  return { seed: seed >>> 0, trace: [], acc: seed >>> 0, ...(poison ? { poison } : {}), ...(waits ? { waits } : {}) };
 }
 
-/** One step of the fold: step `index` applied to `state`. */
-export function foldStep(state: ChaosState, index: number): ChaosState {
+/**
+ * One step of the fold: step `index` applied to `state`; `heard` (the step after
+ * the event wait only) is the id of the event it was handed.
+ */
+export function foldStep(state: ChaosState, index: number, heard?: string): ChaosState {
   let h = (state.acc ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  const poison = state.poison ? { poison: state.poison } : {};
-  return { seed: state.seed, trace: [...state.trace, index], acc: (h ^ (h >>> 16)) >>> 0, ...poison };
+  const kept = {
+    ...(state.poison ? { poison: state.poison } : {}),
+    ...(state.waits ? { waits: state.waits } : {}),
+  };
+  const heardNow = heard ?? state.heard;
+  return {
+    seed: state.seed,
+    trace: [...state.trace, index],
+    acc: (h ^ (h >>> 16)) >>> 0,
+    ...kept,
+    ...(heardNow === undefined ? {} : { heard: heardNow }),
+  };
+}
+
+/** True when step `index` of an execution with these waits is the one right after its event wait. */
+export function hearsEvent(waits: ChaosWaits | undefined, index: number): boolean {
+  return waits?.event !== undefined && waits.event.step === index - 1;
 }
 
 /** The state after the first `steps` steps of the execution with `input`: what checkpoint `steps` must hold. */
 export function expectedState(input: ChaosState, steps: number): ChaosState {
   let state: ChaosState = { ...input, trace: [] };
-  for (let i = 0; i < steps; i++) state = foldStep(state, i);
+  for (let i = 0; i < steps; i++)
+    state = foldStep(state, i, hearsEvent(input.waits, i) ? chaosEventId(input.seed) : undefined);
   return state;
 }
 
@@ -62,6 +112,7 @@ export const OVERSIZE_BYTES = 450_000;
  * The workflow of `steps` steps over {@link foldStep}. Without hooks (the driver,
  * which only starts executions) steps just fold. A hung step ignores its signal and
  * sleeps for `hangMs`, so the runtime must abandon it at the invocation deadline.
+ * The steps the state's `waits` name commit with a sleep or an event wait.
  */
 export function chaosWorkflow(steps: number, hooks?: StepHooks, hangMs = 60_000): Workflow {
   return defineWorkflow<ChaosState>({
@@ -76,8 +127,12 @@ export function chaosWorkflow(steps: number, hooks?: StepHooks, hangMs = 60_000)
         if (fault === 'hang') await sleep(hangMs);
         const workMs = hooks?.workMs() ?? 0;
         if (workMs > 0) await sleep(workMs, ctx.signal);
-        const next = foldStep(state, index);
-        return fault === 'oversize' ? { ...next, pad: 'x'.repeat(OVERSIZE_BYTES) } : next;
+        const folded = foldStep(state, index, hearsEvent(state.waits, index) ? (ctx.event?.id ?? 'none') : undefined);
+        const next = fault === 'oversize' ? { ...folded, pad: 'x'.repeat(OVERSIZE_BYTES) } : folded;
+        if (state.waits?.sleep?.step === index) return ctx.sleep(state.waits.sleep.ms, next);
+        if (state.waits?.event?.step === index)
+          return ctx.waitForEvent(CHAOS_EVENT, { state: next, timeoutMs: CHAOS_WAIT_TIMEOUT_MS });
+        return next;
       },
     })),
   });

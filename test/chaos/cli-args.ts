@@ -33,6 +33,8 @@ const OPTIONS = {
   'kill-every': str,
   pause: str,
   poison: str,
+  sleep: str,
+  wait: str,
   cancel: str,
   retry: str,
   tables: str,
@@ -62,6 +64,9 @@ committed or corrupt.
   --retry F             share of failed executions retried (default 0.5)
   --poison F            share of executions whose step 0 or 1 fails every attempt
                         for 20 s, so that they fail and can be retried (default 0.03)
+  --sleep F             share of executions with a step that commits with a 0.2-3 s sleep (default 0.1)
+  --wait F              share of executions with a step that waits for an event the driver
+                        sends at a random moment, sometimes twice (default 0.1)
   --lost R              lost responses: sent, then a network error (default 0.02)
   --throttle R          throttling errors before sending (default 0.02)
   --slow R              slow responses (default 0.02), delayed up to --slow-ms (default 1000)
@@ -111,6 +116,8 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number): { help
   o.killEverySeconds = int('kill-every', 0, 3600, o.killEverySeconds);
   o.pauseFraction = frac('pause', o.pauseFraction);
   o.poisonFraction = frac('poison', o.poisonFraction);
+  o.sleepFraction = frac('sleep', o.sleepFraction);
+  o.waitFraction = frac('wait', o.waitFraction);
   o.cancelFraction = frac('cancel', o.cancelFraction);
   o.retryFraction = frac('retry', o.retryFraction);
   for (const [flag, key] of Object.entries(RATE_FLAGS)) o.rates[key] = frac(flag, o.rates[key]);

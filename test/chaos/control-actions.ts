@@ -1,10 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, LongRunningError, type ControlPlane } from '../../lib/index.js';
-import { chaosInput, chaosWorkflowName } from './chaos-workflow.js';
+import { CHAOS_EVENT, chaosEventId, chaosInput, chaosWorkflowName, type ChaosWaits } from './chaos-workflow.js';
+import { chance, deriveSeed, randomInt, type Random } from './rng.js';
 
 /** How long a poisoned step keeps failing after its execution starts: long enough to use up its attempts. */
 export const POISON_MS = 20_000;
-import { chance, deriveSeed, randomInt, type Random } from './rng.js';
+
+/** How long the driver keeps trying to deliver an execution's event while the execution is failed (it may be retried). */
+export const EVENT_PATIENCE_MS = 120_000;
+
+/** Share of delivered events the driver sends a second time with the same id (it must be answered `duplicate`). */
+export const EVENT_DUPLICATE_SHARE = 0.3;
 
 /** What the driver planned for one execution. */
 export interface PlannedExecution {
@@ -19,6 +25,11 @@ export interface PlannedExecution {
   poisonStep?: number;
   /** When the poison wears off (set at the start). */
   poisonUntil?: number;
+  /** The step that commits with a sleep of `sleepMs`, if planned. */
+  sleepStep?: number;
+  sleepMs?: number;
+  /** The step that commits with a wait for the driver's event, if planned. */
+  eventStep?: number;
 }
 
 /** A control action as it happened, for recovery times (gaps with one are left out). */
@@ -28,7 +39,10 @@ export interface ControlMarker {
   action: 'pause' | 'resume' | 'cancel' | 'retry';
 }
 
-export type ActionCounts = Record<'start' | 'pause' | 'resume' | 'cancel' | 'retry' | 'illegal' | 'gaveUp', number>;
+export type ActionCounts = Record<
+  'start' | 'pause' | 'resume' | 'cancel' | 'retry' | 'event' | 'eventDuplicate' | 'illegal' | 'gaveUp',
+  number
+>;
 
 const ATTEMPTS = 6;
 
@@ -36,7 +50,9 @@ const ATTEMPTS = 6;
  * The driver's control actions through ControlPlane (one per shard, over clients
  * with faults): starts every execution with an idempotency key (retrying after
  * errors, as a client would), pauses some right after a planned step commits and
- * resumes them later, cancels some, and retries a share of the failed ones.
+ * resumes them later, cancels some, retries a share of the failed ones, and sends
+ * the event of every execution planned with an event wait, at a random moment
+ * (before, during or after its wait), sometimes twice.
  */
 export class ControlActions {
   readonly plans: PlannedExecution[];
@@ -44,7 +60,19 @@ export class ControlActions {
   readonly markers: ControlMarker[] = [];
   /** Executions a cancel was sent for (whether or not its response came back). */
   readonly cancelRequested = new Set<string>();
-  readonly counts: ActionCounts = { start: 0, pause: 0, resume: 0, cancel: 0, retry: 0, illegal: 0, gaveUp: 0 };
+  /** Executions whose event was accepted (resumed, buffered, or a duplicate of an earlier try that landed). */
+  readonly eventAccepted = new Set<string>();
+  readonly counts: ActionCounts = {
+    start: 0,
+    pause: 0,
+    resume: 0,
+    cancel: 0,
+    retry: 0,
+    event: 0,
+    eventDuplicate: 0,
+    illegal: 0,
+    gaveUp: 0,
+  };
   readonly #planes: ControlPlane[];
   readonly #random: Random;
   readonly #planById = new Map<string, PlannedExecution>();
@@ -69,6 +97,8 @@ export class ControlActions {
       cancel: number;
       retry: number;
       poison: number;
+      sleep: number;
+      wait: number;
     },
   ) {
     this.#planes = planes;
@@ -87,6 +117,14 @@ export class ControlActions {
       if (last >= 0 && chance(random, o.cancel)) plan.cancelAfter = randomInt(random, 0, last);
       else if (last >= 0 && chance(random, o.pause)) plan.pauseAfter = randomInt(random, 0, last);
       if (chance(random, o.poison)) plan.poisonStep = randomInt(random, 0, Math.min(1, o.steps - 1));
+      if (last >= 0 && chance(random, o.sleep)) {
+        plan.sleepStep = randomInt(random, 0, last);
+        plan.sleepMs = randomInt(random, 200, 3_000);
+      }
+      if (last >= 0 && chance(random, o.wait)) {
+        const step = randomInt(random, 0, last);
+        if (step !== plan.sleepStep) plan.eventStep = step;
+      }
       return plan;
     });
   }
@@ -169,13 +207,51 @@ export class ControlActions {
     const plane = this.#planes[plan.shard]!;
     if (plan.poisonStep !== undefined) plan.poisonUntil = Date.now() + POISON_MS;
     const poison = plan.poisonUntil === undefined ? undefined : { step: plan.poisonStep!, until: plan.poisonUntil };
-    const input = chaosInput(deriveSeed(this.#seed, plan.index), poison);
+    const input = chaosInput(deriveSeed(this.#seed, plan.index), poison, waitsOf(plan));
     const request = { workflow: chaosWorkflowName(this.#steps), input, idempotencyKey: plan.idempotencyKey };
     const head = await this.#persist(() => plane.start(request));
     if (head === undefined) return;
     this.counts.start++;
     this.ids.set(plan.index, head.head.id);
     this.#planById.set(head.head.id, plan);
+    if (plan.eventStep !== undefined) this.#track(this.#deliverEvent(plan, head.head.id, input.seed));
+  }
+
+  /**
+   * Sends the execution's one event at a random moment after its start (so it may
+   * arrive before its wait and be buffered), retrying transient errors (a retry
+   * whose first try landed is answered `duplicate`) and, while the execution is
+   * failed, waiting for a retry to bring it back, for at most
+   * {@link EVENT_PATIENCE_MS}. A share is sent a second time, which must be
+   * answered `duplicate`.
+   */
+  async #deliverEvent(plan: PlannedExecution, id: string, seed: number): Promise<void> {
+    const plane = this.#planes[plan.shard]!;
+    const event = { type: CHAOS_EVENT, eventId: chaosEventId(seed), payload: { index: plan.index } };
+    const gives = Date.now() + EVENT_PATIENCE_MS;
+    await sleep(randomInt(this.#random, 0, 3_000));
+    for (let attempt = 1; Date.now() < gives; attempt++) {
+      try {
+        await plane.sendEvent(id, event);
+        this.counts.event++;
+        this.eventAccepted.add(id);
+        if (chance(this.#random, EVENT_DUPLICATE_SHARE)) {
+          const again = await plane.sendEvent(id, event);
+          if (again.delivery === 'duplicate') this.counts.eventDuplicate++;
+          else throw new Error(`chaos: a repeated event was taken as ${again.delivery}`);
+        }
+        return;
+      } catch (err) {
+        const code = err instanceof LongRunningError ? err.code : undefined;
+        if (code === ErrorCode.NotFound) return;
+        if (code === ErrorCode.IllegalTransition) {
+          const state = (await plane.get(id).catch(() => undefined))?.head.state;
+          if (state === 'completed' || state === 'cancelled') return;
+        }
+        await sleep(Math.min(1_000, 100 * attempt));
+      }
+    }
+    this.counts.gaveUp++;
   }
 
   /** One control action, retried after transient errors; true if it (or an earlier try of it) applied. */
@@ -214,4 +290,13 @@ export class ControlActions {
     this.#pending.add(p);
     void p.finally(() => this.#pending.delete(p));
   }
+}
+
+/** The sleep and event wait a plan asks for, as the execution's input carries them. */
+function waitsOf(plan: PlannedExecution): ChaosWaits | undefined {
+  const waits: ChaosWaits = {
+    ...(plan.sleepStep !== undefined ? { sleep: { step: plan.sleepStep, ms: plan.sleepMs ?? 0 } } : {}),
+    ...(plan.eventStep !== undefined ? { event: { step: plan.eventStep } } : {}),
+  };
+  return waits.sleep || waits.event ? waits : undefined;
 }

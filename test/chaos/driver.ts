@@ -80,6 +80,8 @@ async function runOn(res: ChaosResources, o: ChaosOptions, run: RunContext): Pro
     cancel: o.cancelFraction,
     retry: o.retryFraction,
     poison: o.poisonFraction,
+    sleep: o.sleepFraction,
+    wait: o.waitFraction,
   });
   const collector = new TraceCollector(
     {

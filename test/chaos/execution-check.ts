@@ -18,7 +18,8 @@ export interface Verdict {
 }
 
 /** Why a failed execution failed, by its recorded error. */
-export type FailureCause = 'poisoned' | 'step-throw' | 'step-hang' | 'step-oversize' | 'claims' | 'other';
+export type FailureCause =
+  'poisoned' | 'step-throw' | 'step-hang' | 'step-oversize' | 'claims' | 'wait-timeout' | 'other';
 
 /** How a state compares with the fold it must equal. */
 export type StateDiagnosis = 'ok' | 'double' | 'skip' | 'corrupt';
@@ -39,7 +40,9 @@ export function diagnoseState(text: string | undefined, expected: ChaosState): S
     a['seed'] === expected.seed &&
     a['acc'] === expected.acc &&
     JSON.stringify(trace) === JSON.stringify(expected.trace) &&
-    JSON.stringify(a['poison']) === JSON.stringify(expected.poison);
+    JSON.stringify(a['poison']) === JSON.stringify(expected.poison) &&
+    JSON.stringify(a['waits']) === JSON.stringify(expected.waits) &&
+    a['heard'] === expected.heard;
   if (same) return 'ok';
   if (new Set(trace).size < trace.length) return 'double';
   const missing = expected.trace.filter((i) => !trace.includes(i));
@@ -50,10 +53,14 @@ export function diagnoseState(text: string | undefined, expected: ChaosState): S
  * Checks one execution from its items: a finished head (running or paused after
  * the drain is lost), checkpoints 0..currentStep with no gap and none beyond, each
  * equal to the fold up to it, the head's state equal to the last, a completed
- * execution at its last step, a failed one with its error recorded, a cancelled
- * one cancelled by the driver.
+ * execution at its last step, a failed one with its error recorded (and not by
+ * an event wait that timed out after its event was accepted), a cancelled one
+ * cancelled by the driver.
  */
-export function checkExecution(e: ScannedExecution, ctx: { steps: number; cancelRequested: boolean }): Verdict {
+export function checkExecution(
+  e: ScannedExecution,
+  ctx: { steps: number; cancelRequested: boolean; eventAccepted?: boolean },
+): Verdict {
   const v: Verdict = { id: e.id, outcome: 'lost', double: false, corrupt: false, problems: [] };
   const fault = (kind: 'double' | 'corrupt', problem: string): void => {
     v[kind] = true;
@@ -90,6 +97,8 @@ export function checkExecution(e: ScannedExecution, ctx: { steps: number; cancel
     const { code, message } = head.error ?? {};
     if (typeof code !== 'string' || typeof message !== 'string') fault('corrupt', 'failed without a recorded error');
     else v.failureCause = failureCause(code, message);
+    if (v.failureCause === 'wait-timeout' && ctx.eventAccepted)
+      fault('corrupt', 'its event wait timed out although its event was accepted');
   }
   if (v.outcome === 'cancelled' && !ctx.cancelRequested)
     fault('corrupt', 'cancelled, but the driver never cancelled it');
@@ -103,6 +112,7 @@ export function failureCause(code: string, message: string): FailureCause {
   if (code === 'STEP_TIMEOUT') return 'step-hang';
   if (code === 'STATE_TOO_LARGE') return 'step-oversize';
   if (/claimed \d+ times/.test(message)) return 'claims';
+  if (code === 'WAIT_TIMEOUT') return 'wait-timeout';
   return 'other';
 }
 
@@ -131,7 +141,8 @@ export function classifyLeftMessage(
   return finished ? 'stray' : 'pending';
 }
 
-function parseInput(text: string | undefined): ChaosState | undefined {
+/** The chaos input checkpoint 0 holds (JSON text), or undefined when it is not one. */
+export function parseInput(text: string | undefined): ChaosState | undefined {
   try {
     const v = JSON.parse(text ?? '') as ChaosState;
     return typeof v.seed === 'number' && v.acc === v.seed && Array.isArray(v.trace) && v.trace.length === 0

@@ -44,6 +44,9 @@ export interface ChaosOptions {
   pauseFraction: number;
   /** Share of executions with a step that fails every attempt for a while: they fail, and may be retried. */
   poisonFraction: number;
+  /** Share of executions with a step that commits with a sleep (0.2 to 3 s), and with an event wait the driver ends. */
+  sleepFraction: number;
+  waitFraction: number;
   cancelFraction: number;
   retryFraction: number;
   /** Tables (each with its own queue) the executions are spread over; undefined: by size. */
@@ -82,6 +85,8 @@ export function defaultChaosOptions(seed: number): ChaosOptions {
     killEverySeconds: 15,
     pauseFraction: 0.1,
     poisonFraction: 0.03,
+    sleepFraction: 0.1,
+    waitFraction: 0.1,
     cancelFraction: 0.05,
     retryFraction: 0.5,
   };

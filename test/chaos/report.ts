@@ -1,5 +1,5 @@
 import type { ActionCounts } from './control-actions.js';
-import { checkExecution, classifyLeftMessage, type FailureCause } from './execution-check.js';
+import { checkExecution, classifyLeftMessage, parseInput, type FailureCause } from './execution-check.js';
 import type { ChaosOptions } from './options.js';
 import { recoveryGaps, stats, type GapSource, type Stats } from './recovery.js';
 import type { ScannedExecution, ShardContents } from './table-scan.js';
@@ -16,6 +16,8 @@ export interface ChaosReport {
   faults: Record<string, number>;
   outcomes: { completed: number; failed: number; cancelled: number; lost: number; unstarted: number };
   failedBy: Record<FailureCause, number>;
+  /** Executions planned with a sleep, and with an event wait. */
+  waits: { sleep: number; event: number };
   double: number;
   corrupt: number;
   reruns: number;
@@ -46,9 +48,14 @@ export type ReportInput = Pick<
   options: ChaosOptions;
   contents: ShardContents[];
   collector: TraceCollector;
-  controls: { ids: Map<number, string>; cancelRequested: Set<string>; markers: { id: string; t: number }[] };
+  controls: {
+    ids: Map<number, string>;
+    cancelRequested: Set<string>;
+    eventAccepted: Set<string>;
+    markers: { id: string; t: number }[];
+  };
   counts: ActionCounts;
-  plans: { index: number; idempotencyKey: string }[];
+  plans: { index: number; idempotencyKey: string; sleepStep?: number; eventStep?: number }[];
 };
 
 const MAX_PROBLEMS = 20;
@@ -69,6 +76,7 @@ export function buildReport(input: ReportInput): ChaosReport {
     'step-hang': 0,
     'step-oversize': 0,
     claims: 0,
+    'wait-timeout': 0,
     other: 0,
   };
   const problems: string[] = [];
@@ -84,7 +92,11 @@ export function buildReport(input: ReportInput): ChaosReport {
     }
   }
   for (const e of executions.values()) {
-    const v = checkExecution(e, { steps: o.steps, cancelRequested: input.controls.cancelRequested.has(e.id) });
+    const v = checkExecution(e, {
+      steps: o.steps,
+      cancelRequested: input.controls.cancelRequested.has(e.id),
+      eventAccepted: input.controls.eventAccepted.has(e.id),
+    });
     outcomes[v.outcome]++;
     if (v.failureCause) failedBy[v.failureCause]++;
     if (v.double) double++;
@@ -114,6 +126,10 @@ export function buildReport(input: ReportInput): ChaosReport {
     faults: Object.fromEntries(collector.faults),
     outcomes,
     failedBy,
+    waits: {
+      sleep: input.plans.filter((p) => p.sleepStep !== undefined).length,
+      event: input.plans.filter((p) => p.eventStep !== undefined).length,
+    },
     double,
     corrupt,
     reruns: collector.reruns,
@@ -150,8 +166,11 @@ function* gapSources(
   for (const m of markers) controls.set(m.id, [...(controls.get(m.id) ?? []), m.t]);
   for (const e of executions) {
     const trace = collector.execution(e.id);
+    const waits = parseInput(e.checkpoints.find((c) => c.step === 0)?.data)?.waits;
+    // The checkpoint after a sleep or an event wait is followed by the wait itself, not a recovery.
+    const waited = new Set([waits?.sleep?.step, waits?.event?.step].flatMap((s) => (s === undefined ? [] : [s + 1])));
     yield {
-      commits: new Map(e.checkpoints.map((c) => [c.step, c.timestamp])),
+      commits: new Map(e.checkpoints.filter((c) => !waited.has(c.step)).map((c) => [c.step, c.timestamp])),
       claims: trace.claims,
       faults: trace.faults,
       controls: controls.get(e.id) ?? [],

@@ -23,7 +23,7 @@ const FAULT_KINDS: [key: string, label: string][] = [
 export function formatSummary(r: ChaosReport): string {
   const faults = FAULT_KINDS.map(([key, label]) => `${label}=${r.faults[key] ?? 0}`).join(' ');
   const f = r.failedBy;
-  const failed = `failed=${r.outcomes.failed}(poisoned=${f.poisoned} throw=${f['step-throw']} hang=${f['step-hang']} oversize=${f['step-oversize']} claims=${f.claims} other=${f.other})`;
+  const failed = `failed=${r.outcomes.failed}(poisoned=${f.poisoned} throw=${f['step-throw']} hang=${f['step-hang']} oversize=${f['step-oversize']} claims=${f.claims} wait-timeout=${f['wait-timeout']} other=${f.other})`;
   const unstarted = r.outcomes.unstarted > 0 ? ` unstarted=${r.outcomes.unstarted}` : '';
   const drained = r.drained ? '' : ' NOT-DRAINED';
   return [
@@ -32,6 +32,7 @@ export function formatSummary(r: ChaosReport): string {
     `completed=${r.outcomes.completed} ${failed} cancelled=${r.outcomes.cancelled}${unstarted}`,
     `lost=${r.outcomes.lost} double=${r.double} corrupt=${r.corrupt}`,
     `reruns=${r.reruns}`,
+    `waits sleep=${r.waits.sleep} event=${r.waits.event} events-sent=${r.controls.event}(dup=${r.controls.eventDuplicate})`,
     `recovery fault ${statsText(r.recovery.fault)} no-fault ${statsText(r.recovery.clean)}`,
     `dlq=${r.messages.deadLetters}(unexplained=${r.messages.unexplainedDeadLetters}) stray=${r.messages.stray}`,
     `time=${Math.round(r.seconds)}s(chaos=${Math.round(r.chaosSeconds)}s${r.chaosPhase === 'duration' ? ' cut' : ''})${drained}`,

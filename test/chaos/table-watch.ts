@@ -42,9 +42,9 @@ export class TableWatch {
     return all.flat();
   }
 
-  /** The executions running or paused now. */
+  /** The executions running, waiting or paused now. */
   async unfinished(): Promise<Set<string>> {
-    const [running, paused] = await Promise.all([this.idsIn('running'), this.idsIn('paused')]);
-    return new Set([...running, ...paused].map((e) => e.id));
+    const states = await Promise.all(['running', 'waiting', 'paused'].map((state) => this.idsIn(state)));
+    return new Set(states.flat().map((e) => e.id));
   }
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { WorkflowRegistry, type StepContext } from '../../../lib/index.js';
 import { testStepContext } from '../../../lib/testing/index.js';
+import { StepDirective } from '../../../lib/core/directives.js';
 import {
+  CHAOS_EVENT,
+  CHAOS_WAIT_TIMEOUT_MS,
+  chaosEventId,
   chaosInput,
   chaosWorkflow,
   chaosWorkflowName,
@@ -66,5 +70,26 @@ describe('the chaos workflow', () => {
     const running = hang(chaosInput(1), { ...ctx(0), signal: controller.signal });
     controller.abort(new Error('deadline'));
     await expect(running).resolves.toEqual(expectedState(chaosInput(1), 1));
+  });
+
+  it('commits the named steps with a sleep and an event wait, and records the event the next step was handed', async () => {
+    const waits = { sleep: { step: 0, ms: 1_500 }, event: { step: 1 } };
+    const input = chaosInput(9, undefined, waits);
+    const at = 1_000_000;
+    const slept = await step(0)(input, testStepContext({ step: 0, now: () => at }));
+    expect(slept).toBeInstanceOf(StepDirective);
+    expect(slept).toMatchObject({ state: expectedState(input, 1), spec: { kind: 'sleep', until: at + 1_500 } });
+    const waited = await step(1)(expectedState(input, 1), ctx(1));
+    expect(waited).toMatchObject({
+      state: expectedState(input, 2),
+      spec: { kind: 'wait', eventType: CHAOS_EVENT, timeoutMs: CHAOS_WAIT_TIMEOUT_MS },
+    });
+    const event = { id: chaosEventId(9), type: CHAOS_EVENT, payload: null, receivedAt: at };
+    const heard = await step(2)(expectedState(input, 2), testStepContext({ step: 2, event }));
+    expect(heard).toEqual(expectedState(input, 3));
+    expect(expectedState(input, 3).heard).toBe('go-9');
+    const deaf = (await step(2)(expectedState(input, 2), ctx(2))) as { heard: string };
+    expect(deaf.heard).toBe('none');
+    expect(expectedState(input, 2).heard).toBeUndefined();
   });
 });

@@ -39,6 +39,15 @@ describe('diagnoseState', () => {
     expect(diagnoseState(JSON.stringify(poisoned), poisoned)).toBe('ok');
     expect(diagnoseState(text(2), poisoned)).toBe('corrupt');
   });
+
+  it('wants the waits carried and the event the step after the wait heard to be the one sent', () => {
+    const waiting = chaosInput(11, undefined, { event: { step: 0 } });
+    const expected = expectedState(waiting, 2);
+    expect(expected.heard).toBe('go-11');
+    expect(diagnoseState(JSON.stringify(expected), expected)).toBe('ok');
+    expect(diagnoseState(JSON.stringify({ ...expected, heard: 'none' }), expected)).toBe('corrupt');
+    expect(diagnoseState(text(2), expected)).toBe('corrupt');
+  });
 });
 
 describe('checkExecution', () => {
@@ -82,6 +91,17 @@ describe('checkExecution', () => {
     expect(check(execution('failed', 1)).problems).toEqual(['failed without a recorded error']);
     const claims = { code: 'STEP_FAILED', message: 'step 1 was claimed 5 times without recording an outcome' };
     expect(check(execution('failed', 1, { error: claims }))).toMatchObject({ corrupt: false, failureCause: 'claims' });
+  });
+
+  it('calls an event wait that timed out after its event was accepted a lost event', () => {
+    const timedOut = execution('failed', 1, { error: { code: 'WAIT_TIMEOUT', message: 'no chaos-go event' } });
+    const verdict = (eventAccepted: boolean) =>
+      checkExecution(timedOut, { steps: 3, cancelRequested: false, eventAccepted });
+    expect(verdict(false)).toMatchObject({ corrupt: false, failureCause: 'wait-timeout' });
+    expect(verdict(true)).toMatchObject({
+      corrupt: true,
+      problems: ['its event wait timed out although its event was accepted'],
+    });
   });
 
   it('accepts a cancelled execution only when the driver cancelled it', () => {

@@ -24,8 +24,8 @@ function input(contents: ShardContents, collector = new TraceCollector(hooks)): 
     timing: 't',
     contents: [contents],
     collector,
-    controls: { ids: new Map([[1, ID(2)]]), cancelRequested: new Set(), markers: [] },
-    counts: { start: 2, pause: 0, resume: 0, cancel: 0, retry: 0, illegal: 0, gaveUp: 0 },
+    controls: { ids: new Map([[1, ID(2)]]), cancelRequested: new Set(), eventAccepted: new Set(), markers: [] },
+    counts: { start: 2, pause: 0, resume: 0, cancel: 0, retry: 0, event: 0, eventDuplicate: 0, illegal: 0, gaveUp: 0 },
     plans: [0, 1, 2].map((index) => ({ index, idempotencyKey: `k${index}` })),
     chaosPhase: 'settled',
     chaosSeconds: 50,
@@ -90,5 +90,31 @@ describe('buildReport', () => {
     expect(r.recovery.byKind).toEqual({ 'lost:claim:outer': { n: 1, median: 500, p90: 500, max: 500 } });
     expect(r.reruns).toBe(1);
     expect(r.faults).toMatchObject({ lost: 1, 'lost:outer': 1 });
+  });
+
+  it('leaves the wait after a sleep or an event wait out of recovery, and counts the planned waits', () => {
+    const waits = { sleep: { step: 0, ms: 500 }, event: { step: 1 } };
+    const folded = (steps: number) => JSON.stringify(expectedState(chaosInput(1, undefined, waits), steps));
+    const waiting: ScannedExecution = {
+      id: ID(1),
+      shard: 0,
+      head: { state: 'completed', currentStep: 3, totalSteps: 3, version: 5, data: folded(3) },
+      checkpoints: [0, 1, 2, 3].map((step) => ({ step, data: folded(step), timestamp: 1000 * (step + 1) })),
+    };
+    const collector = new TraceCollector(hooks);
+    for (const [step, at] of [
+      [0, 1100],
+      [1, 2900],
+      [2, 9000],
+    ] as const)
+      collector.see({ k: 'ev', t: at, w: 'w0.0', id: ID(1), type: 'step_started', step, at });
+    const r = buildReport({
+      ...input({ executions: [waiting], keys: new Map(), messages: [] }, collector),
+      options: { ...defaultChaosOptions(5), executions: 3, steps: 3 },
+      plans: [{ index: 0, idempotencyKey: 'k0', sleepStep: 0, eventStep: 1 }],
+    });
+    expect(r.recovery.clean).toMatchObject({ n: 1, median: 100 });
+    expect(r.waits).toEqual({ sleep: 1, event: 1 });
+    expect(r.corrupt).toBe(0);
   });
 });

@@ -14,13 +14,32 @@ function report(over: Partial<ChaosReport> = {}): ChaosReport {
     timing: 'lease=5000',
     faults: { lost: 3, throttle: 4, slow: 5, duplicate: 6, 'step-throw': 7, kill: 2 },
     outcomes: { completed: 36, failed: 2, cancelled: 2, lost: 0, unstarted: 0 },
-    failedBy: { poisoned: 0, 'step-throw': 1, 'step-hang': 0, 'step-oversize': 0, claims: 1, other: 0 },
+    failedBy: {
+      poisoned: 0,
+      'step-throw': 1,
+      'step-hang': 0,
+      'step-oversize': 0,
+      claims: 1,
+      'wait-timeout': 0,
+      other: 0,
+    },
+    waits: { sleep: 4, event: 3 },
     double: 0,
     corrupt: 0,
     reruns: 9,
     recovery: { fault: stats(2500.4, 9000, 12), clean: stats(300, 1200, 250), byKind: {} },
     messages: { stray: 0, pending: 0, deadLetters: 1, unexplainedDeadLetters: 0 },
-    controls: { start: 40, pause: 4, resume: 4, cancel: 2, retry: 1, illegal: 0, gaveUp: 0 },
+    controls: {
+      start: 40,
+      pause: 4,
+      resume: 4,
+      cancel: 2,
+      retry: 1,
+      event: 3,
+      eventDuplicate: 1,
+      illegal: 0,
+      gaveUp: 0,
+    },
     stepOutcomes: {},
     logs: {},
     chaosPhase: 'settled',
@@ -39,8 +58,9 @@ describe('formatSummary', () => {
     expect(formatSummary(report())).toBe(
       'chaos seed=42 40x8 workers=3 tables=2' +
         ' | faults lost-response=3 throttle=4 slow=5 dup-send=6 step-throw=7 step-hang=0 step-oversize=0 crash=0 kill=2' +
-        ' | completed=36 failed=2(poisoned=0 throw=1 hang=0 oversize=0 claims=1 other=0) cancelled=2' +
+        ' | completed=36 failed=2(poisoned=0 throw=1 hang=0 oversize=0 claims=1 wait-timeout=0 other=0) cancelled=2' +
         ' | lost=0 double=0 corrupt=0 | reruns=9' +
+        ' | waits sleep=4 event=3 events-sent=3(dup=1)' +
         ' | recovery fault med=2500ms max=9000ms n=12 no-fault med=300ms max=1200ms n=250' +
         ' | dlq=1(unexplained=0) stray=0 | time=62s(chaos=50s) | timing lease=5000',
     );
