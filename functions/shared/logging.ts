@@ -1,5 +1,5 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import type { ExecutionEvent, Logger } from '../../lib/index.js';
+import { EventType, type ExecutionEvent, type Logger } from '../../lib/index.js';
 
 /** A Powertools structured JSON logger for one function. */
 export function powertoolsLogger(serviceName: string, logLevel: string): PowertoolsLogger {
@@ -17,12 +17,25 @@ export function asEngineLogger(logger: PowertoolsLogger): Logger {
 }
 
 /**
- * One structured line per lifecycle event, with execution id and step. The
- * execution's state is included only when `logState` is true (LOG_STATE=true).
+ * The events of every step run: logged at DEBUG, so that a step costs one INFO line
+ * (the worker's "step message processed") and the log bill stays flat per step.
+ */
+const ROUTINE_EVENTS: ReadonlySet<string> = new Set<EventType>([
+  EventType.StepStarted,
+  EventType.StepCompleted,
+  EventType.Checkpointed,
+  EventType.Waiting,
+]);
+
+/**
+ * One structured line per lifecycle event, with execution id and step: at INFO for
+ * failures, pauses, resumes and the end, at DEBUG for the events of every step run.
+ * The execution's state is included only when `logState` is true (LOG_STATE=true).
  */
 export function eventLogger(logger: Logger, logState: boolean): (event: ExecutionEvent) => void {
   return (event) => {
-    logger.info(`execution ${event.type}`, {
+    const level = ROUTINE_EVENTS.has(event.type) ? 'debug' : 'info';
+    logger[level](`execution ${event.type}`, {
       executionId: event.execId,
       step: event.step,
       event: event.type,

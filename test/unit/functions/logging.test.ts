@@ -12,7 +12,7 @@ const SECRET = 'tide-table-4471';
 
 /** Runs a two-step execution whose state holds SECRET through the step worker; returns every log line and metric. */
 async function runThroughWorker(logState: boolean) {
-  const lines: unknown[] = [];
+  const lines: { level: string; message: string; fields: Record<string, unknown> | undefined }[] = [];
   const log = (level: string) => (message: string, fields?: Record<string, unknown>) =>
     void lines.push({ level, message, fields });
   const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
@@ -48,7 +48,7 @@ async function runThroughWorker(logState: boolean) {
       context,
     );
   });
-  return { id: head.id, logs: JSON.stringify(lines), metrics: JSON.stringify(recorded) };
+  return { id: head.id, lines, logs: JSON.stringify(lines), metrics: JSON.stringify(recorded) };
 }
 
 describe('the logs and metrics of the functions', () => {
@@ -60,6 +60,14 @@ describe('the logs and metrics of the functions', () => {
     expect(metrics).toContain('StepsCommitted');
     expect(metrics).not.toContain(SECRET);
     expect(metrics).not.toContain(id);
+  });
+
+  it('log one INFO line per step run, the routine step events at DEBUG, and the end at INFO', async () => {
+    const { lines } = await runThroughWorker(false);
+    const info = lines.filter((l) => l.level === 'info').map((l) => l.message);
+    expect(info).toEqual(['step message processed', 'execution execution_completed', 'step message processed']);
+    const debug = lines.filter((l) => l.level === 'debug').map((l) => l.message);
+    expect(debug).toEqual(expect.arrayContaining(['execution step_started', 'execution checkpointed']));
   });
 
   it('put the state in the lifecycle log lines only when LOG_STATE is on, and still not in metrics', async () => {
