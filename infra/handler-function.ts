@@ -47,13 +47,15 @@ export interface HandlerFunctionProps {
   environment: Record<string, string>;
   logRetention: RetentionDays;
   tracing: boolean;
+  /** Bundle a source map and load it (`--enable-source-maps`); costs cold-start time. */
+  sourceMaps: boolean;
   /** Absolute path of the workflows module bundled into the function. */
   workflowsModule: string;
 }
 
 /**
  * One engine function: Node.js 22 on arm64, bundled locally by esbuild (never Docker)
- * into a minified ESM file with a source map, JSON logs into its own log group with a
+ * into a minified ESM file (with a source map only when asked), JSON logs into its own log group with a
  * set retention, and its own role that may only write to that log group until the
  * construct grants it the AWS actions it uses.
  *
@@ -87,14 +89,16 @@ export class HandlerFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
       tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: props.sourceMaps
+        ? { ...props.environment, NODE_OPTIONS: '--enable-source-maps' }
+        : props.environment,
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
         target: 'node22',
         minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        sourceMap: props.sourceMaps,
+        ...(props.sourceMaps ? { sourcesContent: false } : {}),
         banner: ESM_REQUIRE_BANNER,
         mainFields: ['module', 'main'],
         // Bundle the AWS SDK too: the function runs the version the tests ran, not the runtime's.

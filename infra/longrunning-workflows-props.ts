@@ -172,6 +172,13 @@ export interface LongRunningWorkflowsProps {
    * @default false
    */
   readonly tracing?: boolean;
+  /**
+   * Ship source maps with the functions and turn them on (`--enable-source-maps`),
+   * so that stack traces name the TypeScript sources. Off by default: loading the
+   * map of a bundle that holds the AWS SDK adds to every cold start.
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
 
   /**
    * Use a JWT authorizer on every route instead of IAM (SigV4) authorization.

@@ -89,6 +89,7 @@ export class LongRunningWorkflows extends Construct {
         environment: name === 'sweeper' ? environment : { ...environment, ...callbackEnv },
         logRetention: p.logRetention,
         tracing: p.tracing,
+        sourceMaps: p.sourceMaps,
         workflowsModule: p.workflowsModule,
       });
       grantHandlerPermissions({

@@ -55,6 +55,7 @@ export interface ResolvedProps {
   sweepSchedule: Schedule;
   logRetention: RetentionDays;
   tracing: boolean;
+  sourceMaps: boolean;
   jwtAuthorizer: JwtAuthorizerOptions | undefined;
   apiThrottle: { rateLimit: number; burstLimit: number };
   callbackThrottle: { rateLimit: number; burstLimit: number };
@@ -173,6 +174,7 @@ export function resolveProps(props: LongRunningWorkflowsProps): ResolvedProps {
     sweepSchedule: props.sweepSchedule ?? Schedule.rate(Duration.minutes(1)),
     logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
     tracing: props.tracing ?? false,
+    sourceMaps: props.sourceMaps ?? false,
     jwtAuthorizer: jwt(props.jwtAuthorizer),
     apiThrottle: throttle('apiThrottle', 50, 100),
     callbackThrottle: throttle('callbackThrottle', 10, 20),

@@ -2,6 +2,7 @@
  * `npm run bench`: prints the benchmark figures. Not part of `npm test`: these
  * machines are shared and noisy, so figures are read, never asserted.
  */
+import { benchColdStart } from './cold-start-bench.js';
 import { benchExecutor } from './executor-bench.js';
 import { benchRuntime, costPerMillionSteps, PRICES } from './runtime-bench.js';
 import { benchWaits } from './wait-bench.js';
@@ -44,6 +45,19 @@ async function main(): Promise<void> {
       `cost per million steps at list prices ${JSON.stringify(PRICES)} (worker 512 MB arm64, the construct default; 100 ms/step; batch 10):`,
     );
     console.table(Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, `$${v.toFixed(2)}`])));
+  }
+  if (!only || only === 'cold-start') {
+    console.log('\n== Step worker module init, as bundled by the construct (fresh node process, median of 15) ==');
+    const rows = await benchColdStart();
+    console.table(
+      rows.map((r) => ({
+        module: r.module,
+        'init ms': r.medianMs.toFixed(1),
+        size: r.size,
+        'x floor': r.ratio.toFixed(2),
+      })),
+    );
+    console.log('target: the worker within 1.1x of the floor');
   }
   if (!only || only === 'waits') {
     console.log('\n== Waits on the serverless runtime through the emulator ==');

@@ -21,7 +21,7 @@ describe('bundling with a workflows module of the user', () => {
     f = buildStack({ workflowsModule: 'test/infra/fixtures/custom-workflows.ts' }, { bundle: true });
   });
 
-  it('bundles each function locally into one minified ESM file with the createRequire banner and a source map', () => {
+  it('bundles each function locally into one minified ESM file with the createRequire banner and no source map', () => {
     const dirs = bundleDirs(f);
     expect(dirs).toHaveLength(3);
     for (const dir of dirs) {
@@ -30,8 +30,8 @@ describe('bundling with a workflows module of the user', () => {
       expect(code).toMatch(/export\s*\{[^}]*as handler\s*\}/);
       expect(code.length / code.split('\n').length).toBeGreaterThan(1000); // minified: long lines
       expect(code).not.toContain('WORKER_DEADLINE_BUFFER_MS'); // minified: top-level names mangled
-      expect(code.endsWith('//# sourceMappingURL=index.mjs.map\n')).toBe(true);
-      expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+      expect(code).not.toContain('sourceMappingURL');
+      expect(existsSync(join(dir, 'index.mjs.map'))).toBe(false);
     }
   });
 
@@ -52,14 +52,17 @@ describe('bundling with a workflows module of the user', () => {
   });
 });
 
-describe('bundling without a workflows module', () => {
-  it('bundles the example workflows into every function', () => {
-    const f = buildStack({}, { bundle: true });
+describe('bundling without a workflows module, with source maps asked for', () => {
+  it('bundles the example workflows into every function, each with its source map and no sources in it', () => {
+    const f = buildStack({ sourceMaps: true }, { bundle: true });
     for (const dir of bundleDirs(f)) {
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
       expect(code).toContain('agent-research');
       expect(code).toContain('subtract-three');
       expect(code).not.toContain('custom-fixture-workflow');
+      expect(code.endsWith('//# sourceMappingURL=index.mjs.map\n')).toBe(true);
+      const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sourcesContent?: unknown };
+      expect(map.sourcesContent).toBeUndefined();
     }
   });
 });

@@ -68,7 +68,6 @@ describe('the functions', () => {
         QUEUE_URL: { Ref: stepQueue?.[0] },
         LOG_LEVEL: 'INFO',
         LOG_STATE: 'false',
-        NODE_OPTIONS: '--enable-source-maps',
         AGENT_STEP_MS: '250',
         ...(id === fns.sweeperId ? {} : { CALLBACK_SECRET_ARN: { Ref: secretId } }),
       });
@@ -128,6 +127,7 @@ describe('the function settings', () => {
       workerTimeout: Duration.minutes(3),
       memorySize: 1024,
       tracing: true,
+      sourceMaps: true,
       logRetention: RetentionDays.ONE_WEEK,
       logLevel: 'DEBUG',
       logState: true,
@@ -156,6 +156,7 @@ describe('the function settings', () => {
             SWEEP_LIMIT: '50',
             LOG_LEVEL: 'DEBUG',
             LOG_STATE: 'true',
+            NODE_OPTIONS: '--enable-source-maps',
           }),
         },
       });
