@@ -31,16 +31,24 @@ export async function writeFileAtomic(dir: string, id: string, text: string): Pr
   const target = join(dir, `${id}.json`);
   const temp = join(dir, `.${id}.${randomBytes(8).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
+    await writeSyncRename(temp, target, text);
   } catch (thrown) {
     await unlink(temp).catch(() => undefined);
     throw storeUnavailable(`cannot write checkpoint file ${target}`, thrown);
   }
+}
+
+/**
+ * Creates `temp` (it must not exist), writes `text` to it, flushes it to disk and
+ * renames it over `target`; on failure the temporary file is left for the caller.
+ */
+export async function writeSyncRename(temp: string, target: string, text: string): Promise<void> {
+  const handle = await open(temp, 'wx', 0o644);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, target);
 }
