@@ -5,7 +5,7 @@ import { toError } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { makeStepContext } from '../core/step-context.js';
 import type { StepFunc } from '../core/types.js';
-import { sleepUnless } from './deferred.js';
+import { settleUnlessAborted, sleepUnless } from './deferred.js';
 import type { ExecutionRun } from './execution-run.js';
 import { bestEffort, now, type RunLoopDeps } from './run-loop-deps.js';
 import { stepRunsOf } from './snapshot.js';
@@ -43,10 +43,11 @@ export async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopD
         callbackSecret: deps.config.callbackSecret,
       });
       const input = run.data;
-      const result = await Promise.race([
+      const result = await settleUnlessAborted(
+        run.abort.signal,
         Promise.resolve().then(() => fn(input, ctx)),
-        run.cancelled.promise.then(() => CANCELLED),
-      ]);
+        CANCELLED,
+      );
       if (result === CANCELLED || run.isCancelled) return { kind: 'cancelled' };
       return { kind: 'ok', result, opened };
     } catch (thrown) {
