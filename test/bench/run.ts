@@ -11,7 +11,8 @@ async function main(): Promise<void> {
   if (!only || only === 'executor') {
     console.log('== In-process Executor (trivial steps; time is executor + store overhead) ==');
     console.log('floor: a bare loop in the same run that runs the step and saves the same JSON bytes');
-    console.log('(memory: into a map; file: write + fsync + rename); target: at most the given multiple of it');
+    console.log('(memory: into a map; file: write + fsync + rename); target: at most the given multiple of it;');
+    console.log('each figure is the best of 3 runs taking turns with the floor (1 run for 10,000 file steps)');
     const rows = await benchExecutor();
     console.table(
       rows.map((r) => ({
