@@ -1,6 +1,6 @@
 import { backoffDelayMs } from '../core/backoff.js';
 import type { OpenCallback } from '../core/callback-tokens.js';
-import { setRepeatingTimer } from '../core/clock.js';
+import { setRepeatingTimers } from '../core/clock.js';
 import { toError } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { makeStepContext } from '../core/step-context.js';
@@ -78,24 +78,16 @@ async function heartbeat(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
 
 /**
  * While a step runs: heartbeat every heartbeatIntervalMs, checkpoint every
- * checkpointIntervalMs. Neither timer keeps the process running on its own.
+ * checkpointIntervalMs, on one timer set for whichever is due first. It does not
+ * keep the process running on its own.
  */
 function startStepTimers(run: ExecutionRun, deps: RunLoopDeps): () => void {
-  const background = { keepAlive: false };
-  const stopBeat = setRepeatingTimer(
+  return setRepeatingTimers(
     deps.clock,
-    deps.config.heartbeatIntervalMs,
-    () => void bestEffort(heartbeat(run, deps), deps, run.exec.id),
-    background,
+    [
+      { ms: deps.config.heartbeatIntervalMs, callback: () => void bestEffort(heartbeat(run, deps), deps, run.exec.id) },
+      { ms: deps.config.checkpointIntervalMs, callback: () => void bestEffort(deps.checkpoint(), deps, run.exec.id) },
+    ],
+    { keepAlive: false },
   );
-  const stopSave = setRepeatingTimer(
-    deps.clock,
-    deps.config.checkpointIntervalMs,
-    () => void bestEffort(deps.checkpoint(), deps, run.exec.id),
-    background,
-  );
-  return () => {
-    stopBeat();
-    stopSave();
-  };
 }
