@@ -77,9 +77,10 @@ export async function benchExecutor(sizes: number[] = [100, 1_000, 10_000]): Pro
   const rows: ExecutorBenchRow[] = [];
   const dir = await mkdtemp(join(tmpdir(), 'lr-bench-'));
   try {
-    // Warm up the JIT on every path, so the first size is not charged for it.
-    await runExecutor(new MemoryCheckpointStore(), 500);
-    await bareMemoryFloor(500);
+    // Warm up the JIT on every path, so the first size is not charged for it: the
+    // Executor's code takes a few thousand steps to be fully optimised.
+    await runExecutor(new MemoryCheckpointStore(), 10_000);
+    await bareMemoryFloor(10_000);
     await runExecutor(new FileCheckpointStore(join(dir, 'warm')), 50);
     await bareFileFloor(join(dir, 'warm-floor'), 50);
     for (const steps of sizes) {
