@@ -42,20 +42,40 @@ export const systemClock: Clock = {
  * called. Each next call is set when the previous one has run, so calls never pile up.
  */
 export function setRepeatingTimer(clock: Clock, ms: number, callback: () => void, options?: TimerOptions): CancelTimer {
+  return setRepeatingTimers(clock, [{ ms, callback }], options);
+}
+
+/** One job of {@link setRepeatingTimers}: `callback`, every `ms` milliseconds. */
+export interface RepeatingJob {
+  ms: number;
+  callback: () => void;
+}
+
+/**
+ * Calls each job's callback every `ms` milliseconds on `clock`, as
+ * {@link setRepeatingTimer} would for each, but with one timer at a time (set for
+ * the job due first) rather than one per job. Jobs due at the same moment run in
+ * the order given. The returned function stops them all.
+ */
+export function setRepeatingTimers(clock: Clock, jobs: readonly RepeatingJob[], options?: TimerOptions): CancelTimer {
+  const start = clock.now();
+  const due = jobs.map((job) => start + job.ms);
   let cancel: CancelTimer = () => undefined;
   let stopped = false;
-  const schedule = (): void => {
-    cancel = clock.setTimer(
-      ms,
-      () => {
-        if (stopped) return;
-        callback();
-        if (!stopped) schedule();
-      },
-      options,
-    );
+  const schedule = (now: number): void => {
+    cancel = clock.setTimer(Math.min(...due) - now, fire, options);
   };
-  schedule();
+  const fire = (): void => {
+    const now = clock.now();
+    for (const [i, job] of jobs.entries()) {
+      if (stopped) return;
+      if ((due[i] ?? Infinity) > now) continue;
+      job.callback();
+      due[i] = now + job.ms;
+    }
+    if (!stopped) schedule(now);
+  };
+  schedule(start);
   return () => {
     stopped = true;
     cancel();

@@ -6,6 +6,24 @@ export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(16).toString('hex')}`;
 }
 
+/** The random half of this process's sequential ids; drawn on first use. */
+let sequencePrefix: string | undefined;
+let sequenceCount = 0;
+
+/**
+ * A new id, unique within this process and, with overwhelming likelihood, across
+ * processes, in the same shape as {@link newId}: `prefix` + `_` + 32 lowercase hex
+ * characters. The first 16 are random, drawn once per process; the last 16 count
+ * up. Much cheaper than {@link newId} (no call for random bytes each time), so it
+ * suits ids made at every step, such as checkpoint ids, that need to be unique but
+ * not unguessable.
+ */
+export function newSequentialId(prefix: string): string {
+  sequencePrefix ??= randomBytes(8).toString('hex');
+  sequenceCount++;
+  return `${prefix}_${sequencePrefix}${sequenceCount.toString(16).padStart(16, '0')}`;
+}
+
 /** A new execution id, `exec_` + 32 lowercase hex characters. */
 export function newExecutionId(): string {
   return newId('exec');

@@ -1,5 +1,5 @@
 import { ExecutionState } from '../core/execution-state.js';
-import { newExecutionId, newId } from '../core/ids.js';
+import { newExecutionId, newSequentialId } from '../core/ids.js';
 import type { Checkpoint, Execution } from '../core/types.js';
 
 /**
@@ -32,7 +32,7 @@ export function cloneExecution(exec: Execution): Execution {
 export function recordCheckpoint(exec: Execution, data: unknown, max: number, timestamp: Date): Checkpoint {
   const stepName = exec.stepNames?.[exec.currentStep];
   const cp: Checkpoint = {
-    id: newId('cp'),
+    id: newSequentialId('cp'),
     step: exec.currentStep,
     seq: stepRunsOf(exec),
     ...(stepName !== undefined ? { stepName } : {}),

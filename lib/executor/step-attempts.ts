@@ -1,11 +1,11 @@
 import { backoffDelayMs } from '../core/backoff.js';
 import type { OpenCallback } from '../core/callback-tokens.js';
-import { setRepeatingTimer } from '../core/clock.js';
+import { setRepeatingTimers } from '../core/clock.js';
 import { toError } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { makeStepContext } from '../core/step-context.js';
 import type { StepFunc } from '../core/types.js';
-import { sleepUnless } from './deferred.js';
+import { settleUnlessAborted, sleepUnless } from './deferred.js';
 import type { ExecutionRun } from './execution-run.js';
 import { bestEffort, now, type RunLoopDeps } from './run-loop-deps.js';
 import { stepRunsOf } from './snapshot.js';
@@ -43,10 +43,11 @@ export async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopD
         callbackSecret: deps.config.callbackSecret,
       });
       const input = run.data;
-      const result = await Promise.race([
+      const result = await settleUnlessAborted(
+        run.abort.signal,
         Promise.resolve().then(() => fn(input, ctx)),
-        run.cancelled.promise.then(() => CANCELLED),
-      ]);
+        CANCELLED,
+      );
       if (result === CANCELLED || run.isCancelled) return { kind: 'cancelled' };
       return { kind: 'ok', result, opened };
     } catch (thrown) {
@@ -77,24 +78,16 @@ async function heartbeat(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
 
 /**
  * While a step runs: heartbeat every heartbeatIntervalMs, checkpoint every
- * checkpointIntervalMs. Neither timer keeps the process running on its own.
+ * checkpointIntervalMs, on one timer set for whichever is due first. It does not
+ * keep the process running on its own.
  */
 function startStepTimers(run: ExecutionRun, deps: RunLoopDeps): () => void {
-  const background = { keepAlive: false };
-  const stopBeat = setRepeatingTimer(
+  return setRepeatingTimers(
     deps.clock,
-    deps.config.heartbeatIntervalMs,
-    () => void bestEffort(heartbeat(run, deps), deps, run.exec.id),
-    background,
+    [
+      { ms: deps.config.heartbeatIntervalMs, callback: () => void bestEffort(heartbeat(run, deps), deps, run.exec.id) },
+      { ms: deps.config.checkpointIntervalMs, callback: () => void bestEffort(deps.checkpoint(), deps, run.exec.id) },
+    ],
+    { keepAlive: false },
   );
-  const stopSave = setRepeatingTimer(
-    deps.clock,
-    deps.config.checkpointIntervalMs,
-    () => void bestEffort(deps.checkpoint(), deps, run.exec.id),
-    background,
-  );
-  return () => {
-    stopBeat();
-    stopSave();
-  };
 }

@@ -37,11 +37,23 @@ export function waitFactsOf(exec: Execution): WaitFacts {
 export function stepPositionOf(exec: Execution, defaultMaxStepRuns: number): StepPosition {
   return {
     currentStep: exec.currentStep,
-    stepNames: exec.stepNames ?? Array.from({ length: exec.totalSteps }, () => ''),
+    stepNames: exec.stepNames ?? anonymousStepNames(exec),
     stepRuns: stepRunsOf(exec),
     maxStepRuns: exec.maxStepRuns ?? defaultMaxStepRuns,
     inbox: exec.inbox ?? [],
   };
+}
+
+/** Empty names, one per step, built once per execution rather than at every commit. */
+const ANONYMOUS_NAMES = new WeakMap<Execution, readonly string[]>();
+
+function anonymousStepNames(exec: Execution): readonly string[] {
+  let names = ANONYMOUS_NAMES.get(exec);
+  if (names?.length !== exec.totalSteps) {
+    names = Object.freeze(Array.from({ length: exec.totalSteps }, () => ''));
+    ANONYMOUS_NAMES.set(exec, names);
+  }
+  return names;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NotFoundError, toError } from '../core/errors.js';
+import { LongRunningError, NotFoundError, toError } from '../core/errors.js';
 import { assertSafeId, isSafeId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { noopLogger } from '../core/logger.js';
@@ -17,10 +17,11 @@ const SUFFIX = '.json';
  * The default {@link CheckpointStore}: one `<id>.json` file per execution in `dir`,
  * in the Go package's JSON format, so Go and TypeScript can read each other's files.
  *
- * Each save writes a unique temporary file (`.<id>.<random>.tmp`) in the same
+ * Each save writes a unique temporary file (`.<id>.<unique>.tmp`) in the same
  * directory, flushes it to disk and renames it over the target, so a reader or a
  * crash never sees a torn file. Saves and deletes of one id run one at a time in
- * call order, so the last call wins. The directory is created on the first save.
+ * call order, so the last call wins. The directory is created on the first save,
+ * and again by a save that finds it gone.
  * Ids must be safe file names (`VALIDATION_ERROR` otherwise).
  *
  * @example
@@ -32,6 +33,8 @@ export class FileCheckpointStore implements CheckpointStore {
   readonly #dir: string;
   readonly #logger: Logger;
   readonly #queue = new KeyedQueue();
+  /** Set once the directory is made, so a save does not ask for it again each time. */
+  #dirMade = false;
 
   constructor(dir: string, logger: Logger = noopLogger) {
     this.#dir = dir;
@@ -43,13 +46,25 @@ export class FileCheckpointStore implements CheckpointStore {
     const id = assertSafeId(exec.id);
     const text = serializeExecution(exec);
     await this.#queue.run(id, async () => {
+      if (!this.#dirMade) await this.#makeDir();
       try {
-        await mkdir(this.#dir, { recursive: true });
+        await writeFileAtomic(this.#dir, id, text);
       } catch (thrown) {
-        throw storeUnavailable(`cannot create checkpoint directory ${this.#dir}`, thrown);
+        // The directory went away since it was made: make it again, as the first save did.
+        if (!(thrown instanceof LongRunningError) || thrown.details?.['errno'] !== 'ENOENT') throw thrown;
+        await this.#makeDir();
+        await writeFileAtomic(this.#dir, id, text);
       }
-      await writeFileAtomic(this.#dir, id, text);
     });
+  }
+
+  async #makeDir(): Promise<void> {
+    try {
+      await mkdir(this.#dir, { recursive: true });
+    } catch (thrown) {
+      throw storeUnavailable(`cannot create checkpoint directory ${this.#dir}`, thrown);
+    }
+    this.#dirMade = true;
   }
 
   /** Reads `<id>.json`; `NOT_FOUND` when it does not exist, `CORRUPT_RECORD` when malformed. */

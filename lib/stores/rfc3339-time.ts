@@ -8,6 +8,27 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?
 const MS_PER_MINUTE = 60_000;
 
 /**
+ * The last timestamps {@link formatRfc3339} wrote, both ways. A save writes the
+ * timestamps of the execution's recent checkpoints again and again, and checks what
+ * it wrote by reading it back; both are pure, so they answer from here when they can.
+ */
+const MEMO_SIZE = 64;
+const textOfTime = new Map<number, string>();
+const timeOfText = new Map<string, number>();
+
+function remember(time: number, text: string): void {
+  if (textOfTime.size >= MEMO_SIZE) {
+    const [oldest] = textOfTime;
+    if (oldest) {
+      textOfTime.delete(oldest[0]);
+      timeOfText.delete(oldest[1]);
+    }
+  }
+  textOfTime.set(time, text);
+  timeOfText.set(text, time);
+}
+
+/**
  * Parses an RFC 3339 timestamp into a Date, or returns `undefined` when the text is
  * not one (wrong shape, or an impossible date such as February 30th or hour 24), or
  * when it names an instant outside years 0000-9999 in UTC, which
@@ -19,6 +40,8 @@ const MS_PER_MINUTE = 60_000;
  * long fractions and years before 100 varies.
  */
 export function parseRfc3339(text: string): Date | undefined {
+  const known = timeOfText.get(text);
+  if (known !== undefined) return new Date(known);
   const m = RFC3339.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = '', z, sign, oh = '0', om = '0'] = m;
@@ -54,8 +77,12 @@ export function parseRfc3339(text: string): Date | undefined {
  */
 export function formatRfc3339(date: Date): string | undefined {
   const time = date.getTime();
+  const known = textOfTime.get(time);
+  if (known !== undefined) return known;
   if (!Number.isFinite(time)) return undefined;
   const year = date.getUTCFullYear();
   if (year < 0 || year > 9999) return undefined;
-  return date.toISOString();
+  const text = date.toISOString();
+  remember(time, text);
+  return text;
 }

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../lib/core/errors.js';
@@ -121,6 +121,14 @@ describe('FileCheckpointStore', () => {
       expect(await readdir(root)).toEqual([]);
     },
   );
+
+  it('makes the directory again when it is removed between saves', async () => {
+    const store = new FileCheckpointStore(dir);
+    await store.saveCheckpoint(sampleExecution({ name: 'first' }));
+    await rm(dir, { recursive: true });
+    await store.saveCheckpoint(sampleExecution({ name: 'second' }));
+    expect((await store.loadCheckpoint(sampleExecution().id)).name).toBe('second');
+  });
 
   it('leaves no temporary files behind after saves', async () => {
     const store = new FileCheckpointStore(dir);

@@ -79,3 +79,28 @@ describe('formatRfc3339', () => {
     expect(parseRfc3339(text ?? '')?.getTime()).toBe(date.getTime());
   });
 });
+
+describe('formatRfc3339 and parseRfc3339 on timestamps seen before', () => {
+  it('give the same answers the second time, past the number they remember', () => {
+    const times = Array.from({ length: 200 }, (_, i) => Date.UTC(2026, 11, 2) + i * 7);
+    for (const round of [1, 2]) {
+      for (const time of times) {
+        const text = formatRfc3339(new Date(time));
+        expect(text, `round ${round}`).toBe(new Date(time).toISOString());
+        expect(parseRfc3339(text ?? '')?.getTime(), `round ${round}`).toBe(time);
+      }
+    }
+  });
+
+  it('return a new Date from each parse, so changing one does not change the next', () => {
+    const text = formatRfc3339(new Date(Date.UTC(2026, 11, 2, 9, 0, 0, 1))) ?? '';
+    const first = parseRfc3339(text);
+    first?.setTime(0);
+    expect(parseRfc3339(text)?.toISOString()).toBe('2026-12-02T09:00:00.001Z');
+  });
+
+  it('still refuse an invalid Date after valid ones were written', () => {
+    formatRfc3339(new Date(0));
+    expect(formatRfc3339(new Date(Number.NaN))).toBeUndefined();
+  });
+});
