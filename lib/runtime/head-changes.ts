@@ -111,6 +111,7 @@ export function committedHead(h: ExecutionHead, req: CommitRequest): ExecutionHe
   switch (after.kind) {
     case 'run':
       if (after.delivered) head.delivered = after.delivered;
+      head.sweepAt = keptSweepAt(h.sweepAt, req.now, req.sweepAt);
       return head;
     case 'wait': {
       head.wait = after.wait;
@@ -126,6 +127,20 @@ export function committedHead(h: ExecutionHead, req: CommitRequest): ExecutionHe
     case 'limit':
       return { ...finished(head, ExecutionState.Failed, req.now), error: after.error };
   }
+}
+
+/**
+ * The `sweepAt` a commit leaves on a head that runs on: its current one while that
+ * is still at least half a stall threshold away and no further than `target` (now
+ * plus the threshold), else `target`. `sweepAt` is the sort key of the `active`
+ * index, and moving it rewrites the index entry (a delete and a put, 2 write units),
+ * so a run of quick steps moves it about once per half threshold instead of at every
+ * step. A stall is then found between half a threshold and a whole one after the
+ * commit, never later.
+ */
+export function keptSweepAt(current: EpochMs | undefined, now: EpochMs, target: EpochMs): EpochMs {
+  const half = (target - now) / 2;
+  return current !== undefined && current >= now + half && current <= target ? current : target;
 }
 
 function finished(head: ExecutionHead, state: ExecutionState, now: EpochMs): ExecutionHead {

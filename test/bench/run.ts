@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       `store writes/step ${r.storeWritesPerStep.toFixed(2)}, queue sends/step ${r.queueSendsPerStep.toFixed(2)} (target: claim + commit + send = 3)`,
     );
     console.log(
-      `item bytes: head ${r.headItemBytes}, checkpoint ${r.checkpointItemBytes}; write units/step ${r.writeUnitsPerStep}`,
+      `item bytes: head ${r.headItemBytes}, checkpoint ${r.checkpointItemBytes}; write units/step ${r.writeUnitsPerStep.toFixed(2)} (of which the active index ${r.indexUnitsPerStep.toFixed(2)}; target 3)`,
     );
     console.table(
       r.stepsPerSecond.map((s) => ({

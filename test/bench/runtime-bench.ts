@@ -11,6 +11,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { itemSizeBytes } from '../../lib/core/item-size.js';
 import { checkpointSk, execPk, TableKeys } from '../../lib/aws/schema/table-schema.js';
+import type { ExecutionStore } from '../../lib/runtime/ports.js';
 import {
   ControlPlane,
   defineWorkflow,
@@ -62,15 +63,43 @@ export interface RuntimeBenchResult {
   checkpointItemBytes: number;
   /**
    * Write request units one step costs: claim (1x head) + commit (2x head + 2x
-   * checkpoint, transactional) + the `active` index, whose sort key (sweepAt) every
-   * commit moves: a delete and a put of a keys-only entry, 2 units.
+   * checkpoint, transactional) + the `active` index entry's writes, counted from the
+   * commits that moved the head's sweepAt (its sort key: a delete and a put of a
+   * keys-only entry, 2 units) or removed it (the end: a delete, 1 unit).
    */
   writeUnitsPerStep: number;
+  /** Writes of the `active` index entry per step (see writeUnitsPerStep). */
+  indexUnitsPerStep: number;
   stepsPerSecond: { concurrency: number; executions: number; steps: number; seconds: number; stepsPerSecond: number }[];
 }
 
-/** The `active` index entry moves on every commit: one delete and one put. */
-const ACTIVE_INDEX_UNITS_PER_COMMIT = 2;
+/**
+ * Wraps a store so that every commit adds the write units it cost the `active`
+ * index to `units`: 2 when it moved the head's sweepAt (a delete and a put), 1 when
+ * it removed it (the entry's delete), 0 when it left it as the claim found it.
+ */
+function countingIndexWrites(store: ExecutionStore, units: { total: number }): ExecutionStore {
+  const claimed = new Map<string, number | undefined>();
+  const claim: ExecutionStore['claim'] = async (req) => {
+    const head = await store.claim(req);
+    if (head) claimed.set(head.id, head.sweepAt);
+    return head;
+  };
+  const commit: ExecutionStore['commit'] = async (req) => {
+    const before = claimed.get(req.id);
+    const head = await store.commit(req);
+    if (head.sweepAt !== before) units.total += head.sweepAt === undefined || before === undefined ? 1 : 2;
+    return head;
+  };
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === 'claim') return claim;
+      if (key === 'commit') return commit;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 
 /** Steps of each of the 20 concurrent executions (moto is slow; the ratio is what matters). */
 const SHORT_STEPS = 10;
@@ -106,7 +135,9 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     const workflows = new WorkflowRegistry()
       .register(defineWorkflow({ name: 'bench', steps }))
       .register(defineWorkflow({ name: 'bench-short', steps: steps.slice(0, SHORT_STEPS) }));
-    const runtime = emulatorRuntime(res, workflows);
+    const indexUnits = { total: 0 };
+    const plain = emulatorRuntime(res, workflows);
+    const runtime = { ...plain, store: countingIndexWrites(plain.store, indexUnits) };
     const control = new ControlPlane(runtime);
     // The bench watches progress through its own client, so its reads are not counted as the worker's.
     const observer = new DynamoDbExecutionStore({
@@ -133,6 +164,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       );
       const start = performance.now();
       counts.clear();
+      indexUnits.total = 0;
       let done = 0;
       while (done < executions) {
         await Promise.all(Array.from({ length: concurrency }, () => poller.pollOnce()));
@@ -161,6 +193,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     const cp = await res.documentClient.send(
       new GetCommand({ TableName: res.tableName, Key: { pk: execPk(id), sk: checkpointSk(25) } }),
     );
+    const indexUnitsPerStep = indexUnits.total / steps.length;
     const snapshot = {
       requestsPerStep,
       storeWritesPerStep: perStep('UpdateItemCommand') + perStep('TransactWriteItemsCommand'),
@@ -190,8 +223,8 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       ...snapshot,
       headItemBytes,
       checkpointItemBytes,
-      writeUnitsPerStep:
-        wru(headItemBytes) + 2 * (wru(headItemBytes) + wru(checkpointItemBytes)) + ACTIVE_INDEX_UNITS_PER_COMMIT,
+      indexUnitsPerStep,
+      writeUnitsPerStep: wru(headItemBytes) + 2 * (wru(headItemBytes) + wru(checkpointItemBytes)) + indexUnitsPerStep,
       stepsPerSecond,
     };
   });

@@ -116,7 +116,8 @@ export function scenarioContract(make: MakeStore): void {
       value({ lost: false, state: 'paused' }),
     );
     h = { ...without(h, 'leaseOwner', 'leaseExpiresAt', 'error'), currentStep: 2, stepRuns: 2, version: 3, claims: 0 };
-    h = { ...h, data: 'two', progress: (2 / 3) * 100, lastUpdate: 80, sweepAt: 400, lastWriter: 'w4' };
+    // sweepAt 300 (the retry's) is at least half a threshold past now (80 + 320 / 2): kept, not moved to 400.
+    h = { ...h, data: 'two', progress: (2 / 3) * 100, lastUpdate: 80, sweepAt: 300, lastWriter: 'w4' };
     await step(
       () => s.commit({ id, token: 2, owner: 'w4', now: 80, step: 1, output: 'two', sweepAt: 400, events: [] }),
       value(h),

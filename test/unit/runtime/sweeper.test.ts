@@ -5,7 +5,8 @@ import type { StepMessage } from '../../../lib/runtime/model.js';
 import type { StepQueue } from '../../../lib/runtime/ports.js';
 import { sweep } from '../../../lib/runtime/sweeper.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
-import { countingSteps, makeHarness } from './harness.js';
+import { keptSweepAt } from '../../../lib/runtime/head-changes.js';
+import { countingSteps, makeHarness, T0 } from './harness.js';
 
 type S = { n: number; trail: string[] };
 const input: S = { n: 0, trail: [] };
@@ -166,5 +167,29 @@ describe('sweep', () => {
     expect(await sweep({ now: h.clock.now(), stallAfterMs: 10_001 }, h.deps)).toEqual({ examined: 0, reenqueued: 0 });
     expect(await sweep({ now: h.clock.now(), stallAfterMs: 10_000 }, h.deps)).toEqual({ examined: 1, reenqueued: 1 });
     await expect(sweep({ stallAfterMs: -1 }, h.deps)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+  });
+});
+
+describe('the sweepAt a commit leaves', () => {
+  it('stays put while it is at least half a stall threshold away, so quick steps do not move the index entry', () => {
+    expect(keptSweepAt(T0 + 60_000, T0 + 1_000, T0 + 61_000)).toBe(T0 + 60_000);
+    expect(keptSweepAt(T0 + 60_000, T0 + 30_000, T0 + 90_000)).toBe(T0 + 60_000); // exactly half away
+    expect(keptSweepAt(T0 + 60_000, T0 + 30_001, T0 + 90_001)).toBe(T0 + 90_001);
+    expect(keptSweepAt(T0 + 95_000, T0 + 30_000, T0 + 90_000)).toBe(T0 + 90_000); // never later than now + threshold
+    expect(keptSweepAt(undefined, T0, T0 + 60_000)).toBe(T0 + 60_000);
+  });
+
+  it('keeps the start sweepAt across quick steps and moves it once half the threshold has passed', async () => {
+    const h = makeHarness({ config: { stallAfterMs: STALL } });
+    const { head } = await h.control.start({ workflow: 'five', input });
+    const sweepAts: (number | undefined)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const [message] = h.queue.receive();
+      await h.process(message!.message);
+      sweepAts.push((await h.store.get(head.id))?.sweepAt);
+      await h.clock.advance(STALL / 4);
+    }
+    // Commits at 0, 15 and 30 s keep T0 + 60 s; the one at 45 s is less than half a threshold from it.
+    expect(sweepAts).toEqual([T0 + STALL, T0 + STALL, T0 + STALL, T0 + (3 * STALL) / 4 + STALL]);
   });
 });
