@@ -72,7 +72,7 @@ export type {
 
 // Serverless runtime (the durable step protocol, over two ports)
 export { defineWorkflow, WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './runtime/workflow.js';
-export type { Workflow, WorkflowDefinition } from './runtime/workflow.js';
+export type { CheckpointHistory, Workflow, WorkflowDefinition } from './runtime/workflow.js';
 export { WorkflowRegistry } from './runtime/workflow-registry.js';
 export { ControlPlane } from './runtime/control-plane.js';
 export type { ActionResult, ExecutionDetails, ListRequest } from './runtime/control-plane.js';

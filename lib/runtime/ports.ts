@@ -61,6 +61,8 @@ export interface CommitRequest extends Fence {
   /** How a wait's `sweepAt` is set; by default `sweepAt - now` and SQS's 900 s. */
   timing?: WaitTiming;
   events: RecordedEvent[];
+  /** false: write no checkpoint item, only the head (a workflow with `checkpointHistory: 'none'`); true by default. */
+  checkpoint?: boolean;
 }
 
 /**

@@ -162,6 +162,7 @@ async function commit(
       sweepAt: now + rt.stallAfterMs,
       timing: waitTiming(rt),
       events: events.recorded,
+      checkpoint: rt.workflows.get(run.head.workflow)?.checkpointHistory !== 'none',
     };
     head = await settledWrite(rt, request, 'commit', () => rt.store.commit(request));
   } catch (err) {

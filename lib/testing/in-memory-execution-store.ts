@@ -117,7 +117,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
   commit(req: CommitRequest): Promise<ExecutionHead> {
     return this.#fencedWrite(req, 'commit', (h) => {
       const head = change.committedHead(h, req);
-      return { head, checkpoint: change.checkpointOf(head, req.now) };
+      return req.checkpoint === false ? { head } : { head, checkpoint: change.checkpointOf(head, req.now) };
     });
   }
 

@@ -39,6 +39,10 @@ async function main(): Promise<void> {
     console.log(
       `item bytes: head ${r.headItemBytes}, checkpoint ${r.checkpointItemBytes}; write units/step ${r.writeUnitsPerStep.toFixed(2)} (of which the active index ${r.indexUnitsPerStep.toFixed(2)}; target 3)`,
     );
+    const lean = r.withoutHistory;
+    console.log(
+      `checkpointHistory 'none': store writes/step ${lean.storeWritesPerStep.toFixed(2)} (transactions ${lean.transactionsPerStep.toFixed(2)}), write units/step ${lean.writeUnitsPerStep.toFixed(2)} (target 2)`,
+    );
     console.table(
       r.stepsPerSecond.map((s) => ({
         ...s,

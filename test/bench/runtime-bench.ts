@@ -70,6 +70,17 @@ export interface RuntimeBenchResult {
   writeUnitsPerStep: number;
   /** Writes of the `active` index entry per step (see writeUnitsPerStep). */
   indexUnitsPerStep: number;
+  /**
+   * The same 50-step execution with `checkpointHistory: 'none'`: store writes and
+   * transactions per step, and write units (claim and commit, 1x head each, plus
+   * the index).
+   */
+  withoutHistory: {
+    storeWritesPerStep: number;
+    transactionsPerStep: number;
+    indexUnitsPerStep: number;
+    writeUnitsPerStep: number;
+  };
   stepsPerSecond: { concurrency: number; executions: number; steps: number; seconds: number; stepsPerSecond: number }[];
 }
 
@@ -134,7 +145,8 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     }));
     const workflows = new WorkflowRegistry()
       .register(defineWorkflow({ name: 'bench', steps }))
-      .register(defineWorkflow({ name: 'bench-short', steps: steps.slice(0, SHORT_STEPS) }));
+      .register(defineWorkflow({ name: 'bench-short', steps: steps.slice(0, SHORT_STEPS) }))
+      .register(defineWorkflow({ name: 'bench-lean', steps, checkpointHistory: 'none' }));
     const indexUnits = { total: 0 };
     const plain = emulatorRuntime(res, workflows);
     const runtime = { ...plain, store: countingIndexWrites(plain.store, indexUnits) };
@@ -211,6 +223,14 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
         stepsPerSecond: steps.length / single.seconds,
       },
     ];
+    // The same 50 steps with checkpointHistory 'none': each commit is one conditional update of the head.
+    await drive(1, 1, 'bench-lean');
+    const withoutHistory = {
+      storeWritesPerStep: perStep('UpdateItemCommand') + perStep('TransactWriteItemsCommand'),
+      transactionsPerStep: perStep('TransactWriteItemsCommand'),
+      indexUnitsPerStep: indexUnits.total / steps.length,
+      writeUnitsPerStep: 2 * wru(headItemBytes) + indexUnits.total / steps.length,
+    };
     const twenty = await drive(20, 4, 'bench-short');
     stepsPerSecond.push({
       concurrency: 4,
@@ -225,6 +245,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       checkpointItemBytes,
       indexUnitsPerStep,
       writeUnitsPerStep: wru(headItemBytes) + 2 * (wru(headItemBytes) + wru(checkpointItemBytes)) + indexUnitsPerStep,
+      withoutHistory,
       stepsPerSecond,
     };
   });

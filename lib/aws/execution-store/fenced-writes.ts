@@ -39,11 +39,15 @@ export class FencedWrites {
     this.#cache = cache;
   }
 
-  /** Checkpoint `CP#<stepRuns>` and the head moved on, in one transaction, decided from the base head. */
+  /**
+   * Checkpoint `CP#<stepRuns>` and the head moved on, in one transaction, decided
+   * from the base head; the head alone, in one conditional update, when the request
+   * keeps no checkpoint.
+   */
   commit(req: CommitRequest): Promise<ExecutionHead> {
     return this.#write(req, 'commit', (base) => {
       const head = committedHead(base, req);
-      return { head, checkpoint: checkpointOf(head, req.now) };
+      return req.checkpoint === false ? { head } : { head, checkpoint: checkpointOf(head, req.now) };
     });
   }
 

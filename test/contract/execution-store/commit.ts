@@ -34,6 +34,23 @@ export function commitContract(make: MakeStore): void {
     });
   });
 
+  it('moves the head alone, writing no checkpoint item, when the commit keeps none', async () => {
+    const { store } = await make();
+    await store.create(newExec('e1'));
+    await store.claim(claimOf('e1', 0, 0));
+    const head = await store.commit({
+      ...commitOf('e1', 0, 0, { v: 1 }, { now: T + 5, sweepAt: T + 50 }),
+      checkpoint: false,
+    });
+    expect(head).toMatchObject({ state: 'running', currentStep: 1, stepRuns: 1, version: 1, data: { v: 1 } });
+    expect(await store.get('e1')).toEqual(head);
+    expect((await store.listCheckpoints('e1', { limit: 10 })).items.map((cp) => cp.seq)).toEqual([0]);
+    // The next commit that keeps one writes it at its own sequence number: none is skipped or reused.
+    await store.claim(claimOf('e1', 1, 1));
+    await store.commit(commitOf('e1', 1, 1, { v: 2 }, { now: T + 6, sweepAt: T + 60 }));
+    expect((await store.listCheckpoints('e1', { limit: 10 })).items.map((cp) => cp.seq)).toEqual([2, 0]);
+  });
+
   it('runs claim, heartbeat and commit through every step to completed', async () => {
     const { store } = await make();
     await store.create(newExec('e1', { stepNames: ['a', 'b'] }));

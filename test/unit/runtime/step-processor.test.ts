@@ -490,4 +490,15 @@ describe('processStepMessage', () => {
     expect(runs).toHaveBeenCalledTimes(2);
     expect((await h.control.get(head.id)).head).toMatchObject({ data: { n: 1 }, claims: 0 });
   });
+
+  it('keeps no checkpoint items for a workflow with checkpointHistory none, and the head runs on as usual', async () => {
+    const h = makeHarness({
+      workflows: [defineWorkflow({ name: 'lean', steps: countingSteps(3), checkpointHistory: 'none' })],
+    });
+    const { head } = await h.control.start({ workflow: 'lean', input: { n: 0, trail: [] } });
+    await h.drain();
+    expect(await h.store.get(head.id)).toMatchObject({ state: 'completed', currentStep: 3, data: { n: 3 } });
+    expect((await h.store.listCheckpoints(head.id, { limit: 10 })).items.map((cp) => cp.seq)).toEqual([0]);
+    expect(h.calls.get('commit')).toBe(3);
+  });
 });

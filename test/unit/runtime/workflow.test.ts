@@ -36,6 +36,15 @@ describe('defineWorkflow', () => {
     expect(defineWorkflow({ name: `A1_.-${'x'.repeat(59)}`, steps: [{ name: 'a', fn: a }] }).name).toHaveLength(64);
   });
 
+  it('takes a checkpoint history of every or none, and refuses anything else', () => {
+    const steps = [{ name: 'a', fn: a }];
+    expect(defineWorkflow({ name: 'w', steps }).checkpointHistory).toBeUndefined();
+    expect(defineWorkflow({ name: 'w', steps, checkpointHistory: 'none' }).checkpointHistory).toBe('none');
+    expect(() => defineWorkflow({ name: 'w', steps, checkpointHistory: 'some' as 'none' })).toThrow(
+      /checkpointHistory must be 'every' or 'none', got "some"/,
+    );
+  });
+
   it('refuses a workflow without steps', () => {
     expect(() => defineWorkflow({ name: 'empty', steps: [] })).toThrow(/at least one step/);
   });
