@@ -11,7 +11,8 @@ import { IndexNames } from '../lib/index.js';
  * - step worker: claim and lease renewal (UpdateItem), commit (TransactWriteItems: PutItem
  *   of the checkpoint + UpdateItem of the head), retry/fail/park (UpdateItem), and a
  *   consistent GetItem of the head when its cached copy is stale.
- * - sweeper: Query of the sparse `active` index, BatchGetItem of the heads it names.
+ * - sweeper: Query of the sparse `active` index, BatchGetItem of the heads it names,
+ *   and a conditional UpdateItem of a head it re-sent a message for (its sweepAt).
  * - API: create (TransactWriteItems of head, checkpoint 0 and idempotency record; GetItem
  *   of an earlier execution; DeleteItem of a stale idempotency record; Query and
  *   BatchWriteItem to clear leftovers), get (GetItem, Query of checkpoints), list (Query of
@@ -20,7 +21,7 @@ import { IndexNames } from '../lib/index.js';
  */
 export const TABLE_ACTIONS = {
   'step-worker': { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], indexes: [] },
-  sweeper: { table: ['dynamodb:BatchGetItem'], indexes: [IndexNames.active] },
+  sweeper: { table: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], indexes: [IndexNames.active] },
   api: {
     table: [
       'dynamodb:BatchGetItem',

@@ -1,0 +1,94 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_ACTIONS } from '../../../infra/handler-permissions.js';
+import {
+  ControlPlane,
+  defineWorkflow,
+  DynamoDbExecutionStore,
+  processStepMessage,
+  type RuntimeDeps,
+  SqsStepQueue,
+  sweep,
+  WorkflowRegistry,
+} from '../../../lib/index.js';
+import { createResources, emulatorClientConfig, type AwsResources } from '../../support/aws-resources.js';
+import { type Emulator, startEmulator } from '../../support/emulator.js';
+
+// The deployed sweeper may call only the DynamoDB actions the construct grants it
+// (infra/handler-permissions.ts). The emulator does not enforce IAM, so this test
+// records what the sweeper's own client sends in every kind of sweep and checks
+// each request against the grant.
+
+const DAY = 86_400_000;
+
+let emulator: Emulator;
+let res: AwsResources;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  res = await createResources(emulator.endpoint);
+});
+afterAll(async () => {
+  await res?.dispose();
+  await emulator?.stop();
+});
+
+/** A DynamoDB client that records the IAM action of every request it sends. */
+function recordingClient(actions: string[]): DynamoDBDocumentClient {
+  const client = new DynamoDBClient(emulatorClientConfig(emulator.endpoint));
+  const record: InitializeMiddleware<object, MetadataBearer> = (next, context) => (args) => {
+    actions.push(`dynamodb:${(context.commandName ?? 'unknown').replace(/Command$/, '')}`);
+    return next(args);
+  };
+  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(record, { step: 'initialize' });
+  return DynamoDBDocumentClient.from(client);
+}
+
+describe("the sweeper's DynamoDB requests", () => {
+  it('stay within the actions its role is granted, for a stalled step and a long wait', async () => {
+    const workflows = new WorkflowRegistry().register(
+      defineWorkflow({
+        name: 'sweepable',
+        steps: [
+          { name: 'nap', fn: (s, ctx) => ctx.sleep(DAY, s) },
+          { name: 'after', fn: (s) => s },
+        ],
+      }),
+    );
+    const deps: RuntimeDeps = {
+      store: new DynamoDbExecutionStore({ client: res.documentClient, tableName: res.tableName }),
+      queue: new SqsStepQueue({ client: res.sqs, queueUrl: res.queueUrl }),
+      workflows,
+    };
+    const control = new ControlPlane(deps);
+    // One execution whose first message is never handled (stalled), one asleep for a day.
+    const stalled = (await control.start({ workflow: 'sweepable', input: { n: 1 } })).head;
+    const sleeper = (await control.start({ workflow: 'sweepable', input: { n: 2 } })).head;
+    await processStepMessage(
+      { v: 1, executionId: sleeper.id, step: 0, token: 0 },
+      { deadline: Date.now() + 60_000 },
+      deps,
+    );
+    const asleep = await deps.store.get(sleeper.id);
+    expect(asleep).toMatchObject({ state: 'waiting', wait: { kind: 'sleep' } });
+
+    const actions: string[] = [];
+    const sweeperDeps: RuntimeDeps = {
+      ...deps,
+      store: new DynamoDbExecutionStore({ client: recordingClient(actions), tableName: res.tableName }),
+    };
+    const now = (asleep?.sweepAt ?? 0) + 1;
+    const result = await sweep({ now }, sweeperDeps);
+    expect(result).toEqual({ examined: 2, reenqueued: 2 });
+    // Both heads moved their sweepAt on: the running one by one stall threshold, the sleeping one past its end.
+    expect((await deps.store.get(stalled.id))?.sweepAt).toBeGreaterThan(stalled.sweepAt ?? Infinity);
+    expect((await deps.store.get(sleeper.id))?.sweepAt).toBeGreaterThan(now);
+
+    expect(TABLE_ACTIONS.sweeper.indexes).not.toHaveLength(0); // its Query is granted on those indexes
+    const granted = new Set<string>([...TABLE_ACTIONS.sweeper.table, 'dynamodb:Query']);
+    expect(new Set(actions)).toEqual(new Set(['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem']));
+    for (const action of actions) expect(granted).toContain(action);
+  });
+});
