@@ -6,6 +6,8 @@ import { makeStepContext } from '../core/step-context.js';
 import type { StepFunc } from '../core/types.js';
 import { LeaseConflictError } from './errors.js';
 import type { EpochMs, ExecutionHead } from './model.js';
+import type { Fence } from './ports.js';
+import { holdsLease } from './store-rules.js';
 import type { ResolvedRuntime } from './runtime-config.js';
 
 /** How one run of a step ended. */
@@ -32,10 +34,28 @@ export interface AttemptRequest {
 type AbortKind = 'timeout' | 'cancelled' | 'lease-lost';
 
 /**
+ * A heartbeat's check: while the lease does not yet reach the invocation deadline,
+ * it is extended (a write of the head); once it does (a step in a function whose
+ * timeout is within the lease, the default), a consistent read of the head tells
+ * a lost lease, a cancel and a pause just as well, at a read's price instead of a
+ * write's.
+ */
+async function stillHeld(
+  rt: ResolvedRuntime,
+  fence: Fence & { now: EpochMs; leaseMs: number },
+  coversDeadline: boolean,
+): Promise<{ lost: boolean; state?: ExecutionState }> {
+  if (!coversDeadline) return rt.store.extendLease(fence);
+  const current = await rt.store.get(fence.id);
+  if (current === undefined) return { lost: true };
+  return { lost: !holdsLease(current, fence), state: current.state };
+}
+
+/**
  * Runs one step attempt under its lease. The step's signal aborts at
  * `deadline - deadlineBufferMs` (reason: a STEP_TIMEOUT error) and when a heartbeat
- * (every `heartbeatMs`, or the step's own `ctx.heartbeat()`) finds the lease lost or
- * the execution cancelled. The attempt ends at the abort even if the step ignores
+ * (every `heartbeatMs`, or the step's own `ctx.heartbeat()`; see {@link stillHeld})
+ * finds the lease lost or the execution cancelled. The attempt ends at the abort even if the step ignores
  * its signal; whatever such a step does later is never committed.
  */
 export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Promise<AttemptResult> {
@@ -48,10 +68,14 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
     controller.abort(reason);
   };
 
+  // The lease as this attempt holds it: from the claim, then from each extension.
+  let leaseUntil = head.leaseExpiresAt ?? 0;
   const heartbeat = async (): Promise<void> => {
     controller.signal.throwIfAborted();
-    const fence = { id: head.id, token: head.version, owner, now: rt.clock.now(), leaseMs: rt.leaseMs };
-    const { lost, state } = await rt.store.extendLease(fence);
+    const now = rt.clock.now();
+    const fence = { id: head.id, token: head.version, owner, now, leaseMs: rt.leaseMs };
+    const { lost, state } = await stillHeld(rt, fence, leaseUntil >= req.deadline);
+    if (!lost) leaseUntil = Math.max(leaseUntil, now + rt.leaseMs);
     if (lost && state === ExecutionState.Cancelled) abort('cancelled', new ExecutionCancelledError(head.id));
     else if (lost) abort('lease-lost', new LeaseConflictError(head.id, owner));
     controller.signal.throwIfAborted();

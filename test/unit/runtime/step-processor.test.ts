@@ -310,6 +310,31 @@ describe('processStepMessage', () => {
     expect(h.calls.get('extendLease')).toBe(5);
   });
 
+  it('reads the head instead of extending the lease once the lease reaches the invocation deadline', async () => {
+    const release = gate();
+    const h = makeHarness({
+      workflows: [
+        defineWorkflow({ name: 'long', steps: [{ name: 'long', fn: async (s) => (await release.promise, s) }] }),
+      ],
+      config: { leaseMs: 1_000, heartbeatMs: 400, deadlineBufferMs: 100 },
+    });
+    const { head } = await h.control.start({ workflow: 'long', input });
+    const message = h.queue.receive()[0]?.message as StepMessage;
+    const processing = h.process(message, { owner: 'worker' }, h.clock.now() + 1_900);
+    await h.clock.advance(0);
+    // Heartbeats at 400, 800 and 1,200 extend: the lease (to 1,000, 1,400, 1,800) is short of the deadline.
+    await h.clock.advance(1_200);
+    expect(h.calls.get('extendLease')).toBe(3);
+    expect((await h.control.get(head.id)).head.leaseExpiresAt).toBe(T0 + 2_200);
+    await h.control.cancel(head.id);
+    const reads = h.calls.get('get') ?? 0;
+    await h.clock.advance(400); // the lease now reaches past the deadline: the heartbeat at 1,600 reads, and sees the cancel
+    expect(h.calls.get('extendLease')).toBe(3);
+    expect(h.calls.get('get')).toBe(reads + 1);
+    release.open();
+    expect(await processing).toMatchObject({ status: 'cancelled' });
+  });
+
   it('leaves the message for a fresh invocation when too little time is left, claiming nothing', async () => {
     const h = makeHarness({ config: { deadlineBufferMs: 5_000 } });
     const { head } = await h.control.start({ workflow: 'five', input });
