@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TABLE_ACTIONS } from '../../../infra/handler-permissions.js';
 import {
   ControlPlane,
@@ -13,8 +13,8 @@ import {
   sweep,
   WorkflowRegistry,
 } from '../../../lib/index.js';
-import { createResources, emulatorClientConfig, type AwsResources } from '../../support/aws-resources.js';
-import { type Emulator, startEmulator } from '../../support/emulator.js';
+import { emulatorClientConfig } from '../../support/aws-resources.js';
+import { useAwsResources } from '../aws/aws-test-context.js';
 
 // The deployed sweeper may call only the DynamoDB actions the construct grants it
 // (infra/handler-permissions.ts). The emulator does not enforce IAM, so this test
@@ -23,21 +23,11 @@ import { type Emulator, startEmulator } from '../../support/emulator.js';
 
 const DAY = 86_400_000;
 
-let emulator: Emulator;
-let res: AwsResources;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  res = await createResources(emulator.endpoint);
-});
-afterAll(async () => {
-  await res?.dispose();
-  await emulator?.stop();
-});
+const aws = useAwsResources();
 
 /** A DynamoDB client that records the IAM action of every request it sends. */
 function recordingClient(actions: string[]): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(emulatorClientConfig(emulator.endpoint));
+  const client = new DynamoDBClient(emulatorClientConfig(aws().endpoint));
   const record: InitializeMiddleware<object, MetadataBearer> = (next, context) => (args) => {
     actions.push(`dynamodb:${(context.commandName ?? 'unknown').replace(/Command$/, '')}`);
     return next(args);
@@ -48,6 +38,7 @@ function recordingClient(actions: string[]): DynamoDBDocumentClient {
 
 describe("the sweeper's DynamoDB requests", () => {
   it('stay within the actions its role is granted, for a stalled step and a long wait', async () => {
+    const res = aws();
     const workflows = new WorkflowRegistry().register(
       defineWorkflow({
         name: 'sweepable',
