@@ -16,10 +16,11 @@ import {
 import { emulatorClientConfig } from '../../support/aws-resources.js';
 import { useAwsResources } from '../aws/aws-test-context.js';
 
-// The deployed sweeper may call only the DynamoDB actions the construct grants it
-// (infra/handler-permissions.ts). The emulator does not enforce IAM, so this test
-// records what the sweeper's own client sends in every kind of sweep and checks
-// each request against the grant.
+// A deployed function may call only the DynamoDB actions the construct grants it
+// (infra/handler-permissions.ts). The emulator does not enforce IAM, so these tests
+// record what a function's own client sends (the sweeper's in every kind of sweep,
+// the worker's through steps, a retry, a wait and heartbeats) and check each request
+// against the grant. A transaction is authorised as the puts and updates inside it.
 
 const DAY = 86_400_000;
 
@@ -29,7 +30,11 @@ const aws = useAwsResources();
 function recordingClient(actions: string[]): DynamoDBDocumentClient {
   const client = new DynamoDBClient(emulatorClientConfig(aws().endpoint));
   const record: InitializeMiddleware<object, MetadataBearer> = (next, context) => (args) => {
-    actions.push(`dynamodb:${(context.commandName ?? 'unknown').replace(/Command$/, '')}`);
+    const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
+    if (command === 'TransactWriteItems') {
+      const items = (args.input as { TransactItems?: Record<string, unknown>[] }).TransactItems ?? [];
+      for (const item of items) for (const kind of Object.keys(item)) actions.push(`dynamodb:${kind}Item`);
+    } else actions.push(`dynamodb:${command}`);
     return next(args);
   };
   (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(record, { step: 'initialize' });
@@ -80,6 +85,64 @@ describe("the sweeper's DynamoDB requests", () => {
     expect(TABLE_ACTIONS.sweeper.indexes).not.toHaveLength(0); // its Query is granted on those indexes
     const granted = new Set<string>([...TABLE_ACTIONS.sweeper.table, 'dynamodb:Query']);
     expect(new Set(actions)).toEqual(new Set(['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem']));
+    for (const action of actions) expect(granted).toContain(action);
+  });
+});
+
+describe("the step worker's DynamoDB requests", () => {
+  it('stay within the actions its role is granted, through steps, a failed attempt, a wait and heartbeats', async () => {
+    const res = aws();
+    let failures = 0;
+    const workflows = new WorkflowRegistry().register(
+      defineWorkflow({
+        name: 'workable',
+        steps: [
+          {
+            name: 'flaky',
+            fn: async (s, ctx) => {
+              await ctx.heartbeat();
+              if (failures++ === 0) throw new Error('first attempt fails');
+              return s;
+            },
+          },
+          { name: 'nap', fn: (s, ctx) => ctx.sleep(1, s) },
+          { name: 'last', fn: (s) => s },
+        ],
+      }),
+    );
+    const plain: RuntimeDeps = {
+      store: new DynamoDbExecutionStore({ client: res.documentClient, tableName: res.tableName }),
+      queue: new SqsStepQueue({ client: res.sqs, queueUrl: res.queueUrl }),
+      workflows,
+      retryBaseDelayMs: 0,
+    };
+    const { head } = await new ControlPlane(plain).start({ workflow: 'workable', input: { n: 1 } });
+    const actions: string[] = [];
+    const worker: RuntimeDeps = {
+      ...plain,
+      store: new DynamoDbExecutionStore({ client: recordingClient(actions), tableName: res.tableName }),
+    };
+    let message: unknown = { v: 1, executionId: head.id, step: 0, token: 0 };
+    const statuses: string[] = [];
+    for (let i = 0; i < 5 && message; i++) {
+      const outcome = await processStepMessage(message, { deadline: Date.now() + 60_000 }, worker);
+      statuses.push(outcome.status);
+      const now = await plain.store.get(head.id);
+      message =
+        now && (now.state === 'running' || now.state === 'waiting')
+          ? {
+              v: 1,
+              executionId: head.id,
+              step: now.currentStep,
+              token: now.version,
+              ...(now.state === 'waiting' ? { wake: true } : {}),
+            }
+          : undefined;
+      if (now?.state === 'waiting') await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(statuses).toEqual(['retrying', 'committed', 'waiting', 'woken', 'completed']);
+    const granted = new Set<string>(TABLE_ACTIONS['step-worker'].table);
+    expect(new Set(actions)).toEqual(new Set(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem']));
     for (const action of actions) expect(granted).toContain(action);
   });
 });
