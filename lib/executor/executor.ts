@@ -452,8 +452,11 @@ export class Executor {
     this.#logger.error('checkpoint save failed', { executionId: run.exec.id, error: String(err) });
   }
 
-  #emit(run: ExecutionRun, type: EventType, extra: Partial<ExecutionEvent> = {}): void {
+  /** Hands an event to `onEvent`; with no handler set, no event is built (the handler is read at each event). */
+  #emit(run: ExecutionRun, type: EventType, extra?: Partial<ExecutionEvent>): void {
+    const handler = this.onEvent;
+    if (!handler) return;
     const event = { type, execId: run.exec.id, step: run.exec.currentStep, timestamp: this.#now(), ...extra };
-    callHandler(this.onEvent, event, this.#logger);
+    callHandler(handler, event, this.#logger);
   }
 }
