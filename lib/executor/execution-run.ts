@@ -1,5 +1,7 @@
 import type { CancelTimer } from '../core/clock.js';
+import type { DirectiveHelpers } from '../core/directives.js';
 import { type Deferred, deferred } from './deferred.js';
+import type { StepTimers } from './step-timers.js';
 import type { Execution, StepFunc } from '../core/types.js';
 
 /**
@@ -27,6 +29,10 @@ export class ExecutionRun {
   saveChain: Promise<void> = Promise.resolve();
   /** Cancels the timer of the execution's wait, while one is armed. */
   cancelWaitTimer: CancelTimer | undefined;
+  /** The heartbeat and periodic-checkpoint timer of its steps, once a step has run. */
+  stepTimers: StepTimers | undefined;
+  /** The steps' directive helpers, kept for the step names they were made for. */
+  helpers: { stepNames: readonly string[]; helpers: DirectiveHelpers } | undefined;
 
   constructor(
     public exec: Execution,

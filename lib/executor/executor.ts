@@ -399,6 +399,7 @@ export class Executor {
         this.#emit(run, EventType.ExecutionFailed, { error: toError(err) });
       })
       .finally(() => {
+        run.stepTimers?.stop();
         run.active = false;
         this.#afterLoop(run);
       });
