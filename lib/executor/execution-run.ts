@@ -1,6 +1,6 @@
 import type { CancelTimer } from '../core/clock.js';
 import type { DirectiveHelpers } from '../core/directives.js';
-import { type Deferred, deferred } from './deferred.js';
+import { AbortRelay, type Deferred, deferred } from './deferred.js';
 import type { StepTimers } from './step-timers.js';
 import type { Execution, StepFunc } from '../core/types.js';
 
@@ -19,6 +19,8 @@ export class ExecutionRun {
   parked: Promise<void> = Promise.resolve();
   /** Aborts the running step (cancel or start signal). */
   readonly abort = new AbortController();
+  /** Settles a running step early when `abort` aborts. */
+  readonly abortRelay = new AbortRelay(this.abort.signal);
   /** Settles when cancel() is called; every wait in the loop races it. */
   readonly cancelled: Deferred<void> = deferred();
   /** Settles when resume() is called while paused. */

@@ -6,7 +6,7 @@ import { toError } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { makeStepContext } from '../core/step-context.js';
 import type { StepFunc } from '../core/types.js';
-import { settleUnlessAborted, sleepUnless } from './deferred.js';
+import { sleepUnless } from './deferred.js';
 import type { ExecutionRun } from './execution-run.js';
 import { bestEffort, now, type RunLoopDeps } from './run-loop-deps.js';
 import { stepRunsOf } from './snapshot.js';
@@ -47,8 +47,7 @@ export async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopD
         helpers: helpersOf(run, deps),
       });
       const input = run.data;
-      const result = await settleUnlessAborted(
-        run.abort.signal,
+      const result = await run.abortRelay.settle(
         Promise.resolve().then(() => fn(input, ctx)),
         CANCELLED,
       );
