@@ -29,6 +29,8 @@ export class ExecutionRun {
   readonly finished: Deferred<void> = deferred();
   /** Saves are chained so that a slow save never overwrites a newer one. */
   saveChain: Promise<void> = Promise.resolve();
+  /** Saves handed to the store that have not settled yet. */
+  savesUnderWay = 0;
   /** Cancels the timer of the execution's wait, while one is armed. */
   cancelWaitTimer: CancelTimer | undefined;
   /** The heartbeat and periodic-checkpoint timer of its steps, once a step has run. */

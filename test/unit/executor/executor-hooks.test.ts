@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionEvent } from '../../../lib/core/events.js';
+import type { Execution } from '../../../lib/core/types.js';
+import { Executor } from '../../../lib/executor/executor.js';
+import { type CheckpointStore, snapshotsAtCall } from '../../../lib/stores/checkpoint-store.js';
+import { FileCheckpointStore } from '../../../lib/stores/file-checkpoint-store.js';
+import { MemoryCheckpointStore } from '../../../lib/stores/memory-checkpoint-store.js';
+import { MemoryTaskStore } from '../../../lib/stores/memory-task-store.js';
+import { PersistentCheckpointStore } from '../../../lib/stores/persistent-checkpoint-store.js';
 import { harness } from './helpers.js';
 
 const add = (n: number) => (s: unknown) => ({ total: (s as { total: number }).total + n });
@@ -58,5 +65,35 @@ describe('Executor onEvent', () => {
       'checkpointed',
       'step_started',
     ]);
+  });
+});
+
+describe('Executor saves', () => {
+  it('hands a store that keeps what it is given a copy that later steps never change', async () => {
+    const kept: Execution[] = [];
+    const inner = new MemoryCheckpointStore();
+    const keeping: CheckpointStore = {
+      saveCheckpoint: (exec) => (kept.push(exec), inner.saveCheckpoint(exec)),
+      loadCheckpoint: (id) => inner.loadCheckpoint(id),
+      listCheckpoints: () => inner.listCheckpoints(),
+      deleteCheckpoint: (id) => inner.deleteCheckpoint(id),
+    };
+    expect(snapshotsAtCall(keeping)).toBe(false);
+    const executor = new Executor({}, { checkpointStore: keeping });
+    const exec = executor.createExecution('kept', [add(1), add(2), add(3)]);
+    await executor.start(exec.id, { total: 0 });
+    await executor.wait(exec.id);
+    expect(kept.map((e) => [e.state, e.currentStep, e.checkpoints.length])).toEqual([
+      ['running', 0, 1],
+      ['running', 1, 2],
+      ['running', 2, 3],
+      ['completed', 3, 4],
+    ]);
+  });
+
+  it('marks the stores of this package as serialising at the call', () => {
+    expect(snapshotsAtCall(new MemoryCheckpointStore())).toBe(true);
+    expect(snapshotsAtCall(new FileCheckpointStore('./unused'))).toBe(true);
+    expect(snapshotsAtCall(new PersistentCheckpointStore(new MemoryTaskStore()))).toBe(true);
   });
 });
