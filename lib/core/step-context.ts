@@ -1,5 +1,5 @@
 import { issueCallbackToken, type OpenCallback } from './callback-tokens.js';
-import { directiveHelpers } from './directives.js';
+import { type DirectiveHelpers, directiveHelpers } from './directives.js';
 import type { StepContext } from './types.js';
 import { stepEventOf, type DeliveredEvent } from './waits.js';
 
@@ -15,6 +15,11 @@ export type StepRunFacts = Pick<
   now: () => number;
   /** Signs callback tokens. */
   callbackSecret: string | Buffer;
+  /**
+   * The directive helpers of `now` and `stepNames`, when the driver keeps them from
+   * one step to the next (they hold no state of a step run); made here when absent.
+   */
+  helpers?: DirectiveHelpers;
 };
 
 /**
@@ -32,7 +37,7 @@ export function makeStepContext(facts: StepRunFacts): { ctx: StepContext; opened
     heartbeat,
     stepRun,
     event: stepEventOf(facts.delivered),
-    ...directiveHelpers(facts.now, facts.stepNames),
+    ...(facts.helpers ?? directiveHelpers(facts.now, facts.stepNames)),
     callbackToken(type: string): string {
       const { token, callback } = issueCallbackToken(facts.executionId, type, facts.callbackSecret);
       opened.push(callback);

@@ -27,25 +27,40 @@ export async function sleepUnless(clock: Clock, ms: number, wake: Promise<unknow
 }
 
 /**
- * Settles as `work` does (a rejection as an Error, through `toError`), or with `onAbort` as soon as `signal` aborts, whichever
- * comes first. Unlike `Promise.race` against a promise that lives as long as the
- * execution, it leaves nothing behind once `work` settles: its abort listener is
- * removed, so a run of many steps does not pile up reactions.
+ * Settles works one after another as each does (a rejection as an Error, through
+ * `toError`), or with the abort value as soon as `signal` aborts, whichever comes
+ * first. Unlike `Promise.race` against a promise that lives as long as the
+ * execution, it leaves nothing behind once a work settles; and unlike a listener
+ * per work, it adds one abort listener for all of them (on first use), so a run of
+ * many steps neither piles up reactions nor pays for a listener each step.
  */
-export function settleUnlessAborted<T, A>(signal: AbortSignal, work: Promise<T>, onAbort: A): Promise<T | A> {
-  if (signal.aborted) return Promise.resolve(onAbort);
-  return new Promise<T | A>((resolve, reject) => {
-    const abort = (): void => resolve(onAbort);
-    signal.addEventListener('abort', abort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(toError(error));
-      },
-    );
-  });
+export class AbortRelay {
+  readonly #signal: AbortSignal;
+  #listening = false;
+  /** Settles the work under way with the abort value; undefined when none is. */
+  #onAbort: (() => void) | undefined;
+
+  constructor(signal: AbortSignal) {
+    this.#signal = signal;
+  }
+
+  /** Settles as `work` does, or with `onAbort` once the signal aborts. */
+  settle<T, A>(work: Promise<T>, onAbort: A): Promise<T | A> {
+    if (this.#signal.aborted) return Promise.resolve(onAbort);
+    if (!this.#listening) {
+      this.#listening = true;
+      this.#signal.addEventListener('abort', () => this.#onAbort?.(), { once: true });
+    }
+    return new Promise<T | A>((resolve, reject) => {
+      const abort = (): void => resolve(onAbort);
+      this.#onAbort = abort;
+      const done = (): void => {
+        if (this.#onAbort === abort) this.#onAbort = undefined;
+      };
+      work.then(
+        (value) => (done(), resolve(value)),
+        (error: unknown) => (done(), reject(toError(error))),
+      );
+    });
+  }
 }

@@ -1,5 +1,7 @@
 import type { CancelTimer } from '../core/clock.js';
-import { type Deferred, deferred } from './deferred.js';
+import type { DirectiveHelpers } from '../core/directives.js';
+import { AbortRelay, type Deferred, deferred } from './deferred.js';
+import type { StepTimers } from './step-timers.js';
 import type { Execution, StepFunc } from '../core/types.js';
 
 /**
@@ -17,6 +19,8 @@ export class ExecutionRun {
   parked: Promise<void> = Promise.resolve();
   /** Aborts the running step (cancel or start signal). */
   readonly abort = new AbortController();
+  /** Settles a running step early when `abort` aborts. */
+  readonly abortRelay = new AbortRelay(this.abort.signal);
   /** Settles when cancel() is called; every wait in the loop races it. */
   readonly cancelled: Deferred<void> = deferred();
   /** Settles when resume() is called while paused. */
@@ -25,8 +29,14 @@ export class ExecutionRun {
   readonly finished: Deferred<void> = deferred();
   /** Saves are chained so that a slow save never overwrites a newer one. */
   saveChain: Promise<void> = Promise.resolve();
+  /** Saves handed to the store that have not settled yet. */
+  savesUnderWay = 0;
   /** Cancels the timer of the execution's wait, while one is armed. */
   cancelWaitTimer: CancelTimer | undefined;
+  /** The heartbeat and periodic-checkpoint timer of its steps, once a step has run. */
+  stepTimers: StepTimers | undefined;
+  /** The steps' directive helpers, kept for the step names they were made for. */
+  helpers: { stepNames: readonly string[]; helpers: DirectiveHelpers } | undefined;
 
   constructor(
     public exec: Execution,

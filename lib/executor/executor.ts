@@ -13,7 +13,7 @@ import { ExecutionState, isTerminalState } from '../core/execution-state.js';
 import { type Logger, noopLogger } from '../core/logger.js';
 import { assertTransition } from '../core/transitions.js';
 import type { Execution, NamedStep, StepFunc } from '../core/types.js';
-import type { CheckpointStore } from '../stores/checkpoint-store.js';
+import { type CheckpointStore, snapshotsAtCall } from '../stores/checkpoint-store.js';
 import { FileCheckpointStore } from '../stores/file-checkpoint-store.js';
 import { type ExecutorConfig, resolveExecutorConfig } from './config.js';
 import type { ExecutorOptions, StartOptions } from './executor-options.js';
@@ -51,6 +51,8 @@ export class Executor {
   onEvent: ((event: ExecutionEvent) => void) | undefined;
   readonly #config: ExecutorConfig;
   readonly #store: CheckpointStore;
+  /** Whether the store serialises each save at the call (see `SNAPSHOTS_AT_CALL`). */
+  readonly #storeSnapshots: boolean;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #runs = new Map<string, ExecutionRun>();
@@ -61,6 +63,7 @@ export class Executor {
     this.#logger = options.logger ?? noopLogger;
     this.#clock = options.clock ?? systemClock;
     this.#store = options.checkpointStore ?? new FileCheckpointStore(this.#config.checkpointDir, this.#logger);
+    this.#storeSnapshots = snapshotsAtCall(this.#store);
     this.onEvent = options.onEvent;
     this.#waits = new WaitDriver({
       clock: this.#clock,
@@ -399,6 +402,7 @@ export class Executor {
         this.#emit(run, EventType.ExecutionFailed, { error: toError(err) });
       })
       .finally(() => {
+        run.stepTimers?.stop();
         run.active = false;
         this.#afterLoop(run);
       });
@@ -435,11 +439,21 @@ export class Executor {
     this.#emit(run, EventType.Checkpointed, { step: cp.step, state: cp.state, timestamp: cp.timestamp });
   }
 
-  /** Saves a snapshot taken now, after any save already under way; rejects if this save fails. */
+  /**
+   * Saves a snapshot taken now, after any save already under way; rejects if this
+   * save fails. With none under way, a store that serialises at the call is handed
+   * the record itself, since it keeps nothing of it; any other store gets a copy.
+   */
   #persist(run: ExecutionRun): Promise<void> {
-    const snapshot = cloneExecution(run.exec);
-    const save = run.saveChain.then(() => this.#store.saveCheckpoint(snapshot));
-    run.saveChain = save.catch(() => undefined);
+    let save: Promise<void>;
+    if (run.savesUnderWay === 0 && this.#storeSnapshots) save = this.#store.saveCheckpoint(run.exec);
+    else {
+      const snapshot = cloneExecution(run.exec);
+      save = run.saveChain.then(() => this.#store.saveCheckpoint(snapshot));
+    }
+    run.savesUnderWay++;
+    const settled = (): void => void run.savesUnderWay--;
+    run.saveChain = save.then(settled, settled);
     return save;
   }
 
@@ -452,8 +466,11 @@ export class Executor {
     this.#logger.error('checkpoint save failed', { executionId: run.exec.id, error: String(err) });
   }
 
-  #emit(run: ExecutionRun, type: EventType, extra: Partial<ExecutionEvent> = {}): void {
+  /** Hands an event to `onEvent`; with no handler set, no event is built (the handler is read at each event). */
+  #emit(run: ExecutionRun, type: EventType, extra?: Partial<ExecutionEvent>): void {
+    const handler = this.onEvent;
+    if (!handler) return;
     const event = { type, execId: run.exec.id, step: run.exec.currentStep, timestamp: this.#now(), ...extra };
-    callHandler(this.onEvent, event, this.#logger);
+    callHandler(handler, event, this.#logger);
   }
 }

@@ -1,20 +1,23 @@
 import { backoffDelayMs } from '../core/backoff.js';
 import type { OpenCallback } from '../core/callback-tokens.js';
-import { setRepeatingTimers } from '../core/clock.js';
+import type { RepeatingJob } from '../core/clock.js';
+import { type DirectiveHelpers, directiveHelpers } from '../core/directives.js';
 import { toError } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { makeStepContext } from '../core/step-context.js';
 import type { StepFunc } from '../core/types.js';
-import { settleUnlessAborted, sleepUnless } from './deferred.js';
+import { sleepUnless } from './deferred.js';
 import type { ExecutionRun } from './execution-run.js';
 import { bestEffort, now, type RunLoopDeps } from './run-loop-deps.js';
 import { stepRunsOf } from './snapshot.js';
+import { StepTimers } from './step-timers.js';
 
 /** How the attempts at one step ended: its result and the callbacks the successful attempt opened. */
 export type StepOutcome =
   { kind: 'ok'; result: unknown; opened: OpenCallback[] } | { kind: 'failed'; error: Error } | { kind: 'cancelled' };
 
 const CANCELLED = Symbol('cancelled');
+const NO_STEP_NAMES: readonly string[] = Object.freeze([]);
 
 /**
  * Runs the execution's current step, retrying a throw with backoff up to maxRetries.
@@ -37,14 +40,14 @@ export async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopD
         attempt,
         heartbeat: () => heartbeat(run, deps),
         stepRun: stepRunsOf(exec),
-        stepNames: exec.stepNames ?? [],
+        stepNames: exec.stepNames ?? NO_STEP_NAMES,
         delivered: exec.delivered,
         now: () => deps.clock.now(),
         callbackSecret: deps.config.callbackSecret,
+        helpers: helpersOf(run, deps),
       });
       const input = run.data;
-      const result = await settleUnlessAborted(
-        run.abort.signal,
+      const result = await run.abortRelay.settle(
         Promise.resolve().then(() => fn(input, ctx)),
         CANCELLED,
       );
@@ -71,23 +74,38 @@ export async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopD
   return { kind: 'failed', error: lastError };
 }
 
+/** The run's directive helpers, made once per step list rather than once per step. */
+function helpersOf(run: ExecutionRun, deps: RunLoopDeps): DirectiveHelpers {
+  const stepNames = run.exec.stepNames ?? NO_STEP_NAMES;
+  if (run.helpers?.stepNames !== stepNames) {
+    run.helpers = { stepNames, helpers: directiveHelpers(() => deps.clock.now(), stepNames) };
+  }
+  return run.helpers.helpers;
+}
+
 async function heartbeat(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
   run.exec.lastUpdate = now(deps);
   await deps.persist();
 }
 
+/** The timer jobs of each run loop, made once per loop rather than once per step. */
+const timerJobs = new WeakMap<RunLoopDeps, readonly RepeatingJob[]>();
+
 /**
  * While a step runs: heartbeat every heartbeatIntervalMs, checkpoint every
- * checkpointIntervalMs, on one timer set for whichever is due first. It does not
- * keep the process running on its own.
+ * checkpointIntervalMs, on the run's one background timer (see {@link StepTimers}).
+ * It does not keep the process running on its own.
  */
 function startStepTimers(run: ExecutionRun, deps: RunLoopDeps): () => void {
-  return setRepeatingTimers(
-    deps.clock,
-    [
+  let jobs = timerJobs.get(deps);
+  if (!jobs) {
+    jobs = [
       { ms: deps.config.heartbeatIntervalMs, callback: () => void bestEffort(heartbeat(run, deps), deps, run.exec.id) },
       { ms: deps.config.checkpointIntervalMs, callback: () => void bestEffort(deps.checkpoint(), deps, run.exec.id) },
-    ],
-    { keepAlive: false },
-  );
+    ];
+    timerJobs.set(deps, jobs);
+  }
+  const timers = (run.stepTimers ??= new StepTimers(deps.clock));
+  timers.begin(jobs);
+  return () => timers.end();
 }

@@ -15,3 +15,16 @@ export interface CheckpointStore {
   /** Removes one execution; rejects with code `NOT_FOUND` when there is none. */
   deleteCheckpoint(execId: string): Promise<void>;
 }
+
+/**
+ * Marks a store whose `saveCheckpoint` reads the whole execution before it returns
+ * and keeps no reference to it (the stores of this package turn it into JSON text
+ * at the call). The Executor hands such a store its own record, rather than a copy,
+ * when no earlier save of that execution is under way.
+ */
+export const SNAPSHOTS_AT_CALL: unique symbol = Symbol('longrunning.snapshotsAtCall');
+
+/** True for a store marked with {@link SNAPSHOTS_AT_CALL}. */
+export function snapshotsAtCall(store: CheckpointStore): boolean {
+  return (store as { [SNAPSHOTS_AT_CALL]?: unknown })[SNAPSHOTS_AT_CALL] === true;
+}

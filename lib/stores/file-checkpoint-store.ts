@@ -5,7 +5,7 @@ import { assertSafeId, isSafeId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { noopLogger } from '../core/logger.js';
 import type { Execution } from '../core/types.js';
-import type { CheckpointStore } from './checkpoint-store.js';
+import { type CheckpointStore, SNAPSHOTS_AT_CALL } from './checkpoint-store.js';
 import { serializeExecution } from './execution-codec.js';
 import { errnoCode, storeUnavailable, writeFileAtomic } from './file-io.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -30,6 +30,8 @@ const SUFFIX = '.json';
  * const again = await store.loadCheckpoint(exec.id);
  */
 export class FileCheckpointStore implements CheckpointStore {
+  /** Serialises each execution at the call, so it may be handed the Executor's own record. */
+  readonly [SNAPSHOTS_AT_CALL] = true;
   readonly #dir: string;
   readonly #logger: Logger;
   readonly #queue = new KeyedQueue();

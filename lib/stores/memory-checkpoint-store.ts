@@ -1,7 +1,7 @@
 import { NotFoundError } from '../core/errors.js';
 import type { Execution } from '../core/types.js';
 import { assertSafeId } from '../core/ids.js';
-import type { CheckpointStore } from './checkpoint-store.js';
+import { type CheckpointStore, SNAPSHOTS_AT_CALL } from './checkpoint-store.js';
 import { parseExecution, serializeExecution } from './execution-codec.js';
 import { promiseNow } from '../core/promise-now.js';
 
@@ -17,6 +17,8 @@ import { promiseNow } from '../core/promise-now.js';
  * const executor = new Executor({}, { checkpointStore: store });
  */
 export class MemoryCheckpointStore implements CheckpointStore {
+  /** Serialises each execution at the call, so it may be handed the Executor's own record. */
+  readonly [SNAPSHOTS_AT_CALL] = true;
   readonly #records = new Map<string, string>();
 
   /** Stores a snapshot of the execution, replacing any earlier one. */

@@ -3,7 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { noopLogger } from '../core/logger.js';
 import type { Execution } from '../core/types.js';
 import { assertSafeId } from '../core/ids.js';
-import type { CheckpointStore } from './checkpoint-store.js';
+import { type CheckpointStore, SNAPSHOTS_AT_CALL } from './checkpoint-store.js';
 import { serializeExecution } from './execution-codec.js';
 import { parseStoredExecution } from './parse-stored-execution.js';
 import type { TaskRecord, TaskStoreAdapter } from './task-store.js';
@@ -20,6 +20,8 @@ import type { TaskRecord, TaskStoreAdapter } from './task-store.js';
  * await store.saveCheckpoint(exec);
  */
 export class PersistentCheckpointStore implements CheckpointStore {
+  /** Serialises each execution at the call, so it may be handed the Executor's own record. */
+  readonly [SNAPSHOTS_AT_CALL] = true;
   readonly #adapter: TaskStoreAdapter;
   readonly #logger: Logger;
 

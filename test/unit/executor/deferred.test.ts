@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { deferred, settleUnlessAborted } from '../../../lib/executor/deferred.js';
+import { AbortRelay, deferred } from '../../../lib/executor/deferred.js';
 
 const ABORTED = Symbol('aborted');
 
@@ -10,17 +10,17 @@ async function stepThatThrows(value: unknown): Promise<never> {
   throw value;
 }
 
-describe('settleUnlessAborted', () => {
-  it('settles with the work when the signal does not abort, and leaves no listener behind', async () => {
+describe('AbortRelay', () => {
+  it('settles with the work when the signal does not abort', async () => {
     const abort = new AbortController();
-    await expect(settleUnlessAborted(abort.signal, Promise.resolve(7), ABORTED)).resolves.toBe(7);
-    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+    await expect(new AbortRelay(abort.signal).settle(Promise.resolve(7), ABORTED)).resolves.toBe(7);
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(1);
   });
 
   it('settles with the abort value as soon as the signal aborts, before the work ends', async () => {
     const abort = new AbortController();
     const work = deferred<number>();
-    const settled = settleUnlessAborted(abort.signal, work.promise, ABORTED);
+    const settled = new AbortRelay(abort.signal).settle(work.promise, ABORTED);
     abort.abort();
     await expect(settled).resolves.toBe(ABORTED);
     work.resolve(1);
@@ -29,16 +29,28 @@ describe('settleUnlessAborted', () => {
   it('settles with the abort value at once when the signal has already aborted', async () => {
     const abort = new AbortController();
     abort.abort();
-    await expect(settleUnlessAborted(abort.signal, new Promise<number>(() => undefined), ABORTED)).resolves.toBe(
+    await expect(new AbortRelay(abort.signal).settle(new Promise<number>(() => undefined), ABORTED)).resolves.toBe(
       ABORTED,
     );
   });
 
-  it('rejects as the work does, with an Error, and removes its listener', async () => {
+  it('rejects as the work does, with an Error', async () => {
     const abort = new AbortController();
-    await expect(settleUnlessAborted(abort.signal, stepThatThrows('plain text'), ABORTED)).rejects.toThrow(
+    await expect(new AbortRelay(abort.signal).settle(stepThatThrows('plain text'), ABORTED)).rejects.toThrow(
       'plain text',
     );
-    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('keeps one abort listener however many works it settles, and aborts only the one under way', async () => {
+    const abort = new AbortController();
+    const relay = new AbortRelay(abort.signal);
+    for (let i = 0; i < 100; i++) await relay.settle(Promise.resolve(i), ABORTED);
+    await expect(relay.settle(stepThatThrows('bad'), ABORTED)).rejects.toThrow('bad');
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(1);
+    const work = deferred<number>();
+    const settled = relay.settle(work.promise, ABORTED);
+    abort.abort();
+    await expect(settled).resolves.toBe(ABORTED);
+    await expect(relay.settle(Promise.resolve(1), ABORTED)).resolves.toBe(ABORTED);
   });
 });
