@@ -19,8 +19,8 @@ import { useAwsResources } from '../aws/aws-test-context.js';
 // A deployed function may call only the DynamoDB actions the construct grants it
 // (infra/handler-permissions.ts). The emulator does not enforce IAM, so these tests
 // record what a function's own client sends (the sweeper's in every kind of sweep,
-// the worker's through steps, a retry, a wait and heartbeats) and check each request
-// against the grant. A transaction is authorised as the puts and updates inside it.
+// the worker's through steps, a retry, a wait and heartbeats, the API's through
+// every control-plane call it makes) and check each request against the grant. A transaction is authorised as the puts and updates inside it.
 
 const DAY = 86_400_000;
 
@@ -143,6 +143,68 @@ describe("the step worker's DynamoDB requests", () => {
     expect(statuses).toEqual(['retrying', 'committed', 'waiting', 'woken', 'completed']);
     const granted = new Set<string>(TABLE_ACTIONS['step-worker'].table);
     expect(new Set(actions)).toEqual(new Set(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem']));
+    for (const action of actions) expect(granted).toContain(action);
+  });
+});
+
+describe("the API's DynamoDB requests", () => {
+  it('stay within the actions its role is granted, through every control-plane call', async () => {
+    const res = aws();
+    const workflows = new WorkflowRegistry().register(
+      defineWorkflow({
+        name: 'controlled',
+        steps: [
+          { name: 'ask', fn: (s, ctx) => ctx.waitForEvent('go', { state: s }) },
+          { name: 'done', fn: (s) => s },
+        ],
+      }),
+    );
+    const plain: RuntimeDeps = {
+      store: new DynamoDbExecutionStore({ client: res.documentClient, tableName: res.tableName }),
+      queue: new SqsStepQueue({ client: res.sqs, queueUrl: res.queueUrl }),
+      workflows,
+      callbackSecrets: ['granted-actions-test-secret'],
+    };
+    const actions: string[] = [];
+    const api = new ControlPlane({
+      ...plain,
+      store: new DynamoDbExecutionStore({ client: recordingClient(actions), tableName: res.tableName }),
+    });
+    const step = async (id: string): Promise<void> => {
+      const head = await plain.store.get(id);
+      if (head?.state === 'running')
+        await processStepMessage(
+          { v: 1, executionId: id, step: head.currentStep, token: head.version },
+          { deadline: Date.now() + 60_000 },
+          plain,
+        );
+    };
+
+    const started = await api.start({ workflow: 'controlled', input: { n: 1 }, idempotencyKey: 'granted-1' });
+    expect((await api.start({ workflow: 'controlled', input: { n: 1 }, idempotencyKey: 'granted-1' })).created).toBe(
+      false,
+    );
+    const id = started.head.id;
+    await api.get(id);
+    await api.list({ state: 'running' });
+    await api.list({ workflow: 'controlled' });
+    await api.list();
+    await api.pause(id);
+    await api.resume(id);
+    await step(id);
+    expect((await api.sendEvent(id, { type: 'go', eventId: 'go-1' })).delivery).toBe('resumed');
+    await step(id);
+    await api.delete(id);
+
+    const other = (await api.start({ workflow: 'controlled', input: { n: 2 } })).head.id;
+    await api.cancel(other);
+    await api.retry(other).catch(() => undefined); // a cancelled execution cannot be retried: the refusal still reads
+    await api.delete(other);
+
+    const granted = new Set<string>(TABLE_ACTIONS.api.table);
+    expect(TABLE_ACTIONS.api.indexes).not.toHaveLength(0); // the list queries are granted on those indexes
+    // Every kind of request the API makes was seen, and each is granted.
+    expect([...new Set(actions)].sort()).toEqual([...granted].sort());
     for (const action of actions) expect(granted).toContain(action);
   });
 });
