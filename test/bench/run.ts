@@ -2,6 +2,7 @@
  * `npm run bench`: prints the benchmark figures. Not part of `npm test`: these
  * machines are shared and noisy, so figures are read, never asserted.
  */
+import { benchBytes } from './bytes-bench.js';
 import { benchColdStart } from './cold-start-bench.js';
 import { benchExecutor } from './executor-bench.js';
 import { benchRuntime, costPerMillionSteps, PRICES } from './runtime-bench.js';
@@ -55,6 +56,26 @@ async function main(): Promise<void> {
       `cost per million steps at list prices ${JSON.stringify(PRICES)} (worker 512 MB arm64, the construct default; 100 ms/step; batch 10):`,
     );
     console.table(Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, `$${v.toFixed(2)}`])));
+  }
+  if (!only || only === 'bytes') {
+    console.log('\n== DynamoDB bytes written per step (claim + commit items), by length and events seen ==');
+    const rows = await benchBytes();
+    console.table(
+      rows.map((r) => ({
+        shape: r.shape,
+        steps: r.steps,
+        events: r.events,
+        'bytes/step': r.bytesPerStep.toFixed(0),
+        'head bytes at the end': r.headBytes,
+      })),
+    );
+    const ratio = (shape: string) => {
+      const of = rows.filter((r) => r.shape === shape);
+      return ((of.at(-1)?.bytesPerStep ?? 0) / (of[0]?.bytesPerStep ?? 1)).toFixed(2);
+    };
+    console.log(
+      `longest / shortest: ${ratio('a goto loop')} for the loop, ${ratio('a wait for an event before each step')} with events (target ≤ 1.1)`,
+    );
   }
   if (!only || only === 'cold-start') {
     console.log('\n== Step worker module init, as bundled by the construct (fresh node process, median of 15) ==');
