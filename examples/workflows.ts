@@ -6,7 +6,7 @@
  */
 import { agentSteps } from './agent-steps.js';
 import { approvalSteps } from './approval-steps.js';
-import { EnvReader } from '../functions/index.js';
+import { EnvReader } from '../functions/shared/env.js';
 import { defineWorkflow, type Workflow, WorkflowRegistry } from '../lib/index.js';
 
 /** Input and state of the `arithmetic` workflow. */

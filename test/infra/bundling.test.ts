@@ -4,14 +4,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER } from '../../infra/handler-function.js';
 import { buildStack, type StackFixture } from './stack-fixture.js';
 
-type Resource = { Properties: { Code: { S3Key: string }; Handler: string } };
+type Resource = { Properties: { Code: { S3Key: string }; Handler: string; Description: string } };
 
 /** The bundle directory of every function in the cloud assembly. */
 function bundleDirs(f: StackFixture): string[] {
+  return bundles(f).map((b) => b.dir);
+}
+
+/** Every function's description and bundle directory. */
+function bundles(f: StackFixture): { description: string; dir: string }[] {
   const dir = f.app.synth().directory;
   return Object.values(f.template.findResources('AWS::Lambda::Function')).map((fn) => {
-    const key = (fn as Resource).Properties.Code.S3Key;
-    return join(dir, `asset.${key.replace(/\.zip$/, '')}`);
+    const { Code, Description } = (fn as Resource).Properties;
+    return { description: Description, dir: join(dir, `asset.${Code.S3Key.replace(/\.zip$/, '')}`) };
   });
 }
 
@@ -53,7 +58,7 @@ describe('bundling with a workflows module of the user', () => {
 });
 
 describe('bundling without a workflows module, with source maps asked for', () => {
-  it('bundles the example workflows into every function, each with its source map and no sources in it', () => {
+  it('bundles the example workflows into every function, with source maps without sources, and zod only into the API', () => {
     const f = buildStack({ sourceMaps: true }, { bundle: true });
     for (const dir of bundleDirs(f)) {
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
@@ -63,6 +68,14 @@ describe('bundling without a workflows module, with source maps asked for', () =
       expect(code.endsWith('//# sourceMappingURL=index.mjs.map\n')).toBe(true);
       const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sourcesContent?: unknown };
       expect(map.sourcesContent).toBeUndefined();
+    }
+    // Only the API validates requests: the worker and the sweeper must not carry its schema library
+    // (which once came in through the example workflows' import of the functions' barrel).
+    const all = bundles(f);
+    expect(all).toHaveLength(3);
+    for (const { description, dir } of all) {
+      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(code.includes('ZodError'), description).toBe(description.includes('HTTP'));
     }
   });
 });
