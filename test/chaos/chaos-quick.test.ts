@@ -64,7 +64,8 @@ describe('the quick chaos run', () => {
     expect(report.failedBy.other).toBe(0);
     // Sleeps and event waits were part of it (0.8^80 odds of none), and no wait timed out.
     expect(report.waits.sleep + report.waits.event).toBeGreaterThan(0);
-    expect(report.controls.event).toBeLessThanOrEqual(report.waits.event);
+    expect(report.controls.event).toBeLessThanOrEqual(report.waits.event); // one accepted send per execution
+    expect(report.controls.eventRedelivered).toBe(0); // a repeated event id is answered duplicate
     expect(report.failedBy['wait-timeout']).toBe(0);
   }, 420_000);
 });

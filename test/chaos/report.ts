@@ -152,9 +152,9 @@ export function buildReport(input: ReportInput): ChaosReport {
   };
 }
 
-/** True when the run found a broken guarantee: a lost execution, a double commit or a corrupt one. */
+/** True when the run found a broken guarantee: a lost execution, a double commit, a corrupt one, or an event delivered twice. */
 export function brokeGuarantees(r: ChaosReport): boolean {
-  return r.outcomes.lost > 0 || r.double > 0 || r.corrupt > 0;
+  return r.outcomes.lost > 0 || r.double > 0 || r.corrupt > 0 || r.controls.eventRedelivered > 0;
 }
 
 function* gapSources(

@@ -32,7 +32,7 @@ export function formatSummary(r: ChaosReport): string {
     `completed=${r.outcomes.completed} ${failed} cancelled=${r.outcomes.cancelled}${unstarted}`,
     `lost=${r.outcomes.lost} double=${r.double} corrupt=${r.corrupt}`,
     `reruns=${r.reruns}`,
-    `waits sleep=${r.waits.sleep} event=${r.waits.event} events-sent=${r.controls.event}(dup=${r.controls.eventDuplicate})`,
+    `waits sleep=${r.waits.sleep} event=${r.waits.event} events-sent=${r.controls.event}(dup=${r.controls.eventDuplicate} redelivered=${r.controls.eventRedelivered})`,
     `recovery fault ${statsText(r.recovery.fault)} no-fault ${statsText(r.recovery.clean)}`,
     `dlq=${r.messages.deadLetters}(unexplained=${r.messages.unexplainedDeadLetters}) stray=${r.messages.stray}`,
     `time=${Math.round(r.seconds)}s(chaos=${Math.round(r.chaosSeconds)}s${r.chaosPhase === 'duration' ? ' cut' : ''})${drained}`,
