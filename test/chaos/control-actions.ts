@@ -53,6 +53,22 @@ export type ActionCounts = Record<
   number
 >;
 
+/** Counts of a run that has done nothing yet. */
+export function noActions(): ActionCounts {
+  return {
+    start: 0,
+    pause: 0,
+    resume: 0,
+    cancel: 0,
+    retry: 0,
+    event: 0,
+    eventDuplicate: 0,
+    eventRedelivered: 0,
+    illegal: 0,
+    gaveUp: 0,
+  };
+}
+
 const ATTEMPTS = 6;
 
 /**
@@ -71,18 +87,7 @@ export class ControlActions {
   readonly cancelRequested = new Set<string>();
   /** Executions whose event was accepted (resumed, buffered, or a duplicate of an earlier try that landed). */
   readonly eventAccepted = new Set<string>();
-  readonly counts: ActionCounts = {
-    start: 0,
-    pause: 0,
-    resume: 0,
-    cancel: 0,
-    retry: 0,
-    event: 0,
-    eventDuplicate: 0,
-    eventRedelivered: 0,
-    illegal: 0,
-    gaveUp: 0,
-  };
+  readonly counts: ActionCounts = noActions();
   readonly #planes: ControlPlane[];
   readonly #random: Random;
   readonly #planById = new Map<string, PlannedExecution>();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chaosInput, expectedState } from '../../chaos/chaos-workflow.js';
+import { noActions } from '../../chaos/control-actions.js';
 import { defaultChaosOptions } from '../../chaos/options.js';
 import { buildReport, type ReportInput } from '../../chaos/report.js';
 import type { ScannedExecution, ShardContents } from '../../chaos/table-scan.js';
@@ -25,18 +26,7 @@ function input(contents: ShardContents, collector = new TraceCollector(hooks)): 
     contents: [contents],
     collector,
     controls: { ids: new Map([[1, ID(2)]]), cancelRequested: new Set(), eventAccepted: new Set(), markers: [] },
-    counts: {
-      start: 2,
-      pause: 0,
-      resume: 0,
-      cancel: 0,
-      retry: 0,
-      event: 0,
-      eventDuplicate: 0,
-      eventRedelivered: 0,
-      illegal: 0,
-      gaveUp: 0,
-    },
+    counts: { ...noActions(), start: 2 },
     plans: [0, 1, 2].map((index) => ({ index, idempotencyKey: `k${index}` })),
     chaosPhase: 'settled',
     chaosSeconds: 50,
