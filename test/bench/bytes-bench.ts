@@ -15,6 +15,7 @@ import {
   WorkflowRegistry,
 } from '../../lib/index.js';
 import type { ExecutionStore } from '../../lib/runtime/ports.js';
+import { overriding } from '../unit/runtime/harness.js';
 import { InMemoryExecutionStore, InMemoryStepQueue, ManualClock } from '../../lib/testing/index.js';
 
 /** One measured execution: its length, the events it saw, and the bytes it wrote per step. */
@@ -51,24 +52,18 @@ function loopWorkflow(name: string, withEvents: boolean) {
 
 /** Wraps a store so that every claim and commit adds the size of what it wrote to `bytes`. */
 function sizing(store: ExecutionStore, bytes: { total: number }): ExecutionStore {
-  return new Proxy(store, {
-    get(target, key) {
-      if (key === 'claim')
-        return async (req: Parameters<ExecutionStore['claim']>[0]) => {
-          const head = await target.claim(req);
-          if (head) bytes.total += itemSizeBytes(headToItem(head));
-          return head;
-        };
-      if (key === 'commit')
-        return async (req: Parameters<ExecutionStore['commit']>[0]) => {
-          const head = await target.commit(req);
-          bytes.total += itemSizeBytes(headToItem(head));
-          const [latest] = (await target.listCheckpoints(head.id, { limit: 1 })).items;
-          if (req.checkpoint !== false && latest) bytes.total += itemSizeBytes(checkpointToItem(latest));
-          return head;
-        };
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+  return overriding(store, {
+    claim: async (req) => {
+      const head = await store.claim(req);
+      if (head) bytes.total += itemSizeBytes(headToItem(head));
+      return head;
+    },
+    commit: async (req) => {
+      const head = await store.commit(req);
+      bytes.total += itemSizeBytes(headToItem(head));
+      const [latest] = (await store.listCheckpoints(head.id, { limit: 1 })).items;
+      if (req.checkpoint !== false && latest) bytes.total += itemSizeBytes(checkpointToItem(latest));
+      return head;
     },
   });
 }

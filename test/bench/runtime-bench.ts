@@ -12,6 +12,7 @@ import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smi
 import { itemSizeBytes } from '../../lib/core/item-size.js';
 import { checkpointSk, execPk, TableKeys } from '../../lib/aws/schema/table-schema.js';
 import type { ExecutionStore } from '../../lib/runtime/ports.js';
+import { overriding } from '../unit/runtime/harness.js';
 import {
   ControlPlane,
   defineWorkflow,
@@ -102,14 +103,7 @@ function countingIndexWrites(store: ExecutionStore, units: { total: number }): E
     if (head.sweepAt !== before) units.total += head.sweepAt === undefined || before === undefined ? 1 : 2;
     return head;
   };
-  return new Proxy(store, {
-    get(target, key) {
-      if (key === 'claim') return claim;
-      if (key === 'commit') return commit;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return overriding(store, { claim, commit });
 }
 
 /** Steps of each of the 20 concurrent executions (moto is slow; the ratio is what matters). */

@@ -41,9 +41,27 @@ function recordingClient(actions: string[]): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client);
 }
 
+/** The runtime's deps on this file's table and queue, with `extra` settings. */
+function runtimeOn(workflows: WorkflowRegistry, extra: Partial<RuntimeDeps> = {}): RuntimeDeps {
+  const res = aws();
+  return {
+    store: new DynamoDbExecutionStore({ client: res.documentClient, tableName: res.tableName }),
+    queue: new SqsStepQueue({ client: res.sqs, queueUrl: res.queueUrl }),
+    workflows,
+    ...extra,
+  };
+}
+
+/** The same deps with a store whose client records the IAM action of every request into `actions`. */
+function recorded(deps: RuntimeDeps, actions: string[]): RuntimeDeps {
+  return {
+    ...deps,
+    store: new DynamoDbExecutionStore({ client: recordingClient(actions), tableName: aws().tableName }),
+  };
+}
+
 describe("the sweeper's DynamoDB requests", () => {
   it('stay within the actions its role is granted, for a stalled step and a long wait', async () => {
-    const res = aws();
     const workflows = new WorkflowRegistry().register(
       defineWorkflow({
         name: 'sweepable',
@@ -53,11 +71,7 @@ describe("the sweeper's DynamoDB requests", () => {
         ],
       }),
     );
-    const deps: RuntimeDeps = {
-      store: new DynamoDbExecutionStore({ client: res.documentClient, tableName: res.tableName }),
-      queue: new SqsStepQueue({ client: res.sqs, queueUrl: res.queueUrl }),
-      workflows,
-    };
+    const deps = runtimeOn(workflows);
     const control = new ControlPlane(deps);
     // One execution whose first message is never handled (stalled), one asleep for a day.
     const stalled = (await control.start({ workflow: 'sweepable', input: { n: 1 } })).head;
@@ -71,10 +85,7 @@ describe("the sweeper's DynamoDB requests", () => {
     expect(asleep).toMatchObject({ state: 'waiting', wait: { kind: 'sleep' } });
 
     const actions: string[] = [];
-    const sweeperDeps: RuntimeDeps = {
-      ...deps,
-      store: new DynamoDbExecutionStore({ client: recordingClient(actions), tableName: res.tableName }),
-    };
+    const sweeperDeps = recorded(deps, actions);
     const now = (asleep?.sweepAt ?? 0) + 1;
     const result = await sweep({ now }, sweeperDeps);
     expect(result).toEqual({ examined: 2, reenqueued: 2 });
@@ -91,7 +102,6 @@ describe("the sweeper's DynamoDB requests", () => {
 
 describe("the step worker's DynamoDB requests", () => {
   it('stay within the actions its role is granted, through steps, a failed attempt, a wait and heartbeats', async () => {
-    const res = aws();
     let failures = 0;
     const workflows = new WorkflowRegistry().register(
       defineWorkflow({
@@ -110,18 +120,10 @@ describe("the step worker's DynamoDB requests", () => {
         ],
       }),
     );
-    const plain: RuntimeDeps = {
-      store: new DynamoDbExecutionStore({ client: res.documentClient, tableName: res.tableName }),
-      queue: new SqsStepQueue({ client: res.sqs, queueUrl: res.queueUrl }),
-      workflows,
-      retryBaseDelayMs: 0,
-    };
+    const plain = runtimeOn(workflows, { retryBaseDelayMs: 0 });
     const { head } = await new ControlPlane(plain).start({ workflow: 'workable', input: { n: 1 } });
     const actions: string[] = [];
-    const worker: RuntimeDeps = {
-      ...plain,
-      store: new DynamoDbExecutionStore({ client: recordingClient(actions), tableName: res.tableName }),
-    };
+    const worker = recorded(plain, actions);
     let message: unknown = { v: 1, executionId: head.id, step: 0, token: 0 };
     const statuses: string[] = [];
     for (let i = 0; i < 5 && message; i++) {
@@ -149,7 +151,6 @@ describe("the step worker's DynamoDB requests", () => {
 
 describe("the API's DynamoDB requests", () => {
   it('stay within the actions its role is granted, through every control-plane call', async () => {
-    const res = aws();
     const workflows = new WorkflowRegistry().register(
       defineWorkflow({
         name: 'controlled',
@@ -159,17 +160,9 @@ describe("the API's DynamoDB requests", () => {
         ],
       }),
     );
-    const plain: RuntimeDeps = {
-      store: new DynamoDbExecutionStore({ client: res.documentClient, tableName: res.tableName }),
-      queue: new SqsStepQueue({ client: res.sqs, queueUrl: res.queueUrl }),
-      workflows,
-      callbackSecrets: ['granted-actions-test-secret'],
-    };
+    const plain = runtimeOn(workflows, { callbackSecrets: ['granted-actions-test-secret'] });
     const actions: string[] = [];
-    const api = new ControlPlane({
-      ...plain,
-      store: new DynamoDbExecutionStore({ client: recordingClient(actions), tableName: res.tableName }),
-    });
+    const api = new ControlPlane(recorded(plain, actions));
     const step = async (id: string): Promise<void> => {
       const head = await plain.store.get(id);
       if (head?.state === 'running')
