@@ -12,4 +12,9 @@ const deps = defaultDeps('api', process.env, deployedWorkflows(), {
   callbackSecrets: await loadCallbackSecrets(process.env),
 });
 
-export const handler = makeApiHandler({ control: deps.control, workflows: deps.workflows, logger: deps.logger });
+export const handler = makeApiHandler({
+  control: deps.control,
+  workflows: deps.workflows,
+  logger: deps.logger,
+  ...(deps.stateLink ? { stateLink: deps.stateLink } : {}),
+});

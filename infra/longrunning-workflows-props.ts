@@ -63,6 +63,20 @@ export interface RuntimeSettings {
    * @default 100
    */
   readonly sweepLimit?: number;
+  /**
+   * States whose JSON text is larger than this many bytes are kept in the state bucket,
+   * and the table holds a reference (LARGE_STATE_THRESHOLD_BYTES). Lower it to make
+   * every step's writes small; S3 then adds a PUT and a GET per step.
+   * @default 32768
+   */
+  readonly largeStateThresholdBytes?: number;
+  /**
+   * The largest state accepted, in bytes of JSON text (MAX_STATE_BYTES); a step whose
+   * result is larger fails with STATE_TOO_LARGE. Give the functions memory for about
+   * four copies of it (`memorySize`).
+   * @default 52428800 (50 MiB)
+   */
+  readonly maxStateBytes?: number;
 }
 
 /** Properties of {@link LongRunningWorkflows}. Every one is optional; the defaults suit production. */
@@ -103,6 +117,13 @@ export interface LongRunningWorkflowsProps {
    * @default - AWS managed key (`aws/dynamodb`)
    */
   readonly tableEncryptionKey?: IKey;
+  /**
+   * Deletes state objects (large states, see `runtime.largeStateThresholdBytes`) this
+   * long after they were written, whether or not their execution still runs. Set it
+   * only when executions are deleted (or expire) before then.
+   * @default objects are deleted with their execution
+   */
+  readonly stateRetention?: Duration;
 
   /**
    * Receives of one step message before it moves to the dead-letter queue.

@@ -15,6 +15,8 @@ import type { LongRunningWorkflowsProps } from './longrunning-workflows-props.js
 import { Monitoring } from './monitoring.js';
 import { resolveProps } from './resolve-props.js';
 import { createStepQueues } from './step-queues.js';
+import { createStateBucket, grantStateAccess } from './state-bucket.js';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 import { createCallbackSecret, grantSecretRead } from './callback-secret.js';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -35,6 +37,8 @@ import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 export class LongRunningWorkflows extends Construct {
   /** The executions table (heads, checkpoints, idempotency records). */
   readonly table: Table;
+  /** The bucket of states too large for the table (over `runtime.largeStateThresholdBytes`). */
+  readonly stateBucket: Bucket;
   /** The step queue: one message is one step attempt. */
   readonly queue: Queue;
   /** Where step messages go after `maxReceiveCount` failed receives. */
@@ -65,6 +69,11 @@ export class LongRunningWorkflows extends Construct {
     });
     this.queue = queue;
     this.deadLetterQueue = deadLetterQueue;
+    this.stateBucket = createStateBucket(this, 'States', {
+      removalPolicy: p.removalPolicy,
+      encryptionKey: p.tableEncryptionKey,
+      retention: p.stateRetention,
+    });
 
     // moto's CloudFormation cannot create a Secrets Manager secret: on the emulator the
     // functions get a value generated at synth instead (emulatorCompat is never for AWS).
@@ -73,7 +82,12 @@ export class LongRunningWorkflows extends Construct {
     const callbackEnv: Record<string, string> = secret
       ? { CALLBACK_SECRET_ARN: secret.secretArn }
       : { LONGRUNNING_CALLBACK_SECRET: randomBytes(32).toString('base64url') };
-    const environment = { ...p.environment, TABLE_NAME: this.table.tableName, QUEUE_URL: queue.queueUrl };
+    const environment = {
+      ...p.environment,
+      TABLE_NAME: this.table.tableName,
+      QUEUE_URL: queue.queueUrl,
+      STATE_BUCKET: this.stateBucket.bucketName,
+    };
     const handler = (
       name: HandlerName,
       constructId: string,
@@ -100,6 +114,7 @@ export class LongRunningWorkflows extends Construct {
         queue,
         consumesQueue: name === 'step-worker',
       });
+      grantStateAccess(fn.role, name, this.stateBucket);
       if (secret && name !== 'sweeper') grantSecretRead(fn.role, secret);
       return fn;
     };

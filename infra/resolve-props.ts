@@ -30,6 +30,9 @@ export const MANAGED_VARIABLES = [
   'RETRY_MAX_DELAY_SECONDS',
   'LEASE_SECONDS',
   'SWEEP_LIMIT',
+  'STATE_BUCKET',
+  'LARGE_STATE_THRESHOLD_BYTES',
+  'MAX_STATE_BYTES',
   'LOG_LEVEL',
   'LOG_STATE',
   'NODE_OPTIONS',
@@ -44,6 +47,7 @@ export interface ResolvedProps {
   removalPolicy: RemovalPolicy;
   deletionProtection: boolean;
   tableEncryptionKey: IKey | undefined;
+  stateRetention: Duration | undefined;
   maxReceiveCount: number;
   queueVisibilityTimeout: Duration;
   workerTimeout: Duration;
@@ -91,6 +95,9 @@ function runtimeEnvironment(settings: RuntimeSettings, logLevel: string, logStat
   seconds('LEASE_SECONDS', settings.lease);
   if (settings.maxRetries !== undefined) env['MAX_RETRIES'] = String(settings.maxRetries);
   if (settings.sweepLimit !== undefined) env['SWEEP_LIMIT'] = String(settings.sweepLimit);
+  if (settings.largeStateThresholdBytes !== undefined)
+    env['LARGE_STATE_THRESHOLD_BYTES'] = String(settings.largeStateThresholdBytes);
+  if (settings.maxStateBytes !== undefined) env['MAX_STATE_BYTES'] = String(settings.maxStateBytes);
   try {
     readHandlerEnv({ ...env, TABLE_NAME: 'synth-check', QUEUE_URL: 'synth-check' });
   } catch (err) {
@@ -163,6 +170,10 @@ export function resolveProps(props: LongRunningWorkflowsProps): ResolvedProps {
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     deletionProtection: props.deletionProtection ?? true,
     tableEncryptionKey: props.tableEncryptionKey,
+    stateRetention:
+      props.stateRetention === undefined
+        ? undefined
+        : secondsIn('stateRetention', props.stateRetention, 86_400, 100 * 365 * 86_400),
     maxReceiveCount: wholeIn('maxReceiveCount', props.maxReceiveCount ?? stepQueueSchema.maxReceiveCount, 1, 1000),
     queueVisibilityTimeout,
     workerTimeout,

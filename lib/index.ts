@@ -107,6 +107,17 @@ export { LeaseConflictError, StaleTokenError } from './runtime/errors.js';
 // AWS adapters
 export { DynamoDbExecutionStore } from './aws/execution-store/dynamodb-execution-store.js';
 export type { DynamoDbExecutionStoreOptions } from './aws/execution-store/dynamodb-execution-store.js';
+export {
+  DEFAULT_LARGE_STATE_THRESHOLD,
+  DEFAULT_MAX_STATE_BYTES,
+  DEFAULT_STATE_PREFIX,
+  LargeStateExecutionStore,
+} from './aws/large-state/large-state-store.js';
+export type { LargeStateOptions } from './aws/large-state/large-state-store.js';
+export { S3StateObjects } from './aws/large-state/state-objects.js';
+export type { S3StateObjectsOptions, StateObjects } from './aws/large-state/state-objects.js';
+export { isStoredStateRef, STATE_REF_FIELD, StoredStateRef } from './aws/large-state/state-ref.js';
+export type { StateRefFields } from './aws/large-state/state-ref.js';
 export { DynamoDbCheckpointStore } from './aws/dynamodb-checkpoint-store.js';
 export type { DynamoDbCheckpointStoreOptions } from './aws/dynamodb-checkpoint-store.js';
 export { SqsStepQueue } from './aws/sqs-step-queue.js';

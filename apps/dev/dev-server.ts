@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { ExecutionEvent, Logger } from '../../lib/index.js';
 import {
   emulatorSdkConfig,
@@ -70,14 +71,18 @@ async function main(): Promise<void> {
   const config = emulatorSdkConfig(emulator, env);
   const dynamodb = new DynamoDBClient(config);
   const sqs = new SQSClient(config);
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
   const res = await ensureResources(
-    { dynamodb, sqs },
+    { dynamodb, sqs, s3 },
     {
       table: settings.optional('TABLE_NAME') ?? 'longrunning-dev',
       queue: settings.optional('DEV_QUEUE_NAME') ?? 'longrunning-dev-steps',
+      bucket: settings.optional('STATE_BUCKET') ?? 'longrunning-dev-states',
     },
   );
-  say(`${res.createdTable ? 'created' : 'found'} table ${res.tableName}; queue ${res.queueUrl}`);
+  say(
+    `${res.createdTable ? 'created' : 'found'} table ${res.tableName}; queue ${res.queueUrl}; state bucket ${res.stateBucket ?? ''}`,
+  );
 
   const logger = consoleLogger(
     settings.oneOf('LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const, 'INFO') === 'DEBUG',
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
       ...env,
       TABLE_NAME: res.tableName,
       QUEUE_URL: res.queueUrl,
+      STATE_BUCKET: res.stateBucket ?? '',
       AWS_ENDPOINT_URL: emulator.endpoint,
     },
     deployedWorkflows(),
@@ -97,7 +103,12 @@ async function main(): Promise<void> {
   );
   const runtime = { ...deps.runtime, logger, onEvent: (e: ExecutionEvent) => void say(describe(e)) };
 
-  const api = makeApiHandler({ control: deps.control, workflows: deps.workflows, logger });
+  const api = makeApiHandler({
+    control: deps.control,
+    workflows: deps.workflows,
+    logger,
+    ...(deps.stateLink ? { stateLink: deps.stateLink } : {}),
+  });
   const server = await serveApi(api, { port, logger });
   const address = server.address();
   const listening = typeof address === 'object' && address ? address.port : port;

@@ -8,6 +8,7 @@ import {
 } from '../../lib/index.js';
 import { type ApiRequest, parseJsonBody, validate } from './request.js';
 import { type ApiResult, apiError, json, noContent } from './response.js';
+import { linkStates, type StateLinker } from './state-links.js';
 import {
   callbackBodySchema,
   emptySchema,
@@ -22,6 +23,8 @@ import {
 export interface RouteDeps {
   control: ControlPlane;
   workflows: WorkflowRegistry;
+  /** Links to offloaded states (presigned GETs), shown beside their references; absent: references only. */
+  stateLink?: StateLinker;
 }
 
 type Handler = (req: ApiRequest, deps: RouteDeps, id: string) => Promise<ApiResult>;
@@ -35,7 +38,15 @@ function assertNoBody(req: ApiRequest): void {
   if (body !== undefined) validate(emptySchema, body, 'body');
 }
 
-const view = (head: ExecutionHead): ApiResult => json(200, executionView(head, true));
+/** A JSON response whose offloaded states carry a link to read them. */
+const reply = async (
+  deps: RouteDeps,
+  status: number,
+  body: object,
+  headers: Record<string, string> = {},
+): Promise<ApiResult> => json(status, await linkStates(body, deps.stateLink), headers);
+
+const view = (deps: RouteDeps, head: ExecutionHead): Promise<ApiResult> => reply(deps, 200, executionView(head, true));
 
 const collection: Record<string, Handler> = {
   POST: async (req, deps) => {
@@ -48,7 +59,12 @@ const collection: Record<string, Handler> = {
       ...(body.idempotencyKey !== undefined ? { idempotencyKey: body.idempotencyKey } : {}),
       ...(body.maxStepRuns !== undefined ? { maxStepRuns: body.maxStepRuns } : {}),
     });
-    return json(created ? 201 : 200, executionView(head, true), created ? { location: `/executions/${head.id}` } : {});
+    return reply(
+      deps,
+      created ? 201 : 200,
+      executionView(head, true),
+      created ? { location: `/executions/${head.id}` } : {},
+    );
   },
   GET: async (req, deps) => {
     const q = validate(listQuerySchema, req.query, 'query');
@@ -58,7 +74,7 @@ const collection: Record<string, Handler> = {
       ...(q.limit !== undefined ? { limit: q.limit } : {}),
       ...(q.nextToken !== undefined ? { nextToken: q.nextToken } : {}),
     });
-    return json(200, {
+    return reply(deps, 200, {
       items: page.items.map((h) => executionView(h)),
       ...(page.nextToken ? { nextToken: page.nextToken } : {}),
     });
@@ -68,7 +84,7 @@ const collection: Record<string, Handler> = {
 const item: Record<string, Handler> = {
   GET: async (req, deps, id) => {
     validate(emptySchema, req.query, 'query');
-    return view((await deps.control.get(id, { checkpointsLimit: 1 })).head);
+    return view(deps, (await deps.control.get(id, { checkpointsLimit: 1 })).head);
   },
   DELETE: async (_req, deps, id) => {
     await deps.control.delete(id);
@@ -84,7 +100,7 @@ const checkpoints: Record<string, Handler> = {
       ...(q.nextToken !== undefined ? { checkpointsNextToken: q.nextToken } : {}),
     });
     const page = details.checkpoints;
-    return json(200, {
+    return reply(deps, 200, {
       items: page.items.map(checkpointView),
       ...(page.nextToken ? { nextToken: page.nextToken } : {}),
     });
@@ -95,7 +111,7 @@ const actionRoute = (action: Action): Record<string, Handler> => ({
   POST: async (req, deps, id) => {
     assertNoBody(req);
     const { head, changed } = await deps.control[action](id);
-    return json(200, { ...executionView(head, true), changed });
+    return reply(deps, 200, { ...executionView(head, true), changed });
   },
 });
 
@@ -107,7 +123,7 @@ const events: Record<string, Handler> = {
       ...(body.payload !== undefined ? { payload: body.payload } : {}),
       ...(body.eventId !== undefined ? { eventId: body.eventId } : {}),
     });
-    return json(202, { ...executionView(head, true), delivery });
+    return reply(deps, 202, { ...executionView(head, true), delivery });
   },
 };
 

@@ -4,12 +4,16 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import {
   ControlPlane,
   DynamoDbExecutionStore,
+  LargeStateExecutionStore,
   type Logger,
+  S3StateObjects,
+  type StoredStateRef,
   type RuntimeDeps,
   SqsStepQueue,
   type WorkflowRegistry,
 } from '../../lib/index.js';
 import { type HandlerEnv, readHandlerEnv } from './env.js';
+import { STATE_LINK_SECONDS, type StateLinker } from '../http/state-links.js';
 import { asEngineLogger, eventLogger, powertoolsLogger } from './logging.js';
 
 /** Everything a handler module builds once, at cold start. */
@@ -19,6 +23,8 @@ export interface HandlerDeps {
   control: ControlPlane;
   workflows: WorkflowRegistry;
   logger: Logger;
+  /** Presigned links to offloaded states, for the API's views; absent without a state bucket. */
+  stateLink?: StateLinker;
 }
 
 /**
@@ -39,8 +45,24 @@ export function defaultDeps(
     marshallOptions: { removeUndefinedValues: true },
   });
   const sqs = new SQSClient(endpoint);
+  const table = new DynamoDbExecutionStore({ client: ddb, tableName: env.tableName });
+  const objects =
+    env.stateBucket === undefined
+      ? undefined
+      : new S3StateObjects({
+          bucket: env.stateBucket,
+          // An emulator serves buckets by path, not by host name.
+          clientConfig: env.endpoint ? { endpoint: env.endpoint, forcePathStyle: true } : {},
+        });
+  const store = objects
+    ? new LargeStateExecutionStore(table, {
+        objects,
+        thresholdBytes: env.largeStateThresholdBytes,
+        maxStateBytes: env.maxStateBytes,
+      })
+    : table;
   const runtime: RuntimeDeps = {
-    store: new DynamoDbExecutionStore({ client: ddb, tableName: env.tableName }),
+    store,
     queue: new SqsStepQueue({ client: sqs, queueUrl: env.queueUrl }),
     workflows,
     logger,
@@ -53,5 +75,12 @@ export function defaultDeps(
     heartbeatMs: Math.max(1, Math.floor(env.leaseMs / 3)),
     ...(options.callbackSecrets ? { callbackSecrets: options.callbackSecrets } : {}),
   };
-  return { env, runtime, control: new ControlPlane(runtime), workflows, logger };
+  return {
+    env,
+    runtime,
+    control: new ControlPlane(runtime),
+    workflows,
+    logger,
+    ...(objects ? { stateLink: (ref: StoredStateRef) => objects.url(ref.key, STATE_LINK_SECONDS) } : {}),
+  };
 }

@@ -104,6 +104,12 @@ export interface HandlerEnv {
   logState: boolean;
   /** Set when talking to an emulator (LocalStack, moto). */
   endpoint: string | undefined;
+  /** The S3 bucket for large states (STATE_BUCKET); without one, a state must fit in a 400 KB item. */
+  stateBucket: string | undefined;
+  /** States larger than this many bytes of JSON go to the bucket (LARGE_STATE_THRESHOLD_BYTES, 32 KiB). */
+  largeStateThresholdBytes: number;
+  /** The largest state accepted with a bucket (MAX_STATE_BYTES, 50 MiB). */
+  maxStateBytes: number;
 }
 
 /**
@@ -127,5 +133,8 @@ export function readHandlerEnv(source: EnvSource): HandlerEnv {
     logLevel: env.oneOf('LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const, 'INFO'),
     logState: env.flag('LOG_STATE'),
     endpoint: env.optional('AWS_ENDPOINT_URL'),
+    stateBucket: env.optional('STATE_BUCKET'),
+    largeStateThresholdBytes: env.whole('LARGE_STATE_THRESHOLD_BYTES', 32 * 1024, 0, 350 * 1024),
+    maxStateBytes: env.whole('MAX_STATE_BYTES', 50 * 1024 * 1024, 1, 1024 * 1024 * 1024),
   };
 }

@@ -5,6 +5,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { deadLetterQueueAttributes, stepQueueAttributes } from '../aws/schema/queue-schema.js';
 import { createTableInput, TTL_ATTRIBUTE } from '../aws/schema/table-schema.js';
@@ -16,18 +17,24 @@ export interface LocalResources {
   deadLetterQueueUrl: string;
   /** True when this call created the table (a fresh emulator). */
   createdTable: boolean;
+  /** The bucket of large states, when one was asked for. */
+  stateBucket?: string;
 }
 
 /**
- * Creates the table (from the one table schema) and the step queue with its
- * dead-letter queue (from the queue schema) when they are missing, and returns
- * them: safe to call on every start.
+ * Creates the table (from the one table schema), the step queue with its
+ * dead-letter queue (from the queue schema) and, when named, the state bucket, each
+ * when it is missing, and returns them: safe to call on every start.
  */
 export async function ensureResources(
-  clients: { dynamodb: DynamoDBClient; sqs: SQSClient },
-  names: { table: string; queue: string },
+  clients: { dynamodb: DynamoDBClient; sqs: SQSClient; s3?: S3Client },
+  names: { table: string; queue: string; bucket?: string },
 ): Promise<LocalResources> {
   const { dynamodb, sqs } = clients;
+  if (names.bucket !== undefined) {
+    if (!clients.s3) throw new Error('ensureResources: a bucket name needs an S3 client');
+    await ensureBucket(clients.s3, names.bucket);
+  }
   const createdTable = await ensureTable(dynamodb, names.table);
   const dlq = await sqs.send(
     new CreateQueueCommand({ QueueName: `${names.queue}-dlq`, Attributes: deadLetterQueueAttributes() }),
@@ -40,7 +47,23 @@ export async function ensureResources(
   const queue = await sqs.send(
     new CreateQueueCommand({ QueueName: names.queue, Attributes: stepQueueAttributes(dlqArn) }),
   );
-  return { tableName: names.table, queueUrl: must(queue.QueueUrl, 'queue URL'), deadLetterQueueUrl, createdTable };
+  return {
+    tableName: names.table,
+    queueUrl: must(queue.QueueUrl, 'queue URL'),
+    deadLetterQueueUrl,
+    createdTable,
+    ...(names.bucket === undefined ? {} : { stateBucket: names.bucket }),
+  };
+}
+
+/** Creates bucket `name` when it is missing (the state bucket of a local run). */
+export async function ensureBucket(s3: S3Client, name: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+  } catch (err) {
+    const code = (err as { name?: string }).name;
+    if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw err;
+  }
 }
 
 /**

@@ -55,9 +55,10 @@ describe('the functions', () => {
     expect(used.size).toBe(3);
   });
 
-  it('get the table and queue names, the log settings and the user environment; the worker and API the callback secret', () => {
+  it('get the table, queue and state bucket names, the log settings and the user environment; the worker and API the callback secret', () => {
     const [tableId] = onlyResource(f.template, 'AWS::DynamoDB::Table');
     const [secretId] = onlyResource(f.template, 'AWS::SecretsManager::Secret');
+    const [bucketId] = onlyResource(f.template, 'AWS::S3::Bucket');
     const stepQueue = Object.entries(f.template.findResources('AWS::SQS::Queue')).find(
       ([, r]) => (r as Resource).Properties['RedrivePolicy'] !== undefined,
     );
@@ -66,6 +67,7 @@ describe('the functions', () => {
       expect((fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables).toEqual({
         TABLE_NAME: { Ref: tableId },
         QUEUE_URL: { Ref: stepQueue?.[0] },
+        STATE_BUCKET: { Ref: bucketId },
         LOG_LEVEL: 'INFO',
         LOG_STATE: 'false',
         AGENT_STEP_MS: '250',

@@ -33,6 +33,7 @@ const READ_TYPES = new Set([
   'AWS::IAM::Policy',
   'AWS::IAM::ManagedPolicy',
   'AWS::SQS::QueuePolicy',
+  'AWS::S3::BucketPolicy',
   'AWS::Lambda::Permission',
 ]);
 const POLICY_PROPERTIES = ['PolicyDocument', 'KeyPolicy', 'ResourcePolicy', 'AssumeRolePolicyDocument', 'Policies'];
@@ -154,6 +155,12 @@ export function iamSummary(template: CfnTemplate): string {
       for (const s of statements(p['PolicyDocument'])) {
         protecting.push(...grantsOf(queue, s, s.Resource === undefined ? [queue] : list(s.Resource).map(cfnText)));
       }
+    }
+  }
+  for (const [, , p] of of('AWS::S3::BucketPolicy')) {
+    const bucket = cfnText(p['Bucket']);
+    for (const s of statements(p['PolicyDocument'])) {
+      protecting.push(...grantsOf(bucket, s, s.Resource === undefined ? [bucket] : list(s.Resource).map(cfnText)));
     }
   }
   for (const [, , p] of of('AWS::Lambda::Permission')) {

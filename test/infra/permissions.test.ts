@@ -50,7 +50,8 @@ function ids(f: { template: Template }) {
     };
   };
   const [secretId] = onlyResource(f.template, 'AWS::SecretsManager::Secret');
-  return { tableId, queueId, secretId, worker: of(workerFn), sweeper: of(sweeperFn), api: of(apiFn) };
+  const [bucketId] = onlyResource(f.template, 'AWS::S3::Bucket');
+  return { tableId, queueId, secretId, bucketId, worker: of(workerFn), sweeper: of(sweeperFn), api: of(apiFn) };
 }
 
 describe('the function roles', () => {
@@ -60,6 +61,8 @@ describe('the function roles', () => {
   const index = (name: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [x.tableId, 'Arn'] }, `/index/${name}`]] });
   const queue = () => ({ 'Fn::GetAtt': [x.queueId, 'Arn'] });
   const secret = () => pairs(['secretsmanager:GetSecretValue'], { Ref: x.secretId });
+  const states = (actions: string[]) =>
+    pairs(actions, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [x.bucketId, 'Arn'] }, '/executions/*']] });
   const logs = (logGroupId: string) =>
     pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroupId, 'Arn'] });
 
@@ -68,7 +71,7 @@ describe('the function roles', () => {
     x = ids(f);
   });
 
-  it('let the worker claim, commit and read heads, send and consume step messages, read the callback secret, and write its logs: nothing else', () => {
+  it('let the worker claim, commit and read heads, read and write state objects, send and consume step messages, read the callback secret, and write its logs: nothing else', () => {
     expect(grants(f.template, x.worker.role)).toEqual(
       [
         ...pairs(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], table()),
@@ -82,6 +85,7 @@ describe('the function roles', () => {
           ],
           queue(),
         ),
+        ...states(['s3:GetObject', 's3:PutObject']),
         ...secret(),
         ...logs(x.worker.logGroup),
       ].sort(),
@@ -99,7 +103,7 @@ describe('the function roles', () => {
     );
   });
 
-  it('let the API create, read, list, control and delete executions, send step messages and read the callback secret: nothing else', () => {
+  it('let the API create, read, list, control and delete executions and their state objects, send step messages and read the callback secret: nothing else', () => {
     expect(grants(f.template, x.api.role)).toEqual(
       [
         ...pairs(
@@ -117,6 +121,8 @@ describe('the function roles', () => {
         ...pairs(['dynamodb:Query'], index(IndexNames.byWorkflow)),
         ...pairs(['dynamodb:Query'], index(IndexNames.byState)),
         ...pairs(['sqs:SendMessage'], queue()),
+        ...states(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']),
+        ...pairs(['s3:ListBucket'], { 'Fn::GetAtt': [x.bucketId, 'Arn'] }),
         ...secret(),
         ...logs(x.api.logGroup),
       ].sort(),

@@ -171,3 +171,107 @@ describe('a customer managed table key', () => {
     });
   });
 });
+
+describe('the state bucket', () => {
+  let f: StackFixture;
+  beforeAll(() => {
+    f = buildStack();
+  });
+
+  it('is private, encrypted with S3 managed keys, unversioned, and retained by default', () => {
+    const [id, bucket] = onlyResource(f.template, 'AWS::S3::Bucket');
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+    });
+    expect(bucket.Properties['VersioningConfiguration']).toBeUndefined();
+    expect(bucket.Properties['BucketName']).toBeUndefined();
+    expect((f.template.toJSON()['Resources'] as Record<string, { DeletionPolicy?: string }>)[id]?.DeletionPolicy).toBe(
+      'Retain',
+    );
+  });
+
+  it('denies every request that is not made over TLS', () => {
+    const [id] = onlyResource(f.template, 'AWS::S3::Bucket');
+    f.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: id },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('aborts unfinished uploads after a day and expires nothing unless a retention is given', () => {
+    const [, bucket] = onlyResource(f.template, 'AWS::S3::Bucket');
+    expect(bucket.Properties['LifecycleConfiguration']).toEqual({
+      Rules: [{ Id: 'state-objects', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }],
+    });
+    const kept = buildStack({ stateRetention: Duration.days(90) });
+    const [, withRetention] = onlyResource(kept.template, 'AWS::S3::Bucket');
+    expect(withRetention.Properties['LifecycleConfiguration']).toEqual({
+      Rules: [
+        {
+          Id: 'state-objects',
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          ExpirationInDays: 90,
+          Status: 'Enabled',
+        },
+      ],
+    });
+  });
+
+  it('lets the API list only the state prefix', () => {
+    f.template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['executions/*'] } } }),
+        ]),
+      },
+    });
+  });
+
+  it('passes the large-state settings to the functions, checked at synth', () => {
+    const custom = buildStack({ runtime: { largeStateThresholdBytes: 4096, maxStateBytes: 10_000_000 } });
+    custom.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ LARGE_STATE_THRESHOLD_BYTES: '4096', MAX_STATE_BYTES: '10000000' }),
+      },
+    });
+    expect(() => buildStack({ runtime: { largeStateThresholdBytes: 500 * 1024 } })).toThrow(
+      /LARGE_STATE_THRESHOLD_BYTES must be a whole number from 0 to 358400/,
+    );
+    expect(() => buildStack({ stateRetention: Duration.hours(1) })).toThrow(/stateRetention must be from 86400/);
+  });
+});
+
+describe('a customer managed table key and the state bucket', () => {
+  it('encrypts the bucket with the same key', () => {
+    const { template } = buildRuntime((stack) => ({
+      tableEncryptionKey: new Key(stack, 'TableKey', { enableKeyRotation: true }),
+    }));
+    const [keyId] = onlyResource(template, 'AWS::KMS::Key');
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] },
+            },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
+    });
+  });
+});

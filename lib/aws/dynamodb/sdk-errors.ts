@@ -11,6 +11,7 @@ const THROTTLED = new Set([
   'KmsThrottled',
   'ThrottlingError',
   'ProvisionedThroughputExceeded',
+  'SlowDown',
 ]);
 const UNAVAILABLE = new Set([
   'InternalServerError',

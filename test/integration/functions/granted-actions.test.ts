@@ -3,11 +3,15 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
 import { TABLE_ACTIONS } from '../../../infra/handler-permissions.js';
+import { STATE_ACTIONS } from '../../../infra/state-bucket.js';
+import { S3Client } from '@aws-sdk/client-s3';
 import {
   ControlPlane,
   defineWorkflow,
   DynamoDbExecutionStore,
+  LargeStateExecutionStore,
   processStepMessage,
+  S3StateObjects,
   type RuntimeDeps,
   SqsStepQueue,
   sweep,
@@ -199,5 +203,64 @@ describe("the API's DynamoDB requests", () => {
     // Every kind of request the API makes was seen, and each is granted.
     expect([...new Set(actions)].sort()).toEqual([...granted].sort());
     for (const action of actions) expect(granted).toContain(action);
+  });
+});
+
+/** An S3 client that records the IAM action of every request it sends. */
+function recordingS3(actions: string[]): S3Client {
+  const client = new S3Client({ ...emulatorClientConfig(aws().endpoint), forcePathStyle: true });
+  const iam: Record<string, string> = {
+    PutObject: 's3:PutObject',
+    GetObject: 's3:GetObject',
+    ListObjectsV2: 's3:ListBucket',
+    DeleteObjects: 's3:DeleteObject',
+  };
+  const record: InitializeMiddleware<object, MetadataBearer> = (next, context) => (args) => {
+    const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
+    actions.push(iam[command] ?? `s3:${command}`);
+    return next(args);
+  };
+  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(record, { step: 'initialize' });
+  return client;
+}
+
+/** The runtime's deps whose states over 1 KB go to this file's bucket, through a client recording into `actions`. */
+function withStates(deps: RuntimeDeps, actions: string[]): RuntimeDeps {
+  const objects = new S3StateObjects({ bucket: aws().stateBucket, client: recordingS3(actions) });
+  return { ...deps, store: new LargeStateExecutionStore(deps.store, { objects, thresholdBytes: 1_024 }) };
+}
+
+describe('the S3 requests of a large state', () => {
+  it("stay within each role's grant on the state objects: worker, API, and none by the sweeper", async () => {
+    const workflows = new WorkflowRegistry().register(
+      defineWorkflow<{ text: string }>({
+        name: 'large',
+        steps: [
+          { name: 'large-one', fn: (s) => ({ text: `${s.text}!` }) },
+          { name: 'large-two', fn: (s) => ({ text: `${s.text}?` }) },
+        ],
+      }),
+    );
+    const workerActions: string[] = [];
+    const apiActions: string[] = [];
+    const sweeperActions: string[] = [];
+    const worker = withStates(runtimeOn(workflows), workerActions);
+    const api = new ControlPlane(withStates(runtimeOn(workflows), apiActions));
+    const id = (await api.start({ workflow: 'large', input: { text: 'x'.repeat(5_000) } })).head.id;
+    for (const step of [0, 1]) {
+      await processStepMessage({ v: 1, executionId: id, step, token: step }, { deadline: Date.now() + 60_000 }, worker);
+    }
+    await sweep({ now: Date.now() + DAY }, withStates(runtimeOn(workflows), sweeperActions));
+    const { head } = await api.get(id);
+    expect(head.state).toBe('completed');
+    await api.delete(id);
+
+    const grantedTo = (name: 'step-worker' | 'api') =>
+      new Set<string>([...STATE_ACTIONS[name].objects, ...(STATE_ACTIONS[name].list ? ['s3:ListBucket'] : [])]);
+    expect([...new Set(workerActions)].sort()).toEqual([...grantedTo('step-worker')].sort());
+    expect(new Set(apiActions)).toEqual(new Set(['s3:PutObject', 's3:ListBucket', 's3:DeleteObject']));
+    for (const action of apiActions) expect(grantedTo('api')).toContain(action);
+    expect(sweeperActions).toEqual([]);
+    expect(STATE_ACTIONS.sweeper.objects).toEqual([]);
   });
 });

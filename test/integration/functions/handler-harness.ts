@@ -15,6 +15,7 @@ export function handlerEnv(
   return {
     TABLE_NAME: res.tableName,
     QUEUE_URL: res.queueUrl,
+    STATE_BUCKET: res.stateBucket,
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',

@@ -1,0 +1,134 @@
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { ErrorCode, LongRunningError, ValidationError } from '../../core/errors.js';
+import { translateSdkError } from '../dynamodb/sdk-errors.js';
+
+/** The object storage the large states live in: S3 in production, any stand-in in tests. */
+export interface StateObjects {
+  /** Writes `body` (a state's JSON text) under `key`. */
+  put(key: string, body: string): Promise<void>;
+  /** The text under `key`; CORRUPT_RECORD when there is no such object. */
+  get(key: string): Promise<string>;
+  /** Deletes every object whose key starts with `prefix`; returns how many. */
+  deletePrefix(prefix: string): Promise<number>;
+}
+
+/** Where the states go: a bucket, and the client or the settings to create one with. */
+export interface S3StateObjectsOptions {
+  bucket: string;
+  /** An S3 client; without one, a client is made from `clientConfig` on first use. */
+  client?: S3Client;
+  /** Settings of the client made on first use (region, endpoint; `forcePathStyle` for an emulator). */
+  clientConfig?: S3ClientConfig;
+}
+
+type S3Module = typeof S3Sdk;
+
+/**
+ * {@link StateObjects} on one S3 bucket. The S3 SDK module is loaded on first use,
+ * so a worker whose states all fit in the table never pays its import at cold start
+ * (about half the time of importing the DynamoDB and SQS clients).
+ */
+export class S3StateObjects implements StateObjects {
+  readonly #bucket: string;
+  readonly #options: S3StateObjectsOptions;
+  #ready: Promise<{ s3: S3Module; client: S3Client }> | undefined;
+
+  constructor(options: S3StateObjectsOptions) {
+    if (typeof options.bucket !== 'string' || options.bucket === '') {
+      throw new ValidationError('largeState.bucket is required: the S3 bucket for large states');
+    }
+    this.#bucket = options.bucket;
+    this.#options = options;
+  }
+
+  async put(key: string, body: string): Promise<void> {
+    const { s3, client } = await this.#load();
+    await this.#send(`PutObject ${key}`, () =>
+      client.send(
+        new s3.PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentType: 'application/json' }),
+      ),
+    );
+  }
+
+  async get(key: string): Promise<string> {
+    const { s3, client } = await this.#load();
+    try {
+      const out = await client.send(new s3.GetObjectCommand({ Bucket: this.#bucket, Key: key }));
+      if (out.Body === undefined) throw new Error('the response has no body');
+      return await out.Body.transformToString('utf8');
+    } catch (thrown) {
+      const name = thrown instanceof Error ? thrown.name : '';
+      if (name === 'NoSuchKey' || name === 'NotFound') {
+        throw new LongRunningError(
+          ErrorCode.CorruptRecord,
+          `the state object s3://${this.#bucket}/${key} is missing: the execution refers to a state that is not there`,
+          { cause: thrown, details: { bucket: this.#bucket, key } },
+        );
+      }
+      throw translateSdkError(thrown, `S3 GetObject s3://${this.#bucket}/${key}`);
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const { s3, client } = await this.#load();
+    let deleted = 0;
+    let token: string | undefined;
+    do {
+      const page = await this.#send(`ListObjectsV2 ${prefix}`, () =>
+        client.send(new s3.ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, ContinuationToken: token })),
+      );
+      const keys = (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [{ Key: o.Key }]));
+      if (keys.length > 0) {
+        const out = await this.#send(`DeleteObjects ${prefix}`, () =>
+          client.send(new s3.DeleteObjectsCommand({ Bucket: this.#bucket, Delete: { Objects: keys, Quiet: true } })),
+        );
+        const failed = out.Errors ?? [];
+        if (failed.length > 0) {
+          throw new LongRunningError(
+            ErrorCode.StoreUnavailable,
+            `S3 DeleteObjects under s3://${this.#bucket}/${prefix} failed for ${failed.length} objects: ${failed[0]?.Code ?? ''} ${failed[0]?.Message ?? ''}`,
+            { retryable: true },
+          );
+        }
+        deleted += keys.length;
+      }
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return deleted;
+  }
+
+  /**
+   * A presigned GET URL of `key`, valid for `expiresInSeconds` (1 to 604,800): how
+   * the HTTP API hands out a state too large for its responses. It carries the
+   * signer's permissions, so only a role that may read the object can make one.
+   */
+  async url(key: string, expiresInSeconds: number): Promise<string> {
+    if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > 604_800) {
+      throw new ValidationError('expiresInSeconds must be a whole number from 1 to 604800', { expiresInSeconds });
+    }
+    const [{ s3, client }, { getSignedUrl }] = await Promise.all([
+      this.#load(),
+      import('@aws-sdk/s3-request-presigner'),
+    ]);
+    return getSignedUrl(client, new s3.GetObjectCommand({ Bucket: this.#bucket, Key: key }), {
+      expiresIn: expiresInSeconds,
+    });
+  }
+
+  #load(): Promise<{ s3: S3Module; client: S3Client }> {
+    this.#ready ??= import('@aws-sdk/client-s3').then((s3) => ({
+      s3,
+      client: this.#options.client ?? new s3.S3Client(this.#options.clientConfig ?? {}),
+    }));
+    return this.#ready;
+  }
+
+  async #send<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (thrown) {
+      throw translateSdkError(thrown, `S3 ${operation} in bucket ${this.#bucket}`);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { S3StateObjects } from '../../../../lib/aws/large-state/state-objects.js';
+
+const s3 = mockClient(S3Client);
+afterEach(() => s3.reset());
+
+function objects(): S3StateObjects {
+  return new S3StateObjects({ bucket: 'states', client: new S3Client({ region: 'us-east-1' }) });
+}
+
+const serviceError = (name: string, status: number) =>
+  Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+
+describe('S3StateObjects errors', () => {
+  it('names the bucket and key of a missing object as CORRUPT_RECORD', async () => {
+    s3.on(GetObjectCommand).rejects(serviceError('NoSuchKey', 404));
+    await expect(objects().get('executions/e1/a.json')).rejects.toMatchObject({
+      code: 'CORRUPT_RECORD',
+      retryable: false,
+      message: expect.stringContaining('s3://states/executions/e1/a.json is missing'),
+    });
+  });
+
+  it('makes SlowDown THROTTLED and a 500 STORE_UNAVAILABLE, both retryable', async () => {
+    s3.on(PutObjectCommand).rejects(serviceError('SlowDown', 503));
+    await expect(objects().put('executions/e1/a.json', '{}')).rejects.toMatchObject({
+      code: 'THROTTLED',
+      retryable: true,
+    });
+    s3.on(GetObjectCommand).rejects(serviceError('InternalError', 500));
+    await expect(objects().get('executions/e1/a.json')).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      retryable: true,
+    });
+  });
+
+  it('makes a missing bucket a non-retryable STORE_UNAVAILABLE naming it', async () => {
+    s3.on(PutObjectCommand).rejects(serviceError('NoSuchBucket', 404));
+    await expect(objects().put('executions/e1/a.json', '{}')).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      retryable: false,
+      message: expect.stringContaining('bucket states'),
+    });
+  });
+
+  it('reports objects a DeleteObjects could not delete as a retryable STORE_UNAVAILABLE', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'executions/e1/a.json' }], IsTruncated: false });
+    s3.on(DeleteObjectsCommand).resolves({
+      Errors: [{ Key: 'executions/e1/a.json', Code: 'AccessDenied', Message: 'no' }],
+    });
+    await expect(objects().deletePrefix('executions/e1/')).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      retryable: true,
+      message: expect.stringContaining('failed for 1 objects: AccessDenied'),
+    });
+  });
+
+  it('refuses a missing bucket name and a link lifetime out of range with VALIDATION_ERROR', async () => {
+    expect(() => new S3StateObjects({ bucket: '' })).toThrow(expect.objectContaining({ code: 'VALIDATION_ERROR' }));
+    await expect(objects().url('k', 0)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    await expect(objects().url('k', 604_801)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+  });
+});
