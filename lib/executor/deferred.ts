@@ -39,6 +39,8 @@ export class AbortRelay {
   #listening = false;
   /** Settles the work under way with the abort value; undefined when none is. */
   #onAbort: (() => void) | undefined;
+  /** Numbers the works, so that a settled one clears `#onAbort` only while it is still its own. */
+  #works = 0;
 
   constructor(signal: AbortSignal) {
     this.#signal = signal;
@@ -51,16 +53,18 @@ export class AbortRelay {
       this.#listening = true;
       this.#signal.addEventListener('abort', () => this.#onAbort?.(), { once: true });
     }
+    const n = ++this.#works;
     return new Promise<T | A>((resolve, reject) => {
-      const abort = (): void => resolve(onAbort);
-      this.#onAbort = abort;
-      const done = (): void => {
-        if (this.#onAbort === abort) this.#onAbort = undefined;
-      };
+      this.#onAbort = () => resolve(onAbort);
       work.then(
-        (value) => (done(), resolve(value)),
-        (error: unknown) => (done(), reject(toError(error))),
+        (value) => (this.#done(n), resolve(value)),
+        (error: unknown) => (this.#done(n), reject(toError(error))),
       );
     });
+  }
+
+  /** Work `n` settled: an abort no longer settles it (unless a later work took its place). */
+  #done(n: number): void {
+    if (this.#works === n) this.#onAbort = undefined;
   }
 }
