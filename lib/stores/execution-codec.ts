@@ -41,9 +41,9 @@ const TS_FIELD: Readonly<Record<string, string>> = {
  * const doc = encodeExecution(exec); // { id, name, state, progress, current_step, ... }
  */
 export function encodeExecution(exec: Execution): GoExecutionDocument {
-  const where = `cannot store execution ${JSON.stringify(exec.id)}`;
+  const id = exec.id;
   if (!Array.isArray(exec.checkpoints)) {
-    throw new ValidationError(`${where}: checkpoints must be an array`, { field: 'checkpoints' });
+    throw new ValidationError(`${cannotStore(id)}: checkpoints must be an array`, { field: 'checkpoints' });
   }
   // Fields are added in the document's order, each only when set (no spreads: a save
   // builds this document at every step).
@@ -56,17 +56,19 @@ export function encodeExecution(exec: Execution): GoExecutionDocument {
     total_steps: exec.totalSteps,
   } as GoExecutionDocument;
   if (exec.stepNames !== undefined && exec.stepNames.length > 0) doc.step_names = [...exec.stepNames];
-  doc.start_time = timestamp(exec.startTime, 'startTime', where);
-  doc.last_update = timestamp(exec.lastUpdate, 'lastUpdate', where);
-  if (exec.endTime !== undefined) doc.end_time = timestamp(exec.endTime, 'endTime', where);
+  doc.start_time = timestamp(exec.startTime, 'startTime', id);
+  doc.last_update = timestamp(exec.lastUpdate, 'lastUpdate', id);
+  if (exec.endTime !== undefined) doc.end_time = timestamp(exec.endTime, 'endTime', id);
   const checkpoints: GoCheckpointDocument[] = new Array<GoCheckpointDocument>(exec.checkpoints.length);
-  for (let i = 0; i < checkpoints.length; i++) checkpoints[i] = encodeCheckpoint(exec.checkpoints[i]!, i, where);
+  for (let i = 0; i < checkpoints.length; i++) checkpoints[i] = encodeCheckpoint(exec.checkpoints[i]!, i, id);
   doc.checkpoints = checkpoints;
   if (hasKeys(exec.metadata)) doc.metadata = exec.metadata;
   if (exec.error) doc.error = exec.error;
-  Object.assign(
+  encodeWaitFields(
+    exec,
+    (value, field) => timestamp(value, field, id),
+    () => cannotStore(id),
     doc,
-    encodeWaitFields(exec, (value, field) => timestamp(value, field, where), where),
   );
   // Check the document with the decoder itself, so that whatever is stored can be
   // loaded: at once when a plain check shows that it reads back (the usual case),
@@ -76,7 +78,7 @@ export function encodeExecution(exec: Execution): GoExecutionDocument {
       doc,
       new DocumentReader((field, problem) => {
         const name = field.replace(/^[a-z_]+/, (head) => TS_FIELD[head] ?? head);
-        return new ValidationError(`${where}: field "${name}" ${problem}`, { field: name, id: exec.id });
+        return new ValidationError(`${cannotStore(id)}: field "${name}" ${problem}`, { field: name, id: exec.id });
       }),
     );
   }
@@ -132,13 +134,13 @@ export function parseExecution(text: string, source: string = DEFAULT_SOURCE): E
   return decodeExecution(doc, source);
 }
 
-function encodeCheckpoint(cp: Checkpoint, index: number, where: string): GoCheckpointDocument {
+function encodeCheckpoint(cp: Checkpoint, index: number, id: string): GoCheckpointDocument {
   const ts = cp.timestamp instanceof Date ? formatRfc3339(cp.timestamp) : undefined;
   const doc: GoCheckpointDocument = {
     id: cp.id,
     step: cp.step,
     state: cp.state ?? null,
-    timestamp: ts ?? timestamp(cp.timestamp, `checkpoints[${index}].timestamp`, where),
+    timestamp: ts ?? timestamp(cp.timestamp, `checkpoints[${index}].timestamp`, id),
   };
   if (hasKeys(cp.metadata)) doc.metadata = cp.metadata;
   if (cp.seq !== undefined) doc.seq = cp.seq;
@@ -153,10 +155,17 @@ function hasKeys<T extends object>(value: T | undefined | null): value is T {
   return Object.keys(value).length > 0;
 }
 
-function timestamp(value: Date, field: string, where: string): string {
+/** The start of the message of an error of a save: made only when there is one. */
+function cannotStore(id: string): string {
+  return `cannot store execution ${JSON.stringify(id)}`;
+}
+
+function timestamp(value: Date, field: string, id: string): string {
   const text = value instanceof Date ? formatRfc3339(value) : undefined;
   if (text === undefined) {
-    throw new ValidationError(`${where}: field "${field}" must be a valid Date in years 0000-9999`, { field });
+    throw new ValidationError(`${cannotStore(id)}: field "${field}" must be a valid Date in years 0000-9999`, {
+      field,
+    });
   }
   return text;
 }
