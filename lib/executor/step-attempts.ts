@@ -47,11 +47,7 @@ export async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopD
         callbackSecret: deps.config.callbackSecret,
         helpers: helpersOf(run, deps),
       });
-      const input = run.data;
-      const result = await run.abortRelay.settle(
-        Promise.resolve().then(() => fn(input, ctx)),
-        CANCELLED,
-      );
+      const result = await run.abortRelay.call(fn, run.data, ctx, CANCELLED);
       if (result === CANCELLED || run.isCancelled) return { kind: 'cancelled' };
       return { kind: 'ok', result, opened };
     } catch (thrown) {
