@@ -70,7 +70,8 @@ export class AbortRelay {
     const n = this.#begin();
     return new Promise<T | A>((resolve, reject) => {
       this.#onAbort = () => resolve(onAbort);
-      queueMicrotask(() => {
+      // A turn later through a settled promise: queueMicrotask would wrap each call for async hooks.
+      void RESOLVED.then(() => {
         let result: T | PromiseLike<T>;
         try {
           result = fn(input, ctx);
@@ -104,6 +105,8 @@ export class AbortRelay {
     if (this.#works === n) this.#onAbort = undefined;
   }
 }
+
+const RESOLVED = Promise.resolve();
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
