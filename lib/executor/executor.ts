@@ -452,10 +452,7 @@ export class Executor {
       save = run.saveChain.then(() => this.#store.saveCheckpoint(snapshot));
     }
     run.savesUnderWay++;
-    run.saveChain = save.then(
-      () => void run.savesUnderWay--,
-      () => void run.savesUnderWay--,
-    );
+    run.saveChain = save.then(run.saveSettled, run.saveSettled);
     return save;
   }
 
