@@ -65,12 +65,12 @@ export function assertEventType(type: unknown): asserts type is string {
   }
 }
 
-/** The helpers a step context offers, bound to one step run. */
+/** The helpers a step context offers, bound to one step run (they need no `this`: `const { goto } = ctx` works). */
 export interface DirectiveHelpers {
-  sleep<S>(ms: number, state: S, options?: SleepOptions): StepDirective<S>;
-  sleepUntil<S>(at: Date | number, state: S, options?: SleepOptions): StepDirective<S>;
-  waitForEvent<S>(type: string, options: WaitForEventOptions<S>): StepDirective<S>;
-  goto<S>(stepName: string, state: S): StepDirective<S>;
+  sleep<S>(this: void, ms: number, state: S, options?: SleepOptions): StepDirective<S>;
+  sleepUntil<S>(this: void, at: Date | number, state: S, options?: SleepOptions): StepDirective<S>;
+  waitForEvent<S>(this: void, type: string, options: WaitForEventOptions<S>): StepDirective<S>;
+  goto<S>(this: void, stepName: string, state: S): StepDirective<S>;
 }
 
 /**

@@ -29,6 +29,9 @@ export type StepRunFacts = Pick<
 export function makeStepContext(facts: StepRunFacts): { ctx: StepContext; opened: OpenCallback[] } {
   const opened: OpenCallback[] = [];
   const { signal, executionId, step, attempt, heartbeat, stepRun } = facts;
+  // The helpers by name rather than spread: a context is made for every step run.
+  // They are arrow functions, which keep no `this`.
+  const { sleep, sleepUntil, waitForEvent, goto } = facts.helpers ?? directiveHelpers(facts.now, facts.stepNames);
   const ctx: StepContext = {
     signal,
     executionId,
@@ -37,7 +40,10 @@ export function makeStepContext(facts: StepRunFacts): { ctx: StepContext; opened
     heartbeat,
     stepRun,
     event: stepEventOf(facts.delivered),
-    ...(facts.helpers ?? directiveHelpers(facts.now, facts.stepNames)),
+    sleep,
+    sleepUntil,
+    waitForEvent,
+    goto,
     callbackToken(type: string): string {
       const { token, callback } = issueCallbackToken(facts.executionId, type, facts.callbackSecret);
       opened.push(callback);

@@ -39,6 +39,8 @@ export class AbortRelay {
   #listening = false;
   /** Settles the work under way with the abort value; undefined when none is. */
   #onAbort: (() => void) | undefined;
+  /** Numbers the works, so that a settled one clears `#onAbort` only while it is still its own. */
+  #works = 0;
 
   constructor(signal: AbortSignal) {
     this.#signal = signal;
@@ -47,20 +49,69 @@ export class AbortRelay {
   /** Settles as `work` does, or with `onAbort` once the signal aborts. */
   settle<T, A>(work: Promise<T>, onAbort: A): Promise<T | A> {
     if (this.#signal.aborted) return Promise.resolve(onAbort);
+    const n = this.#begin();
+    return new Promise<T | A>((resolve, reject) => {
+      this.#onAbort = () => resolve(onAbort);
+      work.then(
+        (value) => (this.#done(n), resolve(value)),
+        (error: unknown) => (this.#done(n), reject(toError(error))),
+      );
+    });
+  }
+
+  /**
+   * Calls `fn(input, ctx)` in a microtask and settles as its result does (at once
+   * when it returns a plain value), or with `onAbort` once the signal aborts: what
+   * {@link settle} does for `Promise.resolve().then(() => fn(input, ctx))`, with no
+   * promise in between for a step that returns its result directly.
+   */
+  call<I, C, T, A>(fn: (input: I, ctx: C) => T | PromiseLike<T>, input: I, ctx: C, onAbort: A): Promise<T | A> {
+    if (this.#signal.aborted) return Promise.resolve(onAbort);
+    const n = this.#begin();
+    return new Promise<T | A>((resolve, reject) => {
+      this.#onAbort = () => resolve(onAbort);
+      // A turn later through a settled promise: queueMicrotask would wrap each call for async hooks.
+      void RESOLVED.then(() => {
+        let result: T | PromiseLike<T>;
+        try {
+          result = fn(input, ctx);
+        } catch (error) {
+          this.#done(n);
+          return reject(toError(error));
+        }
+        if (!isThenable(result)) {
+          this.#done(n);
+          return resolve(result);
+        }
+        Promise.resolve(result).then(
+          (value) => (this.#done(n), resolve(value)),
+          (error: unknown) => (this.#done(n), reject(toError(error))),
+        );
+      });
+    });
+  }
+
+  /** Listens for the abort (once), and numbers a new work. */
+  #begin(): number {
     if (!this.#listening) {
       this.#listening = true;
       this.#signal.addEventListener('abort', () => this.#onAbort?.(), { once: true });
     }
-    return new Promise<T | A>((resolve, reject) => {
-      const abort = (): void => resolve(onAbort);
-      this.#onAbort = abort;
-      const done = (): void => {
-        if (this.#onAbort === abort) this.#onAbort = undefined;
-      };
-      work.then(
-        (value) => (done(), resolve(value)),
-        (error: unknown) => (done(), reject(toError(error))),
-      );
-    });
+    return ++this.#works;
   }
+
+  /** Work `n` settled: an abort no longer settles it (unless a later work took its place). */
+  #done(n: number): void {
+    if (this.#works === n) this.#onAbort = undefined;
+  }
+}
+
+const RESOLVED = Promise.resolve();
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

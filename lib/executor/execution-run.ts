@@ -31,6 +31,8 @@ export class ExecutionRun {
   saveChain: Promise<void> = Promise.resolve();
   /** Saves handed to the store that have not settled yet. */
   savesUnderWay = 0;
+  /** Counts a save settled (either way); made once, since every save calls it. */
+  readonly saveSettled = (): void => void this.savesUnderWay--;
   /** Cancels the timer of the execution's wait, while one is armed. */
   cancelWaitTimer: CancelTimer | undefined;
   /** The heartbeat and periodic-checkpoint timer of its steps, once a step has run. */

@@ -452,8 +452,7 @@ export class Executor {
       save = run.saveChain.then(() => this.#store.saveCheckpoint(snapshot));
     }
     run.savesUnderWay++;
-    const settled = (): void => void run.savesUnderWay--;
-    run.saveChain = save.then(settled, settled);
+    run.saveChain = save.then(run.saveSettled, run.saveSettled);
     return save;
   }
 

@@ -31,14 +31,14 @@ export function cloneExecution(exec: Execution): Execution {
  */
 export function recordCheckpoint(exec: Execution, data: unknown, max: number, timestamp: Date): Checkpoint {
   const stepName = exec.stepNames?.[exec.currentStep];
-  const cp: Checkpoint = {
-    id: newSequentialId('cp'),
-    step: exec.currentStep,
-    seq: stepRunsOf(exec),
-    ...(stepName !== undefined ? { stepName } : {}),
-    state: data,
-    timestamp,
-  };
+  const id = newSequentialId('cp');
+  const step = exec.currentStep;
+  const seq = stepRunsOf(exec);
+  // Two literals rather than a spread: one checkpoint is recorded per step.
+  const cp: Checkpoint =
+    stepName !== undefined
+      ? { id, step, seq, stepName, state: data, timestamp }
+      : { id, step, seq, state: data, timestamp };
   exec.checkpoints.push(cp);
   if (exec.checkpoints.length > max) exec.checkpoints.splice(0, exec.checkpoints.length - max);
   return cp;

@@ -28,29 +28,26 @@ export async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopD
   const { exec } = run;
   const { maxRetries, retryBaseDelayMs, retryMaxDelayMs } = deps.config;
   deps.emit(EventType.StepStarted, { state: run.data });
+  const loop = loopParts(run, deps);
   let lastError = new Error('step did not run');
   for (let attempt = 0; attempt <= maxRetries; attempt++) {
     if (run.isCancelled) return { kind: 'cancelled' };
-    const stopTimers = startStepTimers(run, deps);
+    const timers = startStepTimers(run, loop.timerJobs, deps);
     try {
       const { ctx, opened } = makeStepContext({
         signal: run.abort.signal,
         executionId: exec.id,
         step: exec.currentStep,
         attempt,
-        heartbeat: () => heartbeat(run, deps),
+        heartbeat: loop.heartbeat,
         stepRun: stepRunsOf(exec),
         stepNames: exec.stepNames ?? NO_STEP_NAMES,
         delivered: exec.delivered,
-        now: () => deps.clock.now(),
+        now: loop.now,
         callbackSecret: deps.config.callbackSecret,
         helpers: helpersOf(run, deps),
       });
-      const input = run.data;
-      const result = await run.abortRelay.settle(
-        Promise.resolve().then(() => fn(input, ctx)),
-        CANCELLED,
-      );
+      const result = await run.abortRelay.call(fn, run.data, ctx, CANCELLED);
       if (result === CANCELLED || run.isCancelled) return { kind: 'cancelled' };
       return { kind: 'ok', result, opened };
     } catch (thrown) {
@@ -68,7 +65,7 @@ export async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopD
         await sleepUnless(deps.clock, delay, run.cancelled.promise);
       }
     } finally {
-      stopTimers();
+      timers.end();
     }
   }
   return { kind: 'failed', error: lastError };
@@ -88,24 +85,42 @@ async function heartbeat(run: ExecutionRun, deps: RunLoopDeps): Promise<void> {
   await deps.persist();
 }
 
-/** The timer jobs of each run loop, made once per loop rather than once per step. */
-const timerJobs = new WeakMap<RunLoopDeps, readonly RepeatingJob[]>();
+/** What every step of one run loop shares: its context's functions and its timer jobs. */
+interface LoopParts {
+  heartbeat: () => Promise<void>;
+  now: () => number;
+  timerJobs: readonly RepeatingJob[];
+}
+
+/** The parts of each run loop, made once per loop rather than once per step. */
+const loopPartsOf = new WeakMap<RunLoopDeps, LoopParts>();
+
+function loopParts(run: ExecutionRun, deps: RunLoopDeps): LoopParts {
+  let parts = loopPartsOf.get(deps);
+  if (!parts) {
+    parts = {
+      heartbeat: () => heartbeat(run, deps),
+      now: () => deps.clock.now(),
+      timerJobs: [
+        {
+          ms: deps.config.heartbeatIntervalMs,
+          callback: () => void bestEffort(heartbeat(run, deps), deps, run.exec.id),
+        },
+        { ms: deps.config.checkpointIntervalMs, callback: () => void bestEffort(deps.checkpoint(), deps, run.exec.id) },
+      ],
+    };
+    loopPartsOf.set(deps, parts);
+  }
+  return parts;
+}
 
 /**
  * While a step runs: heartbeat every heartbeatIntervalMs, checkpoint every
  * checkpointIntervalMs, on the run's one background timer (see {@link StepTimers}).
- * It does not keep the process running on its own.
+ * It does not keep the process running on its own. The caller ends them.
  */
-function startStepTimers(run: ExecutionRun, deps: RunLoopDeps): () => void {
-  let jobs = timerJobs.get(deps);
-  if (!jobs) {
-    jobs = [
-      { ms: deps.config.heartbeatIntervalMs, callback: () => void bestEffort(heartbeat(run, deps), deps, run.exec.id) },
-      { ms: deps.config.checkpointIntervalMs, callback: () => void bestEffort(deps.checkpoint(), deps, run.exec.id) },
-    ];
-    timerJobs.set(deps, jobs);
-  }
+function startStepTimers(run: ExecutionRun, jobs: readonly RepeatingJob[], deps: RunLoopDeps): StepTimers {
   const timers = (run.stepTimers ??= new StepTimers(deps.clock));
   timers.begin(jobs);
-  return () => timers.end();
+  return timers;
 }

@@ -1,5 +1,7 @@
 import type { CancelTimer, Clock, RepeatingJob } from '../core/clock.js';
 
+const NO_JOBS: readonly RepeatingJob[] = Object.freeze([]);
+
 /**
  * The heartbeat and periodic-checkpoint timer of one execution's steps. Each step
  * (each attempt) starts its jobs afresh with {@link StepTimers.begin}, so every job
@@ -11,7 +13,7 @@ import type { CancelTimer, Clock, RepeatingJob } from '../core/clock.js';
  * The timer never keeps the process running.
  */
 export class StepTimers {
-  #jobs: readonly RepeatingJob[] = [];
+  #jobs: readonly RepeatingJob[] = NO_JOBS;
   #due: number[] = [];
   #armedAt = Infinity;
   #cancel: CancelTimer | undefined;
@@ -22,14 +24,15 @@ export class StepTimers {
   begin(jobs: readonly RepeatingJob[]): void {
     const now = this.clock.now();
     this.#jobs = jobs;
-    this.#due = jobs.map((job) => now + job.ms);
+    const due = this.#due.length === jobs.length ? this.#due : new Array<number>(jobs.length);
+    for (let i = 0; i < jobs.length; i++) due[i] = now + jobs[i]!.ms;
+    this.#due = due;
     this.#arm(now);
   }
 
   /** The step ended: no job runs until the next {@link begin}. The timer, if set, fires idle. */
   end(): void {
-    this.#jobs = [];
-    this.#due = [];
+    this.#jobs = NO_JOBS;
   }
 
   /** Stops the jobs and cancels the timer (the run loop ended). */
@@ -41,7 +44,8 @@ export class StepTimers {
   }
 
   #arm(now: number): void {
-    const next = Math.min(...this.#due);
+    let next = Infinity;
+    for (let i = 0; i < this.#jobs.length; i++) next = Math.min(next, this.#due[i] ?? Infinity);
     if (next >= this.#armedAt || next === Infinity) return;
     this.#cancel?.();
     this.#armedAt = next;

@@ -120,9 +120,12 @@ const UNDOABLE = [
 /** Remembers the fields a commit or a delivery changes; the returned function puts them back (when its save fails). */
 export function undoPoint(exec: Execution): () => void {
   const record = exec as unknown as Record<string, unknown>;
-  const before = new Map(UNDOABLE.map((key) => [key, record[key]]));
+  const before = new Array<unknown>(UNDOABLE.length);
+  for (let i = 0; i < UNDOABLE.length; i++) before[i] = record[UNDOABLE[i]!];
   return () => {
-    for (const [key, value] of before) {
+    for (let i = 0; i < UNDOABLE.length; i++) {
+      const key = UNDOABLE[i]!;
+      const value = before[i];
       if (value === undefined) delete record[key];
       else record[key] = value;
     }

@@ -1,8 +1,9 @@
 import { ErrorCode, LongRunningError, ValidationError, toError } from '../core/errors.js';
 import type { Checkpoint, Execution } from '../core/types.js';
+import type { JsonObject } from '../core/json.js';
 import { DocumentReader } from './document-reader.js';
 import type { GoCheckpointDocument, GoExecutionDocument } from './go-execution-document.js';
-import { readExecutionDocument } from './read-execution-document.js';
+import { readExecutionDocument, readsBack } from './read-execution-document.js';
 import { formatRfc3339 } from './rfc3339-time.js';
 import { encodeWaitFields } from './wait-fields-codec.js';
 
@@ -40,35 +41,47 @@ const TS_FIELD: Readonly<Record<string, string>> = {
  * const doc = encodeExecution(exec); // { id, name, state, progress, current_step, ... }
  */
 export function encodeExecution(exec: Execution): GoExecutionDocument {
-  const where = `cannot store execution ${JSON.stringify(exec.id)}`;
+  const id = exec.id;
   if (!Array.isArray(exec.checkpoints)) {
-    throw new ValidationError(`${where}: checkpoints must be an array`, { field: 'checkpoints' });
+    throw new ValidationError(`${cannotStore(id)}: checkpoints must be an array`, { field: 'checkpoints' });
   }
-  const hasMetadata = exec.metadata !== undefined && exec.metadata !== null && Object.keys(exec.metadata).length > 0;
-  const doc: GoExecutionDocument = {
+  // Fields are added in the document's order, each only when set (no spreads: a save
+  // builds this document at every step).
+  const doc = {
     id: exec.id,
     name: exec.name,
     state: exec.state,
     progress: exec.progress,
     current_step: exec.currentStep,
     total_steps: exec.totalSteps,
-    ...(exec.stepNames !== undefined && exec.stepNames.length > 0 ? { step_names: [...exec.stepNames] } : {}),
-    start_time: timestamp(exec.startTime, 'startTime', where),
-    last_update: timestamp(exec.lastUpdate, 'lastUpdate', where),
-    ...(exec.endTime !== undefined ? { end_time: timestamp(exec.endTime, 'endTime', where) } : {}),
-    checkpoints: exec.checkpoints.map((cp, i) => encodeCheckpoint(cp, `checkpoints[${i}]`, where)),
-    ...(hasMetadata ? { metadata: exec.metadata } : {}),
-    ...(exec.error ? { error: exec.error } : {}),
-    ...encodeWaitFields(exec, (value, field) => timestamp(value, field, where), where),
-  };
-  // Check the document with the decoder itself, so that whatever is stored can be loaded.
-  readExecutionDocument(
+  } as GoExecutionDocument;
+  if (exec.stepNames !== undefined && exec.stepNames.length > 0) doc.step_names = [...exec.stepNames];
+  doc.start_time = timestamp(exec.startTime, 'startTime', id);
+  doc.last_update = timestamp(exec.lastUpdate, 'lastUpdate', id);
+  if (exec.endTime !== undefined) doc.end_time = timestamp(exec.endTime, 'endTime', id);
+  const checkpoints: GoCheckpointDocument[] = new Array<GoCheckpointDocument>(exec.checkpoints.length);
+  for (let i = 0; i < checkpoints.length; i++) checkpoints[i] = encodeCheckpoint(exec.checkpoints[i]!, i, id);
+  doc.checkpoints = checkpoints;
+  if (hasKeys(exec.metadata)) doc.metadata = exec.metadata;
+  if (exec.error) doc.error = exec.error;
+  encodeWaitFields(
+    exec,
+    (value, field) => timestamp(value, field, id),
+    () => cannotStore(id),
     doc,
-    new DocumentReader((field, problem) => {
-      const name = field.replace(/^[a-z_]+/, (head) => TS_FIELD[head] ?? head);
-      return new ValidationError(`${where}: field "${name}" ${problem}`, { field: name, id: exec.id });
-    }),
   );
+  // Check the document with the decoder itself, so that whatever is stored can be
+  // loaded: at once when a plain check shows that it reads back (the usual case),
+  // else by reading it, which throws naming the field.
+  if (!readsBack(doc as unknown as JsonObject)) {
+    readExecutionDocument(
+      doc,
+      new DocumentReader((field, problem) => {
+        const name = field.replace(/^[a-z_]+/, (head) => TS_FIELD[head] ?? head);
+        return new ValidationError(`${cannotStore(id)}: field "${name}" ${problem}`, { field: name, id: exec.id });
+      }),
+    );
+  }
   return doc;
 }
 
@@ -121,23 +134,38 @@ export function parseExecution(text: string, source: string = DEFAULT_SOURCE): E
   return decodeExecution(doc, source);
 }
 
-function encodeCheckpoint(cp: Checkpoint, field: string, where: string): GoCheckpointDocument {
-  const hasMetadata = cp.metadata !== undefined && cp.metadata !== null && Object.keys(cp.metadata).length > 0;
-  return {
+function encodeCheckpoint(cp: Checkpoint, index: number, id: string): GoCheckpointDocument {
+  const ts = cp.timestamp instanceof Date ? formatRfc3339(cp.timestamp) : undefined;
+  const doc: GoCheckpointDocument = {
     id: cp.id,
     step: cp.step,
     state: cp.state ?? null,
-    timestamp: timestamp(cp.timestamp, `${field}.timestamp`, where),
-    ...(hasMetadata ? { metadata: cp.metadata } : {}),
-    ...(cp.seq !== undefined ? { seq: cp.seq } : {}),
-    ...(cp.stepName !== undefined ? { step_name: cp.stepName } : {}),
+    timestamp: ts ?? timestamp(cp.timestamp, `checkpoints[${index}].timestamp`, id),
   };
+  if (hasKeys(cp.metadata)) doc.metadata = cp.metadata;
+  if (cp.seq !== undefined) doc.seq = cp.seq;
+  if (cp.stepName !== undefined) doc.step_name = cp.stepName;
+  return doc;
 }
 
-function timestamp(value: Date, field: string, where: string): string {
+/** True for a value with an own enumerable key (what `Object.keys(value).length > 0` says, without the array). */
+function hasKeys<T extends object>(value: T | undefined | null): value is T {
+  if (value === undefined || value === null) return false;
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return Object.keys(value).length > 0;
+}
+
+/** The start of the message of an error of a save: made only when there is one. */
+function cannotStore(id: string): string {
+  return `cannot store execution ${JSON.stringify(id)}`;
+}
+
+function timestamp(value: Date, field: string, id: string): string {
   const text = value instanceof Date ? formatRfc3339(value) : undefined;
   if (text === undefined) {
-    throw new ValidationError(`${where}: field "${field}" must be a valid Date in years 0000-9999`, { field });
+    throw new ValidationError(`${cannotStore(id)}: field "${field}" must be a valid Date in years 0000-9999`, {
+      field,
+    });
   }
   return text;
 }

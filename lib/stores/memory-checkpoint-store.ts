@@ -1,4 +1,4 @@
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError, toError } from '../core/errors.js';
 import type { Execution } from '../core/types.js';
 import { assertSafeId } from '../core/ids.js';
 import { type CheckpointStore, SNAPSHOTS_AT_CALL } from './checkpoint-store.js';
@@ -23,10 +23,14 @@ export class MemoryCheckpointStore implements CheckpointStore {
 
   /** Stores a snapshot of the execution, replacing any earlier one. */
   saveCheckpoint(exec: Execution): Promise<void> {
-    return promiseNow(() => {
+    // What promiseNow does, without a closure: a save is made at every step.
+    try {
       const id = assertSafeId(exec.id);
       this.#records.set(id, serializeExecution(exec));
-    });
+    } catch (thrown) {
+      return Promise.reject(toError(thrown));
+    }
+    return Promise.resolve();
   }
 
   /** A fresh copy of the stored execution; `NOT_FOUND` when there is none. */

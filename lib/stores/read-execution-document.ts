@@ -1,6 +1,8 @@
 import { ExecutionState, isExecutionState } from '../core/execution-state.js';
 import type { Checkpoint, Execution } from '../core/types.js';
+import { isJsonObject, type JsonObject } from '../core/json.js';
 import type { DocumentReader } from './document-reader.js';
+import { isRfc3339 } from './rfc3339-time.js';
 import { readWaitFields } from './wait-fields-codec.js';
 
 const STATES = Object.values(ExecutionState).join(', ');
@@ -59,4 +61,82 @@ function readCheckpoint(value: unknown, field: string, r: DocumentReader): Check
   const stepName = r.optionalString(o['step_name'], `${field}.step_name`);
   if (stepName !== undefined) cp.stepName = stepName;
   return cp;
+}
+
+/**
+ * True when {@link readExecutionDocument} certainly reads `doc` without an error: a
+ * plain check of the usual document, which builds nothing. It says false for
+ * anything it does not check itself (waits, events, callbacks) and for anything
+ * wrong; the caller then reads the document to learn what (or to find it fine).
+ * Keep it no looser than the reader: true must mean the reader succeeds.
+ */
+export function readsBack(doc: JsonObject): boolean {
+  const totalSteps = doc['total_steps'];
+  const currentStep = doc['current_step'];
+  const stepNames = doc['step_names'];
+  const progress = doc['progress'];
+  const id = doc['id'];
+  if (
+    typeof id !== 'string' ||
+    id === '' ||
+    typeof doc['name'] !== 'string' ||
+    !isExecutionState(doc['state']) ||
+    !isCount(totalSteps) ||
+    !isCount(currentStep) ||
+    currentStep > totalSteps ||
+    typeof progress !== 'number' ||
+    !(progress >= 0 && progress <= 100) ||
+    !isTimestamp(doc['start_time']) ||
+    !isTimestamp(doc['last_update']) ||
+    !isAbsentOr(doc['end_time'], isTimestamp) ||
+    !isAbsentOr(doc['metadata'], isJsonObject) ||
+    !isAbsentOr(doc['error'], isString) ||
+    !isAbsentOr(doc['error_code'], isString) ||
+    !isAbsentOr(doc['step_runs'], isCount) ||
+    !isAbsentOr(doc['max_step_runs'], isCount)
+  ) {
+    return false;
+  }
+  for (const field of UNCHECKED_FIELDS) if (doc[field] !== undefined && doc[field] !== null) return false;
+  if (stepNames !== undefined && stepNames !== null) {
+    if (!Array.isArray(stepNames)) return false;
+    if (stepNames.length > 0 && stepNames.length !== totalSteps) return false;
+    for (const name of stepNames) if (typeof name !== 'string') return false;
+  }
+  const checkpoints = doc['checkpoints'];
+  if (checkpoints === undefined || checkpoints === null) return true;
+  if (!Array.isArray(checkpoints)) return false;
+  for (const cp of checkpoints) if (!checkpointReadsBack(cp)) return false;
+  return true;
+}
+
+/** The wait, event and callback fields, which {@link readsBack} leaves to the reader. */
+const UNCHECKED_FIELDS = ['wait', 'inbox', 'seen_event_ids', 'open_callbacks', 'delivered'] as const;
+
+function checkpointReadsBack(cp: unknown): boolean {
+  if (!isJsonObject(cp)) return false;
+  return (
+    typeof cp['id'] === 'string' &&
+    isCount(cp['step']) &&
+    isTimestamp(cp['timestamp']) &&
+    isAbsentOr(cp['metadata'], isJsonObject) &&
+    isAbsentOr(cp['seq'], isCount) &&
+    isAbsentOr(cp['step_name'], isString)
+  );
+}
+
+function isAbsentOr(value: unknown, check: (value: unknown) => boolean): boolean {
+  return value === undefined || value === null || check(value);
+}
+
+function isString(value: unknown): boolean {
+  return typeof value === 'string';
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isTimestamp(value: unknown): boolean {
+  return typeof value === 'string' && isRfc3339(value);
 }

@@ -69,6 +69,11 @@ export function parseRfc3339(text: string): Date | undefined {
   return formatRfc3339(instant) === undefined ? undefined : instant;
 }
 
+/** True when {@link parseRfc3339} reads `text` (without making a Date when it wrote it lately). */
+export function isRfc3339(text: string): boolean {
+  return timeOfText.has(text) || parseRfc3339(text) !== undefined;
+}
+
 /**
  * Formats a Date as an RFC 3339 UTC timestamp with milliseconds
  * (`2025-03-01T09:00:00.123Z`), which Go's `time.Time` reads back exactly. Returns

@@ -14,9 +14,16 @@ import type { GoExecutionDocument, GoInboxEventDocument, GoWaitDocument } from '
 /** Writes a Date as RFC 3339, or throws naming `field`. */
 export type TimestampWriter = (value: Date, field: string) => string;
 
-/** The wait, event and loop fields of `exec`, as document fields. */
-export function encodeWaitFields(exec: Execution, stamp: TimestampWriter, where: string): Partial<GoExecutionDocument> {
-  const doc: Partial<GoExecutionDocument> = {};
+/**
+ * The wait, event and loop fields of `exec`, as document fields, added to `doc`
+ * (returned). `where` makes the start of an error message.
+ */
+export function encodeWaitFields<D extends Partial<GoExecutionDocument>>(
+  exec: Execution,
+  stamp: TimestampWriter,
+  where: () => string,
+  doc: D = {} as D,
+): D {
   if (exec.errorCode) doc.error_code = exec.errorCode;
   if (exec.stepRuns !== undefined) doc.step_runs = exec.stepRuns;
   if (exec.maxStepRuns !== undefined) doc.max_step_runs = encodeMaxStepRuns(exec.maxStepRuns, where);
@@ -57,10 +64,10 @@ function present(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
-function encodeMaxStepRuns(max: number, where: string): number {
+function encodeMaxStepRuns(max: number, where: () => string): number {
   if (max === Infinity) return 0;
   if (!Number.isSafeInteger(max) || max < 1) {
-    throw new ValidationError(`${where}: field "maxStepRuns" must be a whole number >= 1 or Infinity, got ${max}`, {
+    throw new ValidationError(`${where()}: field "maxStepRuns" must be a whole number >= 1 or Infinity, got ${max}`, {
       field: 'maxStepRuns',
     });
   }

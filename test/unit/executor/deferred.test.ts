@@ -41,6 +41,34 @@ describe('AbortRelay', () => {
     );
   });
 
+  it('calls a function later, not at the call, and settles as its plain or promised result does', async () => {
+    const abort = new AbortController();
+    const relay = new AbortRelay(abort.signal);
+    const calls: number[] = [];
+    const plain = relay.call((n: number) => (calls.push(n), n * 2), 3, undefined, ABORTED);
+    expect(calls).toEqual([]);
+    await expect(plain).resolves.toBe(6);
+    await expect(relay.call((n: number) => Promise.resolve(n + 1), 3, undefined, ABORTED)).resolves.toBe(4);
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(1);
+  });
+
+  it('rejects with an Error when the called function throws or its promise rejects', async () => {
+    const relay = new AbortRelay(new AbortController().signal);
+    const throwing = (): unknown => JSON.parse('{');
+    await expect(relay.call(throwing, undefined, undefined, ABORTED)).rejects.toThrow(SyntaxError);
+    await expect(relay.call(stepThatThrows, 'async text', undefined, ABORTED)).rejects.toThrow('async text');
+  });
+
+  it('settles a call with the abort value when the signal aborts while it runs', async () => {
+    const abort = new AbortController();
+    const work = deferred<number>();
+    const settled = new AbortRelay(abort.signal).call(() => work.promise, undefined, undefined, ABORTED);
+    await Promise.resolve();
+    abort.abort();
+    await expect(settled).resolves.toBe(ABORTED);
+    work.resolve(1);
+  });
+
   it('keeps one abort listener however many works it settles, and aborts only the one under way', async () => {
     const abort = new AbortController();
     const relay = new AbortRelay(abort.signal);
