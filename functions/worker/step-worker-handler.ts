@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type Logger, processStepMessage, type RuntimeDeps, type StepOutcome, systemClock } from '../../lib/index.js';
 import { MetricName, type MetricsSink } from '../shared/metrics.js';
@@ -49,7 +50,7 @@ export function makeStepWorker(
           const outcome = await processStepMessage(
             body,
             { deadline },
-            { ...deps.runtime, owner: `${context.awsRequestId}/${messageId}` },
+            { ...deps.runtime, owner: leaseOwnerOf(context.awsRequestId, messageId) },
           );
           recordOutcome(deps, messageId, outcome, clock.now() - started);
         } catch (err) {
@@ -86,4 +87,15 @@ function recordOutcome(deps: StepWorkerDeps, messageId: string, outcome: StepOut
   if (outcome.status === 'completed') deps.metrics.count(MetricName.ExecutionsCompleted);
   if (outcome.status === 'retrying') deps.metrics.count(MetricName.StepRetries);
   if (outcome.status === 'failed') deps.metrics.count(MetricName.ExecutionsFailed);
+}
+
+/**
+ * The lease owner of one attempt: 16 characters (96 bits) of the SHA-256 of the
+ * invocation's request id and the message id, unique per attempt like the pair
+ * itself. The head carries it twice (`leaseOwner` while the step runs, `lastWriter`
+ * after), so its length is paid on every write: the pair is 73 characters and would
+ * keep a small head over the 1 KB of one write unit.
+ */
+export function leaseOwnerOf(requestId: string, messageId: string): string {
+  return createHash('sha256').update(`${requestId}/${messageId}`).digest('base64url').slice(0, 16);
 }

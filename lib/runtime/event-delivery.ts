@@ -71,15 +71,26 @@ async function deliver(
 ): Promise<EventResult> {
   const decided: { delivery: Delivery } = { delivery: 'buffered' };
   const now = event.receivedAt;
-  const { head } = await decideAndWrite(rt, id, (h) => {
-    const base = check(h);
-    const outcome = receiveEvent(base, event, base.state === ExecutionState.Waiting);
-    decided.delivery = outcome.delivery;
-    if (outcome.delivery === 'duplicate') return undefined;
-    const events = outcome.delivered ? [recordedEvent(EventType.Resumed, base.currentStep, now)] : [];
-    return eventReceivedHead(base, outcome, { now, sweepAt: now + rt.stallAfterMs, events });
-  });
+  const written = await decideAndWrite(
+    rt,
+    id,
+    (h) => {
+      const base = check(h);
+      const outcome = receiveEvent(base, event, base.state === ExecutionState.Waiting);
+      decided.delivery = outcome.delivery;
+      if (outcome.delivery === 'duplicate') return undefined;
+      const events = outcome.delivered ? [recordedEvent(EventType.Resumed, base.currentStep, now)] : [];
+      // The store records the id (replaceHead's eventId); the head's list is only read,
+      // for heads written before the store kept them.
+      const next = eventReceivedHead(base, outcome, { now, sweepAt: now + rt.stallAfterMs, events });
+      return { ...next, seenEventIds: base.seenEventIds };
+    },
+    undefined,
+    event.id,
+  );
+  const { head } = written;
   if (!head) throw new NotFoundError('execution', id);
+  if (written.duplicate) decided.delivery = 'duplicate';
   const { delivery } = decided;
   if (delivery === 'resumed') {
     emitEvents(rt, id, head.events.slice(-1), { state: head.data });

@@ -9,13 +9,18 @@ export const MAX_DECIDE_ROUNDS = 5;
 export interface Decided {
   head: ExecutionHead | undefined;
   written: boolean;
+  /** Nothing was written because `eventId` had been received already. */
+  duplicate?: true;
 }
 
 /**
  * Reads the head (or starts from `first`), lets `decide` work out the new head with
  * the pure rules (undefined: nothing to write; it may also throw, for NOT_FOUND or
- * ILLEGAL_TRANSITION), and writes it with one compare-and-set. When the head moved
- * on meanwhile (another event, a claim, a control action), `decide` runs again on
+ * ILLEGAL_TRANSITION), and writes it with one compare-and-set, recording `eventId`
+ * as received in the same write when given (a repeat of it writes nothing and ends
+ * `duplicate`).
+ *
+ * When the head moved on meanwhile (another event, a claim, a control action), `decide` runs again on
  * the head as it is now: nothing that changed the head in between is lost or
  * overwritten.
  */
@@ -24,13 +29,15 @@ export async function decideAndWrite(
   id: string,
   decide: (head: ExecutionHead | undefined) => ExecutionHead | undefined,
   first?: ExecutionHead,
+  eventId?: string,
 ): Promise<Decided> {
   let head = first ?? (await rt.store.get(id));
   for (let round = 0; round < MAX_DECIDE_ROUNDS; round++) {
     const next = decide(head);
     if (next === undefined || head === undefined) return { head, written: false };
-    const result = await rt.store.replaceHead({ base: head, next });
+    const result = await rt.store.replaceHead({ base: head, next, ...(eventId === undefined ? {} : { eventId }) });
     if (result.ok) return { head: result.head, written: true };
+    if (result.duplicate) return { head: result.current, written: false, duplicate: true };
     head = result.current;
   }
   throw new LongRunningError(ErrorCode.Conflict, `execution ${id}: the head kept changing; try again`, {

@@ -7,8 +7,13 @@ import type { DeliveredEvent, InboxEvent, PendingWait } from '../core/waits.js';
 /** Times in the runtime are epoch milliseconds: comparable, and cheap to store. */
 export type EpochMs = number;
 
-/** How many recorded events a head keeps: stores append and drop the oldest beyond this. */
-export const MAX_RECORDED_EVENTS = 10;
+/**
+ * How many recorded events a head keeps: stores append and drop the oldest beyond
+ * this. Five keeps a small head under the 1 KB of one write unit (each event is
+ * about 42 bytes, and every write of the head pays for all of them); the full
+ * stream goes to `onEvent` and the logs.
+ */
+export const MAX_RECORDED_EVENTS = 5;
 
 /** One entry of the bounded per-execution event history kept on the head. */
 export interface RecordedEvent {

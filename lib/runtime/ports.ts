@@ -75,10 +75,25 @@ export interface CommitRequest extends Fence {
 export interface ReplaceRequest {
   base: ExecutionHead;
   next: ExecutionHead;
+  /**
+   * An event id to record as received in the same atomic write (an event's
+   * delivery): when it was recorded before, for this execution, within
+   * {@link SEEN_EVENT_RETENTION_MS}, nothing is written and the result says
+   * `duplicate`. The head itself keeps no list of seen ids, so it stays the same
+   * size however many events an execution receives.
+   */
+  eventId?: string;
 }
 
-/** What {@link ExecutionStore.replaceHead} did: written, or the head as it is now (undefined: gone). */
-export type ReplaceResult = { ok: true; head: ExecutionHead } | { ok: false; current: ExecutionHead | undefined };
+/** How long a received event id is remembered to drop a repeat of it: 30 days. */
+export const SEEN_EVENT_RETENTION_MS = 30 * 86_400_000;
+
+/**
+ * What {@link ExecutionStore.replaceHead} did: written, or the head as it is now
+ * (undefined: gone), or nothing because the request's `eventId` was already received.
+ */
+export type ReplaceResult =
+  { ok: true; head: ExecutionHead } | { ok: false; current: ExecutionHead | undefined; duplicate?: true };
 
 /** A state change asked for by a control action (pause, resume, cancel, retry). */
 export interface TransitionRequest {

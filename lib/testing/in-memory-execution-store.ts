@@ -18,6 +18,7 @@ import type {
   ReplaceResult,
   TransitionRequest,
 } from '../runtime/ports.js';
+import { SEEN_EVENT_RETENTION_MS } from '../runtime/ports.js';
 import {
   assertListQuery,
   assertNewExecution,
@@ -43,6 +44,8 @@ export interface InMemoryExecutionStoreOptions {
 interface StoredExecution {
   head: ExecutionHead;
   checkpoints: Map<number, StoredCheckpoint>;
+  /** Event ids received (replaceHead's `eventId`) and when. */
+  seen: Map<string, EpochMs>;
 }
 
 /**
@@ -84,7 +87,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
           details: { id: exec.id },
         });
       }
-      const stored: StoredExecution = { head, checkpoints: new Map() };
+      const stored: StoredExecution = { head, checkpoints: new Map(), seen: new Map() };
       this.#put(stored, head, checkpoint);
       this.#executions.set(exec.id, stored);
       if (exec.idempotencyKey !== undefined) this.#idempotency.set(exec.idempotencyKey, exec.id);
@@ -126,7 +129,14 @@ export class InMemoryExecutionStore implements ExecutionStore {
       assertReplace(req);
       const stored = this.#executions.get(req.base.id);
       if (!stored || !pinsMatch(stored.head, req.base)) return { ok: false, current: stored && copy(stored.head) };
+      if (req.eventId !== undefined) {
+        const at = stored.seen.get(req.eventId);
+        if (at !== undefined && at + SEEN_EVENT_RETENTION_MS > req.next.lastUpdate) {
+          return { ok: false, current: copy(stored.head), duplicate: true };
+        }
+      }
       this.#write(stored, req.next);
+      if (req.eventId !== undefined) stored.seen.set(req.eventId, req.next.lastUpdate);
       return { ok: true, head: copy(stored.head) };
     });
   }

@@ -10,6 +10,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { itemSizeBytes } from '../../lib/core/item-size.js';
+import { headToItem } from '../../lib/aws/execution-store/items.js';
 import { checkpointSk, execPk, TableKeys } from '../../lib/aws/schema/table-schema.js';
 import type { ExecutionStore } from '../../lib/runtime/ports.js';
 import { overriding } from '../unit/runtime/harness.js';
@@ -22,6 +23,8 @@ import {
   SqsStepQueue,
   WorkflowRegistry,
 } from '../../lib/index.js';
+import { asEngineLogger, eventLogger, powertoolsLogger } from '../../functions/shared/logging.js';
+import { powertoolsMetrics } from '../../functions/shared/metrics.js';
 import { SqsPoller } from '../../lib/local/sqs-poller.js';
 import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
 import { createResources, emulatorClientConfig, type AwsResources } from '../support/aws-resources.js';
@@ -63,12 +66,15 @@ export interface RuntimeBenchResult {
   headItemBytes: number;
   checkpointItemBytes: number;
   /**
-   * Write request units one step costs: claim (1x head) + commit (2x head + 2x
-   * checkpoint, transactional) + the `active` index entry's writes, counted from the
-   * commits that moved the head's sweepAt (its sort key: a delete and a put of a
-   * keys-only entry, 2 units) or removed it (the end: a delete, 1 unit).
+   * Write request units one step costs: claim (1x head) + commit (the checkpoint
+   * put, 1x checkpoint, and the head update, 1x head) + the `active` index entry's
+   * writes, counted from the commits that moved the head's sweepAt (its sort key: a
+   * delete and a put of a keys-only entry, 2 units) or removed it (the end: a
+   * delete, 1 unit).
    */
   writeUnitsPerStep: number;
+  /** Write units of creating an execution (a transaction of the head and checkpoint 0: 2x each). */
+  createWriteUnits: number;
   /** Writes of the `active` index entry per step (see writeUnitsPerStep). */
   indexUnitsPerStep: number;
   /**
@@ -82,7 +88,28 @@ export interface RuntimeBenchResult {
     indexUnitsPerStep: number;
     writeUnitsPerStep: number;
   };
+  /** Bytes the worker wrote to its log (INFO lines and metrics) per step, one message per invocation. */
+  logBytesPerStep: number;
   stepsPerSecond: { concurrency: number; executions: number; steps: number; seconds: number; stepsPerSecond: number }[];
+}
+
+/** Counts (and swallows) what is written to stdout between `start` and `stop`. */
+function captureStdout(): { start: () => void; stop: () => number } {
+  const original = process.stdout.write.bind(process.stdout);
+  let bytes = 0;
+  return {
+    start: () => {
+      bytes = 0;
+      process.stdout.write = (chunk: string | Uint8Array) => {
+        bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+        return true;
+      };
+    },
+    stop: () => {
+      process.stdout.write = original;
+      return bytes;
+    },
+  };
 }
 
 /**
@@ -150,12 +177,16 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       client: DynamoDBDocumentClient.from(new DynamoDBClient(emulatorClientConfig(endpoint))),
       tableName: res.tableName,
     });
+    // The worker logs and emits metrics as deployed (INFO, no state), into a counter of their bytes.
+    const logs = captureStdout();
+    const logger = asEngineLogger(powertoolsLogger('bench', 'INFO'));
     const worker = makeStepWorker({
-      runtime,
-      logger: noopLogger,
-      metrics: { count: () => undefined, milliseconds: () => undefined, flush: () => undefined },
+      runtime: { ...runtime, logger, onEvent: eventLogger(logger, false) },
+      logger,
+      metrics: powertoolsMetrics('bench'),
     });
 
+    let createdHeadBytes = 0;
     const drive = async (executions: number, concurrency: number, workflow = 'bench') => {
       const poller = new SqsPoller({
         client: res.sqs,
@@ -165,9 +196,11 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
         concurrency: 1,
         batchSize: 10,
       });
-      const ids = await Promise.all(
-        Array.from({ length: executions }, () => control.start({ workflow, input: STATE }).then((r) => r.head.id)),
+      const started = await Promise.all(
+        Array.from({ length: executions }, () => control.start({ workflow, input: STATE })),
       );
+      const ids = started.map((r) => r.head.id);
+      createdHeadBytes = itemSizeBytes(headToItem(started[0]!.head));
       const start = performance.now();
       counts.clear();
       indexUnits.total = 0;
@@ -181,11 +214,14 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     };
 
     // Steady state: one execution of 50 steps; requests per step exclude the bench's own polling reads.
+    logs.start();
     const single = await drive(1, 1);
+    const logBytesPerStep = logs.stop() / steps.length;
     const perStep = (name: string) => (counts.get(name) ?? 0) / steps.length;
     const requestsPerStep: Record<string, number> = {};
     for (const name of [
       'UpdateItemCommand',
+      'PutItemCommand',
       'TransactWriteItemsCommand',
       'SendMessageCommand',
       'GetItemCommand',
@@ -202,7 +238,8 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     const indexUnitsPerStep = indexUnits.total / steps.length;
     const snapshot = {
       requestsPerStep,
-      storeWritesPerStep: perStep('UpdateItemCommand') + perStep('TransactWriteItemsCommand'),
+      storeWritesPerStep:
+        perStep('UpdateItemCommand') + perStep('PutItemCommand') + perStep('TransactWriteItemsCommand'),
       queueSendsPerStep: perStep('SendMessageCommand'),
     };
     const headItemBytes = itemSizeBytes(head.Item ?? {});
@@ -220,7 +257,8 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     // The same 50 steps with checkpointHistory 'none': each commit is one conditional update of the head.
     await drive(1, 1, 'bench-lean');
     const withoutHistory = {
-      storeWritesPerStep: perStep('UpdateItemCommand') + perStep('TransactWriteItemsCommand'),
+      storeWritesPerStep:
+        perStep('UpdateItemCommand') + perStep('PutItemCommand') + perStep('TransactWriteItemsCommand'),
       transactionsPerStep: perStep('TransactWriteItemsCommand'),
       indexUnitsPerStep: indexUnits.total / steps.length,
       writeUnitsPerStep: 2 * wru(headItemBytes) + indexUnits.total / steps.length,
@@ -238,8 +276,10 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       headItemBytes,
       checkpointItemBytes,
       indexUnitsPerStep,
-      writeUnitsPerStep: wru(headItemBytes) + 2 * (wru(headItemBytes) + wru(checkpointItemBytes)) + indexUnitsPerStep,
+      writeUnitsPerStep: 2 * wru(headItemBytes) + wru(checkpointItemBytes) + indexUnitsPerStep,
+      createWriteUnits: 2 * (wru(createdHeadBytes) + wru(checkpointItemBytes)),
       withoutHistory,
+      logBytesPerStep,
       stepsPerSecond,
     };
   });
@@ -251,19 +291,40 @@ export const PRICES = {
   sqsRequestPerMillion: 0.4,
   lambdaRequestPerMillion: 0.2,
   lambdaArmGbSecond: 0.0000133334,
+  logsIngestedPerGb: 0.5,
 };
 
-/** Dollars per million steps from the measured counts (worker at 256 MB, `stepMs` of work per step). */
+/**
+ * What the cost estimate assumes beyond the bench's counts: the worker at the
+ * construct's default 512 MB on arm64 for 35 ms a step (the engine's four requests
+ * at in-region latency and its CPU; the step's own work is extra, see deploy.md),
+ * batches of 10 messages, and executions of 20 steps, over which the start (the
+ * API's invocation of 50 ms, the create transaction and the first send) is shared.
+ */
+export const COST_ASSUMPTIONS = {
+  memoryGb: 0.5,
+  engineMsPerStep: 35,
+  batchSize: 10,
+  stepsPerExecution: 20,
+  apiMsPerStart: 50,
+};
+
+/** Dollars per million steps from the measured counts, under COST_ASSUMPTIONS. */
 export function costPerMillionSteps(
-  r: RuntimeBenchResult,
-  stepMs = 100,
-  memoryGb = 0.5,
-  batchSize = 10,
+  r: Pick<RuntimeBenchResult, 'createWriteUnits' | 'queueSendsPerStep' | 'logBytesPerStep'> & {
+    writeUnitsPerStep: number;
+  },
+  a = COST_ASSUMPTIONS,
 ): Record<string, number> {
-  const dynamo = r.writeUnitsPerStep * PRICES.dynamoWriteUnitPerMillion;
-  // SQS: one send per step, plus the event source mapping's receive and delete, shared by a batch.
-  const sqs = (r.queueSendsPerStep + 2 / batchSize) * PRICES.sqsRequestPerMillion;
+  const perExecution = 1 / a.stepsPerExecution;
+  const dynamodb = (r.writeUnitsPerStep + r.createWriteUnits * perExecution) * PRICES.dynamoWriteUnitPerMillion;
+  // One send per step (and one per start), plus the event source mapping's receive and delete, shared by a batch.
+  const sqs = (r.queueSendsPerStep + perExecution + 2 / a.batchSize) * PRICES.sqsRequestPerMillion;
+  const gbSeconds = (ms: number) => (ms / 1000) * a.memoryGb * PRICES.lambdaArmGbSecond * 1e6;
   const lambda =
-    PRICES.lambdaRequestPerMillion / batchSize + (stepMs / 1000) * memoryGb * PRICES.lambdaArmGbSecond * 1e6;
-  return { dynamodb: dynamo, sqs, lambda, total: dynamo + sqs + lambda };
+    PRICES.lambdaRequestPerMillion / a.batchSize +
+    gbSeconds(a.engineMsPerStep) +
+    (PRICES.lambdaRequestPerMillion + gbSeconds(a.apiMsPerStart)) * perExecution;
+  const logs = ((r.logBytesPerStep * 1e6) / 1e9) * PRICES.logsIngestedPerGb;
+  return { dynamodb, sqs, lambda, logs, total: dynamodb + sqs + lambda + logs };
 }

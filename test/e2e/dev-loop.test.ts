@@ -1,3 +1,4 @@
+import { MAX_RECORDED_EVENTS } from '../../lib/runtime/model.js';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
@@ -97,7 +98,10 @@ describe('npm run dev and the CLI', () => {
     expect(view.state).toBe('completed');
     expect(view.output.publishedAt).toBe('report-glaciers.md');
     const completedSteps = view.events.filter((e) => e.type === 'step_completed').map((e) => e.step);
-    expect(completedSteps).toEqual([0, 1, 2, 3, 4]);
+    // The head keeps its last MAX_RECORDED_EVENTS events: the newest step_completed ones, then the end.
+    expect(completedSteps).toEqual([0, 1, 2, 3, 4].slice(-completedSteps.length));
+    expect(completedSteps.length).toBeGreaterThanOrEqual(MAX_RECORDED_EVENTS - 1);
+    expect(view.events.at(-1)?.type).toBe('execution_completed');
     const cps = (await cli('checkpoints', started.id, '--limit', '100')) as { items: { step: number }[] };
     expect(cps.items.map((c) => c.step)).toEqual([5, 4, 3, 2, 1, 0]);
     second.child.kill('SIGINT');

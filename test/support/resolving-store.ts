@@ -41,7 +41,7 @@ export function resolvingStore(store: LargeStateExecutionStore): ExecutionStore 
     park: (req) => fenced(req, () => store.park(req)),
     replaceHead: async (req) => {
       const out = await store.replaceHead(req);
-      return out.ok ? { ok: true, head: await head(out.head) } : { ok: false, current: await maybe(out.current) };
+      return out.ok ? { ok: true, head: await head(out.head) } : { ...out, current: await maybe(out.current) };
     },
     transition: async (req) => head(await store.transition(req)),
     get: async (id) => maybe(await store.get(id)),

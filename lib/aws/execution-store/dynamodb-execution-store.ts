@@ -15,7 +15,7 @@ import type {
   TransitionRequest,
 } from '../../runtime/ports.js';
 import { assertReplace, HEAD_PINS } from '../../runtime/store-rules.js';
-import { readHead, writeOverBase } from './pinned-write.js';
+import { readHead, writeOverBase, writeOverBaseRecordingEvent } from './pinned-write.js';
 import { deleteExecution } from './delete.js';
 import { transitionExecution } from './transition.js';
 import { createExecution } from './create.js';
@@ -24,7 +24,7 @@ import { listCheckpoints } from './list-checkpoints.js';
 import { listHeads } from './list-heads.js';
 import { FencedWrites } from './fenced-writes.js';
 import { HeadCache } from './head-cache.js';
-import { isSafeId } from '../../core/ids.js';
+import { assertSafeId, isSafeId } from '../../core/ids.js';
 import { claimStep, extendLease } from './lease.js';
 import type { TableContext } from '../dynamodb/table-context.js';
 import { MAX_ITEM_BYTES } from '../../core/item-size.js';
@@ -91,10 +91,23 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     return this.#fenced.commit(req);
   }
 
-  /** One UpdateItem of the attributes that differ, conditional on the base's pinned fields (ALL_OLD on failure). */
+  /**
+   * One UpdateItem of the attributes that differ, conditional on the base's pinned
+   * fields (ALL_OLD on failure); with an `eventId`, one TransactWriteItems that also
+   * records it (`SEEN#<eventId>`, see writeOverBaseRecordingEvent).
+   */
   async replaceHead(req: ReplaceRequest): Promise<ReplaceResult> {
     assertReplace(req);
-    const result = await writeOverBase(this.#ctx, req.base, req.next, HEAD_PINS);
+    const result =
+      req.eventId === undefined
+        ? await writeOverBase(this.#ctx, req.base, req.next, HEAD_PINS)
+        : await writeOverBaseRecordingEvent(
+            this.#ctx,
+            req.base,
+            req.next,
+            HEAD_PINS,
+            assertSafeId(req.eventId, 'eventId'),
+          );
     if (!result.ok) {
       this.#cache.delete(req.base.id);
       return result;

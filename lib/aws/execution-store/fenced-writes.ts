@@ -40,9 +40,9 @@ export class FencedWrites {
   }
 
   /**
-   * Checkpoint `CP#<stepRuns>` and the head moved on, in one transaction, decided
-   * from the base head; the head alone, in one conditional update, when the request
-   * keeps no checkpoint.
+   * Checkpoint `CP#<stepRuns>` put, then the head moved on (see writeOverBase),
+   * decided from the base head; the head alone, in one conditional update, when the
+   * request keeps no checkpoint.
    */
   commit(req: CommitRequest): Promise<ExecutionHead> {
     return this.#write(req, 'commit', (base) => {
@@ -74,6 +74,7 @@ export class FencedWrites {
     if (!isSafeId(req.id)) throw new StaleTokenError(req.id, req.token);
     let base = this.#cache.get(req.id);
     let fresh = false;
+    const lastPut = { text: '' };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (base === undefined && !fresh) {
         base = await readHead(this.#ctx, req.id);
@@ -97,6 +98,7 @@ export class FencedWrites {
         outcome.head,
         FENCE_PINS,
         outcome.checkpoint,
+        lastPut,
       );
       if (result.ok) {
         this.#cache.set(outcome.head);

@@ -1,5 +1,4 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ErrorCode, LongRunningError } from '../../core/errors.js';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ExecutionHead, StoredCheckpoint } from '../../runtime/model.js';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -8,8 +7,9 @@ import { Expression, diffUpdate, pinCondition } from '../dynamodb/expression.js'
 import { checkpointToItem, headToItem, itemToHead } from './items.js';
 import { assertItemFits } from '../../core/item-size.js';
 import { cancellationReasons, conditionFailure, translateSdkError } from '../dynamodb/sdk-errors.js';
-import type { TableContext } from '../dynamodb/table-context.js';
-import { TableKeys, execPk } from '../schema/table-schema.js';
+import type { Item, TableContext } from '../dynamodb/table-context.js';
+import { SEEN_EVENT_RETENTION_MS } from '../../runtime/ports.js';
+import { TableKeys, TTL_ATTRIBUTE, execPk, seenEventSk } from '../schema/table-schema.js';
 
 /** The outcome of a write pinned on a base head: done, or the head that is there now. */
 export type PinnedWriteResult = { ok: true } | { ok: false; current: ExecutionHead | undefined };
@@ -37,11 +37,26 @@ export function oldHead(raw: Record<string, AttributeValue> | undefined): Execut
 }
 
 /**
+ * The condition of a checkpoint put: the item is new, or it was put by a writer
+ * that claimed this step run earlier (a lower version, or the same version and
+ * fewer claims). Every attempt at a step run claims after the ones before it, so
+ * a stale writer's put never replaces the put of the writer that committed.
+ */
+const CHECKPOINT_ORDER =
+  'attribute_not_exists(pk) OR writerVersion < :wv OR (writerVersion = :wv AND writerClaims <= :wc)';
+
+/**
  * Replaces head `base` by `next` with one conditional write: an UpdateItem of the
- * attributes that differ, conditional on `pins` still having `base`'s values; with
- * a `checkpoint`, one TransactWriteItems that also puts the checkpoint (only if it
- * does not exist yet). Both items are size-checked first (STATE_TOO_LARGE, nothing
- * written). When the head's condition fails, returns the head that is there now.
+ * attributes that differ, conditional on `pins` still having `base`'s values. With
+ * a `checkpoint`, the checkpoint is put first (conditional on CHECKPOINT_ORDER,
+ * stamped with `base`'s version and claims), then the head is updated: two writes
+ * of one item each instead of a transaction, which bills both items twice. The
+ * head update is the commit: a put whose head update then fails is a checkpoint
+ * beyond the head's `stepRuns`, which listing leaves out and the step run's next
+ * commit replaces. Both items are size-checked first (STATE_TOO_LARGE, nothing
+ * written). When the head's condition (or the put's) fails, returns the head that
+ * is there now. `lastPut` (the checkpoint item this write put last) skips putting
+ * the same item again when a write is decided again.
  */
 export async function writeOverBase(
   ctx: TableContext,
@@ -49,16 +64,53 @@ export async function writeOverBase(
   next: ExecutionHead,
   pins: readonly string[],
   checkpoint?: StoredCheckpoint,
+  lastPut?: { text: string },
 ): Promise<PinnedWriteResult> {
   const nextItem = headToItem(next);
   assertItemFits(nextItem, ctx.maxItemBytes, 'execution head');
-  const cpItem = checkpoint === undefined ? undefined : checkpointToItem(checkpoint);
+  const cpItem =
+    checkpoint === undefined
+      ? undefined
+      : { ...checkpointToItem(checkpoint), writerVersion: base.version, writerClaims: base.claims };
   if (cpItem) assertItemFits(cpItem, ctx.maxItemBytes, 'checkpoint');
+  const headUpdate = headUpdateOf(ctx, base, nextItem, pins);
+  if (cpItem) {
+    const text = JSON.stringify(cpItem);
+    if (lastPut?.text !== text) {
+      try {
+        await ctx.client.send(
+          new PutCommand({
+            TableName: ctx.tableName,
+            Item: cpItem,
+            ConditionExpression: CHECKPOINT_ORDER,
+            ExpressionAttributeValues: { ':wv': base.version, ':wc': base.claims },
+          }),
+        );
+      } catch (thrown) {
+        // A writer that claimed later put this step run's checkpoint: this one is stale.
+        if (conditionFailure(thrown)) return { ok: false, current: await readHead(ctx, base.id) };
+        throw translateSdkError(thrown, `DynamoDB PutItem (checkpoint) on ${ctx.tableName}`);
+      }
+      if (lastPut) lastPut.text = text;
+    }
+  }
+  try {
+    await ctx.client.send(new UpdateCommand(headUpdate));
+    return { ok: true };
+  } catch (thrown) {
+    const failed = conditionFailure(thrown);
+    if (failed) return { ok: false, current: oldHead(failed.item) };
+    throw translateSdkError(thrown, `DynamoDB UpdateItem on ${ctx.tableName}`);
+  }
+}
+
+/** The UpdateItem input that turns `base` into the item `nextItem`, conditional on `pins`. */
+function headUpdateOf(ctx: TableContext, base: ExecutionHead, nextItem: Item, pins: readonly string[]) {
   const baseItem = headToItem(base);
   const expr = new Expression();
   const update =
-    diffUpdate(baseItem, nextItem, expr) || `SET ${expr.name('lastUpdate')} = ${expr.value(next.lastUpdate)}`;
-  const headUpdate = {
+    diffUpdate(baseItem, nextItem, expr) || `SET ${expr.name('lastUpdate')} = ${expr.value(nextItem['lastUpdate'])}`;
+  return {
     TableName: ctx.tableName,
     Key: headKey(base.id),
     UpdateExpression: update,
@@ -66,27 +118,50 @@ export async function writeOverBase(
     ...expr.params(),
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
   };
+}
+
+/**
+ * {@link writeOverBase} without a checkpoint, recording in the same transaction that
+ * the execution received event `eventId` (item `SEEN#<eventId>` in its partition,
+ * expiring by TTL after SEEN_EVENT_RETENTION_MS). When the id was recorded before
+ * (and has not expired), nothing is written: `duplicate`. A transaction bills both
+ * items twice, about 4 write units an event; the head keeps no list of ids, so it
+ * stays small however many events arrive.
+ */
+export async function writeOverBaseRecordingEvent(
+  ctx: TableContext,
+  base: ExecutionHead,
+  next: ExecutionHead,
+  pins: readonly string[],
+  eventId: string,
+): Promise<PinnedWriteResult & { duplicate?: true }> {
+  const nextItem = headToItem(next);
+  assertItemFits(nextItem, ctx.maxItemBytes, 'execution head');
+  const nowSeconds = Math.floor(next.lastUpdate / 1000);
+  const seen = {
+    TableName: ctx.tableName,
+    Item: {
+      pk: execPk(base.id),
+      sk: seenEventSk(eventId),
+      receivedAt: next.lastUpdate,
+      [TTL_ATTRIBUTE]: Math.ceil((next.lastUpdate + SEEN_EVENT_RETENTION_MS) / 1000),
+    },
+    ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
+    ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+    ExpressionAttributeValues: { ':now': nowSeconds },
+  };
   try {
-    if (cpItem === undefined) {
-      await ctx.client.send(new UpdateCommand(headUpdate));
-    } else {
-      const put = { TableName: ctx.tableName, Item: cpItem, ConditionExpression: 'attribute_not_exists(pk)' };
-      await ctx.client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, { Update: headUpdate }] }));
-    }
+    await ctx.client.send(
+      new TransactWriteCommand({ TransactItems: [{ Put: seen }, { Update: headUpdateOf(ctx, base, nextItem, pins) }] }),
+    );
     return { ok: true };
   } catch (thrown) {
-    const failed = conditionFailure(thrown);
-    if (failed) return { ok: false, current: oldHead(failed.item) };
     const reasons = cancellationReasons(thrown);
     const headReason = reasons?.[1];
     if (headReason?.Code === 'ConditionalCheckFailed') return { ok: false, current: oldHead(headReason.Item) };
     if (reasons?.[0]?.Code === 'ConditionalCheckFailed') {
-      throw new LongRunningError(
-        ErrorCode.Conflict,
-        `execution ${base.id}: checkpoint ${checkpoint?.seq ?? '?'} already exists although the head is at step run ${base.stepRuns}`,
-        { details: { id: base.id, seq: checkpoint?.seq }, cause: thrown },
-      );
+      return { ok: false, current: await readHead(ctx, base.id), duplicate: true };
     }
-    throw translateSdkError(thrown, `DynamoDB ${cpItem ? 'TransactWriteItems' : 'UpdateItem'} on ${ctx.tableName}`);
+    throw translateSdkError(thrown, `DynamoDB TransactWriteItems (event ${eventId}) on ${ctx.tableName}`);
   }
 }

@@ -164,10 +164,11 @@ export class LargeStateExecutionStore implements ExecutionStore {
     const nextData =
       req.next.data === req.base.data ? baseData : await this.#stash(req.next.id, req.next.data, true, baseData);
     const out = await this.#inner.replaceHead({
+      ...req,
       base: { ...req.base, data: baseData },
       next: { ...req.next, data: nextData },
     });
-    return out.ok ? { ok: true, head: withRef(out.head) } : { ok: false, current: out.current && withRef(out.current) };
+    return out.ok ? { ok: true, head: withRef(out.head) } : { ...out, current: out.current && withRef(out.current) };
   }
 
   async transition(req: TransitionRequest): Promise<ExecutionHead> {

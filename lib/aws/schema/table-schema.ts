@@ -16,6 +16,8 @@ export const TableKeys = {
   execPrefix: 'EXEC#',
   headSk: 'HEAD',
   checkpointPrefix: 'CP#',
+  /** An event id an execution received (sorts after `HEAD`, so a checkpoint listing never reads one). */
+  seenEventPrefix: 'SEEN#',
   idempotencyPrefix: 'IDEM#',
   idempotencySk: 'IDEM',
   snapshotPrefix: 'SNAP#',
@@ -54,6 +56,11 @@ export function execPk(id: string): string {
 /** `CP#<step zero-padded to 10 digits>`: sorts checkpoints by step. */
 export function checkpointSk(step: number): string {
   return `${TableKeys.checkpointPrefix}${String(step).padStart(STEP_DIGITS, '0')}`;
+}
+
+/** `SEEN#<event id>`: the record that an execution received that event id. */
+export function seenEventSk(eventId: string): string {
+  return `${TableKeys.seenEventPrefix}${eventId}`;
 }
 
 /** `IDEM#<key>`: the partition of an idempotency record. */

@@ -1,7 +1,10 @@
 import { DEFAULT_MAX_STEP_RUNS } from '../../../lib/core/waits.js';
 import { expect, it } from 'vitest';
-import type { ExecutionHead } from '../../../lib/runtime/model.js';
+import { MAX_RECORDED_EVENTS, type ExecutionHead, type RecordedEvent } from '../../../lib/runtime/model.js';
 import { STEP_ERROR, eventAt, newExec, pauseOf, resumeOf, retryOf, type MakeStore } from './fixtures.js';
+
+/** The events a head keeps: the newest MAX_RECORDED_EVENTS. */
+const capped = (events: RecordedEvent[]): RecordedEvent[] => events.slice(-MAX_RECORDED_EVENTS);
 
 /** What a call gave: its value as JSON, or the error's class, code, carried head and state. */
 async function outcome(run: () => Promise<unknown>): Promise<unknown> {
@@ -101,14 +104,14 @@ export function scenarioContract(make: MakeStore): void {
     await step(() => s.claim({ id, token: 1, owner: 'w3', now: 50, step: 1, leaseMs: 100 }), value(h));
     const failed1 = eventAt('step_failed', 60);
     h = { ...without(h, 'leaseOwner', 'leaseExpiresAt'), version: 2, lastUpdate: 60, error: err, sweepAt: 300 };
-    h = { ...h, events: [completed0, failed1], lastWriter: 'w3' };
+    h = { ...h, events: capped([completed0, failed1]), lastWriter: 'w3' };
     await step(
       () => s.releaseForRetry({ id, token: 1, owner: 'w3', now: 60, error: err, sweepAt: 300, events: [failed1] }),
       value(h),
     );
     h = { ...h, claims: 2, leaseOwner: 'w4', leaseExpiresAt: 170, lastUpdate: 70 };
     await step(() => s.claim({ id, token: 2, owner: 'w4', now: 70, step: 1, leaseMs: 100 }), value(h));
-    h = { ...h, state: 'paused', lastUpdate: 75, events: [...h.events, eventAt('paused', 75)] };
+    h = { ...h, state: 'paused', lastUpdate: 75, events: capped([...h.events, eventAt('paused', 75)]) };
     await step(() => s.transition(pauseOf(id, 75)), value(h));
     h = { ...h, leaseExpiresAt: 176 };
     await step(
@@ -131,7 +134,7 @@ export function scenarioContract(make: MakeStore): void {
       lastUpdate: 95,
       version: 4,
       sweepAt: 500,
-      events: [...h.events, eventAt('resumed', 95)],
+      events: capped([...h.events, eventAt('resumed', 95)]),
     };
     await step(() => s.transition(resume(95, 500)), value(h));
     await step(
@@ -150,17 +153,17 @@ export function scenarioContract(make: MakeStore): void {
       lastUpdate: 120,
       version: 5,
       sweepAt: 600,
-      events: [...h.events, eventAt('resumed', 120)],
+      events: capped([...h.events, eventAt('resumed', 120)]),
     };
     await step(() => s.transition(resume(120, 600)), value(h));
     h = { ...h, claims: 2, leaseOwner: 'w7', leaseExpiresAt: 230, lastUpdate: 130 };
     await step(() => s.claim({ id, token: 5, owner: 'w7', now: 130, step: 2, leaseMs: 100 }), value(h));
     const failed2 = eventAt('step_failed', 140);
     h = { ...without(h, 'leaseOwner', 'leaseExpiresAt', 'sweepAt'), state: 'failed', version: 6, lastUpdate: 140 };
-    h = { ...h, error: err, endTime: 140, events: [...h.events, failed2], lastWriter: 'w7' };
+    h = { ...h, error: err, endTime: 140, events: capped([...h.events, failed2]), lastWriter: 'w7' };
     await step(() => s.fail({ id, token: 5, owner: 'w7', now: 140, error: err, events: [failed2] }), value(h));
     h = { ...without(h, 'error', 'endTime'), state: 'running', version: 7, claims: 0, lastUpdate: 150, sweepAt: 700 };
-    h = { ...h, events: [...h.events, eventAt('resumed', 150)] };
+    h = { ...h, events: capped([...h.events, eventAt('resumed', 150)]) };
     await step(() => s.transition(retryOf(id, 150, { sweepAt: 700 })), value(h));
     await step(() => s.findStalled({ now: 700, dueBefore: 700, limit: 5 }), value([h]));
     await step(() => s.claim({ id, token: 6, owner: 'w8', now: 160, step: 2, leaseMs: 100 }), value(null));
@@ -182,7 +185,7 @@ export function scenarioContract(make: MakeStore): void {
       () => s.listCheckpoints(id, { limit: 10 }),
       value({ items: [cp(2, 'two', 80), cp(1, { a: [1] }, 40), cp(0, { v: 0 }, 0)] }),
     );
-    h = { ...h, state: 'paused', lastUpdate: 180, events: [...h.events, eventAt('paused', 180)] };
+    h = { ...h, state: 'paused', lastUpdate: 180, events: capped([...h.events, eventAt('paused', 180)]) };
     await step(() => s.transition(pauseOf(id, 180)), value(h));
     const paused = failure('IllegalTransitionError', 'ILLEGAL_TRANSITION', undefined, 'paused');
     await step(() => s.delete(id), paused);

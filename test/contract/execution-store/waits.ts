@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { directiveHelpers } from '../../../lib/core/directives.js';
 import type { ExecutionHead } from '../../../lib/runtime/model.js';
+import { SEEN_EVENT_RETENTION_MS } from '../../../lib/runtime/ports.js';
 import { cancelOf, claimOf, commitOf, newExec, pauseOf, T, type MakeStore } from './fixtures.js';
 
 const ctx = directiveHelpers(() => T, ['a', 'b', 'c']);
@@ -145,5 +146,46 @@ export function waitsContract(make: MakeStore): void {
       error: { code: 'STEP_LIMIT_EXCEEDED' },
     });
     expect((await store.listCheckpoints('e1', { limit: 1 })).items[0]).toMatchObject({ seq: 2, state: 2 });
+  });
+
+  it('records an event id with the head it delivers, and writes nothing for that id again within the retention', async () => {
+    const { store, another } = await make();
+    await store.create(newExec('e1'));
+    await store.create(newExec('e2'));
+    const base = (await store.get('e1')) as ExecutionHead;
+    const first = { ...base, inbox: [event('ev1')], inboxSeq: 1, lastUpdate: T + 1 };
+    expect(await store.replaceHead({ base, next: first, eventId: 'ev1' })).toEqual({ ok: true, head: first });
+    // The head keeps no list of ids: another handle (another worker) still knows it was received.
+    const api = await another();
+    const again = { ...first, inbox: [event('ev1'), event('ev1b')], inboxSeq: 2, lastUpdate: T + 2 };
+    expect(await api.replaceHead({ base: first, next: again, eventId: 'ev1' })).toEqual({
+      ok: false,
+      current: first,
+      duplicate: true,
+    });
+    expect(await store.get('e1')).toEqual(first);
+    // Another id, and the same id for another execution, are new.
+    expect((await api.replaceHead({ base: first, next: again, eventId: 'ev2' })).ok).toBe(true);
+    const other = (await store.get('e2')) as ExecutionHead;
+    expect((await store.replaceHead({ base: other, next: { ...other, lastUpdate: T + 3 }, eventId: 'ev1' })).ok).toBe(
+      true,
+    );
+    // After SEEN_EVENT_RETENTION_MS the id is forgotten.
+    const later = { ...again, lastUpdate: T + SEEN_EVENT_RETENTION_MS + 5_000 };
+    expect((await store.replaceHead({ base: again, next: later, eventId: 'ev1' })).ok).toBe(true);
+  });
+
+  it('decides again, not duplicate, when the head moved although the event id is new', async () => {
+    const { store } = await make();
+    await store.create(newExec('e1'));
+    const base = (await store.get('e1')) as ExecutionHead;
+    await store.claim(claimOf('e1', 0, 0));
+    const result = await store.replaceHead({ base, next: { ...base, lastUpdate: T + 1 }, eventId: 'ev1' });
+    expect(result).toMatchObject({ ok: false, current: { claims: 1 } });
+    expect('duplicate' in result).toBe(false);
+    const moved = (await store.get('e1')) as ExecutionHead;
+    expect((await store.replaceHead({ base: moved, next: { ...moved, lastUpdate: T + 2 }, eventId: 'ev1' })).ok).toBe(
+      true,
+    );
   });
 }

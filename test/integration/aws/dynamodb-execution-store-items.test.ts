@@ -78,7 +78,7 @@ describe('DynamoDbExecutionStore items and active index (emulator)', () => {
     }
   });
 
-  it('leaves every item as it was when a commit is refused: stale token, lease conflict, too large', async () => {
+  it('leaves the head as it was and lists no checkpoint when a commit is refused: stale token, lease conflict, too large', async () => {
     const s = store();
     const exec = newExecution();
     await s.create(exec);
@@ -88,12 +88,17 @@ describe('DynamoDbExecutionStore items and active index (emulator)', () => {
     let before = await rawItem(exec.id, 'HEAD');
     await expect(s.commit({ ...commit, owner: 'a', output: 1 })).rejects.toMatchObject({ code: 'LEASE_CONFLICT' });
     expect(await rawItem(exec.id, 'HEAD')).toEqual(before);
-    expect(await rawItem(exec.id, checkpointSk(1))).toBeUndefined();
+    // 'a' worked from its cached head, so it put its checkpoint before its head update
+    // failed: an uncommitted put, stamped with its claim, that listing leaves out.
+    const stalePut = await rawItem(exec.id, checkpointSk(1));
+    expect(stalePut).toMatchObject({ data: '1', writerVersion: 0, writerClaims: 1 });
+    expect((await s.listCheckpoints(exec.id, { limit: 10 })).items.map((cp) => cp.seq)).toEqual([0]);
     const big = s.commit({ ...commit, owner: 'b', output: 'x'.repeat(401 * 1024) });
     await expect(big).rejects.toMatchObject({ code: 'STATE_TOO_LARGE' });
     expect(await rawItem(exec.id, 'HEAD')).toEqual(before);
-    expect(await rawItem(exec.id, checkpointSk(1))).toBeUndefined();
+    expect(await rawItem(exec.id, checkpointSk(1))).toEqual(stalePut);
     await s.commit({ ...commit, owner: 'b', output: 'one' });
+    expect(await rawItem(exec.id, checkpointSk(1))).toMatchObject({ writerVersion: 0, writerClaims: 2 });
     before = await rawItem(exec.id, 'HEAD');
     await expect(s.commit({ ...commit, owner: 'a', output: 'again' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
     // The same commit again (a retry after a lost response) answers the head it left and writes nothing.

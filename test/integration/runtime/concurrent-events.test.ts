@@ -56,7 +56,8 @@ describe('events sent concurrently on DynamoDB and SQS (moto)', () => {
     await s.drain();
     for (const id of ids) {
       const head = (await s.control.get(id)).head;
-      expect(head).toMatchObject({ state: 'completed', stepRuns: 2, seenEventIds: [`go-${id}`] });
+      // The store remembers the id (a SEEN# record), not the head: it stays small.
+      expect(head).toMatchObject({ state: 'completed', stepRuns: 2, seenEventIds: [] });
       expect(head.data).toEqual({ got: { from: expect.any(Number) } });
     }
     expect(runs.size).toBe(50);

@@ -3,14 +3,13 @@ import {
   DynamoDBClient,
   InternalServerError,
   ProvisionedThroughputExceededException,
-  TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -32,11 +31,11 @@ function store(): DynamoDbExecutionStore {
   });
 }
 
-function cancelled(reasons: TransactionCanceledException['CancellationReasons']): TransactionCanceledException {
-  return new TransactionCanceledException({
-    message: 'Transaction cancelled',
+function conditionFailed(current: ReturnType<typeof sampleHead>): ConditionalCheckFailedException {
+  return new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
     $metadata: {},
-    CancellationReasons: reasons,
+    Item: wireItem(current),
   });
 }
 
@@ -60,49 +59,68 @@ describe('DynamoDbExecutionStore error translation (mocked SDK)', () => {
   it('throws STALE_TOKEN with the current head when the commit finds another version', async () => {
     ddb.on(GetCommand).resolves({ Item: headToItem(sampleHead()) });
     const moved = sampleHead({ version: 4, leaseOwner: 'b', claims: 0 });
-    ddb
-      .on(TransactWriteCommand)
-      .rejects(cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: wireItem(moved) }]));
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(conditionFailed(moved));
     const commit = store().commit(commitReq);
     await expect(commit).rejects.toBeInstanceOf(StaleTokenError);
     await expect(commit).rejects.toMatchObject({ current: moved });
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
   });
 
   it('throws LEASE_CONFLICT when another owner holds the lease at the same version', async () => {
     ddb.on(GetCommand).resolves({ Item: headToItem(sampleHead()) });
     const taken = sampleHead({ leaseOwner: 'b', claims: 2 });
-    ddb
-      .on(TransactWriteCommand)
-      .rejects(cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: wireItem(taken) }]));
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(conditionFailed(taken));
     const commit = store().commit(commitReq);
     await expect(commit).rejects.toBeInstanceOf(LeaseConflictError);
     await expect(commit).rejects.toMatchObject({ code: 'LEASE_CONFLICT', current: { leaseOwner: 'b' } });
   });
 
-  it('works a commit out again when only unfenced fields changed, and completes it', async () => {
+  it('works a commit out again when only unfenced fields changed, and completes it without putting the checkpoint twice', async () => {
     ddb.on(GetCommand).resolves({ Item: headToItem(sampleHead()) });
     const paused = sampleHead({ state: 'paused', lastUpdate: 1200 });
-    ddb
-      .on(TransactWriteCommand)
-      .rejectsOnce(cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: wireItem(paused) }]))
-      .resolves({});
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed(paused)).resolves({});
     const head = await store().commit(commitReq);
     expect(head).toMatchObject({ state: 'paused', currentStep: 2, version: 4 });
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(2);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
   });
 
-  it('turns a transaction conflict into a retryable CONFLICT', async () => {
+  it('puts the checkpoint stamped with its claim, conditional on no later claim having put it', async () => {
     ddb.on(GetCommand).resolves({ Item: headToItem(sampleHead()) });
-    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'TransactionConflict' }]));
-    await expect(store().commit(commitReq)).rejects.toMatchObject({ code: 'CONFLICT', retryable: true });
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    await store().commit(commitReq);
+    const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put?.Item).toMatchObject({ sk: 'CP#0000000002', writerVersion: 3, writerClaims: 1 });
+    expect(put?.ConditionExpression).toBe(
+      'attribute_not_exists(pk) OR writerVersion < :wv OR (writerVersion = :wv AND writerClaims <= :wc)',
+    );
+    expect(put?.ExpressionAttributeValues).toEqual({ ':wv': 3, ':wc': 1 });
+  });
+
+  it('stops at a checkpoint put by a later claim: reads the head and refuses, without updating it', async () => {
+    const taken = sampleHead({ leaseOwner: 'b', claims: 2 });
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: headToItem(sampleHead()) })
+      .resolves({ Item: headToItem(taken) });
+    ddb
+      .on(PutCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    await expect(store().commit(commitReq)).rejects.toMatchObject({ code: 'LEASE_CONFLICT' });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('refuses an oversized output before sending any write', async () => {
     ddb.on(GetCommand).resolves({ Item: headToItem(sampleHead()) });
     const big = { ...commitReq, output: 'x'.repeat(400 * 1024) };
     await expect(store().commit(big)).rejects.toMatchObject({ code: 'STATE_TOO_LARGE' });
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('refuses garbled, foreign and forged tokens before any SDK call', async () => {

@@ -72,8 +72,20 @@ describe('checkExecution', () => {
     gap.checkpoints.splice(1, 1);
     expect(check(gap)).toMatchObject({ corrupt: true, problems: ['checkpoint 1 missing (head at 3)'] });
     const beyond = execution('cancelled', 1);
-    beyond.checkpoints.push({ step: 2, data: text(2), timestamp: 2 });
-    expect(check(beyond, true).problems).toEqual(["checkpoint 2 beyond the head's step 1"]);
+    beyond.checkpoints.push({ step: 3, data: text(3), timestamp: 3 });
+    expect(check(beyond, true).problems).toEqual(["checkpoint 3 beyond the head's step 1"]);
+    const pastTheEnd = execution('completed');
+    pastTheEnd.checkpoints.push({ step: 4, data: text(4), timestamp: 4 });
+    expect(check(pastTheEnd).problems).toEqual(["checkpoint 4 beyond the head's step 3"]);
+  });
+
+  it('accepts one uncommitted put just past the head (a head update that did not land), when it is that fold', () => {
+    const put = execution('cancelled', 1);
+    put.checkpoints.push({ step: 2, data: text(2), timestamp: 2 });
+    expect(check(put, true)).toMatchObject({ corrupt: false, problems: [] });
+    const wrong = execution('cancelled', 1);
+    wrong.checkpoints.push({ step: 2, data: text(1), timestamp: 2 });
+    expect(check(wrong, true)).toMatchObject({ corrupt: true });
   });
 
   it('finds a double commit in a checkpoint and a wrong head state', () => {
