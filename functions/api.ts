@@ -17,4 +17,5 @@ export const handler = makeApiHandler({
   workflows: deps.workflows,
   logger: deps.logger,
   ...(deps.stateLink ? { stateLink: deps.stateLink } : {}),
+  ...(deps.uploads ? { uploads: deps.uploads } : {}),
 });

@@ -111,6 +111,7 @@ export {
   DEFAULT_LARGE_STATE_THRESHOLD,
   DEFAULT_MAX_STATE_BYTES,
   DEFAULT_STATE_PREFIX,
+  INPUT_UPLOAD_PREFIX,
   LargeStateExecutionStore,
 } from './aws/large-state/large-state-store.js';
 export type { LargeStateOptions } from './aws/large-state/large-state-store.js';

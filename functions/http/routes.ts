@@ -9,6 +9,7 @@ import {
 import { type ApiRequest, parseJsonBody, validate } from './request.js';
 import { type ApiResult, apiError, json, noContent } from './response.js';
 import { linkStates, type StateLinker } from './state-links.js';
+import { type InputUploads, uploadsUnavailable } from './uploads.js';
 import {
   callbackBodySchema,
   emptySchema,
@@ -25,6 +26,8 @@ export interface RouteDeps {
   workflows: WorkflowRegistry;
   /** Links to offloaded states (presigned GETs), shown beside their references; absent: references only. */
   stateLink?: StateLinker;
+  /** Start inputs uploaded to the state bucket (`POST /executions/uploads`); absent without one. */
+  uploads?: InputUploads;
 }
 
 type Handler = (req: ApiRequest, deps: RouteDeps, id: string) => Promise<ApiResult>;
@@ -51,14 +54,22 @@ const view = (deps: RouteDeps, head: ExecutionHead): Promise<ApiResult> => reply
 const collection: Record<string, Handler> = {
   POST: async (req, deps) => {
     const body = validate(startBodySchema, parseJsonBody(req.body, true), 'body');
+    const uploadId = body.inputUpload;
+    let input: unknown = body.input ?? null;
+    if (uploadId !== undefined) {
+      if (deps.uploads === undefined) throw uploadsUnavailable();
+      input = await deps.uploads.read(uploadId);
+    }
     const { head, created } = await deps.control.start({
       workflow: body.workflow,
-      input: body.input ?? null,
+      input,
       ...(body.name !== undefined ? { name: body.name } : {}),
       ...(body.steps !== undefined ? { steps: body.steps } : {}),
       ...(body.idempotencyKey !== undefined ? { idempotencyKey: body.idempotencyKey } : {}),
       ...(body.maxStepRuns !== undefined ? { maxStepRuns: body.maxStepRuns } : {}),
     });
+    // The input is in the execution now (or was already, for a repeated idempotent start).
+    if (uploadId !== undefined) await deps.uploads?.discard(uploadId);
     return reply(
       deps,
       created ? 201 : 200,
@@ -78,6 +89,16 @@ const collection: Record<string, Handler> = {
       items: page.items.map((h) => executionView(h)),
       ...(page.nextToken ? { nextToken: page.nextToken } : {}),
     });
+  },
+};
+
+// A URL to upload a start input too large for a request body to; the client then
+// starts with `inputUpload` naming it.
+const uploads: Record<string, Handler> = {
+  POST: async (req, deps) => {
+    assertNoBody(req);
+    if (deps.uploads === undefined) throw uploadsUnavailable();
+    return json(201, await deps.uploads.create());
   },
 };
 
@@ -156,6 +177,7 @@ function match(segments: string[]): { methods: Record<string, Handler>; id?: str
   if (first === 'callbacks' && id !== undefined && sub === undefined) return { methods: callbacks, id };
   if (first !== 'executions') return undefined;
   if (id === undefined) return { methods: collection };
+  if (id === 'uploads' && sub === undefined) return { methods: uploads };
   const checkedId = validate(executionIdSchema, id, 'execution id');
   if (sub === undefined) return { methods: item, id: checkedId };
   if (sub === 'checkpoints') return { methods: checkpoints, id: checkedId };

@@ -23,18 +23,23 @@ const safeId = z.string().regex(EXECUTION_ID_PATTERN, `must be ${SAFE_ID_RULE}`)
 const printable = (max: number) =>
   z.string().refine((s) => isPrintableName(s, max), `must be 1 to ${max} characters without control characters`);
 
-/** Body of `POST /executions`. */
+/** Body of `POST /executions`: the input inline, or the id of an upload holding it (see `POST /executions/uploads`). */
 export const startBodySchema = z
   .object({
     workflow: workflowName,
     input: z.unknown().optional(),
+    inputUpload: safeId.optional(),
     name: printable(MAX_EXECUTION_NAME_LENGTH).optional(),
     steps: z.array(printable(MAX_STEP_NAME_LENGTH)).min(1).max(100).optional(),
     idempotencyKey: safeId.optional(),
     /** Step runs allowed before STEP_LIMIT_EXCEEDED (JSON has no Infinity: leave it out for the workflow's). */
     maxStepRuns: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   })
-  .strict();
+  .strict()
+  .refine((body) => body.input === undefined || body.inputUpload === undefined, {
+    message: 'give either input or inputUpload, not both',
+    path: ['inputUpload'],
+  });
 
 /** Body of `POST /executions`, parsed. */
 export type StartBody = z.infer<typeof startBodySchema>;

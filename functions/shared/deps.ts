@@ -14,6 +14,7 @@ import {
 } from '../../lib/index.js';
 import { type HandlerEnv, readHandlerEnv } from './env.js';
 import { STATE_LINK_SECONDS, type StateLinker } from '../http/state-links.js';
+import { bucketUploads, type InputUploads } from '../http/uploads.js';
 import { asEngineLogger, eventLogger, powertoolsLogger } from './logging.js';
 
 /** Everything a handler module builds once, at cold start. */
@@ -25,6 +26,8 @@ export interface HandlerDeps {
   logger: Logger;
   /** Presigned links to offloaded states, for the API's views; absent without a state bucket. */
   stateLink?: StateLinker;
+  /** Start inputs uploaded to the state bucket, for the API; absent without a state bucket. */
+  uploads?: InputUploads;
 }
 
 /**
@@ -81,6 +84,18 @@ export function defaultDeps(
     control: new ControlPlane(runtime),
     workflows,
     logger,
-    ...(objects ? { stateLink: (ref: StoredStateRef) => objects.url(ref.key, STATE_LINK_SECONDS) } : {}),
+    ...(objects
+      ? {
+          stateLink: (ref: StoredStateRef) => objects.url(ref.key, STATE_LINK_SECONDS),
+          uploads: bucketUploads(objects, {
+            maxBytes: env.maxStateBytes,
+            onDiscardError: (uploadId, error) =>
+              logger.warn('could not delete a used input upload; the lifecycle rule will', {
+                uploadId,
+                error: error instanceof Error ? error.message : String(error),
+              }),
+          }),
+        }
+      : {}),
   };
 }

@@ -29,6 +29,12 @@ export const DEFAULT_LARGE_STATE_THRESHOLD = 32 * 1024;
 export const DEFAULT_MAX_STATE_BYTES = 50 * 1024 * 1024;
 /** The default key prefix of the state objects; each execution's are under `<prefix><id>/`. */
 export const DEFAULT_STATE_PREFIX = 'executions/';
+/**
+ * The key prefix of start inputs uploaded through the HTTP API (`POST /executions/uploads`):
+ * each is `<prefix><uploadId>.json`, read and deleted when its execution starts, and
+ * expired by the bucket's lifecycle rule when it is not.
+ */
+export const INPUT_UPLOAD_PREFIX = 'uploads/';
 
 /** Settings of {@link LargeStateExecutionStore}. */
 export interface LargeStateOptions {

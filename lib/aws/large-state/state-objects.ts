@@ -104,9 +104,7 @@ export class S3StateObjects implements StateObjects {
    * signer's permissions, so only a role that may read the object can make one.
    */
   async url(key: string, expiresInSeconds: number): Promise<string> {
-    if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > 604_800) {
-      throw new ValidationError('expiresInSeconds must be a whole number from 1 to 604800', { expiresInSeconds });
-    }
+    checkExpiry(expiresInSeconds);
     const [{ s3, client }, { getSignedUrl }] = await Promise.all([
       this.#load(),
       import('@aws-sdk/s3-request-presigner'),
@@ -114,6 +112,56 @@ export class S3StateObjects implements StateObjects {
     return getSignedUrl(client, new s3.GetObjectCommand({ Bucket: this.#bucket, Key: key }), {
       expiresIn: expiresInSeconds,
     });
+  }
+
+  /**
+   * A presigned PUT URL of `key`, valid for `expiresInSeconds` (1 to 604,800): how a
+   * client of the HTTP API uploads a start input too large for a request body. The
+   * URL carries no content type, so the upload may send any (or none).
+   */
+  async uploadUrl(key: string, expiresInSeconds: number): Promise<string> {
+    checkExpiry(expiresInSeconds);
+    const [{ s3, client }, { getSignedUrl }] = await Promise.all([
+      this.#load(),
+      import('@aws-sdk/s3-request-presigner'),
+    ]);
+    return getSignedUrl(client, new s3.PutObjectCommand({ Bucket: this.#bucket, Key: key }), {
+      expiresIn: expiresInSeconds,
+    });
+  }
+
+  /**
+   * The text under `key`, or undefined when there is no such object. An object over
+   * `maxBytes` is STATE_TOO_LARGE, refused before its body is read.
+   */
+  async find(key: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<string | undefined> {
+    const { s3, client } = await this.#load();
+    try {
+      const out = await client.send(new s3.GetObjectCommand({ Bucket: this.#bucket, Key: key }));
+      if (out.Body === undefined) throw new Error('the response has no body');
+      const size = out.ContentLength ?? 0;
+      if (size > maxBytes) {
+        (out.Body as { destroy?: () => void }).destroy?.();
+        throw tooLarge(key, size, maxBytes);
+      }
+      const text = await out.Body.transformToString('utf8');
+      const bytes = Buffer.byteLength(text, 'utf8');
+      if (bytes > maxBytes) throw tooLarge(key, bytes, maxBytes);
+      return text;
+    } catch (thrown) {
+      if (thrown instanceof LongRunningError) throw thrown;
+      const name = thrown instanceof Error ? thrown.name : '';
+      if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+      throw translateSdkError(thrown, `S3 GetObject s3://${this.#bucket}/${key}`);
+    }
+  }
+
+  /** Deletes the object under `key`; deleting one that is not there is not an error. */
+  async delete(key: string): Promise<void> {
+    const { s3, client } = await this.#load();
+    await this.#send(`DeleteObject ${key}`, () =>
+      client.send(new s3.DeleteObjectCommand({ Bucket: this.#bucket, Key: key })),
+    );
   }
 
   #load(): Promise<{ s3: S3Module; client: S3Client }> {
@@ -131,4 +179,19 @@ export class S3StateObjects implements StateObjects {
       throw translateSdkError(thrown, `S3 ${operation} in bucket ${this.#bucket}`);
     }
   }
+}
+
+/** A presigned URL lives 1 second to 7 days (S3's limit for SigV4). */
+function checkExpiry(expiresInSeconds: number): void {
+  if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > 604_800) {
+    throw new ValidationError('expiresInSeconds must be a whole number from 1 to 604800', { expiresInSeconds });
+  }
+}
+
+function tooLarge(key: string, sizeBytes: number, limitBytes: number): LongRunningError {
+  return new LongRunningError(
+    ErrorCode.StateTooLarge,
+    `the object ${key} is ${sizeBytes} bytes, over the ${limitBytes}-byte limit`,
+    { details: { sizeBytes, limitBytes } },
+  );
 }
