@@ -3,7 +3,7 @@ import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { DEFAULT_STATE_PREFIX } from '../lib/index.js';
+import { DEFAULT_STATE_PREFIX, INPUT_UPLOAD_PREFIX } from '../lib/index.js';
 import type { HandlerName } from './handler-function.js';
 
 /** Settings of {@link createStateBucket}. */
@@ -21,19 +21,34 @@ export interface StateBucketOptions {
  * writes a large start input, reads states for `retry`'s checks and views, and
  * deletes an execution's objects with the execution (listing its prefix first).
  * The sweeper never touches states.
+ *
+ * `uploads`: the actions on the uploaded start inputs (`uploads/*`). Only the API
+ * uses them: it signs the upload URLs (so its role must be allowed the PUT the URL
+ * makes), reads an upload when its execution starts, then deletes it.
  */
-export const STATE_ACTIONS: Record<HandlerName, { objects: readonly string[]; list: boolean }> = {
-  'step-worker': { objects: ['s3:GetObject', 's3:PutObject'], list: false },
-  sweeper: { objects: [], list: false },
-  api: { objects: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], list: true },
+export const STATE_ACTIONS: Record<
+  HandlerName,
+  { objects: readonly string[]; list: boolean; uploads: readonly string[] }
+> = {
+  'step-worker': { objects: ['s3:GetObject', 's3:PutObject'], list: false, uploads: [] },
+  sweeper: { objects: [], list: false, uploads: [] },
+  api: {
+    objects: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+    list: true,
+    uploads: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+  },
 };
+
+/** Uploaded start inputs not used by then are deleted by the lifecycle rule: the URL itself lasts 15 minutes. */
+export const UPLOAD_EXPIRY_DAYS = 1;
 
 /**
  * The bucket of large states: private (all public access blocked, bucket-owner
  * objects, TLS only), encrypted at rest (with the table's key when one is given),
  * unversioned (objects are content-addressed and never overwritten with other
  * content). A lifecycle rule aborts multipart uploads left after a day and, with a
- * `retention`, expires old objects.
+ * `retention`, expires old objects; another expires start inputs uploaded through the
+ * API (`uploads/`) after a day, as one that was never used to start is never deleted.
  */
 export function createStateBucket(scope: Construct, id: string, options: StateBucketOptions): Bucket {
   const bucket = new Bucket(scope, id, {
@@ -51,6 +66,7 @@ export function createStateBucket(scope: Construct, id: string, options: StateBu
         abortIncompleteMultipartUploadAfter: Duration.days(1),
         ...(options.retention ? { expiration: options.retention } : {}),
       },
+      { id: 'input-uploads', prefix: INPUT_UPLOAD_PREFIX, expiration: Duration.days(UPLOAD_EXPIRY_DAYS) },
     ],
   });
   Validations.of(bucket).acknowledge({
@@ -62,7 +78,10 @@ export function createStateBucket(scope: Construct, id: string, options: StateBu
   return bucket;
 }
 
-/** Grants `name`'s actions of {@link STATE_ACTIONS} on the state objects (and listing under their prefix), nothing else. */
+/**
+ * Grants `name`'s actions of {@link STATE_ACTIONS} on the state objects (and listing
+ * under their prefix) and on the uploaded inputs, nothing else.
+ */
 export function grantStateAccess(role: Role, name: HandlerName, bucket: Bucket): void {
   const access = STATE_ACTIONS[name];
   if (access.objects.length > 0) {
@@ -81,6 +100,23 @@ export function grantStateAccess(role: Role, name: HandlerName, bucket: Bucket):
       reason:
         'State objects are named by execution id and content hash when they are written, so no fixed list of ARNs ' +
         "exists; the grant is limited to the state prefix of this deployment's own bucket and to the actions listed.",
+    });
+  }
+  if (access.uploads.length > 0) {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...access.uploads],
+        resources: [bucket.arnForObjects(`${INPUT_UPLOAD_PREFIX}*`)],
+      }),
+    );
+    const logicalId = Stack.of(bucket).resolve((bucket.node.defaultChild as CfnBucket).logicalId) as string;
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${INPUT_UPLOAD_PREFIX}*]`,
+      reason:
+        'Uploaded start inputs are named by a random upload id made when the upload URL is asked for, so no fixed ' +
+        "list of ARNs exists; the grant is limited to the upload prefix of this deployment's own bucket and to the " +
+        'actions listed.',
     });
   }
   if (access.list) {

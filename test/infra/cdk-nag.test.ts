@@ -46,6 +46,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect([...acks.keys()].sort()).toEqual([
       'AwsSolutions-APIG4',
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<RuntimeStates\w+\.Arn>\/executions\/\*\]$/),
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<RuntimeStates\w+\.Arn>\/uploads\/\*\]$/),
       'AwsSolutions-L1',
       'AwsSolutions-S1',
       'AwsSolutions-SMG4',
@@ -54,6 +55,8 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(acks.get('AwsSolutions-L1')).toMatch(/Node\.js 22/);
     expect(acks.get('AwsSolutions-APIG4')).toMatch(/callback token in the path is the credential/);
     expect(acks.get('AwsSolutions-SMG4')).toMatch(/previous version keep verifying/);
+    const uploads = [...acks.entries()].find(([id]) => id.endsWith('/uploads/*]'));
+    expect(uploads?.[1]).toMatch(/random upload id/);
   });
 
   it('find nothing unacknowledged with tracing, a JWT authorizer, a customer managed key and an alarm topic', () => {

@@ -63,6 +63,8 @@ describe('the function roles', () => {
   const secret = () => pairs(['secretsmanager:GetSecretValue'], { Ref: x.secretId });
   const states = (actions: string[]) =>
     pairs(actions, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [x.bucketId, 'Arn'] }, '/executions/*']] });
+  const uploads = (actions: string[]) =>
+    pairs(actions, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [x.bucketId, 'Arn'] }, '/uploads/*']] });
   const logs = (logGroupId: string) =>
     pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroupId, 'Arn'] });
 
@@ -103,7 +105,7 @@ describe('the function roles', () => {
     );
   });
 
-  it('let the API create, read, list, control and delete executions and their state objects, send step messages and read the callback secret: nothing else', () => {
+  it('let the API create, read, list, control and delete executions and their state objects, sign, read and delete input uploads, send step messages and read the callback secret: nothing else', () => {
     expect(grants(f.template, x.api.role)).toEqual(
       [
         ...pairs(
@@ -122,6 +124,7 @@ describe('the function roles', () => {
         ...pairs(['dynamodb:Query'], index(IndexNames.byState)),
         ...pairs(['sqs:SendMessage'], queue()),
         ...states(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']),
+        ...uploads(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']),
         ...pairs(['s3:ListBucket'], { 'Fn::GetAtt': [x.bucketId, 'Arn'] }),
         ...secret(),
         ...logs(x.api.logGroup),

@@ -211,10 +211,14 @@ describe('the state bucket', () => {
     });
   });
 
-  it('aborts unfinished uploads after a day and expires nothing unless a retention is given', () => {
+  it('aborts unfinished uploads after a day, expires input uploads after a day and states only with a retention', () => {
+    const inputUploads = { Id: 'input-uploads', Prefix: 'uploads/', ExpirationInDays: 1, Status: 'Enabled' };
     const [, bucket] = onlyResource(f.template, 'AWS::S3::Bucket');
     expect(bucket.Properties['LifecycleConfiguration']).toEqual({
-      Rules: [{ Id: 'state-objects', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }],
+      Rules: [
+        { Id: 'state-objects', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+        inputUploads,
+      ],
     });
     const kept = buildStack({ stateRetention: Duration.days(90) });
     const [, withRetention] = onlyResource(kept.template, 'AWS::S3::Bucket');
@@ -226,6 +230,7 @@ describe('the state bucket', () => {
           ExpirationInDays: 90,
           Status: 'Enabled',
         },
+        inputUploads,
       ],
     });
   });
@@ -238,6 +243,20 @@ describe('the state bucket', () => {
         ]),
       },
     });
+  });
+
+  it('grants input uploads (uploads/*) to the API role only', () => {
+    const policies = f.template.findResources('AWS::IAM::Policy') as Record<
+      string,
+      { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Resource: unknown }[] } } }
+    >;
+    const onUploads = Object.values(policies).filter((p) =>
+      p.Properties.PolicyDocument.Statement.some((s) => JSON.stringify(s.Resource).includes('/uploads/*')),
+    );
+    expect(onUploads).toHaveLength(1);
+    const roles = onUploads.flatMap((p) => p.Properties.Roles.map((r) => r.Ref));
+    expect(roles).toHaveLength(1);
+    expect(roles[0]).toMatch(/Api/);
   });
 
   it('passes the large-state settings to the functions, checked at synth', () => {

@@ -4,6 +4,7 @@ import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smi
 import { describe, expect, it } from 'vitest';
 import { TABLE_ACTIONS } from '../../../infra/handler-permissions.js';
 import { STATE_ACTIONS } from '../../../infra/state-bucket.js';
+import { bucketUploads } from '../../../functions/http/uploads.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import {
   ControlPlane,
@@ -207,17 +208,20 @@ describe("the API's DynamoDB requests", () => {
 });
 
 /** An S3 client that records the IAM action of every request it sends. */
-function recordingS3(actions: string[]): S3Client {
+function recordingS3(actions: string[], keys: string[] = []): S3Client {
   const client = new S3Client({ ...emulatorClientConfig(aws().endpoint), forcePathStyle: true });
   const iam: Record<string, string> = {
     PutObject: 's3:PutObject',
     GetObject: 's3:GetObject',
     ListObjectsV2: 's3:ListBucket',
     DeleteObjects: 's3:DeleteObject',
+    DeleteObject: 's3:DeleteObject',
   };
   const record: InitializeMiddleware<object, MetadataBearer> = (next, context) => (args) => {
     const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
     actions.push(iam[command] ?? `s3:${command}`);
+    const input = args.input as { Key?: string; Prefix?: string; Delete?: { Objects?: { Key?: string }[] } };
+    keys.push(...[input.Key ?? input.Prefix ?? ''], ...(input.Delete?.Objects ?? []).map((o) => o.Key ?? ''));
     return next(args);
   };
   (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(record, { step: 'initialize' });
@@ -262,5 +266,32 @@ describe('the S3 requests of a large state', () => {
     for (const action of apiActions) expect(grantedTo('api')).toContain(action);
     expect(sweeperActions).toEqual([]);
     expect(STATE_ACTIONS.sweeper.objects).toEqual([]);
+  });
+});
+
+describe("the API's S3 requests for an input upload", () => {
+  it('stay within its grant on uploads/*: sign the PUT, read the upload, delete it', async () => {
+    const workflows = new WorkflowRegistry().register(
+      defineWorkflow<{ text: string }>({ name: 'uploaded', steps: [{ name: 'echo', fn: (s) => s }] }),
+    );
+    const actions: string[] = [];
+    const keys: string[] = [];
+    const objects = new S3StateObjects({ bucket: aws().stateBucket, client: recordingS3(actions, keys) });
+    const uploads = bucketUploads(objects, { maxBytes: 1_000_000 });
+    const upload = await uploads.create();
+    const put = await fetch(upload.url, { method: 'PUT', body: JSON.stringify({ text: 'x'.repeat(300_000) }) });
+    expect(put.status).toBe(200);
+    const input = await uploads.read(upload.uploadId);
+    const api = new ControlPlane(runtimeOn(workflows));
+    await api.start({ workflow: 'uploaded', input });
+    await uploads.discard(upload.uploadId);
+    await expect(uploads.read(upload.uploadId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    // Signing the URL goes through the client as the PUT it authorises.
+    expect(new Set(actions)).toEqual(new Set(['s3:PutObject', 's3:GetObject', 's3:DeleteObject']));
+    for (const action of actions) expect(STATE_ACTIONS.api.uploads).toContain(action);
+    for (const key of keys) expect(key).toBe(`uploads/${upload.uploadId}.json`);
+    expect(STATE_ACTIONS['step-worker'].uploads).toEqual([]);
+    expect(STATE_ACTIONS.sweeper.uploads).toEqual([]);
   });
 });
