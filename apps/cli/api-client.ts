@@ -80,6 +80,27 @@ export class ApiClient {
     return parsed;
   }
 
+  /**
+   * PUTs `text` (JSON) to a presigned URL, unsigned: the URL carries its own
+   * authorisation. Rejects with {@link ApiCallError} on an error answer.
+   */
+  async upload(url: string, text: string): Promise<void> {
+    const res = await (this.#o.fetchImpl ?? fetch)(url, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: text,
+    });
+    if (!res.ok) {
+      const raw = await res.text();
+      const code = /<Code>([^<]*)<\/Code>/.exec(raw)?.[1];
+      throw new ApiCallError(
+        res.status,
+        code ?? `HTTP_${res.status}`,
+        `uploading the input failed: ${raw || res.statusText}`,
+      );
+    }
+  }
+
   async #sign(
     method: string,
     url: URL,

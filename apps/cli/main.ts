@@ -12,10 +12,19 @@ export class UsageError extends Error {}
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
 
+/**
+ * A start input whose JSON text is over this many bytes is uploaded first
+ * (`POST /executions/uploads`, then a PUT to its URL) and started with
+ * `inputUpload`: the API's request body stops at 256 KiB.
+ */
+export const UPLOAD_INPUT_OVER_BYTES = 200_000;
+
 export const USAGE = `usage: longrunning <command> [options]
 
 commands:
   start <workflow> [--input JSON|@file] [--name N] [--idempotency-key K] [--steps a,b,c] [--max-step-runs N]
+                           an input over ${UPLOAD_INPUT_OVER_BYTES.toLocaleString('en-US')} bytes of JSON is uploaded first
+                           (needs the deployment's state bucket)
   get <id>                 an execution's view
   ls [--state S] [--workflow W] [--limit N] [--next-token T]
   checkpoints <id> [--limit N] [--next-token T]
@@ -138,6 +147,15 @@ async function readJsonOption(raw: string | undefined, flag: string): Promise<un
   }
 }
 
+/** `{ input }`, or for a large input `{ inputUpload }` after uploading its JSON text. */
+async function startInput(client: ApiClient, input: unknown): Promise<{ input: unknown } | { inputUpload: string }> {
+  const text = JSON.stringify(input);
+  if (Buffer.byteLength(text, 'utf8') <= UPLOAD_INPUT_OVER_BYTES) return { input };
+  const upload = (await client.request('POST', '/executions/uploads', {})) as { uploadId: string; url: string };
+  await client.upload(upload.url, text);
+  return { inputUpload: upload.uploadId };
+}
+
 function wholeNumber(raw: string, flag: string): number {
   if (!/^[1-9][0-9]{0,15}$/.test(raw)) throw new UsageError(`${flag} must be a whole number >= 1, got "${raw}"`);
   return Number(raw);
@@ -159,7 +177,7 @@ async function execute(command: string, args: string[], values: Values, client: 
     case 'start': {
       const body = {
         workflow: args[0],
-        ...(values.input !== undefined ? { input: await readJsonOption(values.input, '--input') } : {}),
+        ...(values.input !== undefined ? await startInput(client, await readJsonOption(values.input, '--input')) : {}),
         ...(values.name !== undefined ? { name: values.name } : {}),
         ...(values['idempotency-key'] !== undefined ? { idempotencyKey: values['idempotency-key'] } : {}),
         ...(values.steps !== undefined ? { steps: values.steps.split(',').map((s) => s.trim()) } : {}),

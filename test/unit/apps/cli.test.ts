@@ -1,6 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeWait, humanDuration, type View } from '../../../apps/cli/format.js';
-import { runCli } from '../../../apps/cli/main.js';
+import { runCli, UPLOAD_INPUT_OVER_BYTES } from '../../../apps/cli/main.js';
 
 interface Sent {
   method: string;
@@ -206,5 +209,71 @@ describe('longrunning CLI', () => {
     const local = await cli(['workflows'], () => ({ status: 200, body: { items: [{ name: 'w', steps: ['a'] }] } }));
     expect(local.sent[0]!.headers.authorization).toBeUndefined();
     expect(local.out).toBe('w: a\n');
+  });
+
+  it('uploads an input over 200,000 bytes first, unsigned, then starts with inputUpload', async () => {
+    const env = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_REGION: 'eu-west-1' };
+    Object.assign(process.env, env);
+    const dir = await mkdtemp(join(tmpdir(), 'longrunning-cli-'));
+    try {
+      const input = { rows: 'r'.repeat(UPLOAD_INPUT_OVER_BYTES) };
+      const file = join(dir, 'input.json');
+      await writeFile(file, JSON.stringify(input, null, 2));
+      const putUrl = 'https://states.s3.eu-west-1.amazonaws.com/uploads/upl_1.json?X-Amz-Signature=abc';
+      const base = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
+      const r = await cli(
+        ['start', 'arithmetic', '--input', `@${file}`, '--url', base],
+        (req) =>
+          req.url.endsWith('/executions/uploads')
+            ? { status: 201, body: { uploadId: 'upl_1', url: putUrl, expiresAt: 't', maxBytes: 52_428_800 } }
+            : req.method === 'PUT'
+              ? { status: 200 }
+              : { status: 201, body: view },
+        env,
+      );
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.sent.map((s) => `${s.method} ${s.url}`)).toEqual([
+        `POST ${base}/executions/uploads`,
+        `PUT ${putUrl}`,
+        `POST ${base}/executions`,
+      ]);
+      const [ask, put, start] = r.sent;
+      expect(ask?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
+      expect(put?.headers).toEqual({ 'content-type': 'application/json' });
+      expect(put?.body).toBe(JSON.stringify(input));
+      expect(start?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
+      expect(JSON.parse(start?.body ?? '')).toEqual({ workflow: 'arithmetic', inputUpload: 'upl_1' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps an input of up to 200,000 bytes inline, and reports a failed upload', async () => {
+    const small = { s: 'x'.repeat(UPLOAD_INPUT_OVER_BYTES - 8) };
+    expect(JSON.stringify(small)).toHaveLength(UPLOAD_INPUT_OVER_BYTES);
+    const inline = await cli(['start', 'arithmetic', '--input', JSON.stringify(small)], () => ({
+      status: 201,
+      body: view,
+    }));
+    expect(inline.sent).toHaveLength(1);
+    expect(JSON.parse(inline.sent[0]!.body!)).toEqual({ workflow: 'arithmetic', input: small });
+
+    const big = JSON.stringify({ s: 'x'.repeat(UPLOAD_INPUT_OVER_BYTES) });
+    const refused = await cli(['start', 'arithmetic', '--input', big], (req) =>
+      req.url.endsWith('/executions/uploads')
+        ? { status: 201, body: { uploadId: 'upl_1', url: 'http://127.0.0.1:9/put', expiresAt: 't', maxBytes: 1 } }
+        : { status: 403, body: 'AccessDenied' },
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^error: HTTP_403: uploading the input failed/);
+    expect(refused.sent).toHaveLength(2);
+
+    const noBucket = await cli(['start', 'arithmetic', '--input', big], () => ({
+      status: 400,
+      body: { error: { code: 'VALIDATION_ERROR', message: 'large inputs need the state bucket' } },
+    }));
+    expect(noBucket.code).toBe(1);
+    expect(noBucket.err).toBe('error: VALIDATION_ERROR: large inputs need the state bucket\n');
   });
 });
