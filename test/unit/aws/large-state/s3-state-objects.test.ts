@@ -1,4 +1,5 @@
 import {
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -67,5 +68,55 @@ describe('S3StateObjects errors', () => {
     expect(() => new S3StateObjects({ bucket: '' })).toThrow(expect.objectContaining({ code: 'VALIDATION_ERROR' }));
     await expect(objects().url('k', 0)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     await expect(objects().url('k', 604_801)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+  });
+});
+
+describe('S3StateObjects for input uploads', () => {
+  it('finds nothing for a missing key, and the text of one that is there', async () => {
+    s3.on(GetObjectCommand, { Key: 'uploads/none.json' }).rejects(serviceError('NoSuchKey', 404));
+    await expect(objects().find('uploads/none.json')).resolves.toBeUndefined();
+    s3.on(GetObjectCommand, { Key: 'uploads/u.json' }).resolves({
+      ContentLength: 7,
+      Body: { transformToString: () => Promise.resolve('{"a":1}') } as never,
+    });
+    await expect(objects().find('uploads/u.json', 7)).resolves.toBe('{"a":1}');
+  });
+
+  it('refuses an object over maxBytes as STATE_TOO_LARGE without reading its body', async () => {
+    let destroyed = false;
+    s3.on(GetObjectCommand).resolves({
+      ContentLength: 101,
+      Body: {
+        transformToString: () => Promise.reject(new Error('the body must not be read')),
+        destroy: () => void (destroyed = true),
+      } as never,
+    });
+    await expect(objects().find('uploads/u.json', 100)).rejects.toMatchObject({
+      code: 'STATE_TOO_LARGE',
+      details: { sizeBytes: 101, limitBytes: 100 },
+      message: 'the object uploads/u.json is 101 bytes, over the 100-byte limit',
+    });
+    expect(destroyed).toBe(true);
+  });
+
+  it('deletes one key, and reports a failure as the store error it is', async () => {
+    s3.on(DeleteObjectCommand).resolves({});
+    await objects().delete('uploads/u.json');
+    expect(s3.commandCalls(DeleteObjectCommand)[0]?.args[0].input).toEqual({ Bucket: 'states', Key: 'uploads/u.json' });
+    s3.on(DeleteObjectCommand).rejects(serviceError('SlowDown', 503));
+    await expect(objects().delete('uploads/u.json')).rejects.toMatchObject({ code: 'THROTTLED', retryable: true });
+  });
+
+  it('signs a PUT of the key for the given lifetime, and refuses a lifetime out of range', async () => {
+    const signer = new S3StateObjects({
+      bucket: 'states',
+      client: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } }),
+    });
+    const url = new URL(await signer.uploadUrl('uploads/u.json', 900));
+    expect(url.pathname).toMatch(/uploads\/u\.json$/);
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKID\//);
+    expect(url.searchParams.get('x-id')).toBe('PutObject');
+    await expect(signer.uploadUrl('k', 0)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
   });
 });
