@@ -108,6 +108,7 @@ async function main(): Promise<void> {
     workflows: deps.workflows,
     logger,
     ...(deps.stateLink ? { stateLink: deps.stateLink } : {}),
+    ...(deps.uploads ? { uploads: deps.uploads } : {}),
   });
   const server = await serveApi(api, { port, logger });
   const address = server.address();
