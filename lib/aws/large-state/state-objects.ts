@@ -1,4 +1,4 @@
-import type * as S3Sdk from '@aws-sdk/client-s3';
+import type * as S3Sdk from './s3-sdk.js';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { ErrorCode, LongRunningError, ValidationError } from '../../core/errors.js';
 import { translateSdkError } from '../dynamodb/sdk-errors.js';
@@ -107,17 +107,14 @@ export class S3StateObjects implements StateObjects {
     if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > 604_800) {
       throw new ValidationError('expiresInSeconds must be a whole number from 1 to 604800', { expiresInSeconds });
     }
-    const [{ s3, client }, { getSignedUrl }] = await Promise.all([
-      this.#load(),
-      import('@aws-sdk/s3-request-presigner'),
-    ]);
-    return getSignedUrl(client, new s3.GetObjectCommand({ Bucket: this.#bucket, Key: key }), {
+    const { s3, client } = await this.#load();
+    return s3.getSignedUrl(client, new s3.GetObjectCommand({ Bucket: this.#bucket, Key: key }), {
       expiresIn: expiresInSeconds,
     });
   }
 
   #load(): Promise<{ s3: S3Module; client: S3Client }> {
-    this.#ready ??= import('@aws-sdk/client-s3').then((s3) => ({
+    this.#ready ??= import('./s3-sdk.js').then((s3) => ({
       s3,
       client: this.#options.client ?? new s3.S3Client(this.#options.clientConfig ?? {}),
     }));
