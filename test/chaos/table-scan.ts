@@ -31,7 +31,7 @@ export type StateObjectText = (key: string) => Promise<string>;
 /** A state's JSON text as the table holds it, resolved: the object's text when the table holds a reference. */
 export interface ResolvedState {
   data: string | undefined;
-  /** True when `data` came from an object (the table held a reference). */
+  /** True when the table held a reference (then `data` is its object's text, unless there is a problem). */
   offloaded: boolean;
   /** Why a reference could not be resolved (then `data` is the reference as the table holds it). */
   problem?: string;
