@@ -8,8 +8,8 @@ import { formatSummary } from './summary.js';
  * The quick chaos run of `npm test`: 40 executions of 8 steps on 3 worker processes
  * against the emulator, with every fault kind at modest rates, a worker SIGKILLed
  * every few seconds, pauses, cancels, poisoned executions that fail and are
- * retried, and steps that sleep or wait for an event the driver sends at a random
- * moment. It asserts the guarantees,
+ * retried, steps that sleep or wait for an event the driver sends at a random
+ * moment, and large executions whose states are kept in S3. It asserts the guarantees,
  * never timing: the phase limits are generous and a run that settles early ends early.
  * The seed is random and printed; CHAOS_SEED replays one.
  */
@@ -40,6 +40,7 @@ const options: ChaosOptions = {
   poisonFraction: 0.15,
   sleepFraction: 0.2,
   waitFraction: 0.2,
+  largeFraction: 0.2,
 };
 
 describe('the quick chaos run', () => {
@@ -67,5 +68,8 @@ describe('the quick chaos run', () => {
     expect(report.controls.event).toBeLessThanOrEqual(report.waits.event); // one accepted send per execution
     expect(report.controls.eventRedelivered).toBe(0); // a repeated event id is answered duplicate
     expect(report.failedBy['wait-timeout']).toBe(0);
+    // Large executions were part of it (0.8^40 odds of none), and each kept its states in S3.
+    expect(report.large.planned).toBeGreaterThan(0);
+    expect(report.large.offloaded).toBe(report.large.planned);
   }, 420_000);
 });

@@ -16,6 +16,12 @@ export interface ChaosState {
   waits?: ChaosWaits;
   /** The id of the event the step after the event wait was handed (`none` if it had none). */
   heard?: string;
+  /**
+   * A large execution's padding ({@link BALLAST_BYTES} characters), carried unchanged
+   * by every step: it puts every state of the execution over the 32 KiB threshold,
+   * so the store keeps them in S3 and the table only a reference.
+   */
+  ballast?: string;
 }
 
 /**
@@ -51,9 +57,28 @@ export interface Poison {
   until: number;
 }
 
-/** The input of an execution with `seed`, poisoned if `poison` is given, sleeping or waiting as `waits` says. */
-export function chaosInput(seed: number, poison?: Poison, waits?: ChaosWaits): ChaosState {
-  return { seed: seed >>> 0, trace: [], acc: seed >>> 0, ...(poison ? { poison } : {}), ...(waits ? { waits } : {}) };
+/** Characters of a large execution's ballast: its states are over the 32 KiB threshold from the input on. */
+export const BALLAST_BYTES = 40_000;
+
+/** The ballast of the large execution with input seed `seed`: {@link BALLAST_BYTES} ASCII characters. */
+export function chaosBallast(seed: number): string {
+  const unit = `${(seed >>> 0).toString(36)}.`;
+  return unit.repeat(Math.ceil(BALLAST_BYTES / unit.length)).slice(0, BALLAST_BYTES);
+}
+
+/**
+ * The input of an execution with `seed`, poisoned if `poison` is given, sleeping or
+ * waiting as `waits` says, and carrying `ballast` if given (a large execution).
+ */
+export function chaosInput(seed: number, poison?: Poison, waits?: ChaosWaits, ballast?: string): ChaosState {
+  return {
+    seed: seed >>> 0,
+    trace: [],
+    acc: seed >>> 0,
+    ...(poison ? { poison } : {}),
+    ...(waits ? { waits } : {}),
+    ...(ballast === undefined ? {} : { ballast }),
+  };
 }
 
 /**
@@ -67,6 +92,7 @@ export function foldStep(state: ChaosState, index: number, heard?: string): Chao
   const kept = {
     ...(state.poison ? { poison: state.poison } : {}),
     ...(state.waits ? { waits: state.waits } : {}),
+    ...(state.ballast === undefined ? {} : { ballast: state.ballast }),
   };
   const heardNow = heard ?? state.heard;
   return {

@@ -35,6 +35,7 @@ const OPTIONS = {
   poison: str,
   sleep: str,
   wait: str,
+  large: str,
   cancel: str,
   retry: str,
   tables: str,
@@ -67,6 +68,8 @@ committed or corrupt.
   --sleep F             share of executions with a step that commits with a 0.2-3 s sleep (default 0.1)
   --wait F              share of executions with a step that waits for an event the driver
                         sends at a random moment, sometimes twice (default 0.1)
+  --large F             share of executions whose state carries about 40 KB of ballast,
+                        so that every state of theirs is kept in S3 (default 0.1)
   --lost R              lost responses: sent, then a network error (default 0.02)
   --throttle R          throttling errors before sending (default 0.02)
   --slow R              slow responses (default 0.02), delayed up to --slow-ms (default 1000)
@@ -118,6 +121,7 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number): { help
   o.poisonFraction = frac('poison', o.poisonFraction);
   o.sleepFraction = frac('sleep', o.sleepFraction);
   o.waitFraction = frac('wait', o.waitFraction);
+  o.largeFraction = frac('large', o.largeFraction);
   o.cancelFraction = frac('cancel', o.cancelFraction);
   o.retryFraction = frac('retry', o.retryFraction);
   for (const [flag, key] of Object.entries(RATE_FLAGS)) o.rates[key] = frac(flag, o.rates[key]);

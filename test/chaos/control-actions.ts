@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, LongRunningError, type ControlPlane } from '../../lib/index.js';
-import { CHAOS_EVENT, chaosEventId, chaosInput, chaosWorkflowName, type ChaosWaits } from './chaos-workflow.js';
+import {
+  CHAOS_EVENT,
+  chaosBallast,
+  chaosEventId,
+  chaosInput,
+  chaosWorkflowName,
+  type ChaosWaits,
+} from './chaos-workflow.js';
 import { chance, deriveSeed, randomInt, type Random } from './rng.js';
 
 /** How long a poisoned step keeps failing after its execution starts: long enough to use up its attempts. */
@@ -30,6 +37,8 @@ export interface PlannedExecution {
   sleepMs?: number;
   /** The step that commits with a wait for the driver's event, if planned. */
   eventStep?: number;
+  /** True for a large execution: its state carries ballast, so every state of it is kept in S3. */
+  large?: boolean;
 }
 
 /** A control action as it happened, for recovery times (gaps with one are left out). */
@@ -114,6 +123,7 @@ export class ControlActions {
       poison: number;
       sleep: number;
       wait: number;
+      large: number;
     },
   ) {
     this.#planes = planes;
@@ -140,6 +150,7 @@ export class ControlActions {
         const step = randomInt(random, 0, last);
         if (step !== plan.sleepStep) plan.eventStep = step;
       }
+      if (chance(random, o.large)) plan.large = true;
       return plan;
     });
   }
@@ -222,7 +233,8 @@ export class ControlActions {
     const plane = this.#planes[plan.shard]!;
     if (plan.poisonStep !== undefined) plan.poisonUntil = Date.now() + POISON_MS;
     const poison = plan.poisonUntil === undefined ? undefined : { step: plan.poisonStep!, until: plan.poisonUntil };
-    const input = chaosInput(deriveSeed(this.#seed, plan.index), poison, waitsOf(plan));
+    const seed = deriveSeed(this.#seed, plan.index);
+    const input = chaosInput(seed, poison, waitsOf(plan), plan.large ? chaosBallast(seed) : undefined);
     const request = { workflow: chaosWorkflowName(this.#steps), input, idempotencyKey: plan.idempotencyKey };
     const head = await this.#persist(() => plane.start(request));
     if (head === undefined) return;

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowRegistry } from '../../lib/index.js';
+import { S3StateObjects, WorkflowRegistry } from '../../lib/index.js';
 import { startEmulator } from '../support/emulator.js';
 import { chaosWorkflow } from './chaos-workflow.js';
 import { ControlActions } from './control-actions.js';
@@ -82,6 +82,7 @@ async function runOn(res: ChaosResources, o: ChaosOptions, run: RunContext): Pro
     poison: o.poisonFraction,
     sleep: o.sleepFraction,
     wait: o.waitFraction,
+    large: o.largeFraction,
   });
   const collector = new TraceCollector(
     {
@@ -103,6 +104,8 @@ async function runOn(res: ChaosResources, o: ChaosOptions, run: RunContext): Pro
       sdkMaxAttempts,
       dynamoEndpoint: res.writeEndpoint,
       sqsEndpoint: res.sqsEndpoint,
+      stateBucket: res.stateBucket,
+      s3Endpoint: res.s3Config.endpoint,
       shards: res.shards,
     },
     (line) => collector.see(line),
@@ -150,7 +153,9 @@ async function runOn(res: ChaosResources, o: ChaosOptions, run: RunContext): Pro
     await sweepers.stop();
     if (run.aborted()) throw new Error('the chaos run was interrupted');
     const contents = [];
-    for (const shard of res.shards) contents.push(await scanShard(res.documentClient, res.sqs, shard));
+    const objects = new S3StateObjects({ bucket: res.stateBucket, client: res.s3 });
+    const get = (key: string): Promise<string> => objects.get(key);
+    for (const shard of res.shards) contents.push(await scanShard(res.documentClient, res.sqs, shard, get));
     return buildReport({
       options: o,
       shards: res.shards.length,

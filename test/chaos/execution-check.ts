@@ -42,7 +42,8 @@ export function diagnoseState(text: string | undefined, expected: ChaosState): S
     JSON.stringify(trace) === JSON.stringify(expected.trace) &&
     JSON.stringify(a['poison']) === JSON.stringify(expected.poison) &&
     JSON.stringify(a['waits']) === JSON.stringify(expected.waits) &&
-    a['heard'] === expected.heard;
+    a['heard'] === expected.heard &&
+    a['ballast'] === expected.ballast;
   if (same) return 'ok';
   if (new Set(trace).size < trace.length) return 'double';
   const missing = expected.trace.filter((i) => !trace.includes(i));
@@ -50,7 +51,8 @@ export function diagnoseState(text: string | undefined, expected: ChaosState): S
 }
 
 /**
- * Checks one execution from its items: a finished head (running or paused after
+ * Checks one execution from its items (states kept in S3 already read back, any
+ * that could not be is corrupt): a finished head (running or paused after
  * the drain is lost), checkpoints 0..currentStep with no gap and none beyond, each
  * equal to the fold up to it, the head's state equal to the last, a completed
  * execution at its last step, a failed one with its error recorded (and not by
@@ -66,6 +68,7 @@ export function checkExecution(
     v[kind] = true;
     v.problems.push(problem);
   };
+  for (const p of e.stateProblems ?? []) fault('corrupt', p);
   const head = e.head;
   if (!head) {
     v.problems.push(`no head (${e.checkpoints.length} checkpoints)`);

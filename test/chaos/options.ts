@@ -47,6 +47,8 @@ export interface ChaosOptions {
   /** Share of executions with a step that commits with a sleep (0.2 to 3 s), and with an event wait the driver ends. */
   sleepFraction: number;
   waitFraction: number;
+  /** Share of executions whose state carries about 40 KB of ballast, so that the store keeps it in S3. */
+  largeFraction: number;
   cancelFraction: number;
   retryFraction: number;
   /** Tables (each with its own queue) the executions are spread over; undefined: by size. */
@@ -87,6 +89,7 @@ export function defaultChaosOptions(seed: number): ChaosOptions {
     poisonFraction: 0.03,
     sleepFraction: 0.1,
     waitFraction: 0.1,
+    largeFraction: 0.1,
     cancelFraction: 0.05,
     retryFraction: 0.5,
   };

@@ -18,6 +18,8 @@ export interface ChaosReport {
   failedBy: Record<FailureCause, number>;
   /** Executions planned with a sleep, and with an event wait. */
   waits: { sleep: number; event: number };
+  /** Executions planned large (their state carries ballast), and those found with a state kept in S3. */
+  large: { planned: number; offloaded: number };
   double: number;
   corrupt: number;
   reruns: number;
@@ -55,7 +57,7 @@ export type ReportInput = Pick<
     markers: { id: string; t: number }[];
   };
   counts: ActionCounts;
-  plans: { index: number; idempotencyKey: string; sleepStep?: number; eventStep?: number }[];
+  plans: { index: number; idempotencyKey: string; sleepStep?: number; eventStep?: number; large?: boolean }[];
 };
 
 const MAX_PROBLEMS = 20;
@@ -129,6 +131,10 @@ export function buildReport(input: ReportInput): ChaosReport {
     waits: {
       sleep: input.plans.filter((p) => p.sleepStep !== undefined).length,
       event: input.plans.filter((p) => p.eventStep !== undefined).length,
+    },
+    large: {
+      planned: input.plans.filter((p) => p.large === true).length,
+      offloaded: [...executions.values()].filter((e) => e.offloaded === true).length,
     },
     double,
     corrupt,

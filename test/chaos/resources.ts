@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deadLetterQueueAttributes, stepQueueAttributes, stepQueueSchema } from '../../lib/aws/schema/queue-schema.js';
@@ -19,10 +27,15 @@ export interface ChaosResources {
    * real DynamoDB never does; without the proxy the suite would find moto's races.
    */
   writeEndpoint: string;
+  /** The run's bucket of large states, on the DynamoDB emulator (moto serves S3 on any port). */
+  stateBucket: string;
+  /** The settings of an S3 client for {@link stateBucket}: the DynamoDB emulator, path-style. */
+  s3Config: S3ClientConfig & { endpoint: string };
   shards: Shard[];
   dynamodb: DynamoDBClient;
   documentClient: DynamoDBDocumentClient;
   sqs: SQSClient;
+  s3: S3Client;
   dispose: () => Promise<void>;
 }
 
@@ -32,6 +45,8 @@ export interface ChaosResources {
  * the visibility timeout shortened to {@link CHAOS_TIMING}'s so that a killed
  * worker's messages come back within the run. (Shards exist because moto copies a
  * whole table for every TransactWriteItems: commits slow down with table size.)
+ * One S3 bucket holds the large states of every shard (their keys name the
+ * execution); it is emptied and deleted with the rest.
  */
 export async function createChaosResources(
   endpoints: { dynamo: string; sqs: string },
@@ -41,7 +56,11 @@ export async function createChaosResources(
   const dynamodb = new DynamoDBClient(emulatorClientConfig(endpoints.dynamo));
   const documentClient = DynamoDBDocumentClient.from(dynamodb);
   const sqs = new SQSClient(emulatorClientConfig(endpoints.sqs));
+  const s3Config = { ...emulatorClientConfig(endpoints.dynamo), forcePathStyle: true };
+  const s3 = new S3Client(s3Config);
   const run = randomBytes(4).toString('hex');
+  const stateBucket = `chaos-${run}-states`;
+  await s3.send(new CreateBucketCommand({ Bucket: stateBucket }));
   const shards = await Promise.all(
     Array.from({ length: count }, async (_, index): Promise<Shard> => {
       const name = `chaos-${run}-${index}`;
@@ -67,23 +86,39 @@ export async function createChaosResources(
     dynamoEndpoint: endpoints.dynamo,
     sqsEndpoint: endpoints.sqs,
     writeEndpoint: proxy.endpoint,
+    stateBucket,
+    s3Config,
     shards,
     dynamodb,
     documentClient,
     sqs,
+    s3,
     dispose: async () => {
-      await Promise.allSettled(
-        shards.flatMap((s) => [
+      await Promise.allSettled([
+        ...shards.flatMap((s) => [
           dynamodb.send(new DeleteTableCommand({ TableName: s.tableName })),
           sqs.send(new DeleteQueueCommand({ QueueUrl: s.queueUrl })),
           sqs.send(new DeleteQueueCommand({ QueueUrl: s.deadLetterQueueUrl })),
         ]),
-      );
+        emptyAndDeleteBucket(s3, stateBucket),
+      ]);
       dynamodb.destroy();
       sqs.destroy();
+      s3.destroy();
       await proxy.close();
     },
   };
+}
+
+/** Deletes every object of `bucket`, a page (at most 1,000) at a time, then the bucket. */
+async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promise<void> {
+  for (;;) {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const keys = (listed.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [{ Key: o.Key }]));
+    if (keys.length === 0) break;
+    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+  }
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
 /** Messages a queue holds: visible, in flight (received, not deleted) and delayed. */

@@ -17,7 +17,7 @@ const FAULT_KINDS: [key: string, label: string][] = [
 /**
  * The one summary line of a run: its shape and seed, the faults injected by kind,
  * how the executions ended, the broken guarantees (lost, double commits, corrupt),
- * re-runs, recovery times with and without a fault before them, what was left in
+ * re-runs, the planned waits and large executions, recovery times with and without a fault before them, what was left in
  * the queues, the time taken and the runtime timing used.
  */
 export function formatSummary(r: ChaosReport): string {
@@ -33,6 +33,7 @@ export function formatSummary(r: ChaosReport): string {
     `lost=${r.outcomes.lost} double=${r.double} corrupt=${r.corrupt}`,
     `reruns=${r.reruns}`,
     `waits sleep=${r.waits.sleep} event=${r.waits.event} events-sent=${r.controls.event}(dup=${r.controls.eventDuplicate} redelivered=${r.controls.eventRedelivered})`,
+    `large=${r.large.planned}(offloaded=${r.large.offloaded})`,
     `recovery fault ${statsText(r.recovery.fault)} no-fault ${statsText(r.recovery.clean)}`,
     `dlq=${r.messages.deadLetters}(unexplained=${r.messages.unexplainedDeadLetters}) stray=${r.messages.stray}`,
     `time=${Math.round(r.seconds)}s(chaos=${Math.round(r.chaosSeconds)}s${r.chaosPhase === 'duration' ? ' cut' : ''})${drained}`,

@@ -76,6 +76,9 @@ export interface WorkerConfig {
   /** DynamoDB endpoint (the serializing proxy in front of moto). */
   dynamoEndpoint: string;
   sqsEndpoint: string;
+  /** The bucket of large states and the S3 endpoint it is on (no faults are injected on S3). */
+  stateBucket: string;
+  s3Endpoint: string;
   shards: Shard[];
   steps: number;
   rates: FaultRates;
@@ -85,6 +88,13 @@ export interface WorkerConfig {
   /** True once the driver has entered the drain phase: no faults, no crashes. */
   calm: boolean;
 }
+
+/**
+ * The most bytes of JSON a chaos state may have: DynamoDB's item limit, so that an
+ * `oversize` step (450 KB) still fails with STATE_TOO_LARGE as it does on a table
+ * alone, while a large execution's 40 KB states go to S3.
+ */
+export const CHAOS_MAX_STATE_BYTES = 400 * 1024;
 
 /** The environment variable that carries the {@link WorkerConfig}. */
 export const WORKER_CONFIG_ENV = 'CHAOS_WORKER';

@@ -1,9 +1,10 @@
 /**
  * One chaos worker process: the real step worker (makeStepWorker over the DynamoDB
- * store and the SQS queue, wired as functions/shared/deps.ts wires them) fed by an
- * SqsPoller from the real queue, as Lambda's event source mapping feeds it. Faults
- * are injected by SDK middleware on its DynamoDB and SQS clients (not on the
- * poller's, which stands in for the AWS-side event source), by the chaos steps, and
+ * store, with large states kept in the run's S3 bucket, and the SQS queue, wired as
+ * functions/shared/deps.ts wires them) fed by an SqsPoller from the real queue, as
+ * Lambda's event source mapping feeds it. Faults are injected by SDK middleware on
+ * its DynamoDB and SQS clients (not on the poller's, which stands in for the AWS-side
+ * event source, nor on the S3 client of the large states), by the chaos steps, and
  * by crashes at protocol points. Everything it does is printed as JSON lines.
  *
  * Run by the driver: `node --import tsx test/chaos/worker-process.ts` with CHAOS_WORKER set.
@@ -15,7 +16,14 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MetricsSink } from '../../functions/shared/metrics.js';
 import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
-import { DynamoDbExecutionStore, SqsStepQueue, WorkflowRegistry, type Logger } from '../../lib/index.js';
+import {
+  DynamoDbExecutionStore,
+  LargeStateExecutionStore,
+  S3StateObjects,
+  SqsStepQueue,
+  WorkflowRegistry,
+  type Logger,
+} from '../../lib/index.js';
 import { SqsPoller } from '../../lib/local/sqs-poller.js';
 import { emulatorClientConfig } from '../support/aws-resources.js';
 import { chaosWorkflow } from './chaos-workflow.js';
@@ -23,7 +31,14 @@ import { installFaults, installPhaseTracer, type FaultSwitch } from './fault-mid
 import { decideStepFault } from './fault-plan.js';
 import { chance, deriveSeed, randomInt, seededRandom } from './rng.js';
 import type { TraceLine } from './trace-lines.js';
-import { CHAOS_TIMING, pollingFor, WORKER_CONFIG_ENV, workerLabel, type WorkerConfig } from './worker-config.js';
+import {
+  CHAOS_MAX_STATE_BYTES,
+  CHAOS_TIMING,
+  pollingFor,
+  WORKER_CONFIG_ENV,
+  workerLabel,
+  type WorkerConfig,
+} from './worker-config.js';
 
 /** A trace line before the writer stamps its time and name. */
 type Line = TraceLine extends infer L ? (L extends TraceLine ? Omit<L, 't' | 'w'> : never) : never;
@@ -88,13 +103,21 @@ const metrics: MetricsSink = { count: () => undefined, milliseconds: () => undef
 
 const documentClient = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
 const workflows = new WorkflowRegistry().register(workflow);
+// Large states go to the run's bucket through a client without faults (one for every shard).
+const stateObjects = new S3StateObjects({
+  bucket: config.stateBucket,
+  clientConfig: { ...emulatorClientConfig(config.s3Endpoint), forcePathStyle: true },
+});
 // The pollers' own client is the event source mapping's: AWS's side, left without faults.
 const pollerClient = new SQSClient(emulatorClientConfig(config.sqsEndpoint));
 // One step worker and one poller per shard, as if each shard were its own deployment.
 const pollers = config.shards.map((shard) => {
   const handler = makeStepWorker({
     runtime: {
-      store: new DynamoDbExecutionStore({ client: documentClient, tableName: shard.tableName }),
+      store: new LargeStateExecutionStore(
+        new DynamoDbExecutionStore({ client: documentClient, tableName: shard.tableName }),
+        { objects: stateObjects, maxStateBytes: CHAOS_MAX_STATE_BYTES },
+      ),
       queue: new SqsStepQueue({ client: sqs, queueUrl: shard.queueUrl }),
       workflows,
       logger,

@@ -140,6 +140,8 @@ export class LargeStateExecutionStore implements ExecutionStore {
 
   /** The step's result is kept as an object first when it is large; the head then refers to it. */
   async commit(req: CommitRequest): Promise<ExecutionHead> {
+    // An id that cannot name an execution is refused by the table (STALE_TOKEN) before any object is written.
+    if (!isSafeId(req.id)) return fenced(req, () => this.#inner.commit(req));
     const output = isStepDirective(req.output)
       ? new StepDirective(await this.#stash(req.id, req.output.state), req.output.spec)
       : await this.#stash(req.id, req.output);

@@ -1,4 +1,4 @@
-import type * as S3Sdk from '@aws-sdk/client-s3';
+import type * as S3Sdk from './s3-sdk.js';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { ErrorCode, LongRunningError, ValidationError } from '../../core/errors.js';
 import { translateSdkError } from '../dynamodb/sdk-errors.js';
@@ -105,11 +105,8 @@ export class S3StateObjects implements StateObjects {
    */
   async url(key: string, expiresInSeconds: number): Promise<string> {
     checkExpiry(expiresInSeconds);
-    const [{ s3, client }, { getSignedUrl }] = await Promise.all([
-      this.#load(),
-      import('@aws-sdk/s3-request-presigner'),
-    ]);
-    return getSignedUrl(client, new s3.GetObjectCommand({ Bucket: this.#bucket, Key: key }), {
+    const { s3, client } = await this.#load();
+    return s3.getSignedUrl(client, new s3.GetObjectCommand({ Bucket: this.#bucket, Key: key }), {
       expiresIn: expiresInSeconds,
     });
   }
@@ -121,11 +118,8 @@ export class S3StateObjects implements StateObjects {
    */
   async uploadUrl(key: string, expiresInSeconds: number): Promise<string> {
     checkExpiry(expiresInSeconds);
-    const [{ s3, client }, { getSignedUrl }] = await Promise.all([
-      this.#load(),
-      import('@aws-sdk/s3-request-presigner'),
-    ]);
-    return getSignedUrl(client, new s3.PutObjectCommand({ Bucket: this.#bucket, Key: key }), {
+    const { s3, client } = await this.#load();
+    return s3.getSignedUrl(client, new s3.PutObjectCommand({ Bucket: this.#bucket, Key: key }), {
       expiresIn: expiresInSeconds,
     });
   }
@@ -165,7 +159,7 @@ export class S3StateObjects implements StateObjects {
   }
 
   #load(): Promise<{ s3: S3Module; client: S3Client }> {
-    this.#ready ??= import('@aws-sdk/client-s3').then((s3) => ({
+    this.#ready ??= import('./s3-sdk.js').then((s3) => ({
       s3,
       client: this.#options.client ?? new s3.S3Client(this.#options.clientConfig ?? {}),
     }));

@@ -3,6 +3,8 @@ import { WorkflowRegistry, type StepContext } from '../../../lib/index.js';
 import { testStepContext } from '../../../lib/testing/index.js';
 import { StepDirective } from '../../../lib/core/directives.js';
 import {
+  BALLAST_BYTES,
+  chaosBallast,
   CHAOS_EVENT,
   CHAOS_WAIT_TIMEOUT_MS,
   chaosEventId,
@@ -29,6 +31,20 @@ describe('the chaos fold', () => {
     const doubled = foldStep(foldStep(foldStep(foldStep(input, 0), 1), 1), 2).acc;
     const skipped = foldStep(foldStep(input, 0), 2).acc;
     expect(new Set([right, doubled, skipped]).size).toBe(3);
+  });
+
+  it("carries a large execution's ballast through every step, unchanged, its state over 32 KiB", () => {
+    const ballast = chaosBallast(7);
+    expect(ballast).toHaveLength(BALLAST_BYTES);
+    expect(chaosBallast(8)).not.toBe(ballast);
+    const input = chaosInput(7, undefined, undefined, ballast);
+    expect(input.ballast).toBe(ballast);
+    expect(foldStep(input, 0).ballast).toBe(ballast);
+    const s = expectedState(input, 4);
+    expect(s.ballast).toBe(ballast);
+    expect({ ...s, ballast: undefined }).toEqual({ ...expectedState(chaosInput(7), 4), ballast: undefined });
+    expect(Buffer.byteLength(JSON.stringify(s))).toBeGreaterThan(32 * 1024);
+    expect('ballast' in expectedState(chaosInput(7), 4)).toBe(false);
   });
 
   it('depends on the seed', () => {

@@ -37,6 +37,12 @@ describe('parseChaosArgs', () => {
     expect('rates' in o && o.rates).toMatchObject({ lost: 0.1, stepHang: 0, throttle: 0.02 });
   });
 
+  it('reads the share of large executions, 0.1 by default', () => {
+    expect(parse()).toMatchObject({ largeFraction: 0.1 });
+    expect(parse('--large', '0.25')).toMatchObject({ largeFraction: 0.25 });
+    expect(() => parse('--large', '2')).toThrow(/--large must be a number from 0 to 1/);
+  });
+
   it('answers help', () => {
     expect(parse('--help')).toEqual({ help: true });
   });

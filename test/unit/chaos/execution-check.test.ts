@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chaosInput, expectedState, foldStep } from '../../chaos/chaos-workflow.js';
+import { chaosBallast, chaosInput, expectedState, foldStep } from '../../chaos/chaos-workflow.js';
 import { checkExecution, classifyLeftMessage, diagnoseState, failureCause } from '../../chaos/execution-check.js';
 import type { ScannedExecution } from '../../chaos/table-scan.js';
 
@@ -50,7 +50,24 @@ describe('diagnoseState', () => {
   });
 });
 
+describe('diagnoseState with ballast', () => {
+  it("wants a large execution's ballast carried exactly", () => {
+    const large = expectedState(chaosInput(11, undefined, undefined, chaosBallast(11)), 2);
+    expect(diagnoseState(JSON.stringify(large), large)).toBe('ok');
+    expect(diagnoseState(text(2), large)).toBe('corrupt');
+    expect(diagnoseState(JSON.stringify({ ...large, ballast: 'x' }), large)).toBe('corrupt');
+    expect(diagnoseState(JSON.stringify(large), expectedState(input, 2))).toBe('corrupt');
+  });
+});
+
 describe('checkExecution', () => {
+  it('makes an execution with a state object that could not be read back corrupt, naming it', () => {
+    const v = check({ ...execution('completed'), stateProblems: ['checkpoint 2: state object k is missing'] });
+    expect(v.outcome).toBe('completed');
+    expect(v.corrupt).toBe(true);
+    expect(v.problems).toEqual(['checkpoint 2: state object k is missing']);
+  });
+
   it('accepts a completed execution with the whole chain', () => {
     expect(check(execution('completed'))).toEqual({
       id: 'exec_a',

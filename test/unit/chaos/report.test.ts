@@ -118,4 +118,16 @@ describe('buildReport', () => {
     expect(r.waits).toEqual({ sleep: 1, event: 1 });
     expect(r.corrupt).toBe(0);
   });
+
+  it('counts the planned large executions, and those found with a state kept in S3', () => {
+    const r = buildReport({
+      ...input({ executions: [{ ...completed(1), offloaded: true }, completed(2)], keys: new Map(), messages: [] }),
+      plans: [
+        { index: 0, idempotencyKey: 'k0', large: true },
+        { index: 1, idempotencyKey: 'k1', large: true },
+        { index: 2, idempotencyKey: 'k2' },
+      ],
+    });
+    expect(r.large).toEqual({ planned: 2, offloaded: 1 });
+  });
 });
