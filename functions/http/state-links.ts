@@ -1,7 +1,7 @@
 import { StoredStateRef } from '../../lib/index.js';
 
 /** Makes a URL to read an offloaded state (a presigned S3 GET in the deployed API). */
-export type StateLinker = (ref: StoredStateRef) => Promise<string>;
+export type StateLinker = (ref: StoredStateRef) => Promise<string | undefined>;
 
 /** How long a state link stays valid: 15 minutes. */
 export const STATE_LINK_SECONDS = 900;
@@ -22,7 +22,8 @@ export async function linkStates<T extends object>(body: T, link: StateLinker | 
       const value = view[field];
       if (value instanceof StoredStateRef) {
         const { key, bytes, sha256 } = value;
-        view[field] = { ...value.toJSON(), $longrunningState: { key, bytes, sha256, url: await link(value) } };
+        const url = await link(value);
+        if (url !== undefined) view[field] = { $longrunningState: { key, bytes, sha256, url } };
       }
     }
   };

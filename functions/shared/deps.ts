@@ -7,6 +7,7 @@ import {
   LargeStateExecutionStore,
   type Logger,
   S3StateObjects,
+  DEFAULT_STATE_PREFIX,
   type StoredStateRef,
   type RuntimeDeps,
   SqsStepQueue,
@@ -86,7 +87,9 @@ export function defaultDeps(
     logger,
     ...(objects
       ? {
-          stateLink: (ref: StoredStateRef) => objects.url(ref.key, STATE_LINK_SECONDS),
+          // Only a state object gets a link: a reference naming any other key (an upload) is shown without one.
+          stateLink: async (ref: StoredStateRef) =>
+            ref.key.startsWith(DEFAULT_STATE_PREFIX) ? objects.url(ref.key, STATE_LINK_SECONDS) : undefined,
           uploads: bucketUploads(objects, {
             maxBytes: env.maxStateBytes,
             onDiscardError: (uploadId, error) =>

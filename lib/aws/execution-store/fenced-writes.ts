@@ -5,6 +5,7 @@ import { checkpointOf, committedHead, failedHead, parkedHead, releasedHead } fro
 import type { ExecutionHead, StoredCheckpoint } from '../../runtime/model.js';
 import type { Fence } from '../../runtime/ports.js';
 import { readHead, writeOverBase } from './pinned-write.js';
+import { claimSeqOf } from './claim-seq.js';
 import type { HeadCache } from './head-cache.js';
 import { fenceRefusal, HEAD_PINS, isOwnWrite, type FencedWrite } from '../../runtime/store-rules.js';
 import type { TableContext } from '../dynamodb/table-context.js';
@@ -92,6 +93,11 @@ export class FencedWrites {
         continue;
       }
       const outcome = change(base as ExecutionHead);
+      if (outcome.checkpoint !== undefined && claimSeqOf(base as ExecutionHead) === undefined && !fresh) {
+        // A head cached from a write made in code (not read from the table): read the item for its claim sequence.
+        base = undefined;
+        continue;
+      }
       const result = await writeOverBase(
         this.#ctx,
         base as ExecutionHead,

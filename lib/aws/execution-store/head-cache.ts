@@ -1,4 +1,5 @@
 import type { ExecutionHead } from '../../runtime/model.js';
+import { claimSeqOf, rememberClaimSeq } from './claim-seq.js';
 
 /**
  * The heads this store instance last read or wrote, most recent last, at most
@@ -23,7 +24,10 @@ export class HeadCache {
   /** Caches a copy of `head` (so callers may change theirs) as the latest known state of its execution. */
   set(head: ExecutionHead): void {
     this.#heads.delete(head.id);
-    this.#heads.set(head.id, JSON.parse(JSON.stringify(head)) as ExecutionHead);
+    const copy = JSON.parse(JSON.stringify(head)) as ExecutionHead;
+    const seq = claimSeqOf(head);
+    if (seq !== undefined) rememberClaimSeq(copy, seq);
+    this.#heads.set(head.id, copy);
     if (this.#heads.size > this.#capacity) {
       const oldest = this.#heads.keys().next();
       if (!oldest.done) this.#heads.delete(oldest.value);

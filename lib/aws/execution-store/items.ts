@@ -4,6 +4,7 @@ import { isExecutionState } from '../../core/execution-state.js';
 import type { ExecutionHead, RecordedEvent, StoredCheckpoint } from '../../runtime/model.js';
 import { isActive, stateJsonText } from '../../runtime/store-rules.js';
 import { readWaitAttributes, setWaitAttributes } from './wait-items.js';
+import { rememberClaimSeq } from './claim-seq.js';
 import { ItemReader } from '../dynamodb/item-reader.js';
 import type { Item } from '../dynamodb/table-context.js';
 import { TableKeys, activeShard, checkpointSk, execPk, listSortKey } from '../schema/table-schema.js';
@@ -90,6 +91,7 @@ export function itemToHead(item: Item): ExecutionHead {
   setDefined(head, 'endTime', r.optionalNumber('endTime'));
   if (item['error'] !== undefined) head.error = readErrorInfo(r.map('error'), 'error', r);
   setDefined(head, 'idempotencyKey', r.optionalString('idempotencyKey'));
+  rememberClaimSeq(head, item['claimSeq']);
   return head;
 }
 

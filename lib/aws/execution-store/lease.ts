@@ -40,6 +40,7 @@ export async function claimStep(
       `${expiresAt} = ${e.value(req.now + req.leaseMs)}`,
       `${e.name('lastUpdate')} = ${e.value(req.now)}`,
       `${e.name('claims')} = ${e.name('claims')} + ${e.value(1)}`,
+      `${e.name('claimSeq')} = if_not_exists(${e.name('claimSeq')}, ${e.value(0)}) + ${e.value(1)}`,
     ],
     [],
   );

@@ -5,6 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { send } from '../dynamodb/requests.js';
 import { Expression, diffUpdate, pinCondition } from '../dynamodb/expression.js';
 import { checkpointToItem, headToItem, itemToHead } from './items.js';
+import { claimSeqOf } from './claim-seq.js';
 import { assertItemFits } from '../../core/item-size.js';
 import { cancellationReasons, conditionFailure, translateSdkError } from '../dynamodb/sdk-errors.js';
 import type { Item, TableContext } from '../dynamodb/table-context.js';
@@ -37,19 +38,18 @@ export function oldHead(raw: Record<string, AttributeValue> | undefined): Execut
 }
 
 /**
- * The condition of a checkpoint put: the item is new, or it was put by a writer
- * that claimed this step run earlier (a lower version, or the same version and
- * fewer claims). Every attempt at a step run claims after the ones before it, so
- * a stale writer's put never replaces the put of the writer that committed.
+ * The condition of a checkpoint put: the item is new, or it was put by an attempt
+ * that claimed earlier (a lower or equal `claimSeq`, which every claim raises and
+ * nothing resets). The committing attempt is the last to have claimed its step
+ * run, so a stale attempt's put never replaces its put, before or after the commit.
  */
-const CHECKPOINT_ORDER =
-  'attribute_not_exists(pk) OR writerVersion < :wv OR (writerVersion = :wv AND writerClaims <= :wc)';
+const CHECKPOINT_ORDER = 'attribute_not_exists(pk) OR writerSeq <= :seq';
 
 /**
  * Replaces head `base` by `next` with one conditional write: an UpdateItem of the
  * attributes that differ, conditional on `pins` still having `base`'s values. With
  * a `checkpoint`, the checkpoint is put first (conditional on CHECKPOINT_ORDER,
- * stamped with `base`'s version and claims), then the head is updated: two writes
+ * stamped with `base`'s claim sequence), then the head is updated: two writes
  * of one item each instead of a transaction, which bills both items twice. The
  * head update is the commit: a put whose head update then fails is a checkpoint
  * beyond the head's `stepRuns`, which listing leaves out and the step run's next
@@ -68,10 +68,13 @@ export async function writeOverBase(
 ): Promise<PinnedWriteResult> {
   const nextItem = headToItem(next);
   assertItemFits(nextItem, ctx.maxItemBytes, 'execution head');
-  const cpItem =
-    checkpoint === undefined
-      ? undefined
-      : { ...checkpointToItem(checkpoint), writerVersion: base.version, writerClaims: base.claims };
+  const writerSeq = checkpoint === undefined ? undefined : claimSeqOf(base);
+  if (checkpoint !== undefined && writerSeq === undefined) {
+    throw new Error(
+      `internal: the base head of ${base.id} was not read from the table, so its claim sequence is unknown`,
+    );
+  }
+  const cpItem = checkpoint === undefined ? undefined : { ...checkpointToItem(checkpoint), writerSeq };
   if (cpItem) assertItemFits(cpItem, ctx.maxItemBytes, 'checkpoint');
   const headUpdate = headUpdateOf(ctx, base, nextItem, pins);
   if (cpItem) {
@@ -83,7 +86,7 @@ export async function writeOverBase(
             TableName: ctx.tableName,
             Item: cpItem,
             ConditionExpression: CHECKPOINT_ORDER,
-            ExpressionAttributeValues: { ':wv': base.version, ':wc': base.claims },
+            ExpressionAttributeValues: { ':seq': writerSeq },
           }),
         );
       } catch (thrown) {

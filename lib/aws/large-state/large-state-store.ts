@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { ErrorCode, LongRunningError, StateTooLargeError, ValidationError } from '../../core/errors.js';
 import { isStepDirective, StepDirective } from '../../core/directives.js';
@@ -105,8 +106,11 @@ export class LargeStateExecutionStore implements ExecutionStore {
    * match its reference, or the reference is outside the execution's prefix) would
    * fail every attempt the same way: the claim fails the execution with
    * CORRUPT_RECORD and returns undefined, so the message is dropped rather than
-   * redelivered until the dead-letter queue. A transient S3 error is thrown
-   * (retryable) and the attempt is retried like any other.
+   * redelivered until the dead-letter queue. A transient S3 error is tried again
+   * twice; if it persists, the claim throws a non-retryable STORE_UNAVAILABLE: the
+   * claim did land, so the caller must not read the head and run the step on the
+   * reference; the message comes back after its visibility timeout, when the lease
+   * has run out, and the next attempt reads the state again.
    */
   async claim(req: ClaimRequest): Promise<ExecutionHead | undefined> {
     const head = await this.#inner.claim(req);
@@ -115,7 +119,7 @@ export class LargeStateExecutionStore implements ExecutionStore {
     if (ref === undefined && !isStateMarker(head.data)) return head;
     try {
       if (ref === undefined || !ref.key.startsWith(this.#executionPrefix(head.id))) throw corruptRef(head.data);
-      return { ...head, data: await this.readState(ref) };
+      return { ...head, data: await this.#readAfterClaim(ref, head.id) };
     } catch (thrown) {
       if (!(thrown instanceof LongRunningError) || thrown.code !== ErrorCode.CorruptRecord) throw thrown;
       const error = { code: thrown.code, message: thrown.message };
@@ -131,6 +135,25 @@ export class LargeStateExecutionStore implements ExecutionStore {
         ],
       });
       return undefined;
+    }
+  }
+
+  /** The claimed state, tried three times; a transient failure after that is not retryable (see claim). */
+  async #readAfterClaim(ref: StoredStateRef, id: string): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.readState(ref);
+      } catch (thrown) {
+        if (thrown instanceof LongRunningError && thrown.code === ErrorCode.CorruptRecord) throw thrown;
+        if (attempt >= 2) {
+          throw new LongRunningError(
+            ErrorCode.StoreUnavailable,
+            `execution ${id}: its state could not be read after the claim (${thrown instanceof Error ? thrown.message : String(thrown)}); the step runs again once the lease runs out`,
+            { cause: thrown, retryable: false, details: { id, key: ref.key } },
+          );
+        }
+        await delay(RETRY_DELAYS_MS[attempt] ?? 0);
+      }
     }
   }
 
@@ -299,6 +322,9 @@ function withRef(head: ExecutionHead): ExecutionHead {
   const ref = stateRefOf(head.data);
   return ref === undefined || ref === head.data ? head : { ...head, data: ref };
 }
+
+/** Pauses before reading a claimed state again after a transient error. */
+const RETRY_DELAYS_MS = [50, 200];
 
 function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');

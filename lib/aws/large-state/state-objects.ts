@@ -58,11 +58,10 @@ export class S3StateObjects implements StateObjects {
       if (out.Body === undefined) throw new Error('the response has no body');
       return await out.Body.transformToString('utf8');
     } catch (thrown) {
-      const name = thrown instanceof Error ? thrown.name : '';
-      if (name === 'NoSuchKey' || name === 'NotFound') {
+      if (isMissing(thrown)) {
         throw new LongRunningError(
           ErrorCode.CorruptRecord,
-          `the state object s3://${this.#bucket}/${key} is missing: the execution refers to a state that is not there`,
+          `the state object s3://${this.#bucket}/${key} is missing (or this role may not read it): the execution refers to a state that is not there`,
           { cause: thrown, details: { bucket: this.#bucket, key } },
         );
       }
@@ -144,8 +143,7 @@ export class S3StateObjects implements StateObjects {
       return text;
     } catch (thrown) {
       if (thrown instanceof LongRunningError) throw thrown;
-      const name = thrown instanceof Error ? thrown.name : '';
-      if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+      if (isMissing(thrown)) return undefined;
       throw translateSdkError(thrown, `S3 GetObject s3://${this.#bucket}/${key}`);
     }
   }
@@ -188,4 +186,15 @@ function tooLarge(key: string, sizeBytes: number, limitBytes: number): LongRunni
     `the object ${key} is ${sizeBytes} bytes, over the ${limitBytes}-byte limit`,
     { details: { sizeBytes, limitBytes } },
   );
+}
+
+/**
+ * True for S3's answers to a GET of a key that is not there: NoSuchKey, or
+ * AccessDenied, which S3 answers instead to a role that may not list the bucket
+ * (the functions' roles may not list it beyond their prefixes, so a missing object
+ * reads as denied).
+ */
+function isMissing(thrown: unknown): boolean {
+  const name = thrown instanceof Error ? thrown.name : '';
+  return name === 'NoSuchKey' || name === 'NotFound' || name === 'AccessDenied';
 }

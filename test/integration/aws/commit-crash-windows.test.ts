@@ -4,6 +4,7 @@ import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smi
 import { describe, expect, it } from 'vitest';
 import { DynamoDbExecutionStore } from '../../../lib/aws/execution-store/dynamodb-execution-store.js';
 import { checkpointSk, execPk } from '../../../lib/aws/schema/table-schema.js';
+import { EventType } from '../../../lib/core/events.js';
 import { emulatorClientConfig } from '../../support/aws-resources.js';
 import { useAwsResources } from './aws-test-context.js';
 import { newExecution } from './fixtures.js';
@@ -56,7 +57,7 @@ describe('the two writes of a commit (emulator)', () => {
     await dying.claim({ id: exec.id, token: 0, owner: 'w1', now: 0, step: 0, leaseMs: 10 });
     crash.on = true;
     await expect(dying.commit(commitOf(exec.id, 'w1', { by: 'w1' }, 5))).rejects.toThrow('worker killed');
-    expect(await rawCheckpoint(exec.id, 1)).toMatchObject({ data: '{"by":"w1"}', writerClaims: 1 });
+    expect(await rawCheckpoint(exec.id, 1)).toMatchObject({ data: '{"by":"w1"}', writerSeq: 1 });
     const s = store();
     expect((await s.listCheckpoints(exec.id, { limit: 10 })).items.map((cp) => cp.seq)).toEqual([0]);
     expect(await s.get(exec.id)).toMatchObject({ state: 'running', currentStep: 0, stepRuns: 0, data: exec.input });
@@ -101,6 +102,59 @@ describe('the two writes of a commit (emulator)', () => {
     await expect(stale.commit(commitOf(exec.id, 'w1', { by: 'w1' }, 21))).rejects.toThrow('worker killed');
     expect(await rawCheckpoint(exec.id, 1)).toMatchObject({ data: '{"by":"w1"}' });
     await winner.commit(commitOf(exec.id, 'w2', { by: 'w2' }, 25));
-    expect(await rawCheckpoint(exec.id, 1)).toMatchObject({ data: '{"by":"w2"}', writerClaims: 2 });
+    expect(await rawCheckpoint(exec.id, 1)).toMatchObject({ data: '{"by":"w2"}', writerSeq: 2 });
+  });
+
+  describe('across a pause and a resume, which sets claims back to 0', () => {
+    const pauseAndResume = async (s: DynamoDbExecutionStore, id: string, at: number) => {
+      await s.transition({
+        id,
+        from: ['running'],
+        to: 'paused',
+        now: at,
+        bumpVersion: false,
+        event: { type: EventType.Paused, step: 0, at },
+        action: 'pause',
+      });
+      await s.transition({
+        id,
+        from: ['paused'],
+        to: 'running',
+        now: at + 1,
+        bumpVersion: false,
+        resetAttempts: true,
+        sweepAt: at + 60_000,
+        event: { type: EventType.Resumed, step: 0, at: at + 1 },
+        action: 'resume',
+      });
+    };
+
+    it('a step in flight still commits, with its checkpoint', async () => {
+      const worker = store();
+      const exec = newExecution();
+      await worker.create(exec);
+      await worker.claim({ id: exec.id, token: 0, owner: 'w1', now: 0, step: 0, leaseMs: LEASE });
+      await pauseAndResume(store(), exec.id, 5);
+      const head = await worker.commit(commitOf(exec.id, 'w1', { by: 'w1' }, 10));
+      expect(head).toMatchObject({ currentStep: 1, stepRuns: 1 });
+      expect((await worker.listCheckpoints(exec.id, { limit: 10 })).items[0]?.state).toEqual({ by: 'w1' });
+    });
+
+    it("a stale attempt's late put cannot replace the checkpoint of the attempt that claimed after the resume", async () => {
+      const stale = store();
+      const exec = newExecution();
+      await stale.create(exec);
+      await stale.claim({ id: exec.id, token: 0, owner: 'w1', now: 0, step: 0, leaseMs: 10 });
+      await pauseAndResume(store(), exec.id, 5);
+      const winner = store();
+      await winner.claim({ id: exec.id, token: 0, owner: 'w2', now: 20, step: 0, leaseMs: LEASE });
+      await winner.commit(commitOf(exec.id, 'w2', { by: 'w2' }, 25));
+      const committed = await rawCheckpoint(exec.id, 1);
+      expect(committed).toMatchObject({ writerSeq: 2 });
+      await expect(stale.commit(commitOf(exec.id, 'w1', { by: 'w1' }, 30))).rejects.toMatchObject({
+        code: 'STALE_TOKEN',
+      });
+      expect(await rawCheckpoint(exec.id, 1)).toEqual(committed);
+    });
   });
 });

@@ -91,14 +91,14 @@ describe('DynamoDbExecutionStore items and active index (emulator)', () => {
     // 'a' worked from its cached head, so it put its checkpoint before its head update
     // failed: an uncommitted put, stamped with its claim, that listing leaves out.
     const stalePut = await rawItem(exec.id, checkpointSk(1));
-    expect(stalePut).toMatchObject({ data: '1', writerVersion: 0, writerClaims: 1 });
+    expect(stalePut).toMatchObject({ data: '1', writerSeq: 1 });
     expect((await s.listCheckpoints(exec.id, { limit: 10 })).items.map((cp) => cp.seq)).toEqual([0]);
     const big = s.commit({ ...commit, owner: 'b', output: 'x'.repeat(401 * 1024) });
     await expect(big).rejects.toMatchObject({ code: 'STATE_TOO_LARGE' });
     expect(await rawItem(exec.id, 'HEAD')).toEqual(before);
     expect(await rawItem(exec.id, checkpointSk(1))).toEqual(stalePut);
     await s.commit({ ...commit, owner: 'b', output: 'one' });
-    expect(await rawItem(exec.id, checkpointSk(1))).toMatchObject({ writerVersion: 0, writerClaims: 2 });
+    expect(await rawItem(exec.id, checkpointSk(1))).toMatchObject({ writerSeq: 2 });
     before = await rawItem(exec.id, 'HEAD');
     await expect(s.commit({ ...commit, owner: 'a', output: 'again' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
     // The same commit again (a retry after a lost response) answers the head it left and writes nothing.

@@ -89,17 +89,15 @@ describe('DynamoDbExecutionStore error translation (mocked SDK)', () => {
     expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
   });
 
-  it('puts the checkpoint stamped with its claim, conditional on no later claim having put it', async () => {
-    ddb.on(GetCommand).resolves({ Item: headToItem(sampleHead()) });
+  it('puts the checkpoint stamped with its claim sequence, conditional on no later claim having put it', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...headToItem(sampleHead()), claimSeq: 7 } });
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
     await store().commit(commitReq);
     const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
-    expect(put?.Item).toMatchObject({ sk: 'CP#0000000002', writerVersion: 3, writerClaims: 1 });
-    expect(put?.ConditionExpression).toBe(
-      'attribute_not_exists(pk) OR writerVersion < :wv OR (writerVersion = :wv AND writerClaims <= :wc)',
-    );
-    expect(put?.ExpressionAttributeValues).toEqual({ ':wv': 3, ':wc': 1 });
+    expect(put?.Item).toMatchObject({ sk: 'CP#0000000002', writerSeq: 7 });
+    expect(put?.ConditionExpression).toBe('attribute_not_exists(pk) OR writerSeq <= :seq');
+    expect(put?.ExpressionAttributeValues).toEqual({ ':seq': 7 });
   });
 
   it('stops at a checkpoint put by a later claim: reads the head and refuses, without updating it', async () => {

@@ -33,6 +33,13 @@ describe('linkStates', () => {
     });
   });
 
+  it('leaves a reference without a url when the linker gives none', async () => {
+    const body = { data: ref };
+    expect(JSON.parse(JSON.stringify(await linkStates(body, async () => undefined)))).toEqual({
+      data: { $longrunningState: { key: ref.key, bytes: 12, sha256: 'ab' } },
+    });
+  });
+
   it('shows the reference as stored when there is no linker', async () => {
     const body = { data: ref };
     expect(JSON.parse(JSON.stringify(await linkStates(body, undefined)))).toEqual({

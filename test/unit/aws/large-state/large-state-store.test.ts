@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LargeStateExecutionStore } from '../../../../lib/aws/large-state/large-state-store.js';
 import { STATE_REF_FIELD, StoredStateRef } from '../../../../lib/aws/large-state/state-ref.js';
 import { StepDirective } from '../../../../lib/core/directives.js';
+import { ErrorCode, LongRunningError } from '../../../../lib/core/errors.js';
 import { InMemoryExecutionStore } from '../../../../lib/testing/in-memory-execution-store.js';
 import { claimOf, commitOf, newExec, T } from '../../../contract/execution-store/fixtures.js';
 import { MemoryStateObjects } from '../../../support/memory-state-objects.js';
@@ -110,12 +111,29 @@ describe('LargeStateExecutionStore', () => {
     expect(await store.get('e2')).toMatchObject({ state: 'failed', error: { code: 'CORRUPT_RECORD' } });
   });
 
-  it('throws a transient object read error from the claim, leaving the execution running', async () => {
+  it('tries a transient object read again, then throws it as not retryable so the step never runs on a reference', async () => {
     const { store, objects, make } = setup();
     await store.create(newExec('e1', { input: big('in') }));
-    objects.failing.get = Object.assign(new Error('busy'), { code: 'STORE_UNAVAILABLE' });
-    await expect(make().claim(claimOf('e1', 0, 0))).rejects.toThrow('busy');
+    objects.failing.get = new LongRunningError(ErrorCode.StoreUnavailable, 'busy', { retryable: true });
+    const claim = make().claim(claimOf('e1', 0, 0));
+    await expect(claim).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: false });
+    await expect(claim).rejects.toThrow(/could not be read after the claim \(busy\)/);
+    expect(objects.calls.filter((c) => c.startsWith('get'))).toHaveLength(3);
     expect(await store.get('e1')).toMatchObject({ state: 'running', claims: 1 });
+  });
+
+  it('reads the state after a transient failure that passes', async () => {
+    const { store, objects, make } = setup();
+    await store.create(newExec('e1', { input: big('in') }));
+    const worker = make();
+    const read = objects.get.bind(objects);
+    let failures = 1;
+    objects.get = async (key) => {
+      if (failures-- > 0) throw new LongRunningError(ErrorCode.StoreUnavailable, 'busy', { retryable: true });
+      return read(key);
+    };
+    expect((await worker.claim(claimOf('e1', 0, 0)))?.data).toEqual(big('in'));
+    expect(failures).toBe(-1);
   });
 
   it('deletes the objects with the execution, and finishes an interrupted delete on the next call', async () => {

@@ -30,6 +30,12 @@ describe('S3StateObjects errors', () => {
     });
   });
 
+  it('takes AccessDenied on a GET for a missing object, as S3 answers a role that may not list the bucket', async () => {
+    s3.on(GetObjectCommand).rejects(serviceError('AccessDenied', 403));
+    await expect(objects().get('executions/e1/a.json')).rejects.toMatchObject({ code: 'CORRUPT_RECORD' });
+    await expect(objects().find('uploads/u1.json')).resolves.toBeUndefined();
+  });
+
   it('makes SlowDown THROTTLED and a 500 STORE_UNAVAILABLE, both retryable', async () => {
     s3.on(PutObjectCommand).rejects(serviceError('SlowDown', 503));
     await expect(objects().put('executions/e1/a.json', '{}')).rejects.toMatchObject({
