@@ -97,6 +97,11 @@ export class LargeStateExecutionStore implements ExecutionStore {
   async create(exec: NewExecution): Promise<{ head: ExecutionHead; created: boolean }> {
     const input = isSafeId(exec.id) ? await this.#stash(exec.id, exec.input) : exec.input;
     const out = await this.#inner.create({ ...exec, input });
+    if (!out.created && out.head.id !== exec.id && input instanceof StoredStateRef) {
+      // The idempotency key named an earlier execution: the object written under this
+      // unused id is referred to by nothing, and no other execution has that prefix.
+      await this.#objects.deletePrefix(this.#executionPrefix(exec.id)).catch(() => 0);
+    }
     return { head: withRef(out.head), created: out.created };
   }
 

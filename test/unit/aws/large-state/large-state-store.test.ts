@@ -27,6 +27,15 @@ describe('LargeStateExecutionStore', () => {
     expect(objects.keys('executions/e2/')).toEqual([]);
   });
 
+  it('removes the object it wrote for a start whose idempotency key named an earlier execution', async () => {
+    const { store, objects } = setup();
+    await store.create(newExec('e1', { input: big('in'), idempotencyKey: 'k1' }));
+    const again = await store.create(newExec('e2', { input: big('other'), idempotencyKey: 'k1' }));
+    expect(again).toMatchObject({ created: false, head: { id: 'e1' } });
+    expect(objects.keys('executions/e2/')).toEqual([]);
+    expect(objects.keys('executions/e1/')).toHaveLength(1);
+  });
+
   it('stores a large state once, content-addressed, and the table only its reference', async () => {
     const { store, objects, inner } = setup();
     await store.create(newExec('e1', { input: big('in') }));
