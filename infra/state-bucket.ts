@@ -84,41 +84,31 @@ export function createStateBucket(scope: Construct, id: string, options: StateBu
  */
 export function grantStateAccess(role: Role, name: HandlerName, bucket: Bucket): void {
   const access = STATE_ACTIONS[name];
-  if (access.objects.length > 0) {
+  const logicalId = Stack.of(bucket).resolve((bucket.node.defaultChild as CfnBucket).logicalId) as string;
+  const grantUnder = (actions: readonly string[], prefix: string, why: string): void => {
+    if (actions.length === 0) return;
     role.addToPrincipalPolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: [...access.objects],
-        resources: [bucket.arnForObjects(`${DEFAULT_STATE_PREFIX}*`)],
+        actions: [...actions],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
       }),
     );
-  }
-  if (access.objects.length > 0) {
-    const logicalId = Stack.of(bucket).resolve((bucket.node.defaultChild as CfnBucket).logicalId) as string;
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${DEFAULT_STATE_PREFIX}*]`,
-      reason:
-        'State objects are named by execution id and content hash when they are written, so no fixed list of ARNs ' +
-        "exists; the grant is limited to the state prefix of this deployment's own bucket and to the actions listed.",
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`,
+      reason: `${why}, so no fixed list of ARNs exists; the grant is limited to that prefix of this deployment's own bucket and to the actions listed.`,
     });
-  }
-  if (access.uploads.length > 0) {
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: [...access.uploads],
-        resources: [bucket.arnForObjects(`${INPUT_UPLOAD_PREFIX}*`)],
-      }),
-    );
-    const logicalId = Stack.of(bucket).resolve((bucket.node.defaultChild as CfnBucket).logicalId) as string;
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${INPUT_UPLOAD_PREFIX}*]`,
-      reason:
-        'Uploaded start inputs are named by a random upload id made when the upload URL is asked for, so no fixed ' +
-        "list of ARNs exists; the grant is limited to the upload prefix of this deployment's own bucket and to the " +
-        'actions listed.',
-    });
-  }
+  };
+  grantUnder(
+    access.objects,
+    DEFAULT_STATE_PREFIX,
+    'State objects are named by execution id and content hash when they are written',
+  );
+  grantUnder(
+    access.uploads,
+    INPUT_UPLOAD_PREFIX,
+    'Uploaded start inputs are named by a random upload id made when the upload URL is asked for',
+  );
   if (access.list) {
     role.addToPrincipalPolicy(
       new PolicyStatement({

@@ -52,21 +52,13 @@ export class S3StateObjects implements StateObjects {
   }
 
   async get(key: string): Promise<string> {
-    const { s3, client } = await this.#load();
-    try {
-      const out = await client.send(new s3.GetObjectCommand({ Bucket: this.#bucket, Key: key }));
-      if (out.Body === undefined) throw new Error('the response has no body');
-      return await out.Body.transformToString('utf8');
-    } catch (thrown) {
-      if (isMissing(thrown)) {
-        throw new LongRunningError(
-          ErrorCode.CorruptRecord,
-          `the state object s3://${this.#bucket}/${key} is missing (or this role may not read it): the execution refers to a state that is not there`,
-          { cause: thrown, details: { bucket: this.#bucket, key } },
-        );
-      }
-      throw translateSdkError(thrown, `S3 GetObject s3://${this.#bucket}/${key}`);
-    }
+    const text = await this.find(key);
+    if (text !== undefined) return text;
+    throw new LongRunningError(
+      ErrorCode.CorruptRecord,
+      `the state object s3://${this.#bucket}/${key} is missing (or this role may not read it): the execution refers to a state that is not there`,
+      { details: { bucket: this.#bucket, key } },
+    );
   }
 
   async deletePrefix(prefix: string): Promise<number> {

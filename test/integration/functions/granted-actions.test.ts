@@ -31,18 +31,27 @@ const DAY = 86_400_000;
 
 const aws = useAwsResources();
 
-/** A DynamoDB client that records the IAM action of every request it sends. */
-function recordingClient(actions: string[]): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(emulatorClientConfig(aws().endpoint));
-  const record: InitializeMiddleware<object, MetadataBearer> = (next, context) => (args) => {
-    const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
-    if (command === 'TransactWriteItems') {
-      const items = (args.input as { TransactItems?: Record<string, unknown>[] }).TransactItems ?? [];
-      for (const item of items) for (const kind of Object.keys(item)) actions.push(`dynamodb:${kind}Item`);
-    } else actions.push(`dynamodb:${command}`);
+/** Adds middleware to `client` that hands every request's command name (without `Command`) and input to `record`. */
+function recordRequests<C extends { middlewareStack: unknown }>(
+  client: C,
+  record: (command: string, input: Record<string, unknown>) => void,
+): C {
+  const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context) => (args) => {
+    record((context.commandName ?? 'unknown').replace(/Command$/, ''), args.input as Record<string, unknown>);
     return next(args);
   };
-  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(record, { step: 'initialize' });
+  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(middleware, { step: 'initialize' });
+  return client;
+}
+
+/** A DynamoDB client that records the IAM action of every request it sends. */
+function recordingClient(actions: string[]): DynamoDBDocumentClient {
+  const client = recordRequests(new DynamoDBClient(emulatorClientConfig(aws().endpoint)), (command, input) => {
+    if (command === 'TransactWriteItems') {
+      const items = (input as { TransactItems?: Record<string, unknown>[] }).TransactItems ?? [];
+      for (const item of items) for (const kind of Object.keys(item)) actions.push(`dynamodb:${kind}Item`);
+    } else actions.push(`dynamodb:${command}`);
+  });
   return DynamoDBDocumentClient.from(client);
 }
 
@@ -209,7 +218,6 @@ describe("the API's DynamoDB requests", () => {
 
 /** An S3 client that records the IAM action of every request it sends. */
 function recordingS3(actions: string[], keys: string[] = []): S3Client {
-  const client = new S3Client({ ...emulatorClientConfig(aws().endpoint), forcePathStyle: true });
   const iam: Record<string, string> = {
     PutObject: 's3:PutObject',
     GetObject: 's3:GetObject',
@@ -217,15 +225,16 @@ function recordingS3(actions: string[], keys: string[] = []): S3Client {
     DeleteObjects: 's3:DeleteObject',
     DeleteObject: 's3:DeleteObject',
   };
-  const record: InitializeMiddleware<object, MetadataBearer> = (next, context) => (args) => {
-    const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
+  const client = new S3Client({ ...emulatorClientConfig(aws().endpoint), forcePathStyle: true });
+  return recordRequests(client, (command, input) => {
     actions.push(iam[command] ?? `s3:${command}`);
-    const input = args.input as { Key?: string; Prefix?: string; Delete?: { Objects?: { Key?: string }[] } };
-    keys.push(...[input.Key ?? input.Prefix ?? ''], ...(input.Delete?.Objects ?? []).map((o) => o.Key ?? ''));
-    return next(args);
-  };
-  (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(record, { step: 'initialize' });
-  return client;
+    const { Key, Prefix, Delete } = input as {
+      Key?: string;
+      Prefix?: string;
+      Delete?: { Objects?: { Key?: string }[] };
+    };
+    keys.push(Key ?? Prefix ?? '', ...(Delete?.Objects ?? []).map((o) => o.Key ?? ''));
+  });
 }
 
 /** The runtime's deps whose states over 1 KB go to this file's bucket, through a client recording into `actions`. */
