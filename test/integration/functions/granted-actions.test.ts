@@ -19,6 +19,7 @@ import {
   WorkflowRegistry,
 } from '../../../lib/index.js';
 import { emulatorClientConfig } from '../../support/aws-resources.js';
+import { ManualClock } from '../../../lib/testing/manual-clock.js';
 import { useAwsResources } from '../aws/aws-test-context.js';
 
 // A deployed function may call only the DynamoDB actions the construct grants it
@@ -129,19 +130,21 @@ describe("the step worker's DynamoDB requests", () => {
               return s;
             },
           },
-          { name: 'nap', fn: (s, ctx) => ctx.sleep(1, s) },
+          { name: 'nap', fn: (s, ctx) => ctx.sleep(60_000, s) },
           { name: 'last', fn: (s) => s },
         ],
       }),
     );
-    const plain = runtimeOn(workflows, { retryBaseDelayMs: 0 });
+    // A manual clock: the sleep is due only when the test moves the clock past it, however slow the machine.
+    const clock = new ManualClock(Date.now());
+    const plain = runtimeOn(workflows, { retryBaseDelayMs: 0, clock });
     const { head } = await new ControlPlane(plain).start({ workflow: 'workable', input: { n: 1 } });
     const actions: string[] = [];
     const worker = recorded(plain, actions);
     let message: unknown = { v: 1, executionId: head.id, step: 0, token: 0 };
     const statuses: string[] = [];
     for (let i = 0; i < 5 && message; i++) {
-      const outcome = await processStepMessage(message, { deadline: Date.now() + 60_000 }, worker);
+      const outcome = await processStepMessage(message, { deadline: clock.now() + 60_000 }, worker);
       statuses.push(outcome.status);
       const now = await plain.store.get(head.id);
       message =
@@ -154,7 +157,7 @@ describe("the step worker's DynamoDB requests", () => {
               ...(now.state === 'waiting' ? { wake: true } : {}),
             }
           : undefined;
-      if (now?.state === 'waiting') await new Promise((r) => setTimeout(r, 5));
+      if (now?.state === 'waiting') await clock.advance(60_000);
     }
     expect(statuses).toEqual(['retrying', 'committed', 'waiting', 'woken', 'completed']);
     const granted = new Set<string>(TABLE_ACTIONS['step-worker'].table);
