@@ -24,7 +24,7 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   { method: HttpMethod.DELETE, path: '/executions/{id}' },
   { method: HttpMethod.GET, path: '/executions/{id}/checkpoints' },
   { method: HttpMethod.POST, path: '/executions/{id}/events' },
-  ...(['pause', 'resume', 'cancel', 'retry'] as const).map((action) => ({
+  ...(['pause', 'resume', 'cancel', 'retry', 'fork', 'rewind'] as const).map((action) => ({
     method: HttpMethod.POST,
     path: `/executions/{id}/${action}`,
   })),

@@ -75,7 +75,13 @@ export { defineWorkflow, WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './run
 export type { CheckpointHistory, Workflow, WorkflowDefinition } from './runtime/workflow.js';
 export { WorkflowRegistry } from './runtime/workflow-registry.js';
 export { ControlPlane } from './runtime/control-plane.js';
-export type { ActionResult, ExecutionDetails, ListRequest } from './runtime/control-plane.js';
+export type {
+  ActionResult,
+  ExecutionDetails,
+  ForkOptions,
+  ListRequest,
+  RewindOptions,
+} from './runtime/control-plane.js';
 export type { StartRequest } from './runtime/start-request.js';
 export { processStepMessage } from './runtime/step-processor.js';
 export { decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH, PAGE_TOKEN_PATTERN } from './runtime/paging.js';
@@ -87,7 +93,16 @@ export { sweep } from './runtime/sweeper.js';
 export type { SweepRequest, SweepResult } from './runtime/sweeper.js';
 export { DEFAULT_RUNTIME_CONFIG } from './runtime/runtime-config.js';
 export type { RuntimeConfig, RuntimeDeps } from './runtime/runtime-config.js';
-export type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './runtime/model.js';
+export type {
+  EpochMs,
+  ExecutionHead,
+  ForkOrigin,
+  Page,
+  RecordedEvent,
+  StepMessage,
+  StoredCheckpoint,
+} from './runtime/model.js';
+export { MAX_SUPERSEDED_RANGES } from './runtime/model.js';
 export type {
   ClaimRequest,
   CommitRequest,
@@ -97,6 +112,7 @@ export type {
   NewExecution,
   ReplaceRequest,
   ReplaceResult,
+  RewindRequest,
   StepQueue,
   TransitionRequest,
 } from './runtime/ports.js';

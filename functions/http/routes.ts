@@ -15,6 +15,8 @@ import {
   emptySchema,
   eventBodySchema,
   executionIdSchema,
+  forkBodySchema,
+  rewindBodySchema,
   listQuerySchema,
   pageQuerySchema,
   startBodySchema,
@@ -136,6 +138,47 @@ const actionRoute = (action: Action): Record<string, Handler> => ({
   },
 });
 
+/** The state a fork or rewind body gives: inline, read from its upload, or undefined (the checkpoint's). */
+async function bodyState(deps: RouteDeps, body: { state?: unknown; stateUpload?: string | undefined }): Promise<unknown> {
+  if (body.stateUpload === undefined) return body.state;
+  if (deps.uploads === undefined) throw uploadsUnavailable();
+  return deps.uploads.read(body.stateUpload);
+}
+
+const fork: Record<string, Handler> = {
+  POST: async (req, deps, id) => {
+    const body = validate(forkBodySchema, parseJsonBody(req.body, true), 'body');
+    const state = await bodyState(deps, body);
+    const { head, created } = await deps.control.fork(id, {
+      fromCheckpoint: body.fromCheckpoint,
+      ...(state !== undefined ? { state } : {}),
+      ...(body.name !== undefined ? { name: body.name } : {}),
+      ...(body.steps !== undefined ? { steps: body.steps } : {}),
+      ...(body.idempotencyKey !== undefined ? { idempotencyKey: body.idempotencyKey } : {}),
+    });
+    if (body.stateUpload !== undefined) await deps.uploads?.discard(body.stateUpload);
+    return reply(
+      deps,
+      created ? 201 : 200,
+      executionView(head, true),
+      created ? { location: `/executions/${head.id}` } : {},
+    );
+  },
+};
+
+const rewind: Record<string, Handler> = {
+  POST: async (req, deps, id) => {
+    const body = validate(rewindBodySchema, parseJsonBody(req.body, true), 'body');
+    const state = await bodyState(deps, body);
+    const { head, changed } = await deps.control.rewind(id, {
+      toCheckpoint: body.toCheckpoint,
+      ...(state !== undefined ? { state } : {}),
+    });
+    if (body.stateUpload !== undefined) await deps.uploads?.discard(body.stateUpload);
+    return reply(deps, 200, { ...executionView(head, true), changed });
+  },
+};
+
 const events: Record<string, Handler> = {
   POST: async (req, deps, id) => {
     const body = validate(eventBodySchema, parseJsonBody(req.body, true), 'body');
@@ -182,6 +225,8 @@ function match(segments: string[]): { methods: Record<string, Handler>; id?: str
   if (sub === undefined) return { methods: item, id: checkedId };
   if (sub === 'checkpoints') return { methods: checkpoints, id: checkedId };
   if (sub === 'events') return { methods: events, id: checkedId };
+  if (sub === 'fork') return { methods: fork, id: checkedId };
+  if (sub === 'rewind') return { methods: rewind, id: checkedId };
   if ((ACTIONS as readonly string[]).includes(sub)) return { methods: actionRoute(sub as Action), id: checkedId };
   return undefined;
 }

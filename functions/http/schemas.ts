@@ -41,6 +41,32 @@ export const startBodySchema = z
     path: ['inputUpload'],
   });
 
+const checkpointSeq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const notBoth = { message: 'give either state or stateUpload, not both', path: ['stateUpload'] };
+
+/** Body of `POST /executions/{id}/fork`: the state inline, or an upload holding it, or neither (the checkpoint's). */
+export const forkBodySchema = z
+  .object({
+    fromCheckpoint: checkpointSeq,
+    state: z.unknown().optional(),
+    stateUpload: safeId.optional(),
+    name: printable(MAX_EXECUTION_NAME_LENGTH).optional(),
+    steps: z.array(printable(MAX_STEP_NAME_LENGTH)).min(1).max(100).optional(),
+    idempotencyKey: safeId.optional(),
+  })
+  .strict()
+  .refine((body) => body.state === undefined || body.stateUpload === undefined, notBoth);
+
+/** Body of `POST /executions/{id}/rewind`. */
+export const rewindBodySchema = z
+  .object({
+    toCheckpoint: checkpointSeq,
+    state: z.unknown().optional(),
+    stateUpload: safeId.optional(),
+  })
+  .strict()
+  .refine((body) => body.state === undefined || body.stateUpload === undefined, notBoth);
+
 /** Body of `POST /executions`, parsed. */
 export type StartBody = z.infer<typeof startBodySchema>;
 

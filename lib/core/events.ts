@@ -3,7 +3,8 @@ import type { ExecutionState } from './execution-state.js';
 /**
  * Lifecycle event types. The first six keep the Go package's meaning and values.
  * `waiting` (a step committed a sleep or an event wait) goes to `onEvent` and the
- * logs only; `resumed` also marks the end of a wait.
+ * logs only; `resumed` also marks the end of a wait. `rewound`: the execution went
+ * back to an earlier checkpoint (`rewind`) and runs on from there.
  */
 export const EventType = {
   StepStarted: 'step_started',
@@ -13,6 +14,7 @@ export const EventType = {
   Paused: 'paused',
   Resumed: 'resumed',
   Waiting: 'waiting',
+  Rewound: 'rewound',
   ExecutionCompleted: 'execution_completed',
   ExecutionFailed: 'execution_failed',
   ExecutionCancelled: 'execution_cancelled',

@@ -3,7 +3,7 @@ import { ExecutionState } from './execution-state.js';
 
 /** The control actions a caller can ask for, and the lifecycle moves the engine makes itself. */
 export type TransitionAction =
-  'start' | 'pause' | 'resume' | 'cancel' | 'retry' | 'complete' | 'fail' | 'delete' | 'send an event to';
+  'start' | 'pause' | 'resume' | 'cancel' | 'retry' | 'rewind' | 'complete' | 'fail' | 'delete' | 'send an event to';
 
 const S = ExecutionState;
 
@@ -14,6 +14,7 @@ const LEGAL_FROM: Readonly<Record<TransitionAction, readonly ExecutionState[]>> 
   resume: [S.Paused],
   cancel: [S.Initialized, S.Running, S.Resuming, S.Paused, S.Waiting],
   retry: [S.Failed],
+  rewind: [S.Paused, S.Failed, S.Cancelled, S.Completed],
   complete: [S.Running, S.Resuming],
   fail: [S.Running, S.Resuming],
   delete: [S.Completed, S.Failed, S.Cancelled],

@@ -11,9 +11,12 @@ import { validateStartRequest, type StartRequest } from './start-request.js';
 import { completeCallback, sendEvent, type EventResult } from './event-delivery.js';
 import { resumeOrRetry, type ActionResult } from './resume-actions.js';
 import type { EventInput } from '../core/waits.js';
+import { forkExecution, neverClaimed, rewindExecution, type ForkOptions, type RewindOptions } from './fork-rewind.js';
+import { isSuperseded } from './head-changes.js';
 
 export type { ActionResult } from './resume-actions.js';
 export type { EventResult } from './event-delivery.js';
+export type { ForkOptions, RewindOptions } from './fork-rewind.js';
 
 /** A head and one page of its checkpoints, newest first. */
 export interface ExecutionDetails {
@@ -97,7 +100,12 @@ export class ControlPlane {
     const limit = pageLimit(options.checkpointsLimit, 10, 'checkpointsLimit');
     const page =
       options.checkpointsNextToken === undefined ? { limit } : { limit, nextToken: options.checkpointsNextToken };
-    return { head, checkpoints: await this.#rt.store.listCheckpoints(id, page) };
+    const checkpoints = await this.#rt.store.listCheckpoints(id, page);
+    if (head.superseded === undefined) return { head, checkpoints };
+    const items = checkpoints.items.map((cp) =>
+      isSuperseded(head.superseded, cp.seq) ? { ...cp, superseded: true as const } : cp,
+    );
+    return { head, checkpoints: { ...checkpoints, items } };
   }
 
   /** Executions newest first, optionally of one state and/or workflow. */
@@ -171,6 +179,36 @@ export class ControlPlane {
     return resumeOrRetry(this.#rt, assertSafeId(id), 'retry');
   }
 
+  /**
+   * A new execution that starts from committed checkpoint `fromCheckpoint` of `id`,
+   * with that checkpoint's state or `state`, at the checkpoint's step of the same
+   * step list (or at the first of `steps`). It records `forkedFrom`; the original,
+   * in any state, is only read. NOT_FOUND for an unknown execution or checkpoint,
+   * VALIDATION_ERROR for a state that is not JSON, a step not registered, or the
+   * final checkpoint of a completed execution (no step after it).
+   *
+   * @example
+   * const { head } = await control.fork(id, { fromCheckpoint: 6, state: { ...fixed } });
+   */
+  fork(id: string, options: ForkOptions): Promise<{ head: ExecutionHead; created: boolean }> {
+    return forkExecution(this.#rt, id, options);
+  }
+
+  /**
+   * Takes a paused, failed, cancelled or completed execution back to its committed
+   * checkpoint `toCheckpoint`, with that checkpoint's state or `state`, and runs on
+   * from its step. Bumps the version, so a step still in flight cannot commit. The
+   * checkpoints after it stay readable and are listed as `superseded`; the rewind
+   * writes a new checkpoint (`rewoundTo`) after the last, so none is overwritten.
+   * ILLEGAL_TRANSITION from running or waiting (pause it first).
+   *
+   * @example
+   * await control.rewind(id, { toCheckpoint: 3 });
+   */
+  rewind(id: string, options: RewindOptions): Promise<ActionResult> {
+    return rewindExecution(this.#rt, id, options);
+  }
+
   /** Removes a finished (completed, failed or cancelled) execution and its checkpoints. */
   async delete(id: string): Promise<void> {
     await this.#rt.store.delete(assertSafeId(id));
@@ -216,11 +254,6 @@ export class ControlPlane {
     emitEvents(rt, id, [event], { state: head.data });
     return { head, changed: true };
   }
-}
-
-/** Created and never claimed: the first step's message may never have been sent. */
-function neverClaimed(head: ExecutionHead): boolean {
-  return head.state === ExecutionState.Running && head.version === 0 && head.currentStep === 0 && head.claims === 0;
 }
 
 function pageLimit(limit: unknown, fallback: number, field: string): number {

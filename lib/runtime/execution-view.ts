@@ -35,6 +35,10 @@ export interface ExecutionView {
   /** What a waiting (or paused-in-a-wait, or timed-out) execution waits for; `until` in ISO 8601. */
   wait?: { kind: 'sleep' | 'event'; until?: string; eventType?: string; onTimeout?: string };
   events?: { type: string; step: number; at: string; attempt?: number; error?: { code: string; message: string } }[];
+  /** A fork's origin: the execution and checkpoint it started from. */
+  forkedFrom?: { executionId: string; checkpoint: number };
+  /** Checkpoint ranges (inclusive) that rewinds went back past, in the detailed view. */
+  superseded?: [number, number][];
 }
 
 /** Shapes a head for the API; `withEvents` (one execution's detailed view) adds the latest state and the bounded event history. */
@@ -66,8 +70,10 @@ export function executionView(head: ExecutionHead, withEvents = false): Executio
   if (head.endTime !== undefined) view.endTime = iso(head.endTime);
   if (head.error) view.error = head.error;
   if (head.state === 'completed') view.output = head.data;
+  if (head.forkedFrom) view.forkedFrom = { ...head.forkedFrom };
   if (withEvents) {
     view.data = head.data;
+    if (head.superseded) view.superseded = head.superseded.map(([a, b]) => [a, b]);
     view.events = head.events.map((e) => ({
       type: e.type,
       step: e.step,
@@ -88,6 +94,10 @@ export interface CheckpointView {
   stepName?: string;
   timestamp: string;
   state: unknown;
+  /** Written by a rewind: the checkpoint it went back to. */
+  rewoundTo?: number;
+  /** A rewind went back past this checkpoint: nothing runs on from it. */
+  superseded?: true;
 }
 
 /** The API's view of a checkpoint. */
@@ -99,5 +109,7 @@ export function checkpointView(cp: StoredCheckpoint): CheckpointView {
     ...(cp.stepName === undefined ? {} : { stepName: cp.stepName }),
     timestamp: iso(cp.timestamp),
     state: cp.state,
+    ...(cp.rewoundTo === undefined ? {} : { rewoundTo: cp.rewoundTo }),
+    ...(cp.superseded ? { superseded: true as const } : {}),
   };
 }

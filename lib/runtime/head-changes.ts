@@ -4,7 +4,7 @@ import { ExecutionState, isTerminalState } from '../core/execution-state.js';
 import { afterStep, DEFAULT_MAX_STEP_RUNS, type StepPosition } from '../core/waits.js';
 import { MAX_RECORDED_EVENTS } from './model.js';
 import type { EpochMs, ExecutionHead, RecordedEvent, StoredCheckpoint } from './model.js';
-import type { CommitRequest, NewExecution, TransitionRequest } from './ports.js';
+import type { CommitRequest, NewExecution, RewindRequest, TransitionRequest } from './ports.js';
 import { waitSweepAt } from './wait-timing.js';
 import { MAX_DELAY_SECONDS } from './step-message.js';
 
@@ -12,17 +12,18 @@ import { MAX_DELAY_SECONDS } from './step-message.js';
 // in-memory adapter (and any adapter that computes items in code) applies exactly
 // the documented semantics. Each returns a new head; none checks conditions.
 
-/** The head of a new execution: running at step 0, version 0, no claims. */
+/** The head of a new execution: running at its first step (`startStep`, 0 by default), version 0, no claims. */
 export function createdHead(exec: NewExecution): ExecutionHead {
-  return {
+  const startStep = exec.startStep ?? 0;
+  const head: ExecutionHead = {
     id: exec.id,
     name: exec.name,
     workflow: exec.workflow,
     state: ExecutionState.Running,
     stepNames: [...exec.stepNames],
-    currentStep: 0,
+    currentStep: startStep,
     totalSteps: exec.stepNames.length,
-    progress: 0,
+    progress: progressAt(startStep, exec.stepNames.length),
     data: exec.input,
     version: 0,
     claims: 0,
@@ -39,6 +40,8 @@ export function createdHead(exec: NewExecution): ExecutionHead {
     callbacks: [],
     inboxSeq: 0,
   };
+  if (exec.forkedFrom) head.forkedFrom = { ...exec.forkedFrom };
+  return head;
 }
 
 /** The checkpoint a head's latest commit (or its creation) writes: `data` as step run `stepRuns`, the input of `currentStep`. */
@@ -207,6 +210,55 @@ export function transitionedHead(h: ExecutionHead, req: TransitionRequest): Exec
     head.sweepAt = req.sweepAt;
   }
   return head;
+}
+
+/**
+ * The head after a rewind to checkpoint `cp` (checked by `assertRewind`), running
+ * on with `state`: see {@link RewindRequest}. `stepRuns` grows by one, for the
+ * checkpoint the rewind writes (see {@link rewindCheckpointOf}).
+ */
+export function rewoundHead(h: ExecutionHead, cp: StoredCheckpoint, state: unknown, req: RewindRequest): ExecutionHead {
+  const head = withoutLease({
+    ...h,
+    state: ExecutionState.Running,
+    currentStep: cp.step,
+    progress: progressAt(cp.step, h.totalSteps),
+    data: state,
+    version: h.version + 1,
+    claims: 0,
+    stepRuns: h.stepRuns + 1,
+    lastUpdate: req.now,
+    sweepAt: req.sweepAt,
+    callbacks: [],
+    events: appendEvents(h.events, [req.event]),
+  });
+  for (const key of ['error', 'endTime', 'wait', 'delivered', 'lastWriter'] as const) delete head[key];
+  const superseded = supersede(h.superseded ?? [], cp.seq + 1, h.stepRuns);
+  if (superseded.length > 0) head.superseded = superseded;
+  return head;
+}
+
+/** The checkpoint a rewind writes: the state run on from, as step run `stepRuns` of the rewound head. */
+export function rewindCheckpointOf(h: ExecutionHead, toCheckpoint: number, now: EpochMs): StoredCheckpoint {
+  return { ...checkpointOf(h, now), rewoundTo: toCheckpoint };
+}
+
+/** `ranges` with `from..to` (inclusive) added, merged with the ranges it overlaps or touches; ascending. */
+export function supersede(ranges: readonly [number, number][], from: number, to: number): [number, number][] {
+  if (from > to) return ranges.map(([a, b]) => [a, b]);
+  const merged: [number, number][] = [];
+  let added: [number, number] = [from, to];
+  for (const [a, b] of ranges) {
+    if (b + 1 < added[0] || a > added[1] + 1) merged.push([a, b]);
+    else added = [Math.min(a, added[0]), Math.max(b, added[1])];
+  }
+  merged.push(added);
+  return merged.sort((x, y) => x[0] - y[0]);
+}
+
+/** True when checkpoint `seq` lies in one of `ranges`. */
+export function isSuperseded(ranges: readonly [number, number][] | undefined, seq: number): boolean {
+  return ranges?.some(([a, b]) => seq >= a && seq <= b) ?? false;
 }
 
 /** `current` then `added`, keeping the last {@link MAX_RECORDED_EVENTS}. */

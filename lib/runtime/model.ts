@@ -98,7 +98,24 @@ export interface ExecutionHead {
    * meanwhile is never lost: the write is decided again from the head with it.
    */
   inboxSeq: number;
+  /** Where a fork came from: the execution and the checkpoint it was forked from. */
+  forkedFrom?: ForkOrigin;
+  /**
+   * Checkpoint sequence ranges (inclusive, ascending, disjoint) that rewinds left
+   * behind: still readable, listed as `superseded`. Absent until the first rewind.
+   */
+  superseded?: [number, number][];
 }
+
+/** The origin of a forked execution. */
+export interface ForkOrigin {
+  executionId: string;
+  /** The sequence number of the checkpoint of `executionId` the fork started from. */
+  checkpoint: number;
+}
+
+/** How many superseded ranges a head keeps: a rewind that would need more is refused (fork instead). */
+export const MAX_SUPERSEDED_RANGES = 20;
 
 /**
  * A committed checkpoint: the state after `seq` step runs, which is the input of step
@@ -118,6 +135,10 @@ export interface StoredCheckpoint {
   stepName?: string;
   state: unknown;
   timestamp: EpochMs;
+  /** Written by a rewind: the sequence number of the checkpoint it went back to. */
+  rewoundTo?: number;
+  /** Set on reads: a rewind went back past this checkpoint, so nothing runs on from it. */
+  superseded?: true;
 }
 
 /** A page of results and the opaque cursor of the next page, if any. */

@@ -1,7 +1,15 @@
 import type { OpenCallback } from '../core/callback-tokens.js';
 import type { ErrorInfo } from '../core/errors.js';
 import type { ExecutionState } from '../core/execution-state.js';
-import type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './model.js';
+import type {
+  EpochMs,
+  ExecutionHead,
+  ForkOrigin,
+  Page,
+  RecordedEvent,
+  StepMessage,
+  StoredCheckpoint,
+} from './model.js';
 import type { WaitTiming } from './wait-timing.js';
 
 /**
@@ -25,6 +33,32 @@ export interface NewExecution {
   events: RecordedEvent[];
   /** Step runs allowed (0: no limit); DEFAULT_MAX_STEP_RUNS when absent. */
   maxStepRuns?: number;
+  /** The step to start at (a fork starts where its checkpoint was); 0 when absent. */
+  startStep?: number;
+  /** Set for a fork: where it came from. */
+  forkedFrom?: ForkOrigin;
+}
+
+/**
+ * A rewind: execution `id` goes back to its committed checkpoint `toCheckpoint` and
+ * runs on from there, with that checkpoint's state or `state`. The head becomes
+ * running at the checkpoint's step, version + 1 (nothing in flight commits), claims
+ * 0, error, end, wait, delivered event and callbacks cleared (the steps that made
+ * them are undone), inbox kept. A new checkpoint `CP#<stepRuns + 1>` holds the state
+ * run on from (`rewoundTo` set), so sequence numbers never repeat, and the range
+ * after `toCheckpoint` up to the old `stepRuns` is recorded as superseded.
+ */
+export interface RewindRequest {
+  id: string;
+  toCheckpoint: number;
+  /** The state to run on with (already validated); the checkpoint's own state when undefined. */
+  state?: unknown;
+  /** Legal current states; any other is ILLEGAL_TRANSITION. */
+  from: readonly ExecutionState[];
+  now: EpochMs;
+  /** When the sweeper should look if the first step message is lost. */
+  sweepAt: EpochMs;
+  event: RecordedEvent;
 }
 
 /**
@@ -169,6 +203,20 @@ export interface ExecutionStore {
   transition(req: TransitionRequest): Promise<ExecutionHead>;
   /** The head, or undefined. */
   get(id: string): Promise<ExecutionHead | undefined>;
+  /**
+   * Checkpoint `seq` of execution `id`, or undefined when there is none or it is not
+   * committed (beyond the head's `stepRuns`). Its state is the state itself, even
+   * where other reads return a reference to it (a fork starts from it).
+   */
+  getCheckpoint(id: string, seq: number): Promise<StoredCheckpoint | undefined>;
+  /**
+   * Applies a rewind (see {@link RewindRequest}) in one atomic write of the head and
+   * the new checkpoint. NOT_FOUND for an unknown execution or checkpoint,
+   * ILLEGAL_TRANSITION from a state not in `from`, VALIDATION_ERROR for a
+   * checkpoint past the last step or a head with MAX_SUPERSEDED_RANGES already,
+   * STATE_TOO_LARGE before anything is written.
+   */
+  rewind(req: RewindRequest): Promise<ExecutionHead>;
   /** Checkpoints newest first. */
   listCheckpoints(id: string, page: { limit: number; nextToken?: string }): Promise<Page<StoredCheckpoint>>;
   /** Heads, newest first, filtered by state and/or workflow. */

@@ -4,9 +4,10 @@ import { assertSafeId } from '../core/ids.js';
 import { assertStepName } from '../core/step-list.js';
 import { WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './workflow.js';
 import { LeaseConflictError, StaleTokenError } from './errors.js';
-import type { EpochMs, ExecutionHead } from './model.js';
+import { MAX_SUPERSEDED_RANGES, type EpochMs, type ExecutionHead, type StoredCheckpoint } from './model.js';
+import { supersede } from './head-changes.js';
 import { validateLimit } from './paging.js';
-import type { ClaimRequest, Fence, ListQuery, NewExecution, TransitionRequest } from './ports.js';
+import type { ClaimRequest, Fence, ListQuery, NewExecution, RewindRequest, TransitionRequest } from './ports.js';
 
 // The rules of the ExecutionStore port, once: what a new execution must be, and the
 // conditions of its writes as predicates on the head as it stands. The in-memory store evaluates them directly; the DynamoDB store writes
@@ -35,6 +36,62 @@ export function assertNewExecution(exec: NewExecution): void {
   for (const [key, value] of Object.entries(exec.metadata ?? {})) {
     if (typeof value !== 'string') throw new ValidationError(`metadata.${key} must be a string`);
   }
+  const start = exec.startStep;
+  if (start !== undefined && (!Number.isSafeInteger(start) || start < 0 || start >= exec.stepNames.length)) {
+    throw new ValidationError(
+      `startStep must be a whole number from 0 to ${exec.stepNames.length - 1} (a step of the list), got ${String(start)}`,
+    );
+  }
+  if (exec.forkedFrom !== undefined) {
+    assertSafeId(exec.forkedFrom.executionId, 'forkedFrom.executionId');
+    assertCheckpointSeq(exec.forkedFrom.checkpoint, 'forkedFrom.checkpoint');
+  }
+}
+
+/** Checks a checkpoint sequence number: a whole number >= 0 (VALIDATION_ERROR naming `field`). */
+export function assertCheckpointSeq(seq: unknown, field: string): asserts seq is number {
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
+    throw new ValidationError(
+      `${field} must be a checkpoint's sequence number (a whole number >= 0), got ${JSON.stringify(seq) ?? typeof seq}`,
+    );
+  }
+}
+
+/**
+ * Checks a rewind against the head and checkpoint as they stand: NOT_FOUND for no
+ * head, or no committed checkpoint `toCheckpoint`; ILLEGAL_TRANSITION from a state
+ * not in `from`; VALIDATION_ERROR for the final checkpoint (no step left to run on
+ * with) or a head that has MAX_SUPERSEDED_RANGES already and would need another.
+ */
+export function assertRewind(
+  req: RewindRequest,
+  head: ExecutionHead | undefined,
+  cp: StoredCheckpoint | undefined,
+): asserts cp is StoredCheckpoint {
+  if (head === undefined) throw new NotFoundError('execution', req.id);
+  if (!req.from.includes(head.state)) throw new IllegalTransitionError(req.id, head.state, 'rewind', req.from);
+  if (cp === undefined || cp.seq > head.stepRuns) throw checkpointNotFound(req.id, req.toCheckpoint);
+  assertRunsOnFrom(cp, head);
+  const ranges = supersede(head.superseded ?? [], cp.seq + 1, head.stepRuns);
+  if (ranges.length > MAX_SUPERSEDED_RANGES) {
+    throw new ValidationError(
+      `execution ${req.id} has been rewound over ${MAX_SUPERSEDED_RANGES} separate ranges of checkpoints, the most a head keeps; fork it instead`,
+    );
+  }
+}
+
+/** VALIDATION_ERROR for a checkpoint with no step after it (a completed execution's final state). */
+export function assertRunsOnFrom(cp: StoredCheckpoint, head: Pick<ExecutionHead, 'id' | 'totalSteps'>): void {
+  if (cp.step >= head.totalSteps) {
+    throw new ValidationError(
+      `checkpoint ${cp.seq} of execution ${head.id} is its final state: no step runs on from it (choose an earlier checkpoint)`,
+    );
+  }
+}
+
+/** NOT_FOUND for checkpoint `seq` of execution `id`. */
+export function checkpointNotFound(id: string, seq: number): NotFoundError {
+  return new NotFoundError('checkpoint', `${seq} of execution ${id}`);
 }
 
 /**

@@ -16,6 +16,7 @@ import type {
   NewExecution,
   ReplaceRequest,
   ReplaceResult,
+  RewindRequest,
   TransitionRequest,
 } from '../runtime/ports.js';
 import { SEEN_EVENT_RETENTION_MS } from '../runtime/ports.js';
@@ -31,6 +32,7 @@ import {
   isStalled,
   assertReplace,
   assertTransitionAllowed,
+  assertRewind,
   pinsMatch,
   stateJsonText,
 } from '../runtime/store-rules.js';
@@ -168,6 +170,26 @@ export class InMemoryExecutionStore implements ExecutionStore {
     return promiseNow(() => {
       const stored = this.#executions.get(id);
       return stored ? copy(stored.head) : undefined;
+    });
+  }
+
+  getCheckpoint(id: string, seq: number): Promise<StoredCheckpoint | undefined> {
+    return promiseNow(() => {
+      const stored = this.#executions.get(id);
+      const cp = stored?.checkpoints.get(seq);
+      return stored && cp && cp.seq <= stored.head.stepRuns ? copy(cp) : undefined;
+    });
+  }
+
+  rewind(req: RewindRequest): Promise<ExecutionHead> {
+    return promiseNow(() => {
+      const stored = this.#executions.get(req.id);
+      const cp = stored?.checkpoints.get(req.toCheckpoint);
+      assertRewind(req, stored?.head, cp);
+      if (!stored) throw new NotFoundError('execution', req.id);
+      const head = change.rewoundHead(stored.head, cp, req.state === undefined ? cp.state : req.state, req);
+      this.#write(stored, head, change.rewindCheckpointOf(head, cp.seq, req.now));
+      return copy(stored.head);
     });
   }
 

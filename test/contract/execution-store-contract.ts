@@ -10,6 +10,7 @@ import { listContract } from './execution-store/list.js';
 import { outcomesContract } from './execution-store/outcomes.js';
 import { racesContract } from './execution-store/races.js';
 import { readsContract } from './execution-store/reads.js';
+import { rewindContract } from './execution-store/rewind.js';
 import { scenarioContract } from './execution-store/scenario.js';
 import { transitionContract } from './execution-store/transition.js';
 import { waitsContract } from './execution-store/waits.js';
@@ -44,4 +45,5 @@ export function executionStoreContract(make: MakeStore): void {
   describe('concurrent workers', () => racesContract(make));
   describe('a long scenario', () => scenarioContract(make));
   describe('waits, events and loops', () => waitsContract(make));
+  describe('getCheckpoint, forks and rewind', () => rewindContract(make));
 }

@@ -18,6 +18,8 @@ const EXPECTED_ROUTES = [
   'POST /executions/{id}/resume',
   'POST /executions/{id}/cancel',
   'POST /executions/{id}/retry',
+  'POST /executions/{id}/fork',
+  'POST /executions/{id}/rewind',
   'GET /workflows',
   // The token is the credential: the one route without IAM.
   'POST /callbacks/{token}',

@@ -45,6 +45,8 @@ export function resolvingStore(store: LargeStateExecutionStore): ExecutionStore 
     },
     transition: async (req) => head(await store.transition(req)),
     get: async (id) => maybe(await store.get(id)),
+    getCheckpoint: (id, seq) => store.getCheckpoint(id, seq),
+    rewind: async (req) => head(await store.rewind(req)),
     listCheckpoints: async (id, page) => {
       const out = await store.listCheckpoints(id, page);
       return { ...out, items: await Promise.all(out.items.map(checkpoint)) };

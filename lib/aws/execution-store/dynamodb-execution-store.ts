@@ -12,12 +12,14 @@ import type {
   NewExecution,
   ReplaceRequest,
   ReplaceResult,
+  RewindRequest,
   TransitionRequest,
 } from '../../runtime/ports.js';
 import { assertReplace, HEAD_PINS } from '../../runtime/store-rules.js';
 import { readHead, writeOverBase, writeOverBaseRecordingEvent } from './pinned-write.js';
 import { deleteExecution } from './delete.js';
 import { transitionExecution } from './transition.js';
+import { getCheckpoint, rewindExecution } from './rewind.js';
 import { createExecution } from './create.js';
 import { findStalled } from './find-stalled.js';
 import { listCheckpoints } from './list-checkpoints.js';
@@ -141,6 +143,16 @@ export class DynamoDbExecutionStore implements ExecutionStore {
   /** A strongly consistent GetItem of the head. */
   async get(id: string): Promise<ExecutionHead | undefined> {
     return isSafeId(id) ? readHead(this.#ctx, id) : undefined;
+  }
+
+  /** Two strongly consistent GetItems: the checkpoint, and the head to see it is committed. */
+  getCheckpoint(id: string, seq: number): Promise<StoredCheckpoint | undefined> {
+    return getCheckpoint(this.#ctx, id, seq);
+  }
+
+  /** One TransactWriteItems: the rewind's checkpoint and the head over the head as read. */
+  rewind(req: RewindRequest): Promise<ExecutionHead> {
+    return rewindExecution(this.#ctx, this.#cache, req);
   }
 
   /** A Query of the execution's partition, newest checkpoint first. */

@@ -48,6 +48,8 @@ export function headToItem(h: ExecutionHead): Item {
   setDefined(item, 'endTime', h.endTime);
   if (h.error !== undefined) item['error'] = { code: h.error.code, message: h.error.message };
   setDefined(item, 'idempotencyKey', h.idempotencyKey);
+  if (h.forkedFrom) item['forkedFrom'] = { executionId: h.forkedFrom.executionId, checkpoint: h.forkedFrom.checkpoint };
+  if (h.superseded?.length) item['superseded'] = h.superseded.map(([a, b]) => [a, b]);
   return item;
 }
 
@@ -91,6 +93,11 @@ export function itemToHead(item: Item): ExecutionHead {
   setDefined(head, 'endTime', r.optionalNumber('endTime'));
   if (item['error'] !== undefined) head.error = readErrorInfo(r.map('error'), 'error', r);
   setDefined(head, 'idempotencyKey', r.optionalString('idempotencyKey'));
+  if (item['forkedFrom'] !== undefined) {
+    const origin = new ItemReader(r.map('forkedFrom'), 'forkedFrom');
+    head.forkedFrom = { executionId: origin.string('executionId'), checkpoint: origin.number('checkpoint') };
+  }
+  if (item['superseded'] !== undefined) head.superseded = readRanges(r.list('superseded'), r);
   rememberClaimSeq(head, item['claimSeq']);
   return head;
 }
@@ -108,6 +115,7 @@ export function checkpointToItem(cp: StoredCheckpoint): Item {
   };
   setDefined(item, 'stepName', cp.stepName);
   setDefined(item, 'data', stateJsonText(cp.state, cp.executionId));
+  setDefined(item, 'rewoundTo', cp.rewoundTo);
   return item;
 }
 
@@ -125,6 +133,7 @@ export function itemToCheckpoint(item: Item): StoredCheckpoint {
     timestamp: r.number('timestamp'),
   };
   setDefined(cp, 'stepName', r.optionalString('stepName'));
+  setDefined(cp, 'rewoundTo', r.optionalNumber('rewoundTo'));
   return cp;
 }
 
@@ -145,6 +154,16 @@ function readEvent(value: unknown, field: string, r: ItemReader): RecordedEvent 
   setDefined(event, 'attempt', e.optionalNumber('attempt'));
   if ((value as Item)['error'] !== undefined) event.error = readErrorInfo(e.map('error'), `${field}.error`, r);
   return event;
+}
+
+function readRanges(list: unknown[], r: ItemReader): [number, number][] {
+  return list.map((range, i) => {
+    const [from, to] = Array.isArray(range) ? (range as unknown[]) : [];
+    if (!Array.isArray(range) || range.length !== 2 || typeof from !== 'number' || typeof to !== 'number') {
+      throw r.fail(`superseded[${i}]`, 'a [from, to] pair of numbers', range);
+    }
+    return [from, to];
+  });
 }
 
 function readErrorInfo(map: Item, field: string, r: ItemReader): ErrorInfo {

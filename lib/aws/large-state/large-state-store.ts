@@ -15,6 +15,7 @@ import type {
   NewExecution,
   ReplaceRequest,
   ReplaceResult,
+  RewindRequest,
   TransitionRequest,
 } from '../../runtime/ports.js';
 import { stateJsonText } from '../../runtime/store-rules.js';
@@ -214,6 +215,22 @@ export class LargeStateExecutionStore implements ExecutionStore {
   async get(id: string): Promise<ExecutionHead | undefined> {
     const head = await this.#inner.get(id);
     return head && withRef(head);
+  }
+
+  /** The checkpoint with its state itself: an offloaded one is read from its object (and checked). */
+  async getCheckpoint(id: string, seq: number): Promise<StoredCheckpoint | undefined> {
+    const cp = await this.#inner.getCheckpoint(id, seq);
+    if (cp === undefined) return undefined;
+    const ref = stateRefOf(cp.state);
+    if (ref === undefined && !isStateMarker(cp.state)) return cp;
+    if (ref === undefined || !ref.key.startsWith(this.#executionPrefix(id))) throw corruptRef(cp.state);
+    return { ...cp, state: await this.readState(ref) };
+  }
+
+  /** An edited state is kept as an object first when it is large; the checkpoint's own stays where it is. */
+  async rewind(req: RewindRequest): Promise<ExecutionHead> {
+    if (req.state === undefined || !isSafeId(req.id)) return withRef(await this.#inner.rewind(req));
+    return withRef(await this.#inner.rewind({ ...req, state: await this.#stash(req.id, req.state) }));
   }
 
   /** Checkpoints newest first; an offloaded state shows as its reference (read it with {@link readState}). */

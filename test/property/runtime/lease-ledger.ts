@@ -50,6 +50,12 @@ export class LeaseLedger {
         return head;
       },
       get: (id) => inner.get(id),
+      getCheckpoint: (id, seq) => inner.getCheckpoint(id, seq),
+      rewind: async (req) => {
+        const head = await inner.rewind(req);
+        this.#grants.delete(req.id);
+        return head;
+      },
       listCheckpoints: (id, page) => inner.listCheckpoints(id, page),
       list: (query) => inner.list(query),
       findStalled: (req) => inner.findStalled(req),

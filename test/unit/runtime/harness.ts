@@ -141,6 +141,8 @@ const STORE_METHODS = [
   'replaceHead',
   'transition',
   'get',
+  'getCheckpoint',
+  'rewind',
   'listCheckpoints',
   'list',
   'findStalled',

@@ -1,0 +1,151 @@
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import { EventType } from '../core/events.js';
+import { ExecutionState } from '../core/execution-state.js';
+import { assertSafeId, newExecutionId } from '../core/ids.js';
+import { assertJsonValue, isJsonObject } from '../core/json.js';
+import { assertExecutionName } from '../core/step-list.js';
+import { legalFrom } from '../core/transitions.js';
+import { emitEvents, recordedEvent } from './lifecycle-events.js';
+import type { ExecutionHead } from './model.js';
+import type { ResolvedRuntime } from './runtime-config.js';
+import { stepMessage } from './step-message.js';
+import { assertCheckpointSeq, assertRunsOnFrom, checkpointNotFound } from './store-rules.js';
+
+/** What {@link ControlPlane.fork} takes. */
+export interface ForkOptions {
+  /** The sequence number of a committed checkpoint of the execution forked. */
+  fromCheckpoint: number;
+  /** The state to start with (plain JSON); the checkpoint's state when absent. */
+  state?: unknown;
+  /** A display name; the original's by default. */
+  name?: string;
+  /**
+   * Registered step names to run instead of the original's list; the fork then runs
+   * them from the first. Without it the fork runs the original's list from the
+   * checkpoint's step.
+   */
+  steps?: readonly string[];
+  /** Forking twice with the same key returns the first fork (same rules as an execution id). */
+  idempotencyKey?: string;
+}
+
+/** What {@link ControlPlane.rewind} takes. */
+export interface RewindOptions {
+  /** The sequence number of a committed checkpoint of the execution. */
+  toCheckpoint: number;
+  /** The state to run on with (plain JSON); the checkpoint's state when absent. */
+  state?: unknown;
+}
+
+const FORK_KEYS = new Set(['fromCheckpoint', 'state', 'name', 'steps', 'idempotencyKey']);
+const REWIND_KEYS = new Set(['toCheckpoint', 'state']);
+
+/**
+ * A new execution from checkpoint `fromCheckpoint` of `id` (see ControlPlane.fork):
+ * the original is only read. Its first step is sent as for a start.
+ */
+export async function forkExecution(
+  rt: ResolvedRuntime,
+  id: string,
+  options: ForkOptions,
+): Promise<{ head: ExecutionHead; created: boolean }> {
+  assertOptions(options, FORK_KEYS, 'fork');
+  const { fromCheckpoint, state, name, steps, idempotencyKey } = options;
+  assertCheckpointSeq(fromCheckpoint, 'fromCheckpoint');
+  if (state !== undefined) assertJsonValue(state, 'state');
+  if (name !== undefined) assertExecutionName(name);
+  if (idempotencyKey !== undefined) assertSafeId(idempotencyKey, 'idempotencyKey');
+  const stepNames = steps === undefined ? undefined : registeredSteps(rt, steps);
+  const source = await rt.store.get(assertSafeId(id));
+  if (!source) throw new NotFoundError('execution', id);
+  const cp = await rt.store.getCheckpoint(id, fromCheckpoint);
+  if (!cp) throw checkpointNotFound(id, fromCheckpoint);
+  if (stepNames === undefined) assertRunsOnFrom(cp, source);
+  const list = stepNames ?? source.stepNames;
+  const startStep = stepNames === undefined ? cp.step : 0;
+  for (const step of list.slice(startStep)) {
+    if (rt.workflows.step(step) === undefined)
+      throw new ValidationError(`step ${JSON.stringify(step)} of the fork is not registered`, { step });
+  }
+  const now = rt.clock.now();
+  const result = await rt.store.create({
+    id: newExecutionId(),
+    name: name ?? source.name,
+    workflow: source.workflow,
+    stepNames: [...list],
+    input: state === undefined ? cp.state : state,
+    now,
+    sweepAt: now + rt.stallAfterMs,
+    metadata: { ...source.metadata },
+    events: [],
+    maxStepRuns: source.maxStepRuns,
+    startStep,
+    forkedFrom: { executionId: id, checkpoint: fromCheckpoint },
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+  });
+  const { head } = result;
+  if (result.created || neverClaimed(head)) await rt.queue.send(stepMessage(head.id, head.currentStep, 0));
+  return result;
+}
+
+/**
+ * Execution `id` back at its checkpoint `toCheckpoint`, running on from there (see
+ * ControlPlane.rewind): one write of the store, then the step message of the new version.
+ */
+export async function rewindExecution(
+  rt: ResolvedRuntime,
+  id: string,
+  options: RewindOptions,
+): Promise<{ head: ExecutionHead; changed: true }> {
+  assertOptions(options, REWIND_KEYS, 'rewind');
+  const { toCheckpoint, state } = options;
+  assertCheckpointSeq(toCheckpoint, 'toCheckpoint');
+  if (state !== undefined) assertJsonValue(state, 'state');
+  assertSafeId(id);
+  // The checkpoint's step names the event; the store checks everything again in its write.
+  const cp = await rt.store.getCheckpoint(id, toCheckpoint);
+  if (!cp) {
+    if (!(await rt.store.get(id))) throw new NotFoundError('execution', id);
+    throw checkpointNotFound(id, toCheckpoint);
+  }
+  const now = rt.clock.now();
+  const event = recordedEvent(EventType.Rewound, cp.step, now);
+  const head = await rt.store.rewind({
+    id,
+    toCheckpoint,
+    ...(state === undefined ? {} : { state }),
+    from: legalFrom('rewind'),
+    now,
+    sweepAt: now + rt.stallAfterMs,
+    event,
+  });
+  await rt.queue.send(stepMessage(id, head.currentStep, head.version));
+  emitEvents(rt, id, [event], { state: head.data });
+  return { head, changed: true };
+}
+
+/** Created and never claimed: the first step's message may never have been sent. */
+export function neverClaimed(head: ExecutionHead): boolean {
+  return head.state === ExecutionState.Running && head.version === 0 && head.stepRuns === 0 && head.claims === 0;
+}
+
+function registeredSteps(rt: ResolvedRuntime, steps: unknown): string[] {
+  if (!Array.isArray(steps) || steps.length === 0)
+    throw new ValidationError('steps must be a non-empty list of step names');
+  return (steps as unknown[]).map((step) => {
+    if (typeof step !== 'string' || rt.workflows.step(step) === undefined)
+      throw new ValidationError(`step ${JSON.stringify(step)} is not registered`, { step });
+    return step;
+  });
+}
+
+function assertOptions(options: unknown, allowed: ReadonlySet<string>, action: string): void {
+  if (!isJsonObject(options)) throw new ValidationError(`${action} options must be an object`);
+  for (const key of Object.keys(options)) {
+    if (!allowed.has(key)) {
+      throw new ValidationError(
+        `${action} options: unknown option ${JSON.stringify(key)} (allowed: ${[...allowed].join(', ')})`,
+      );
+    }
+  }
+}

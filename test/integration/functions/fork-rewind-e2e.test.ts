@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { makeApiHandler } from '../../../functions/http/api-handler.js';
+import type { makeStepWorker } from '../../../functions/worker/step-worker-handler.js';
+import { apiEvent, bodyOf } from '../../support/api-events.js';
+import { type HandlerWorld, handlerWorld, pump } from './handler-harness.js';
+
+let world: HandlerWorld;
+let api: ReturnType<typeof makeApiHandler>;
+let worker: ReturnType<typeof makeStepWorker>;
+
+beforeAll(async () => {
+  world = await handlerWorld();
+  // The deployed entry points, built at import from the environment, as on Lambda.
+  api = (await import('../../../functions/api.js')).handler;
+  worker = (await import('../../../functions/step-worker.js')).handler;
+});
+afterAll(async () => world?.dispose());
+
+const ctx = { awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 };
+
+async function call(method: string, path: string, body?: unknown) {
+  const event = apiEvent(method, path, body === undefined ? {} : { body: body as object });
+  const result = await api(event, ctx);
+  return { status: result.statusCode, body: bodyOf(result) };
+}
+
+type Cp = { seq: number; step: number; state: { value: number }; superseded?: true; rewoundTo?: number };
+
+async function checkpoints(id: string): Promise<Cp[]> {
+  return (await call('GET', `/executions/${id}/checkpoints`)).body.items as Cp[];
+}
+
+/** A completed `arithmetic` execution: checkpoints 0..3 hold values 1, 11, 22, 19. */
+async function completedExecution(): Promise<string> {
+  const started = await call('POST', '/executions', { workflow: 'arithmetic', input: { value: 1 } });
+  expect(started.status).toBe(201);
+  await pump(world.res, worker);
+  return String(started.body.id);
+}
+
+describe('fork and rewind through the deployed handlers (emulator)', () => {
+  it('forks a completed execution from checkpoint 1 with an edited state, and the fork runs steps 1-2', async () => {
+    const id = await completedExecution();
+    const before = await checkpoints(id);
+    const forked = await call('POST', `/executions/${id}/fork`, {
+      fromCheckpoint: 1,
+      state: { value: 5, history: ['edited'] },
+      name: 'what-if',
+    });
+    expect(forked.status).toBe(201);
+    expect(forked.body).toMatchObject({
+      name: 'what-if',
+      workflow: 'arithmetic',
+      state: 'running',
+      currentStep: 1,
+      forkedFrom: { executionId: id, checkpoint: 1 },
+    });
+    const forkId = String(forked.body.id);
+    expect(await pump(world.res, worker)).toBe(2);
+    const done = await call('GET', `/executions/${forkId}`);
+    expect(done.body).toMatchObject({
+      state: 'completed',
+      output: { value: 7, history: ['edited', 'double', 'subtract-three'] },
+      forkedFrom: { executionId: id, checkpoint: 1 },
+    });
+    expect(await checkpoints(id)).toEqual(before);
+  });
+
+  it('rewinds a completed execution to checkpoint 1: steps 1-2 run again, checkpoints 2-3 are superseded', async () => {
+    const id = await completedExecution();
+    const rewound = await call('POST', `/executions/${id}/rewind`, { toCheckpoint: 1 });
+    expect(rewound.status).toBe(200);
+    expect(rewound.body).toMatchObject({ state: 'running', currentStep: 1, changed: true, superseded: [[2, 3]] });
+    expect(await pump(world.res, worker)).toBe(2);
+    const done = await call('GET', `/executions/${id}`);
+    expect(done.body).toMatchObject({ state: 'completed', output: { value: 19 }, stepRuns: 6 });
+    const listed = await checkpoints(id);
+    expect(listed.map((cp) => [cp.seq, cp.step, cp.state.value, cp.superseded ?? false, cp.rewoundTo])).toEqual([
+      [6, 3, 19, false, undefined],
+      [5, 2, 22, false, undefined],
+      [4, 1, 11, false, 1],
+      [3, 3, 19, true, undefined],
+      [2, 2, 22, true, undefined],
+      [1, 1, 11, false, undefined],
+      [0, 0, 1, false, undefined],
+    ]);
+  });
+
+  it('answers bad input with the reason: 404 for a missing checkpoint, 409 for a running execution, 400 otherwise', async () => {
+    const id = await completedExecution();
+    const cases: [string, unknown, number, string, RegExp][] = [
+      ['fork', { fromCheckpoint: 9 }, 404, 'NOT_FOUND', /checkpoint not found: 9 of execution/],
+      ['rewind', { toCheckpoint: 9 }, 404, 'NOT_FOUND', /checkpoint not found: 9 of execution/],
+      ['fork', { fromCheckpoint: 3 }, 400, 'VALIDATION_ERROR', /final state/],
+      ['fork', { fromCheckpoint: -1 }, 400, 'VALIDATION_ERROR', /fromCheckpoint/],
+      ['fork', { fromCheckpoint: 1, steps: ['nope'] }, 400, 'VALIDATION_ERROR', /step "nope" is not registered/],
+      ['fork', { fromCheckpoint: 1, extra: 1 }, 400, 'VALIDATION_ERROR', /extra/],
+      [
+        'rewind',
+        { toCheckpoint: 1, state: 1, stateUpload: 'u1' },
+        400,
+        'VALIDATION_ERROR',
+        /either state or stateUpload/,
+      ],
+      ['rewind', {}, 400, 'VALIDATION_ERROR', /toCheckpoint/],
+    ];
+    for (const [action, body, status, code, message] of cases) {
+      const res = await call('POST', `/executions/${id}/${action}`, body);
+      expect({ action, status: res.status, code: (res.body.error as { code: string }).code }).toEqual({
+        action,
+        status,
+        code,
+      });
+      expect((res.body.error as { message: string }).message).toMatch(message);
+    }
+    const notJson = await api(
+      { ...apiEvent('POST', `/executions/${id}/fork`), body: '{"fromCheckpoint": 1, "state": ' },
+      ctx,
+    );
+    expect(notJson.statusCode).toBe(400);
+    expect(JSON.stringify(bodyOf(notJson).error)).toMatch(/JSON/);
+
+    const running = await call('POST', '/executions', { workflow: 'arithmetic', input: { value: 2 } });
+    const refused = await call('POST', `/executions/${String(running.body.id)}/rewind`, { toCheckpoint: 0 });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'ILLEGAL_TRANSITION',
+      message: expect.stringMatching(/it is running/) as unknown,
+    });
+    await pump(world.res, worker);
+  });
+});
