@@ -7,7 +7,7 @@
 export { ExecutionState, isExecutionState, isTerminalState } from './core/execution-state.js';
 export { EventType } from './core/events.js';
 export type { ExecutionEvent } from './core/events.js';
-export type { Checkpoint, Execution, NamedStep, StepContext, StepFunc } from './core/types.js';
+export type { Checkpoint, Execution, ForkOrigin, NamedStep, SeqRange, StepContext, StepFunc } from './core/types.js';
 export {
   ErrorCode,
   ExecutionCancelledError,
@@ -49,7 +49,7 @@ export type { ExecutionWait } from './core/types.js';
 
 // In-process executor
 export { Executor } from './executor/executor.js';
-export type { ExecutorOptions, StartOptions } from './executor/executor.js';
+export type { ExecutorOptions, ForkOptions, RewindOptions, StartOptions } from './executor/executor.js';
 export { defaultExecutorConfig, IN_PROCESS_CALLBACK_KEY } from './executor/config.js';
 export type { SendEventResult } from './executor/wait-driver.js';
 export type { ExecutorConfig } from './executor/config.js';

@@ -3,7 +3,7 @@ import { ExecutionState } from './execution-state.js';
 
 /** The control actions a caller can ask for, and the lifecycle moves the engine makes itself. */
 export type TransitionAction =
-  'start' | 'pause' | 'resume' | 'cancel' | 'retry' | 'complete' | 'fail' | 'delete' | 'send an event to';
+  'start' | 'pause' | 'resume' | 'cancel' | 'retry' | 'complete' | 'fail' | 'delete' | 'send an event to' | 'rewind';
 
 const S = ExecutionState;
 
@@ -18,6 +18,7 @@ const LEGAL_FROM: Readonly<Record<TransitionAction, readonly ExecutionState[]>> 
   fail: [S.Running, S.Resuming],
   delete: [S.Completed, S.Failed, S.Cancelled],
   'send an event to': [S.Initialized, S.Running, S.Resuming, S.Paused, S.Waiting],
+  rewind: [S.Paused, S.Failed, S.Cancelled, S.Completed],
 };
 
 /** The states from which `action` is legal. */
