@@ -7,7 +7,17 @@
 export { ExecutionState, isExecutionState, isTerminalState } from './core/execution-state.js';
 export { EventType } from './core/events.js';
 export type { ExecutionEvent } from './core/events.js';
-export type { Checkpoint, Execution, NamedStep, StepContext, StepFunc } from './core/types.js';
+export type {
+  Checkpoint,
+  Execution,
+  ForkOptions,
+  ForkOrigin,
+  NamedStep,
+  RewindOptions,
+  SeqRange,
+  StepContext,
+  StepFunc,
+} from './core/types.js';
 export {
   ErrorCode,
   ExecutionCancelledError,
@@ -75,13 +85,7 @@ export { defineWorkflow, WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './run
 export type { CheckpointHistory, Workflow, WorkflowDefinition } from './runtime/workflow.js';
 export { WorkflowRegistry } from './runtime/workflow-registry.js';
 export { ControlPlane } from './runtime/control-plane.js';
-export type {
-  ActionResult,
-  ExecutionDetails,
-  ForkOptions,
-  ListRequest,
-  RewindOptions,
-} from './runtime/control-plane.js';
+export type { ActionResult, ExecutionDetails, ForkRequest, ListRequest } from './runtime/control-plane.js';
 export type { StartRequest } from './runtime/start-request.js';
 export { processStepMessage } from './runtime/step-processor.js';
 export { decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH, PAGE_TOKEN_PATTERN } from './runtime/paging.js';
@@ -93,15 +97,7 @@ export { sweep } from './runtime/sweeper.js';
 export type { SweepRequest, SweepResult } from './runtime/sweeper.js';
 export { DEFAULT_RUNTIME_CONFIG } from './runtime/runtime-config.js';
 export type { RuntimeConfig, RuntimeDeps } from './runtime/runtime-config.js';
-export type {
-  EpochMs,
-  ExecutionHead,
-  ForkOrigin,
-  Page,
-  RecordedEvent,
-  StepMessage,
-  StoredCheckpoint,
-} from './runtime/model.js';
+export type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './runtime/model.js';
 export { MAX_SUPERSEDED_RANGES } from './runtime/model.js';
 export type {
   ClaimRequest,

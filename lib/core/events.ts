@@ -14,6 +14,7 @@ export const EventType = {
   Paused: 'paused',
   Resumed: 'resumed',
   Waiting: 'waiting',
+  /** An execution went back to an earlier checkpoint (`rewind`) and runs on from there. */
   Rewound: 'rewound',
   ExecutionCompleted: 'execution_completed',
   ExecutionFailed: 'execution_failed',

@@ -65,7 +65,25 @@ export interface Checkpoint {
   state: unknown;
   timestamp: Date;
   metadata?: Record<string, unknown>;
+  /**
+   * Set on a checkpoint a rewind went back past: its step run was undone by a later
+   * `rewind` (it stays readable, and its `seq` is never used again).
+   */
+  superseded?: true;
+  /** Set on the checkpoint a `rewind` records: the `seq` of the checkpoint it went back to. */
+  rewoundTo?: number;
 }
+
+/** Where a forked execution came from: the execution and the `seq` of its checkpoint. */
+export interface ForkOrigin {
+  /** The id of the execution it was forked from. */
+  executionId: string;
+  /** The `seq` of that execution's checkpoint it started at. */
+  checkpoint: number;
+}
+
+/** An inclusive range `[first, last]` of checkpoint sequence numbers. */
+export type SeqRange = [number, number];
 
 /** One long-running execution: an ordered list of steps and where it is in them. */
 export interface Execution {
@@ -106,7 +124,38 @@ export interface Execution {
    * the wait timed out with `onTimeout: 'continue'`); cleared once that step commits.
    */
   delivered?: InboxEvent | null;
+  /** Set on an execution made by `fork`: the execution and checkpoint it started from. */
+  forkedFrom?: ForkOrigin;
+  /**
+   * The checkpoint sequence numbers undone by rewinds, as inclusive `[first, last]`
+   * ranges in order (merged where they overlap or touch). The kept checkpoints in
+   * them are marked `superseded`.
+   */
+  superseded?: SeqRange[];
 }
 
 /** {@link PendingWait} with `until` as a Date, as the Executor shows it. */
 export type ExecutionWait = Omit<PendingWait, 'until'> & { until?: Date };
+
+/** What a fork takes (`executor.fork`; the control plane's adds an idempotency key). */
+export interface ForkOptions {
+  /** The `seq` of a (kept, for the Executor) committed checkpoint of the source execution: the fork starts there. */
+  fromCheckpoint: number;
+  /** The fork's starting state instead of the checkpoint's (JSON only); `undefined`: the checkpoint's. */
+  state?: unknown;
+  /** The fork's name; the source's by default. */
+  name?: string;
+  /**
+   * Registered step names to run instead of the source's, from their first step.
+   * Without it the fork runs the source's steps from the checkpoint's step.
+   */
+  steps?: readonly string[];
+}
+
+/** What a rewind takes (`executor.rewind`, `control.rewind`). */
+export interface RewindOptions {
+  /** The `seq` of a kept checkpoint of the execution: it goes back there. */
+  toCheckpoint: number;
+  /** The state to run on with instead of the checkpoint's (JSON only); `undefined`: the checkpoint's. */
+  state?: unknown;
+}

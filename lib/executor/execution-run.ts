@@ -25,8 +25,17 @@ export class ExecutionRun {
   readonly cancelled: Deferred<void> = deferred();
   /** Settles when resume() is called while paused. */
   resumed: Deferred<void> = deferred();
-  /** Settles once the execution is terminal. */
-  readonly finished: Deferred<void> = deferred();
+  /**
+   * Settles once the execution is terminal. A rewind of an unfinished execution hands
+   * it to the run that replaces this one, so that callers of `wait` see the new end.
+   */
+  finished: Deferred<void> = deferred();
+  /** Settles when the run loop launched for this run has ended (at once when none was). */
+  loopDone: Promise<void> = Promise.resolve();
+  /** Set by a rewind that replaces this run: a loop parked in a pause returns without saving anything. */
+  retired = false;
+  /** True while a rewind stops this run and replaces it: other control calls are refused (CONFLICT). */
+  rewinding = false;
   /** Saves are chained so that a slow save never overwrites a newer one. */
   saveChain: Promise<void> = Promise.resolve();
   /** Saves handed to the store that have not settled yet. */

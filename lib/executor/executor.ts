@@ -12,7 +12,7 @@ import { EventType, type ExecutionEvent } from '../core/events.js';
 import { ExecutionState, isTerminalState } from '../core/execution-state.js';
 import { type Logger, noopLogger } from '../core/logger.js';
 import { assertTransition } from '../core/transitions.js';
-import type { Execution, NamedStep, StepFunc } from '../core/types.js';
+import type { Checkpoint, Execution, NamedStep, StepFunc } from '../core/types.js';
 import { type CheckpointStore, snapshotsAtCall } from '../stores/checkpoint-store.js';
 import { FileCheckpointStore } from '../stores/file-checkpoint-store.js';
 import { type ExecutorConfig, resolveExecutorConfig } from './config.js';
@@ -28,6 +28,15 @@ import { findOpenCallback } from './callback-lookup.js';
 import { acceptEvent, assertMaxStepRuns, type EventInput } from '../core/waits.js';
 import { checkNamedSteps, assertExecutionName } from '../core/step-list.js';
 import { StepRegistry } from '../core/step-registry.js';
+import {
+  applyRewind,
+  checkForkOptions,
+  checkRewindOptions,
+  copyState,
+  findCheckpoint,
+  planFork,
+} from './fork-rewind.js';
+import type { ForkOptions, RewindOptions } from '../core/types.js';
 
 export type { ExecutorOptions, StartOptions } from './executor-options.js';
 
@@ -106,7 +115,7 @@ export class Executor {
    * running and its first checkpoint is saved; the steps go on in the background.
    */
   async start(execId: string, initialState: unknown, options: StartOptions = {}): Promise<void> {
-    const run = this.#run(execId);
+    const run = this.#control(execId);
     assertTransition(execId, run.exec.state, 'start');
     if (!run.steps) throw new LongRunningError(ErrorCode.InvalidState, `execution ${execId} has no steps to run`);
     if (options === null || typeof options !== 'object') throw new ValidationError('start options must be an object');
@@ -142,7 +151,7 @@ export class Executor {
    * finishes first). A waiting one pauses at once, keeping its wait and deadline.
    */
   async pause(execId: string): Promise<void> {
-    const run = this.#run(execId);
+    const run = this.#control(execId);
     assertTransition(execId, run.exec.state, 'pause');
     if (run.exec.state === ExecutionState.Waiting && !run.active) return this.#waits.pause(run);
     if (run.active) {
@@ -164,7 +173,7 @@ export class Executor {
    * meanwhile), or on to its next step when its event arrived meanwhile.
    */
   async resume(execId: string): Promise<void> {
-    const run = this.#run(execId);
+    const run = this.#control(execId);
     assertTransition(execId, run.exec.state, 'resume');
     if (run.exec.wait && !run.active) {
       this.#prepareSteps(run);
@@ -173,6 +182,7 @@ export class Executor {
     if (run.active) {
       // The loop saves and announces the pause before it waits: resume after that.
       await run.parked;
+      if (run.retired) throw rewindUnderWay(execId);
       assertTransition(execId, run.exec.state, 'resume');
       run.exec.state = ExecutionState.Running;
       run.exec.lastUpdate = this.#now();
@@ -187,7 +197,7 @@ export class Executor {
 
   /** Cancels an execution: aborts its running step's signal, then saves it as cancelled. */
   async cancel(execId: string): Promise<void> {
-    const run = this.#run(execId);
+    const run = this.#control(execId);
     assertTransition(execId, run.exec.state, 'cancel');
     run.abort.abort(new ExecutionCancelledError(execId));
     run.cancelled.resolve();
@@ -210,7 +220,7 @@ export class Executor {
    * const { delivery } = await executor.sendEvent(exec.id, { type: 'approval', payload: { ok: true } });
    */
   async sendEvent(execId: string, event: EventInput): Promise<SendEventResult> {
-    const run = this.#run(execId);
+    const run = this.#control(execId);
     assertTransition(execId, run.exec.state, 'send an event to');
     return this.#waits.deliver(run, acceptEvent(event, this.#clock.now()));
   }
@@ -223,12 +233,152 @@ export class Executor {
    */
   async completeCallback(token: string, payload?: unknown): Promise<SendEventResult> {
     const { run, callback } = findOpenCallback(token, this.#config.callbackSecret, this.#runs);
+    if (run.rewinding) throw rewindUnderWay(run.exec.id);
     const { type, nonce } = callback;
     return this.#waits.deliver(
       run,
       acceptEvent({ type, payload, eventId: callbackEventId(nonce) }, this.#clock.now()),
       callback,
     );
+  }
+
+  /**
+   * Starts a new execution at checkpoint `fromCheckpoint` (a checkpoint's `seq`) of
+   * execution `execId`, which may be in any state and is not changed: with that
+   * checkpoint's state (or `state`), the same step names (or the registered `steps`,
+   * run from their first step), the same name (or `name`) and a copy of its metadata.
+   * The fork records its origin in `forkedFrom`; its step runs count from 0 and its
+   * `maxStepRuns` is the source's. Resolves with a snapshot of the fork once it is
+   * running and its first checkpoint is saved (as `start` does); the steps go on in
+   * the background.
+   *
+   * NOT_FOUND for an unknown execution or a checkpoint not kept (the executor keeps
+   * the last `maxCheckpoints`); VALIDATION_ERROR for bad options, a state that is not
+   * plain JSON, or a source without step names and no `steps`; STEP_NOT_REGISTERED for
+   * a step name the registry does not know.
+   *
+   * @example
+   * const fork = await executor.fork(exec.id, { fromCheckpoint: 3, state: { ...edited } });
+   * const done = await executor.wait(fork.id); // fork.forkedFrom: { executionId: exec.id, checkpoint: 3 }
+   */
+  async fork(execId: string, options: ForkOptions): Promise<Execution> {
+    const checked = checkForkOptions(options);
+    const source = this.#run(execId);
+    const cp = findCheckpoint(source.exec, checked.fromCheckpoint, this.#config.maxCheckpoints);
+    const plan = planFork(source.exec, cp, checked);
+    const steps = this.#stepsNamed(plan.stepNames);
+    const exec = newExecution(plan.name, steps.length, plan.stepNames, this.#now());
+    exec.metadata = plan.metadata;
+    exec.forkedFrom = { executionId: source.exec.id, checkpoint: checked.fromCheckpoint };
+    exec.currentStep = plan.currentStep;
+    exec.progress = (plan.currentStep / steps.length) * 100;
+    exec.stepRuns = 0;
+    exec.maxStepRuns = plan.maxStepRuns ?? this.#config.maxStepRuns;
+    exec.state = ExecutionState.Running;
+    const run = new ExecutionRun(exec, steps);
+    run.active = true;
+    run.data = plan.state;
+    this.#runs.set(exec.id, run);
+    try {
+      await this.#checkpoint(run);
+    } catch (err) {
+      // Nothing durable exists: the fork is not made.
+      this.#runs.delete(exec.id);
+      throw err;
+    }
+    this.#logger.info('execution forked', {
+      executionId: exec.id,
+      from: source.exec.id,
+      checkpoint: checked.fromCheckpoint,
+      fromStep: exec.currentStep,
+    });
+    const snapshot = cloneExecution(exec);
+    this.#launch(run);
+    return snapshot;
+  }
+
+  /**
+   * Takes a paused, failed, cancelled or completed execution back to its checkpoint
+   * `toCheckpoint` (a checkpoint's `seq`) and runs on from there, with that
+   * checkpoint's state or `state`. Its error, end time, wait, delivered event and open
+   * callbacks go (the steps that made them are undone); its inbox stays. The rewind
+   * counts as one step run (toward `maxStepRuns`), and records a checkpoint with
+   * `seq` = the previous step runs + 1 and `rewoundTo: toCheckpoint`, so no sequence
+   * number is used twice; the sequence numbers it went back past are added to
+   * `superseded`, and the kept checkpoints among them stay readable, marked
+   * `superseded: true`. A loop parked in a pause is stopped first (nothing it holds is
+   * saved after the rewind). Emits `rewound`; `wait` then waits for the new end.
+   * Resolves with a snapshot once the rewind is saved.
+   *
+   * ILLEGAL_TRANSITION from any other state; NOT_FOUND for an unknown execution or a
+   * checkpoint not kept; VALIDATION_ERROR for bad options or a state that is not plain
+   * JSON; CONFLICT while the execution is being cancelled or rewound.
+   *
+   * @example
+   * await executor.rewind(exec.id, { toCheckpoint: 3 }); // runs step 3 (and on) again
+   */
+  async rewind(execId: string, options: RewindOptions): Promise<Execution> {
+    const checked = checkRewindOptions(options);
+    const old = this.#control(execId);
+    const { exec } = old;
+    assertTransition(execId, exec.state, 'rewind');
+    const wasTerminal = isTerminalState(exec.state);
+    if (old.isCancelled && !wasTerminal) {
+      throw new LongRunningError(ErrorCode.Conflict, `execution ${execId} is being cancelled: it cannot be rewound`, {
+        details: { id: execId },
+      });
+    }
+    const cp = findCheckpoint(exec, checked.toCheckpoint, this.#config.maxCheckpoints);
+    const steps = old.steps ?? this.#stepsByName(exec);
+    // Claimed before the first await: other control calls are refused until this resolves.
+    old.rewinding = true;
+    const next = new ExecutionRun(exec, steps);
+    next.rewinding = true;
+    try {
+      if (old.active) {
+        // Paused: its loop is parked (or parking); wake it to return without a save.
+        // Finished: its loop is saving the end; let it end.
+        if (exec.state === ExecutionState.Paused) {
+          old.retired = true;
+          await old.parked;
+          old.resumed.resolve();
+        }
+        await old.loopDone;
+      }
+      this.#waits.clearTimer(old);
+      await old.saveChain;
+      if (!wasTerminal) next.finished = old.finished;
+      const before = cloneExecution(exec);
+      applyRewind(exec, cp, this.#now());
+      next.data = checked.state !== undefined ? checked.state : copyState(cp.state);
+      next.active = true;
+      this.#runs.set(execId, next);
+      try {
+        await this.#checkpoint(
+          next,
+          () => this.#emit(next, EventType.Rewound, { state: next.data }),
+          (recorded) => (recorded.rewoundTo = checked.toCheckpoint),
+        );
+      } catch (err) {
+        // Not saved: the execution is as it was, not running.
+        for (const key of Object.keys(exec)) delete (exec as unknown as Record<string, unknown>)[key];
+        Object.assign(exec, before);
+        next.active = false;
+        next.data = old.data;
+        throw err;
+      }
+    } finally {
+      old.rewinding = false;
+      next.rewinding = false;
+    }
+    this.#logger.info('execution rewound', {
+      executionId: execId,
+      toCheckpoint: checked.toCheckpoint,
+      fromStep: exec.currentStep,
+    });
+    const snapshot = cloneExecution(exec);
+    this.#launch(next);
+    return snapshot;
   }
 
   async #endCancelled(run: ExecutionRun): Promise<void> {
@@ -279,7 +429,7 @@ export class Executor {
    * rebuilding its steps from the registry by name.
    */
   async resumeExecution(execId: string, lastState: unknown): Promise<void> {
-    const run = this.#run(execId);
+    const run = this.#control(execId);
     if (run.active)
       throw new LongRunningError(ErrorCode.Conflict, `execution ${execId} is already running in this executor`);
     if (isTerminalState(run.exec.state)) assertTransition(execId, run.exec.state, 'resume');
@@ -364,6 +514,13 @@ export class Executor {
     return run;
   }
 
+  /** The run of an execution a control call changes: CONFLICT while a rewind replaces it. */
+  #control(execId: string): ExecutionRun {
+    const run = this.#run(execId);
+    if (run.rewinding) throw rewindUnderWay(execId);
+    return run;
+  }
+
   /** Rebuilds the steps and data of an execution loaded from the store (not yet run here). */
   #prepareSteps(run: ExecutionRun): void {
     if (run.steps) return;
@@ -375,7 +532,12 @@ export class Executor {
     if (!exec.stepNames?.length) {
       throw new ValidationError(`execution ${exec.id} has no step names, so it cannot be resumed by name`);
     }
-    return exec.stepNames.map((stepName) => {
+    return this.#stepsNamed(exec.stepNames);
+  }
+
+  /** The registered functions of `names`; STEP_NOT_REGISTERED naming the first missing one. */
+  #stepsNamed(names: readonly string[]): StepFunc[] {
+    return names.map((stepName) => {
       const fn = this.registry.get(stepName);
       if (!fn) throw new StepNotRegisteredError(stepName);
       return fn;
@@ -383,7 +545,7 @@ export class Executor {
   }
 
   #launch(run: ExecutionRun): void {
-    runSteps(run, {
+    run.loopDone = runSteps(run, {
       config: this.#config,
       clock: this.#clock,
       logger: this.#logger,
@@ -426,8 +588,9 @@ export class Executor {
    * `checkpointed`. If the save fails, the checkpoint is taken back and the error
    * is thrown: the caller decides (retry, fail, or reject to its own caller).
    */
-  async #checkpoint(run: ExecutionRun, beforeEvent?: () => void): Promise<void> {
+  async #checkpoint(run: ExecutionRun, beforeEvent?: () => void, mark?: (cp: Checkpoint) => void): Promise<void> {
     const cp = recordCheckpoint(run.exec, run.data, this.#config.maxCheckpoints, this.#now());
+    mark?.(cp);
     try {
       await this.#persist(run);
     } catch (err) {
@@ -472,4 +635,16 @@ export class Executor {
     const event = { type, execId: run.exec.id, step: run.exec.currentStep, timestamp: this.#now(), ...extra };
     callHandler(handler, event, this.#logger);
   }
+}
+
+/** The error of a control call made while a rewind replaces the execution's run. */
+function rewindUnderWay(execId: string): LongRunningError {
+  return new LongRunningError(
+    ErrorCode.Conflict,
+    `execution ${execId} is being rewound: try again once rewind resolves`,
+    {
+      retryable: true,
+      details: { id: execId },
+    },
+  );
 }

@@ -33,6 +33,8 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
       deps.emit(EventType.Paused, { state: run.data });
       parked.resolve();
       await Promise.race([run.resumed.promise, run.cancelled.promise]);
+      // A rewind replaced this run: the execution is no longer this loop's to save.
+      if (run.retired) return;
       if (run.isCancelled) return finishCancelled(run, deps);
     }
     const index = exec.currentStep;

@@ -21,6 +21,8 @@ export function cloneExecution(exec: Execution): Execution {
   if (exec.seenEventIds) copy.seenEventIds = [...exec.seenEventIds];
   if (exec.openCallbacks) copy.openCallbacks = exec.openCallbacks.map((c) => ({ ...c }));
   if (exec.delivered) copy.delivered = { ...exec.delivered };
+  if (exec.forkedFrom) copy.forkedFrom = { ...exec.forkedFrom };
+  if (exec.superseded) copy.superseded = exec.superseded.map(([first, last]) => [first, last]);
   return copy;
 }
 

@@ -11,12 +11,13 @@ import { validateStartRequest, type StartRequest } from './start-request.js';
 import { completeCallback, sendEvent, type EventResult } from './event-delivery.js';
 import { resumeOrRetry, type ActionResult } from './resume-actions.js';
 import type { EventInput } from '../core/waits.js';
-import { forkExecution, neverClaimed, rewindExecution, type ForkOptions, type RewindOptions } from './fork-rewind.js';
+import { forkExecution, neverClaimed, rewindExecution, type ForkRequest } from './fork-rewind.js';
+import type { RewindOptions } from '../core/types.js';
 import { isSuperseded } from './head-changes.js';
 
 export type { ActionResult } from './resume-actions.js';
 export type { EventResult } from './event-delivery.js';
-export type { ForkOptions, RewindOptions } from './fork-rewind.js';
+export type { ForkRequest } from './fork-rewind.js';
 
 /** A head and one page of its checkpoints, newest first. */
 export interface ExecutionDetails {
@@ -190,7 +191,7 @@ export class ControlPlane {
    * @example
    * const { head } = await control.fork(id, { fromCheckpoint: 6, state: { ...fixed } });
    */
-  fork(id: string, options: ForkOptions): Promise<{ head: ExecutionHead; created: boolean }> {
+  fork(id: string, options: ForkRequest): Promise<{ head: ExecutionHead; created: boolean }> {
     return forkExecution(this.#rt, id, options);
   }
 

@@ -1,6 +1,7 @@
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
+import type { ForkOptions, RewindOptions } from '../core/types.js';
 import { assertSafeId, newExecutionId } from '../core/ids.js';
 import { assertJsonValue, isJsonObject } from '../core/json.js';
 import { assertExecutionName } from '../core/step-list.js';
@@ -11,30 +12,10 @@ import type { ResolvedRuntime } from './runtime-config.js';
 import { stepMessage } from './step-message.js';
 import { assertCheckpointSeq, assertRunsOnFrom, checkpointNotFound } from './store-rules.js';
 
-/** What {@link ControlPlane.fork} takes. */
-export interface ForkOptions {
-  /** The sequence number of a committed checkpoint of the execution forked. */
-  fromCheckpoint: number;
-  /** The state to start with (plain JSON); the checkpoint's state when absent. */
-  state?: unknown;
-  /** A display name; the original's by default. */
-  name?: string;
-  /**
-   * Registered step names to run instead of the original's list; the fork then runs
-   * them from the first. Without it the fork runs the original's list from the
-   * checkpoint's step.
-   */
-  steps?: readonly string[];
+/** What {@link ControlPlane.fork} takes: the fork options of the Executor and an idempotency key. */
+export interface ForkRequest extends ForkOptions {
   /** Forking twice with the same key returns the first fork (same rules as an execution id). */
   idempotencyKey?: string;
-}
-
-/** What {@link ControlPlane.rewind} takes. */
-export interface RewindOptions {
-  /** The sequence number of a committed checkpoint of the execution. */
-  toCheckpoint: number;
-  /** The state to run on with (plain JSON); the checkpoint's state when absent. */
-  state?: unknown;
 }
 
 const FORK_KEYS = new Set(['fromCheckpoint', 'state', 'name', 'steps', 'idempotencyKey']);
@@ -47,7 +28,7 @@ const REWIND_KEYS = new Set(['toCheckpoint', 'state']);
 export async function forkExecution(
   rt: ResolvedRuntime,
   id: string,
-  options: ForkOptions,
+  options: ForkRequest,
 ): Promise<{ head: ExecutionHead; created: boolean }> {
   assertOptions(options, FORK_KEYS, 'fork');
   const { fromCheckpoint, state, name, steps, idempotencyKey } = options;

@@ -1,3 +1,4 @@
+import type { ForkOrigin, SeqRange } from '../core/types.js';
 import type { ErrorInfo } from '../core/errors.js';
 import type { EventType } from '../core/events.js';
 import type { ExecutionState } from '../core/execution-state.js';
@@ -104,14 +105,7 @@ export interface ExecutionHead {
    * Checkpoint sequence ranges (inclusive, ascending, disjoint) that rewinds left
    * behind: still readable, listed as `superseded`. Absent until the first rewind.
    */
-  superseded?: [number, number][];
-}
-
-/** The origin of a forked execution. */
-export interface ForkOrigin {
-  executionId: string;
-  /** The sequence number of the checkpoint of `executionId` the fork started from. */
-  checkpoint: number;
+  superseded?: SeqRange[];
 }
 
 /** How many superseded ranges a head keeps: a rewind that would need more is refused (fork instead). */

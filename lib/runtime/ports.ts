@@ -1,15 +1,8 @@
 import type { OpenCallback } from '../core/callback-tokens.js';
 import type { ErrorInfo } from '../core/errors.js';
 import type { ExecutionState } from '../core/execution-state.js';
-import type {
-  EpochMs,
-  ExecutionHead,
-  ForkOrigin,
-  Page,
-  RecordedEvent,
-  StepMessage,
-  StoredCheckpoint,
-} from './model.js';
+import type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './model.js';
+import type { ForkOrigin } from '../core/types.js';
 import type { WaitTiming } from './wait-timing.js';
 
 /**

@@ -6,6 +6,7 @@ import type { GoCheckpointDocument, GoExecutionDocument } from './go-execution-d
 import { readExecutionDocument, readsBack } from './read-execution-document.js';
 import { formatRfc3339 } from './rfc3339-time.js';
 import { encodeWaitFields } from './wait-fields-codec.js';
+import { encodeForkFields } from './fork-fields-codec.js';
 
 const DEFAULT_SOURCE = 'execution document';
 
@@ -22,6 +23,7 @@ const TS_FIELD: Readonly<Record<string, string>> = {
   max_step_runs: 'maxStepRuns',
   seen_event_ids: 'seenEventIds',
   open_callbacks: 'openCallbacks',
+  forked_from: 'forkedFrom',
 };
 
 /**
@@ -70,6 +72,7 @@ export function encodeExecution(exec: Execution): GoExecutionDocument {
     () => cannotStore(id),
     doc,
   );
+  encodeForkFields(exec, doc);
   // Check the document with the decoder itself, so that whatever is stored can be
   // loaded: at once when a plain check shows that it reads back (the usual case),
   // else by reading it, which throws naming the field.
@@ -145,6 +148,8 @@ function encodeCheckpoint(cp: Checkpoint, index: number, id: string): GoCheckpoi
   if (hasKeys(cp.metadata)) doc.metadata = cp.metadata;
   if (cp.seq !== undefined) doc.seq = cp.seq;
   if (cp.stepName !== undefined) doc.step_name = cp.stepName;
+  if (cp.superseded === true) doc.superseded = true;
+  if (cp.rewoundTo !== undefined) doc.rewound_to = cp.rewoundTo;
   return doc;
 }
 

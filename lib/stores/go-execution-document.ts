@@ -15,6 +15,10 @@ export interface GoCheckpointDocument {
   seq?: number;
   /** Not written by Go (which ignores it): the name of step `step`. */
   step_name?: string;
+  /** Not written by Go (which ignores it): `true` once a rewind went back past this checkpoint. */
+  superseded?: true;
+  /** Not written by Go (which ignores it): on a rewind's checkpoint, the `seq` it went back to. */
+  rewound_to?: number;
 }
 
 /**
@@ -57,6 +61,10 @@ export interface GoExecutionDocument {
   open_callbacks?: { nonce: string; type: string }[];
   /** What ended the last wait, for the next step: an event, or a timeout with `on_timeout: continue`. */
   delivered?: { event: GoInboxEventDocument } | { timed_out: true };
+  /** Where a fork came from: the execution and its checkpoint's `seq`. */
+  forked_from?: { execution_id: string; checkpoint: number };
+  /** Checkpoint sequence numbers undone by rewinds, as inclusive `[first, last]` ranges; omitted when empty. */
+  superseded?: [number, number][];
 }
 
 /** A pending wait: `until` is an RFC 3339 timestamp. */

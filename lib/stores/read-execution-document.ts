@@ -4,6 +4,7 @@ import { isJsonObject, type JsonObject } from '../core/json.js';
 import type { DocumentReader } from './document-reader.js';
 import { isRfc3339 } from './rfc3339-time.js';
 import { readWaitFields } from './wait-fields-codec.js';
+import { readForkFields } from './fork-fields-codec.js';
 
 const STATES = Object.values(ExecutionState).join(', ');
 
@@ -43,7 +44,7 @@ export function readExecutionDocument(doc: unknown, r: DocumentReader): Executio
   if (endTime !== undefined) exec.endTime = endTime;
   const error = r.optionalString(o['error'], 'error');
   if (error) exec.error = error;
-  Object.assign(exec, readWaitFields(o, r));
+  Object.assign(exec, readWaitFields(o, r), readForkFields(o, r));
   return exec;
 }
 
@@ -60,6 +61,12 @@ function readCheckpoint(value: unknown, field: string, r: DocumentReader): Check
   if (o['seq'] !== undefined && o['seq'] !== null) cp.seq = r.count(o['seq'], `${field}.seq`);
   const stepName = r.optionalString(o['step_name'], `${field}.step_name`);
   if (stepName !== undefined) cp.stepName = stepName;
+  const superseded = o['superseded'];
+  if (superseded === true) cp.superseded = true;
+  else if (superseded !== undefined && superseded !== null) r.fail(`${field}.superseded`, 'true', superseded);
+  if (o['rewound_to'] !== undefined && o['rewound_to'] !== null) {
+    cp.rewoundTo = r.count(o['rewound_to'], `${field}.rewound_to`);
+  }
   return cp;
 }
 
@@ -110,8 +117,16 @@ export function readsBack(doc: JsonObject): boolean {
   return true;
 }
 
-/** The wait, event and callback fields, which {@link readsBack} leaves to the reader. */
-const UNCHECKED_FIELDS = ['wait', 'inbox', 'seen_event_ids', 'open_callbacks', 'delivered'] as const;
+/** The wait, event, callback, fork and rewind fields, which {@link readsBack} leaves to the reader. */
+const UNCHECKED_FIELDS = [
+  'wait',
+  'inbox',
+  'seen_event_ids',
+  'open_callbacks',
+  'delivered',
+  'forked_from',
+  'superseded',
+] as const;
 
 function checkpointReadsBack(cp: unknown): boolean {
   if (!isJsonObject(cp)) return false;
@@ -121,7 +136,9 @@ function checkpointReadsBack(cp: unknown): boolean {
     isTimestamp(cp['timestamp']) &&
     isAbsentOr(cp['metadata'], isJsonObject) &&
     isAbsentOr(cp['seq'], isCount) &&
-    isAbsentOr(cp['step_name'], isString)
+    isAbsentOr(cp['step_name'], isString) &&
+    isAbsentOr(cp['superseded'], (v) => v === true) &&
+    isAbsentOr(cp['rewound_to'], isCount)
   );
 }
 

@@ -224,3 +224,71 @@ describe('parseExecution', () => {
     expect(err.cause).toBeInstanceOf(SyntaxError);
   });
 });
+
+describe('fork and rewind fields', () => {
+  const forkedAndRewound = (): ReturnType<typeof sampleExecution> =>
+    sampleExecution({
+      forkedFrom: { executionId: 'exec_00000000000000000000000000000001', checkpoint: 4 },
+      superseded: [
+        [2, 3],
+        [7, 9],
+      ],
+      checkpoints: [
+        { id: 'cp_a', step: 0, seq: 2, state: { n: 1 }, timestamp: new Date(0), superseded: true },
+        { id: 'cp_b', step: 1, seq: 10, state: { n: 2 }, timestamp: new Date(1), rewoundTo: 1 },
+      ],
+    });
+
+  it('writes forked_from, superseded and the checkpoint marks, and reads them back', () => {
+    const exec = forkedAndRewound();
+    const doc = encodeExecution(exec);
+    expect(doc.forked_from).toEqual({ execution_id: 'exec_00000000000000000000000000000001', checkpoint: 4 });
+    expect(doc.superseded).toEqual([
+      [2, 3],
+      [7, 9],
+    ]);
+    expect(doc.checkpoints[0]).toMatchObject({ seq: 2, superseded: true });
+    expect(doc.checkpoints[1]).toMatchObject({ seq: 10, rewound_to: 1 });
+    expect(decodeExecution(doc)).toEqual(exec);
+    expect(parseExecution(serializeExecution(exec))).toEqual(exec);
+  });
+
+  it('writes none of them for an execution never forked or rewound', () => {
+    const doc = encodeExecution(sampleExecution({ superseded: [] }));
+    expect(doc).not.toHaveProperty('forked_from');
+    expect(doc).not.toHaveProperty('superseded');
+    expect(Object.keys(doc.checkpoints[0] ?? {})).toEqual(['id', 'step', 'state', 'timestamp']);
+  });
+
+  it.each([
+    ['forked_from', 'x', '"forked_from" must be an object'],
+    ['forked_from', { checkpoint: 1 }, '"forked_from.execution_id" is missing'],
+    ['forked_from', { execution_id: 'e', checkpoint: -1 }, '"forked_from.checkpoint" must be a whole number'],
+    ['superseded', [[3, 2]], '"superseded[0]" must be a [first, last] pair with first <= last'],
+    ['superseded', [[1]], '"superseded[0]" must be a [first, last] pair of sequence numbers'],
+    ['superseded', [[1, 'x']], '"superseded[0][1]" must be a whole number'],
+  ])('rejects a malformed %s (%j) with CORRUPT_RECORD naming the field', (field, value, message) => {
+    const doc = { ...encodeExecution(sampleExecution()), [field]: value };
+    const err = thrownBy(() => decodeExecution(doc, 'x.json'));
+    expect(err.code).toBe(ErrorCode.CorruptRecord);
+    expect(err.message).toContain(message);
+  });
+
+  it.each([
+    ['superseded', false, '"checkpoints[0].superseded" must be true'],
+    ['rewound_to', 1.5, '"checkpoints[0].rewound_to" must be a whole number'],
+  ])('rejects a malformed checkpoint %s with CORRUPT_RECORD naming the field', (field, value, message) => {
+    const doc = encodeExecution(sampleExecution());
+    const checkpoints = doc.checkpoints.map((cp, i) => (i === 0 ? { ...cp, [field]: value } : cp));
+    const err = thrownBy(() => decodeExecution({ ...doc, checkpoints }, 'x.json'));
+    expect(err.code).toBe(ErrorCode.CorruptRecord);
+    expect(err.message).toContain(message);
+  });
+
+  it('refuses to store a malformed forkedFrom with VALIDATION_ERROR naming the field', () => {
+    const exec = sampleExecution({ forkedFrom: { executionId: '', checkpoint: 1 } });
+    const err = thrownBy(() => encodeExecution(exec));
+    expect(err.code).toBe(ErrorCode.Validation);
+    expect(err.message).toContain('field "forkedFrom.execution_id"');
+  });
+});

@@ -40,6 +40,28 @@ describe('FileCheckpointStore', () => {
     expect(await store.loadCheckpoint(later.id)).toEqual(later);
   });
 
+  it('round-trips the fork and rewind fields through the file', async () => {
+    const store = new FileCheckpointStore(dir);
+    const exec = sampleExecution({
+      state: 'running',
+      forkedFrom: { executionId: 'exec_00000000000000000000000000000001', checkpoint: 3 },
+      superseded: [[4, 5]],
+      stepRuns: 6,
+      checkpoints: [
+        { id: 'cp_a', step: 1, seq: 5, state: { n: 5 }, timestamp: new Date(0), superseded: true },
+        { id: 'cp_b', step: 1, seq: 6, state: { n: 3 }, timestamp: new Date(1), rewoundTo: 3 },
+      ],
+    });
+    await store.saveCheckpoint(exec);
+    expect(await store.loadCheckpoint(exec.id)).toEqual(exec);
+    const doc = JSON.parse(await readFile(join(dir, `${exec.id}.json`), 'utf8')) as Record<string, unknown>;
+    expect(doc).toMatchObject({
+      forked_from: { execution_id: 'exec_00000000000000000000000000000001', checkpoint: 3 },
+      superseded: [[4, 5]],
+      checkpoints: [{ superseded: true }, { rewound_to: 3 }],
+    });
+  });
+
   it('stores the execution as it was when save was called', async () => {
     const store = new FileCheckpointStore(dir);
     const exec = sampleExecution();
