@@ -38,9 +38,12 @@ export const EXAMPLE_WORKFLOWS_MODULE = packageFile('../examples/workflows');
 /** The three functions, by their entry file name. */
 export type HandlerName = 'step-worker' | 'sweeper' | 'api';
 
+/** Every function entry of functions/: the three engine functions and the optional deploy check. */
+export type FunctionEntry = HandlerName | 'deploy-check';
+
 /** Settings of one {@link HandlerFunction}. */
 export interface HandlerFunctionProps {
-  name: HandlerName;
+  name: FunctionEntry;
   description: string;
   timeout: Duration;
   memorySize: number;

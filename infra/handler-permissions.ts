@@ -44,6 +44,15 @@ export const EVENT_SOURCE_ACTIONS = [
   'sqs:ReceiveMessage',
 ] as const;
 
+/**
+ * The deploy check's read-only table actions (lib/aws list by state: Query of the
+ * `byState` index, BatchGetItem of the heads it names; GetItem for a head read alone).
+ */
+export const DEPLOY_CHECK_ACTIONS = {
+  table: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+  indexes: [IndexNames.byState],
+} as const;
+
 /** KMS actions on a customer managed table key, for functions that only read / also write. */
 const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
 const KEY_WRITE_ACTIONS = [
@@ -92,4 +101,21 @@ export function grantHandlerPermissions(p: Permissions): void {
     );
     add(writes ? KEY_WRITE_ACTIONS : KEY_READ_ACTIONS, [p.tableKey.keyArn]);
   }
+}
+
+/**
+ * Grants the deploy check {@link DEPLOY_CHECK_ACTIONS} on the table, Query on the
+ * `byState` index, and with a customer managed key only Decrypt and DescribeKey.
+ * No write of any kind, no queue.
+ */
+export function grantDeployCheckRead(role: Role, table: Table, tableKey: IKey | undefined): void {
+  const add = (actions: readonly string[], resources: string[]): void => {
+    role.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: [...actions], resources }));
+  };
+  add(DEPLOY_CHECK_ACTIONS.table, [table.tableArn]);
+  add(
+    ['dynamodb:Query'],
+    DEPLOY_CHECK_ACTIONS.indexes.map((name) => indexArn(table, name)),
+  );
+  if (tableKey) add(KEY_READ_ACTIONS, [tableKey.keyArn]);
 }

@@ -225,6 +225,18 @@ export interface LongRunningWorkflowsProps {
   readonly alarmTopic?: ITopic;
 
   /**
+   * Adds a deploy check (docs/deploy.md, "Checking a deploy for step drift"): a
+   * custom resource whose function bundles the same workflows module and reads the
+   * table (read-only). On every deploy that changes the bundle it lists the running,
+   * waiting and paused executions, and fails (so the stack update rolls back before
+   * the functions get the new code) when one names a step the new workflows do not
+   * register at or after its current step. Steps missing only among those already
+   * run, and changed step lists, are logged but do not fail it.
+   * @default false
+   */
+  readonly checkDeploy?: boolean;
+
+  /**
    * For deploying to a local emulator only (moto server): leaves out the resource
    * types moto's CloudFormation cannot create, namely the HTTP API
    * (`AWS::ApiGatewayV2::*`; the API function stays), the alarms

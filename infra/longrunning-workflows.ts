@@ -20,6 +20,7 @@ import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 import { createCallbackSecret, grantSecretRead } from './callback-secret.js';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { DeployCheck } from './deploy-check.js';
 
 /**
  * The serverless runtime of the engine (docs/architecture.md): one DynamoDB table, the step
@@ -51,6 +52,8 @@ export class LongRunningWorkflows extends Construct {
   };
   /** The sweeper's schedule rule. */
   readonly sweepRule: Rule;
+  /** The deploy check custom resource and its function; only with `checkDeploy: true`. */
+  readonly deployCheck: DeployCheck | undefined;
   readonly #httpApi: { httpApi: HttpApi; url: string } | undefined;
   readonly #monitoring: Monitoring | undefined;
   readonly #callbackSecret: Secret | undefined;
@@ -124,6 +127,23 @@ export class LongRunningWorkflows extends Construct {
     const api = handler('api', 'Api', 'HTTP API: starts and controls executions', p.apiTimeout).function;
     this.functions = { stepWorker, sweeper, api };
     acknowledgeNagFindings([stepWorker, sweeper, api]);
+
+    this.deployCheck = p.checkDeploy
+      ? new DeployCheck(this, 'DeployCheck', {
+          table: this.table,
+          tableKey: p.tableEncryptionKey,
+          workflowsModule: p.workflowsModule,
+          environment: p.environment,
+          memorySize: p.memorySize,
+          logRetention: p.logRetention,
+          sourceMaps: p.sourceMaps,
+        })
+      : undefined;
+    if (this.deployCheck) {
+      acknowledgeNagFindings([this.deployCheck.function]);
+      // The functions take the new code only after the check passed; a failed check rolls back first.
+      for (const fn of [stepWorker, sweeper, api]) fn.node.addDependency(this.deployCheck.resource);
+    }
 
     const mapping = new EventSourceMapping(this, 'StepEvents', {
       target: stepWorker,

@@ -65,6 +65,8 @@ export interface ResolvedProps {
   callbackThrottle: { rateLimit: number; burstLimit: number };
   alarmTopic: ITopic | undefined;
   emulatorCompat: boolean;
+  /** Whether to add the deploy check custom resource. */
+  checkDeploy: boolean;
 }
 
 function fail(message: string): never {
@@ -122,6 +124,12 @@ function workflowsModule(path: string | undefined): string {
     fail(`workflowsModule ${absolute} does not exist (a relative path is taken from ${process.cwd()}, where cdk runs)`);
   }
   return absolute;
+}
+
+function flag(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') fail(`${name} must be true or false, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 function jwt(options: JwtAuthorizerOptions | undefined): JwtAuthorizerOptions | undefined {
@@ -191,5 +199,6 @@ export function resolveProps(props: LongRunningWorkflowsProps): ResolvedProps {
     callbackThrottle: throttle('callbackThrottle', 10, 20),
     alarmTopic: props.alarmTopic,
     emulatorCompat: props.emulatorCompat ?? false,
+    checkDeploy: flag('checkDeploy', props.checkDeploy),
   };
 }

@@ -84,6 +84,23 @@ export type {
 export { defineWorkflow, WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './runtime/workflow.js';
 export type { CheckpointHistory, Workflow, WorkflowDefinition } from './runtime/workflow.js';
 export { WorkflowRegistry } from './runtime/workflow-registry.js';
+export {
+  checkDeploy,
+  DEPLOY_CHECK_MAX_IDS,
+  DEPLOY_CHECK_STATES,
+  formatDeployCheck,
+  listUnfinishedExecutions,
+  stepListsHash,
+} from './runtime/deploy-check.js';
+export type {
+  ChangedStepsGroup,
+  DeployCheckExecution,
+  DeployCheckOptions,
+  DeployCheckReport,
+  DeployedWorkflows,
+  ListExecutions,
+  StrandedGroup,
+} from './runtime/deploy-check.js';
 export { ControlPlane } from './runtime/control-plane.js';
 export type { ActionResult, ExecutionDetails, ForkRequest, ListRequest } from './runtime/control-plane.js';
 export type { StartRequest } from './runtime/start-request.js';

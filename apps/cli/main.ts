@@ -4,6 +4,7 @@ import { ApiCallError, ApiClient, isLocalUrl } from './api-client.js';
 import { formatCheckpoints, formatExecution, formatList, formatWorkflows, type View } from './format.js';
 import type { CliIo } from './cli-io.js';
 import { watchExecution } from './watch.js';
+import { runCheckDeploy } from './check-deploy.js';
 
 export type { CliIo } from './cli-io.js';
 
@@ -34,6 +35,9 @@ commands:
   watch <id>               live progress until the execution ends
   send-event <id> <type> [--payload JSON|@file] [--event-id K]
                            deliver an event to an execution (its wait, or its inbox)
+  check-deploy --workflows <module> [--strict]
+                           list unfinished executions the module's workflows would strand
+                           (exit 1 when any would; --strict: also steps already run)
 
 options:
   --url URL     the API (default $LONGRUNNING_URL or ${DEFAULT_URL}, the local dev server)
@@ -60,11 +64,13 @@ const OPTIONS = {
   payload: { type: 'string' },
   'max-step-runs': { type: 'string' },
   'event-id': { type: 'string' },
+  workflows: { type: 'string' },
+  strict: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 const ID_COMMANDS = new Set(['get', 'checkpoints', 'pause', 'resume', 'cancel', 'retry', 'delete', 'watch']);
-const NO_ARG_COMMANDS = new Set(['ls', 'workflows']);
+const NO_ARG_COMMANDS = new Set(['ls', 'workflows', 'check-deploy']);
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -238,6 +244,13 @@ async function execute(command: string, args: string[], values: Values, client: 
     }
     case 'watch':
       return watchExecution(client, id, { json: Boolean(values.json), io });
+    case 'check-deploy':
+      if (values.workflows === undefined) throw new UsageError('check-deploy needs --workflows <module>');
+      return runCheckDeploy(
+        client,
+        { workflows: values.workflows, json: Boolean(values.json), strict: Boolean(values.strict) },
+        io,
+      );
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
