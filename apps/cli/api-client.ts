@@ -82,9 +82,10 @@ export class ApiClient {
 
   /**
    * PUTs `text` (JSON) to a presigned URL, unsigned: the URL carries its own
-   * authorisation. Rejects with {@link ApiCallError} on an error answer.
+   * authorisation. Rejects with {@link ApiCallError} on an error answer; its
+   * message names `what` was uploaded.
    */
-  async upload(url: string, text: string): Promise<void> {
+  async upload(url: string, text: string, what = 'the input'): Promise<void> {
     const res = await (this.#o.fetchImpl ?? fetch)(url, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
@@ -96,9 +97,27 @@ export class ApiClient {
       throw new ApiCallError(
         res.status,
         code ?? `HTTP_${res.status}`,
-        `uploading the input failed: ${raw || res.statusText}`,
+        `uploading ${what} failed: ${raw || res.statusText}`,
       );
     }
+  }
+
+  /**
+   * GETs a presigned URL (an offloaded state's link), unsigned, and resolves with
+   * the body's text. Rejects with {@link ApiCallError} on an error answer.
+   */
+  async download(url: string): Promise<string> {
+    const res = await (this.#o.fetchImpl ?? fetch)(url, { method: 'GET' });
+    const raw = await res.text();
+    if (!res.ok) {
+      const code = /<Code>([^<]*)<\/Code>/.exec(raw)?.[1];
+      throw new ApiCallError(
+        res.status,
+        code ?? `HTTP_${res.status}`,
+        `reading ${url.split('?')[0] ?? url} failed: ${raw || res.statusText}`,
+      );
+    }
+    return raw;
   }
 
   async #sign(

@@ -8,4 +8,11 @@ export interface CliIo {
   watchIntervalMs?: number;
   /** The time, for countdowns (default Date.now). */
   now?: () => number;
+  /**
+   * Opens `file` in the user's editor and resolves with the editor's exit code once
+   * it exits (`--edit` of fork and rewind). Default: `$VISUAL`, else `$EDITOR`, else
+   * `vi`, split on whitespace, with the file as the last argument and the terminal
+   * inherited.
+   */
+  runEditor?: (file: string) => Promise<number>;
 }

@@ -68,6 +68,12 @@ export function formatExecution(view: View): string {
     `started:   ${view.startTime}`,
     `updated:   ${view.lastUpdate}`,
   ];
+  if (view.forkedFrom)
+    lines.push(`forked:    from ${view.forkedFrom.executionId} at checkpoint ${view.forkedFrom.checkpoint}`);
+  if (view.superseded?.length)
+    lines.push(
+      `rewound:   checkpoints ${view.superseded.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(', ')} superseded`,
+    );
   const waiting = describeWait(view, Date.now());
   if (waiting) lines.push(`waits:     ${waiting}`);
   if (view.endTime) lines.push(`ended:     ${view.endTime}`);
@@ -89,16 +95,27 @@ function shortened(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 
-/** A page of checkpoints as a table, states shortened. */
-export function formatCheckpoints(page: {
-  items: { step: number; timestamp: string; state: unknown }[];
-  nextToken?: string;
-}): string {
+/** One item of `GET /executions/{id}/checkpoints`, as the CLI reads it. */
+export interface CheckpointItem {
+  seq?: number;
+  step: number;
+  timestamp: string;
+  state: unknown;
+  rewoundTo?: number;
+  superseded?: true;
+}
+
+/**
+ * A page of checkpoints as a table, states shortened: SEQ is what `fork --from` and
+ * `rewind --to` take; NOTE marks rewinds and the checkpoints they went back past.
+ */
+export function formatCheckpoints(page: { items: CheckpointItem[]; nextToken?: string }): string {
   if (page.items.length === 0) return 'no checkpoints\n';
-  const rows = [['STEP', 'TIMESTAMP', 'STATE']];
+  const rows = [['SEQ', 'STEP', 'TIMESTAMP', 'NOTE', 'STATE']];
   for (const c of page.items) {
     const state = JSON.stringify(c.state) ?? 'null';
-    rows.push([String(c.step), c.timestamp, shortened(state, 60)]);
+    const note = c.rewoundTo !== undefined ? `rewound to ${c.rewoundTo}` : c.superseded ? 'superseded' : '-';
+    rows.push([String(c.seq ?? c.step), String(c.step), c.timestamp, note, shortened(state, 60)]);
   }
   return table(rows) + (page.nextToken ? `more: --next-token ${page.nextToken}\n` : '');
 }

@@ -1,24 +1,25 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ApiCallError, ApiClient, isLocalUrl } from './api-client.js';
-import { formatCheckpoints, formatExecution, formatList, formatWorkflows, type View } from './format.js';
+import {
+  formatCheckpoints,
+  formatExecution,
+  formatList,
+  formatWorkflows,
+  type CheckpointItem,
+  type View,
+} from './format.js';
 import type { CliIo } from './cli-io.js';
+import { forkOrRewind } from './fork-rewind.js';
+import { readJsonOption, UsageError } from './options.js';
+import { inlineOrUploaded, UPLOAD_INPUT_OVER_BYTES } from './upload.js';
 import { watchExecution } from './watch.js';
 import { runCheckDeploy } from './check-deploy.js';
 
 export type { CliIo } from './cli-io.js';
-
-/** A mistake in the command line: shown with the usage, exit code 2. */
-export class UsageError extends Error {}
+export { UsageError } from './options.js';
+export { UPLOAD_INPUT_OVER_BYTES } from './upload.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
-
-/**
- * A start input whose JSON text is over this many bytes is uploaded first
- * (`POST /executions/uploads`, then a PUT to its URL) and started with
- * `inputUpload`: the API's request body stops at 256 KiB.
- */
-export const UPLOAD_INPUT_OVER_BYTES = 200_000;
 
 export const USAGE = `usage: longrunning <command> [options]
 
@@ -35,6 +36,12 @@ commands:
   watch <id>               live progress until the execution ends
   send-event <id> <type> [--payload JSON|@file] [--event-id K]
                            deliver an event to an execution (its wait, or its inbox)
+  fork <id> --from N [--state JSON|@file | --edit] [--name N] [--steps a,b,c] [--idempotency-key K]
+                           a new execution from checkpoint N (its seq) of <id>
+  rewind <id> --to N [--state JSON|@file | --edit]
+                           take <id> (paused, failed, cancelled or completed) back to checkpoint N
+                           --edit opens checkpoint N's state in $VISUAL/$EDITOR (default vi) first;
+                           a state over ${UPLOAD_INPUT_OVER_BYTES.toLocaleString('en-US')} bytes of JSON is uploaded first
   check-deploy --workflows <module> [--strict]
                            list unfinished executions the module's workflows would strand
                            (exit 1 when any would; --strict: also steps already run)
@@ -64,6 +71,9 @@ const OPTIONS = {
   payload: { type: 'string' },
   'max-step-runs': { type: 'string' },
   'event-id': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  edit: { type: 'boolean' },
   workflows: { type: 'string' },
   strict: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -126,6 +136,9 @@ function checkArity(command: string, args: string[]): void {
     if (args.length !== 1) throw new UsageError('start takes exactly one workflow name');
   } else if (command === 'send-event') {
     if (args.length !== 2) throw new UsageError('send-event takes an execution id and an event type');
+  } else if (command === 'fork' || command === 'rewind') {
+    if (args.length !== 1)
+      throw new UsageError(`${command} takes exactly one execution id and --${command === 'fork' ? 'from' : 'to'} N`);
   } else if (ID_COMMANDS.has(command)) {
     if (args.length !== 1) throw new UsageError(`${command} takes exactly one execution id`);
   } else if (NO_ARG_COMMANDS.has(command)) {
@@ -133,33 +146,6 @@ function checkArity(command: string, args: string[]): void {
   } else {
     throw new UsageError(`unknown command "${command}"`);
   }
-}
-
-/** The JSON of a `--input` / `--payload` value: inline, or `@file`. */
-async function readJsonOption(raw: string | undefined, flag: string): Promise<unknown> {
-  if (raw === undefined) return undefined;
-  let text = raw;
-  if (raw.startsWith('@')) {
-    try {
-      text = await readFile(raw.slice(1), 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read ${flag} file ${raw.slice(1)}: ${(err as Error).message}`);
-    }
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new UsageError(`${flag} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-/** `{ input }`, or for a large input `{ inputUpload }` after uploading its JSON text. */
-async function startInput(client: ApiClient, input: unknown): Promise<{ input: unknown } | { inputUpload: string }> {
-  const text = JSON.stringify(input);
-  if (Buffer.byteLength(text, 'utf8') <= UPLOAD_INPUT_OVER_BYTES) return { input };
-  const upload = (await client.request('POST', '/executions/uploads', {})) as { uploadId: string; url: string };
-  await client.upload(upload.url, text);
-  return { inputUpload: upload.uploadId };
 }
 
 function wholeNumber(raw: string, flag: string): number {
@@ -183,7 +169,9 @@ async function execute(command: string, args: string[], values: Values, client: 
     case 'start': {
       const body = {
         workflow: args[0],
-        ...(values.input !== undefined ? await startInput(client, await readJsonOption(values.input, '--input')) : {}),
+        ...(values.input !== undefined
+          ? await inlineOrUploaded(client, await readJsonOption(values.input, '--input'), 'input', 'inputUpload')
+          : {}),
         ...(values.name !== undefined ? { name: values.name } : {}),
         ...(values['idempotency-key'] !== undefined ? { idempotencyKey: values['idempotency-key'] } : {}),
         ...(values.steps !== undefined ? { steps: values.steps.split(',').map((s) => s.trim()) } : {}),
@@ -211,10 +199,7 @@ async function execute(command: string, args: string[], values: Values, client: 
       const page = (await client.request('GET', `/executions/${id}/checkpoints`, undefined, {
         limit: limitOf(values),
         nextToken: values['next-token'],
-      })) as {
-        items: { step: number; timestamp: string; state: unknown }[];
-        nextToken?: string;
-      };
+      })) as { items: CheckpointItem[]; nextToken?: string };
       return out(page, () => formatCheckpoints(page));
     }
     case 'pause':
@@ -241,6 +226,11 @@ async function execute(command: string, args: string[], values: Values, client: 
       };
       const view = (await client.request('POST', `/executions/${id}/events`, body)) as View & { delivery: string };
       return out(view, () => `${view.id}: event ${args[1]} ${view.delivery}; ${view.state}\n`);
+    }
+    case 'fork':
+    case 'rewind': {
+      const result = await forkOrRewind(command, args[0] ?? '', values, client, io);
+      return out(result.json, result.human);
     }
     case 'watch':
       return watchExecution(client, id, { json: Boolean(values.json), io });
