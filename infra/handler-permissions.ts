@@ -10,7 +10,11 @@ import { IndexNames } from '../lib/index.js';
  *
  * - step worker: claim and lease renewal (UpdateItem), commit (TransactWriteItems: PutItem
  *   of the checkpoint + UpdateItem of the head), retry/fail/park (UpdateItem), and a
- *   consistent GetItem of the head when its cached copy is stale.
+ *   consistent GetItem of the head when its cached copy is stale. Pages of bulk jobs
+ *   (their messages come on the same queue): GetItem/PutItem of the job record, a
+ *   listing (Query of `byWorkflow` / `byState`, BatchGetItem of the heads), and the
+ *   actions (UpdateItem; a redrive of a cancelled execution is a rewind:
+ *   TransactWriteItems of PutItem and UpdateItem, GetItem of its checkpoint).
  * - sweeper: Query of the sparse `active` index, BatchGetItem of the heads it names,
  *   and a conditional UpdateItem of a head it re-sent a message for (its sweepAt).
  * - API: create (TransactWriteItems of head, checkpoint 0 and idempotency record; GetItem
@@ -20,7 +24,10 @@ import { IndexNames } from '../lib/index.js';
  *   GetItem), delete (DeleteItem, Query, BatchWriteItem).
  */
 export const TABLE_ACTIONS = {
-  'step-worker': { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], indexes: [] },
+  'step-worker': {
+    table: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    indexes: [IndexNames.byWorkflow, IndexNames.byState],
+  },
   sweeper: { table: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], indexes: [IndexNames.active] },
   api: {
     table: [

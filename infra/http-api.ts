@@ -28,6 +28,11 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
     method: HttpMethod.POST,
     path: `/executions/{id}/${action}`,
   })),
+  ...(['redrive', 'cancel', 'pause'] as const).map((action) => ({
+    method: HttpMethod.POST,
+    path: `/executions/${action}`,
+  })),
+  { method: HttpMethod.GET, path: '/jobs/{id}' },
   { method: HttpMethod.GET, path: '/workflows' },
 ];
 

@@ -107,8 +107,18 @@ export type { StartRequest } from './runtime/start-request.js';
 export { processStepMessage } from './runtime/step-processor.js';
 export { decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH, PAGE_TOKEN_PATTERN } from './runtime/paging.js';
 export { MAX_DELAY_SECONDS } from './runtime/step-message.js';
-export { checkpointView, executionView } from './runtime/execution-view.js';
-export type { CheckpointView, ExecutionView } from './runtime/execution-view.js';
+export { checkpointView, executionView, jobView } from './runtime/execution-view.js';
+export type { CheckpointView, ExecutionView, JobView } from './runtime/execution-view.js';
+export {
+  BULK_CONCURRENCY,
+  BULK_PAGE_SIZE,
+  BULK_STATES,
+  DEFAULT_BULK_MAX,
+  MAX_BULK_EXECUTIONS,
+  validateBulkRequest,
+} from './runtime/bulk-jobs.js';
+export type { BulkRequest, JobPageResult } from './runtime/bulk-jobs.js';
+export type { BulkAction, BulkCounts, BulkFilter, BulkJob, JobMessage, JobStore } from './runtime/bulk-model.js';
 export type { DropReason, StepOutcome } from './runtime/step-outcome.js';
 export { sweep } from './runtime/sweeper.js';
 export type { SweepRequest, SweepResult } from './runtime/sweeper.js';
@@ -135,6 +145,7 @@ export { LeaseConflictError, StaleTokenError } from './runtime/errors.js';
 
 // AWS adapters
 export { DynamoDbExecutionStore } from './aws/execution-store/dynamodb-execution-store.js';
+export { DynamoDbJobStore } from './aws/dynamodb-job-store.js';
 export type { DynamoDbExecutionStoreOptions } from './aws/execution-store/dynamodb-execution-store.js';
 export {
   DEFAULT_LARGE_STATE_THRESHOLD,

@@ -4,6 +4,8 @@ import {
   type ControlPlane,
   type ExecutionHead,
   executionView,
+  jobView,
+  type BulkAction,
   type WorkflowRegistry,
 } from '../../lib/index.js';
 import { type ApiRequest, parseJsonBody, validate } from './request.js';
@@ -11,6 +13,7 @@ import { type ApiResult, apiError, json, noContent } from './response.js';
 import { linkStates, type StateLinker } from './state-links.js';
 import { type InputUploads, uploadsUnavailable } from './uploads.js';
 import {
+  bulkBodySchema,
   callbackBodySchema,
   emptySchema,
   eventBodySchema,
@@ -35,6 +38,7 @@ export interface RouteDeps {
 type Handler = (req: ApiRequest, deps: RouteDeps, id: string) => Promise<ApiResult>;
 
 const ACTIONS = ['pause', 'resume', 'cancel', 'retry'] as const;
+const BULK_ACTIONS = ['redrive', 'cancel', 'pause'] as const satisfies readonly BulkAction[];
 type Action = (typeof ACTIONS)[number];
 
 /** Control routes take no body; an empty object is tolerated. */
@@ -139,7 +143,10 @@ const actionRoute = (action: Action): Record<string, Handler> => ({
 });
 
 /** The state a fork or rewind body gives: inline, read from its upload, or undefined (the checkpoint's). */
-async function bodyState(deps: RouteDeps, body: { state?: unknown; stateUpload?: string | undefined }): Promise<unknown> {
+async function bodyState(
+  deps: RouteDeps,
+  body: { state?: unknown; stateUpload?: string | undefined },
+): Promise<unknown> {
   if (body.stateUpload === undefined) return body.state;
   if (deps.uploads === undefined) throw uploadsUnavailable();
   return deps.uploads.read(body.stateUpload);
@@ -176,6 +183,26 @@ const rewind: Record<string, Handler> = {
     });
     if (body.stateUpload !== undefined) await deps.uploads?.discard(body.stateUpload);
     return reply(deps, 200, { ...executionView(head, true), changed });
+  },
+};
+
+const bulkRoute = (action: BulkAction): Record<string, Handler> => ({
+  POST: async (req, deps) => {
+    const body = validate(bulkBodySchema, parseJsonBody(req.body, false) ?? {}, 'body');
+    const { requestId, ...filter } = body;
+    const { job, created } = await deps.control.bulk({
+      action,
+      filter: Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)),
+      ...(requestId === undefined ? {} : { requestId }),
+    });
+    return json(created ? 202 : 200, jobView(job), created ? { location: `/jobs/${job.id}` } : {});
+  },
+});
+
+const jobs: Record<string, Handler> = {
+  GET: async (req, deps, id) => {
+    validate(emptySchema, req.query, 'query');
+    return json(200, jobView(await deps.control.job(id)));
   },
 };
 
@@ -218,9 +245,13 @@ function match(segments: string[]): { methods: Record<string, Handler>; id?: str
   if (rest.length > 0) return undefined;
   if (first === 'workflows' && id === undefined) return { methods: workflows };
   if (first === 'callbacks' && id !== undefined && sub === undefined) return { methods: callbacks, id };
+  if (first === 'jobs' && id !== undefined && sub === undefined)
+    return { methods: jobs, id: validate(executionIdSchema, id, 'job id') };
   if (first !== 'executions') return undefined;
   if (id === undefined) return { methods: collection };
   if (id === 'uploads' && sub === undefined) return { methods: uploads };
+  if ((BULK_ACTIONS as readonly string[]).includes(id) && sub === undefined)
+    return { methods: bulkRoute(id as BulkAction) };
   const checkedId = validate(executionIdSchema, id, 'execution id');
   if (sub === undefined) return { methods: item, id: checkedId };
   if (sub === 'checkpoints') return { methods: checkpoints, id: checkedId };

@@ -67,6 +67,31 @@ export const rewindBodySchema = z
   .strict()
   .refine((body) => body.state === undefined || body.stateUpload === undefined, notBoth);
 
+const isoTime = z
+  .string()
+  .max(40)
+  .refine(
+    (t) => /^\d{4}-\d{2}-\d{2}T/.test(t) && Number.isFinite(Date.parse(t)),
+    'must be an ISO 8601 time such as 2026-01-31T12:00:00Z',
+  )
+  .transform((t) => Date.parse(t));
+
+/** Body of `POST /executions/redrive`, `/cancel` and `/pause`: the filter of the executions to act on. */
+export const bulkBodySchema = z
+  .object({
+    state: z.enum(Object.values(ExecutionState) as [ExecutionState, ...ExecutionState[]]).optional(),
+    workflow: workflowName.optional(),
+    errorCode: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an error code such as STEP_FAILED')
+      .optional(),
+    startedAfter: isoTime.optional(),
+    startedBefore: isoTime.optional(),
+    max: z.number().int().min(1).max(100_000).optional(),
+    requestId: safeId.optional(),
+  })
+  .strict();
+
 /** Body of `POST /executions`, parsed. */
 export type StartBody = z.infer<typeof startBodySchema>;
 

@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import {
   ControlPlane,
   DynamoDbExecutionStore,
+  DynamoDbJobStore,
   LargeStateExecutionStore,
   type Logger,
   S3StateObjects,
@@ -68,6 +69,7 @@ export function defaultDeps(
   const runtime: RuntimeDeps = {
     store,
     queue: new SqsStepQueue({ client: sqs, queueUrl: env.queueUrl }),
+    jobs: new DynamoDbJobStore({ client: ddb, tableName: env.tableName }),
     workflows,
     logger,
     onEvent: eventLogger(logger, env.logState),

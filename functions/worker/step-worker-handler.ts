@@ -73,6 +73,16 @@ function recordOutcome(deps: StepWorkerDeps, messageId: string, outcome: StepOut
     deps.metrics.count(MetricName.StepMessagesRejected);
     return;
   }
+  if (outcome.status === 'job') {
+    deps.logger.info('bulk job message processed', {
+      messageId,
+      jobId: outcome.jobId,
+      page: outcome.page,
+      result: outcome.result,
+      durationMs: ms,
+    });
+    return;
+  }
   deps.logger.info('step message processed', {
     messageId,
     executionId: outcome.executionId,

@@ -1,6 +1,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ValidationError } from '../core/errors.js';
 import type { StepMessage } from '../runtime/model.js';
+import type { JobMessage } from '../runtime/bulk-model.js';
 import type { StepQueue } from '../runtime/ports.js';
 import { assertDelaySeconds, checkedStepMessage } from '../runtime/step-message.js';
 import { translateSdkError } from './dynamodb/sdk-errors.js';
@@ -32,8 +33,8 @@ export class SqsStepQueue implements StepQueue {
     this.#queueUrl = options.queueUrl;
   }
 
-  /** Sends `message`, visible after `delaySeconds` (a whole number from 0 to 900). */
-  async send(message: StepMessage, delaySeconds = 0): Promise<void> {
+  /** Sends `message` (a step or job message), visible after `delaySeconds` (a whole number from 0 to 900). */
+  async send(message: StepMessage | JobMessage, delaySeconds = 0): Promise<void> {
     assertDelaySeconds(delaySeconds);
     const body = JSON.stringify(checkedStepMessage(message));
     try {

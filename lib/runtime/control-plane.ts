@@ -14,6 +14,8 @@ import type { EventInput } from '../core/waits.js';
 import { forkExecution, neverClaimed, rewindExecution, type ForkRequest } from './fork-rewind.js';
 import type { RewindOptions } from '../core/types.js';
 import { isSuperseded } from './head-changes.js';
+import { getBulkJob, startBulkJob, type BulkRequest } from './bulk-jobs.js';
+import type { BulkJob } from './bulk-model.js';
 
 export type { ActionResult } from './resume-actions.js';
 export type { EventResult } from './event-delivery.js';
@@ -208,6 +210,24 @@ export class ControlPlane {
    */
   rewind(id: string, options: RewindOptions): Promise<ActionResult> {
     return rewindExecution(this.#rt, id, options);
+  }
+
+  /**
+   * Starts a bulk operation: `redrive` (retry every failed execution the filter
+   * matches from its failed step, or take a cancelled one back to its latest
+   * checkpoint), `cancel` or `pause`, run a page at a time by the step worker. The
+   * same `requestId` returns the same job (`created: false`). Needs a job store.
+   *
+   * @example
+   * const { job } = await control.bulk({ action: 'redrive', filter: { workflow: 'research', errorCode: 'THROTTLED' }, requestId: 'outage-42' });
+   */
+  bulk(request: BulkRequest): Promise<{ job: BulkJob; created: boolean }> {
+    return startBulkJob(this.#rt, request);
+  }
+
+  /** A bulk operation's progress; NOT_FOUND for an unknown job. */
+  job(id: string): Promise<BulkJob> {
+    return getBulkJob(this.#rt, id);
   }
 
   /** Removes a finished (completed, failed or cancelled) execution and its checkpoints. */

@@ -1,3 +1,4 @@
+import type { BulkCounts, BulkJob } from './bulk-model.js';
 import type { ExecutionHead, StoredCheckpoint } from './model.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -111,5 +112,47 @@ export function checkpointView(cp: StoredCheckpoint): CheckpointView {
     state: cp.state,
     ...(cp.rewoundTo === undefined ? {} : { rewoundTo: cp.rewoundTo }),
     ...(cp.superseded ? { superseded: true as const } : {}),
+  };
+}
+
+/** The public JSON view of a bulk job (`POST /executions/redrive`, `GET /jobs/{id}`). */
+export interface JobView {
+  id: string;
+  action: string;
+  state: 'running' | 'completed';
+  filter: {
+    state: string;
+    workflow?: string;
+    errorCode?: string;
+    startedAfter?: string;
+    startedBefore?: string;
+    max: number;
+  };
+  counts: BulkCounts;
+  pages: number;
+  failures: { executionId: string; error: { code: string; message: string } }[];
+  createdAt: string;
+  updatedAt: string;
+  endTime?: string;
+}
+
+/** The API's view of a bulk job: ISO times, no cursor or lease. */
+export function jobView(job: BulkJob): JobView {
+  const { startedAfter, startedBefore, ...filter } = job.filter;
+  return {
+    id: job.id,
+    action: job.action,
+    state: job.state,
+    filter: {
+      ...filter,
+      ...(startedAfter === undefined ? {} : { startedAfter: iso(startedAfter) }),
+      ...(startedBefore === undefined ? {} : { startedBefore: iso(startedBefore) }),
+    },
+    counts: { ...job.counts },
+    pages: job.pages,
+    failures: job.failures.map((f) => ({ executionId: f.executionId, error: { ...f.error } })),
+    createdAt: iso(job.createdAt),
+    updatedAt: iso(job.updatedAt),
+    ...(job.endTime === undefined ? {} : { endTime: iso(job.endTime) }),
   };
 }

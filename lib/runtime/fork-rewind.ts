@@ -71,12 +71,14 @@ export async function forkExecution(
 
 /**
  * Execution `id` back at its checkpoint `toCheckpoint`, running on from there (see
- * ControlPlane.rewind): one write of the store, then the step message of the new version.
+ * ControlPlane.rewind): one write of the store, then the step message of the new
+ * version. With `expectVersion`, only while the head is at that version (CONFLICT).
  */
 export async function rewindExecution(
   rt: ResolvedRuntime,
   id: string,
   options: RewindOptions,
+  expectVersion?: number,
 ): Promise<{ head: ExecutionHead; changed: true }> {
   assertOptions(options, REWIND_KEYS, 'rewind');
   const { toCheckpoint, state } = options;
@@ -96,6 +98,7 @@ export async function rewindExecution(
     toCheckpoint,
     ...(state === undefined ? {} : { state }),
     from: legalFrom('rewind'),
+    ...(expectVersion === undefined ? {} : { expectVersion }),
     now,
     sweepAt: now + rt.stallAfterMs,
     event,

@@ -3,6 +3,7 @@ import type { ErrorInfo } from '../core/errors.js';
 import type { ExecutionState } from '../core/execution-state.js';
 import type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './model.js';
 import type { ForkOrigin } from '../core/types.js';
+import type { JobMessage } from './bulk-model.js';
 import type { WaitTiming } from './wait-timing.js';
 
 /**
@@ -48,6 +49,8 @@ export interface RewindRequest {
   state?: unknown;
   /** Legal current states; any other is ILLEGAL_TRANSITION. */
   from: readonly ExecutionState[];
+  /** Only while the head is at this version (CONFLICT otherwise): a bulk redrive's condition. */
+  expectVersion?: number;
   now: EpochMs;
   /** When the sweeper should look if the first step message is lost. */
   sweepAt: EpochMs;
@@ -223,8 +226,8 @@ export interface ExecutionStore {
   delete(id: string): Promise<void>;
 }
 
-/** The queue port: one message is one step attempt. */
+/** The queue port: one message is one step attempt (or one page of a bulk job). */
 export interface StepQueue {
-  /** Sends a step message, visible after `delaySeconds` (0 to 900). */
-  send(message: StepMessage, delaySeconds?: number): Promise<void>;
+  /** Sends a step (or job) message, visible after `delaySeconds` (0 to 900). */
+  send(message: StepMessage | JobMessage, delaySeconds?: number): Promise<void>;
 }

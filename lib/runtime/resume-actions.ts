@@ -27,16 +27,21 @@ export interface ActionResult {
  * failure waits again with a fresh timeout (`retriedWait`). Otherwise resume keeps
  * the version (a step in flight across pause/resume still commits) and retry bumps
  * it. A head already running or waiting answers `changed: false` and gets its
- * message sent again (a duplicate is dropped by the claim or the token).
+ * message sent again (a duplicate is dropped by the claim or the token). With a
+ * `guard`, a head it refuses is left alone and nothing is sent (`changed: false`).
  */
 export async function resumeOrRetry(
   rt: ResolvedRuntime,
   id: string,
   action: 'resume' | 'retry',
+  guard?: (head: ExecutionHead) => boolean,
 ): Promise<ActionResult> {
   const now = rt.clock.now();
+  let refused = false;
   const { head, written } = await decideAndWrite(rt, id, (h) => {
     if (!h) throw new NotFoundError('execution', id);
+    refused = guard !== undefined && !guard(h);
+    if (refused) return undefined;
     if (h.state === ExecutionState.Running || h.state === ExecutionState.Waiting) return undefined;
     assertTransition(id, h.state, action);
     const event = recordedEvent(EventType.Resumed, h.currentStep, now);
@@ -61,6 +66,8 @@ export async function resumeOrRetry(
     });
   });
   if (!head) throw new NotFoundError('execution', id);
+  // Not as the caller listed it (a bulk redrive): left alone, and nothing is sent.
+  if (refused) return { head, changed: false };
   if (written) emitEvents(rt, id, head.events.slice(-1), { state: head.data });
   if (head.state === ExecutionState.Running) await rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
   else {

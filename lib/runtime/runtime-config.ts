@@ -4,6 +4,7 @@ import { ValidationError } from '../core/errors.js';
 import type { ExecutionEvent } from '../core/events.js';
 import { noopLogger, type Logger } from '../core/logger.js';
 import type { ExecutionStore, StepQueue } from './ports.js';
+import type { JobStore } from './bulk-model.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 
 /** The runtime's timing and retry settings, in milliseconds. */
@@ -69,6 +70,8 @@ export interface RuntimeDeps extends Partial<RuntimeConfig> {
    * says so; nothing else needs it.
    */
   callbackSecrets?: readonly (string | Buffer)[];
+  /** Where bulk operations keep their progress; without it, bulk operations fail with a VALIDATION_ERROR that says so. */
+  jobs?: JobStore;
 }
 
 /** {@link RuntimeDeps} with every default filled in and every setting checked. */
@@ -82,6 +85,7 @@ export interface ResolvedRuntime extends RuntimeConfig {
   logger: Logger;
   /** Empty when none were given. */
   callbackSecrets: readonly (string | Buffer)[];
+  jobs: JobStore | undefined;
 }
 
 /** Fills in the defaults and checks each setting, naming the bad one (VALIDATION_ERROR). */
@@ -127,5 +131,6 @@ export function resolveRuntime(deps: RuntimeDeps): ResolvedRuntime {
     onEvent: deps.onEvent,
     logger: deps.logger ?? noopLogger,
     callbackSecrets: secrets,
+    jobs: deps.jobs,
   };
 }

@@ -1,6 +1,7 @@
 import { ValidationError } from '../core/errors.js';
 import { isSafeId } from '../core/ids.js';
 import type { StepMessage } from './model.js';
+import type { JobMessage } from './bulk-model.js';
 
 /** The longest delay a step message can be sent with (SQS's DelaySeconds limit, 15 minutes). */
 export const MAX_DELAY_SECONDS = 900;
@@ -66,13 +67,33 @@ export function parseStepMessage(body: unknown): ParsedStepMessage {
 }
 
 /**
- * `message` with only its own fields, after the checks of {@link parseStepMessage}:
- * what a {@link StepQueue} sends. VALIDATION_ERROR names the problem.
+ * `message` with only its own fields, after the checks of {@link parseStepMessage}
+ * (or {@link parseJobMessage}): what a {@link StepQueue} sends. VALIDATION_ERROR names the problem.
  */
-export function checkedStepMessage(message: StepMessage): StepMessage {
+export function checkedStepMessage<M extends StepMessage | JobMessage>(message: M): M {
+  if (isJobMessageShape(message)) {
+    const job = parseJobMessage(message);
+    if (!job) throw new ValidationError('invalid job message: needs v 1, a safe job id and a whole page number');
+    return job as M;
+  }
   const parsed = parseStepMessage(message);
   if (!parsed.ok) throw new ValidationError(`invalid step message: ${parsed.reason}`, { reason: parsed.reason });
-  return parsed.message;
+  return parsed.message as M;
+}
+
+/** True for a body shaped like a job message (it has a `job` field): {@link parseJobMessage} decides whether it is one. */
+export function isJobMessageShape(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'job' in body;
+}
+
+/** The job message in `body` (exactly `v: 1`, a safe `job` id and a whole `page`), or undefined. */
+export function parseJobMessage(body: unknown): JobMessage | undefined {
+  if (!isJobMessageShape(body)) return undefined;
+  const record = body as Record<string, unknown>;
+  const keys = Object.keys(record).sort().join(',');
+  const { v, job, page } = record;
+  if (keys !== 'job,page,v' || v !== 1 || !isSafeId(job) || !isIndex(page)) return undefined;
+  return { v: 1, job, page };
 }
 
 /** The message that runs step `step` of `executionId` under fencing token `token`. */

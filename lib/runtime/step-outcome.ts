@@ -1,5 +1,6 @@
 import type { ErrorInfo } from '../core/errors.js';
 import type { ExecutionHead } from './model.js';
+import type { JobPageResult } from './bulk-jobs.js';
 
 /** Why a message was dropped without an outcome of its own. */
 export type DropReason =
@@ -44,4 +45,6 @@ export type StepOutcome =
   /** The step is not registered here: the execution is paused with that error. */
   | { status: 'parked'; executionId: string; step: number; error: ErrorInfo; head: ExecutionHead }
   /** The execution was cancelled while the step ran: nothing was committed. */
-  | { status: 'cancelled'; executionId: string; step: number };
+  | { status: 'cancelled'; executionId: string; step: number }
+  /** A bulk job's message: a page ran (`more`, `completed`), or it was for a page done already (`stale`). */
+  | { status: 'job'; jobId: string; page: number; result: JobPageResult };

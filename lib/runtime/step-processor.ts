@@ -22,7 +22,9 @@ import { runAttempt } from './step-attempt.js';
 import { processWake } from './wake-handler.js';
 import { waitTiming } from './wait-scheduling.js';
 import { afterCommit, commitEvents } from './commit-outcome.js';
-import { MAX_DELAY_SECONDS, parseStepMessage, stepMessage } from './step-message.js';
+import { MAX_DELAY_SECONDS, parseJobMessage, parseStepMessage, stepMessage } from './step-message.js';
+import { runJobPage } from './bulk-jobs.js';
+import { ControlPlane } from './control-plane.js';
 import type { StepOutcome } from './step-outcome.js';
 
 /** One claimed step attempt: the facts every outcome write needs. */
@@ -55,8 +57,13 @@ export async function processStepMessage(
   invocation: { deadline: EpochMs },
   deps: RuntimeDeps,
 ): Promise<StepOutcome> {
-  const parsed = parseStepMessage(message);
   const rt = resolveRuntime(deps);
+  const job = parseJobMessage(typeof message === 'string' ? safeJson(message) : message);
+  if (job) {
+    const result = await runJobPage(rt, new ControlPlane(deps), job);
+    return { status: 'job', jobId: job.job, page: job.page, result };
+  }
+  const parsed = parseStepMessage(message);
   if (!parsed.ok) {
     rt.logger.warn('dropping an invalid step message', { reason: parsed.reason });
     return { status: 'invalid', reason: parsed.reason };
@@ -247,5 +254,14 @@ async function unlessSuperseded(write: Promise<ExecutionHead>): Promise<Executio
   } catch (err) {
     if (isFenceConflict(err)) return undefined;
     throw err;
+  }
+}
+
+/** `text` parsed as JSON, or undefined when it is not JSON. */
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }

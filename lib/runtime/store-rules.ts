@@ -1,4 +1,4 @@
-import { IllegalTransitionError, NotFoundError, ValidationError, type LongRunningError } from '../core/errors.js';
+import { ErrorCode, IllegalTransitionError, LongRunningError, NotFoundError, ValidationError } from '../core/errors.js';
 import { ExecutionState, isExecutionState } from '../core/execution-state.js';
 import { assertSafeId } from '../core/ids.js';
 import { assertStepName } from '../core/step-list.js';
@@ -70,6 +70,13 @@ export function assertRewind(
 ): asserts cp is StoredCheckpoint {
   if (head === undefined) throw new NotFoundError('execution', req.id);
   if (!req.from.includes(head.state)) throw new IllegalTransitionError(req.id, head.state, 'rewind', req.from);
+  if (req.expectVersion !== undefined && head.version !== req.expectVersion) {
+    throw new LongRunningError(
+      ErrorCode.Conflict,
+      `execution ${req.id} changed since it was listed (version ${head.version}, not ${req.expectVersion})`,
+      { details: { id: req.id } },
+    );
+  }
   if (cp === undefined || cp.seq > head.stepRuns) throw checkpointNotFound(req.id, req.toCheckpoint);
   assertRunsOnFrom(cp, head);
   const ranges = supersede(head.superseded ?? [], cp.seq + 1, head.stepRuns);

@@ -1,12 +1,13 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import type { EpochMs, StepMessage } from '../runtime/model.js';
+import type { JobMessage } from '../runtime/bulk-model.js';
 import type { StepQueue } from '../runtime/ports.js';
 import { assertDelaySeconds, checkedStepMessage } from '../runtime/step-message.js';
 import { promiseNow } from '../core/promise-now.js';
 
 /** A message as the in-memory queue holds it. */
 export interface QueuedMessage {
-  message: StepMessage;
+  message: StepMessage | JobMessage;
   delaySeconds: number;
   sentAt: EpochMs;
   /** When the message can be received: `sentAt + delaySeconds * 1000`. */
@@ -44,7 +45,7 @@ export class InMemoryStepQueue implements StepQueue {
   }
 
   /** Queues `message`, visible after `delaySeconds` (a whole number from 0 to 900). */
-  send(message: StepMessage, delaySeconds = 0): Promise<void> {
+  send(message: StepMessage | JobMessage, delaySeconds = 0): Promise<void> {
     return promiseNow(() => {
       assertDelaySeconds(delaySeconds);
       const checked = checkedStepMessage(message);
@@ -92,7 +93,7 @@ export class InMemoryStepQueue implements StepQueue {
    * once the batch settles. Returns how many messages were handled.
    */
   async drain(
-    handle: (message: StepMessage) => Promise<unknown>,
+    handle: (message: StepMessage | JobMessage) => Promise<unknown>,
     options: { maxMessages?: number } = {},
   ): Promise<number> {
     const maxMessages = options.maxMessages ?? 10_000;

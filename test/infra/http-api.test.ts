@@ -20,6 +20,10 @@ const EXPECTED_ROUTES = [
   'POST /executions/{id}/retry',
   'POST /executions/{id}/fork',
   'POST /executions/{id}/rewind',
+  'POST /executions/redrive',
+  'POST /executions/cancel',
+  'POST /executions/pause',
+  'GET /jobs/{id}',
   'GET /workflows',
   // The token is the credential: the one route without IAM.
   'POST /callbacks/{token}',

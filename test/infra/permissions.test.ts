@@ -73,10 +73,12 @@ describe('the function roles', () => {
     x = ids(f);
   });
 
-  it('let the worker claim, commit and read heads, read and write state objects, send and consume step messages, read the callback secret, and write its logs: nothing else', () => {
+  it('let the worker claim, commit and read heads, list them for bulk jobs, read and write state objects, send and consume step messages, read the callback secret, and write its logs: nothing else', () => {
     expect(grants(f.template, x.worker.role)).toEqual(
       [
-        ...pairs(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], table()),
+        ...pairs(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], table()),
+        ...pairs(['dynamodb:Query'], index(IndexNames.byWorkflow)),
+        ...pairs(['dynamodb:Query'], index(IndexNames.byState)),
         ...pairs(
           [
             'sqs:SendMessage',

@@ -20,6 +20,9 @@ export const TableKeys = {
   seenEventPrefix: 'SEEN#',
   idempotencyPrefix: 'IDEM#',
   idempotencySk: 'IDEM',
+  /** A bulk operation's record (`JOB#<id>` / `JOB`). */
+  jobPrefix: 'JOB#',
+  jobSk: 'JOB',
   snapshotPrefix: 'SNAP#',
   snapshotSk: 'SNAPSHOT',
   activePrefix: 'ACTIVE#',
@@ -64,6 +67,11 @@ export function seenEventSk(eventId: string): string {
 }
 
 /** `IDEM#<key>`: the partition of an idempotency record. */
+/** `JOB#<id>`: the partition of a bulk job's record. */
+export function jobPk(id: string): string {
+  return `${TableKeys.jobPrefix}${id}`;
+}
+
 export function idempotencyPk(key: string): string {
   return `${TableKeys.idempotencyPrefix}${key}`;
 }

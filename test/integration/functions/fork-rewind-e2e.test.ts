@@ -1,28 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { makeApiHandler } from '../../../functions/http/api-handler.js';
-import type { makeStepWorker } from '../../../functions/worker/step-worker-handler.js';
+import { describe, expect, it } from 'vitest';
 import { apiEvent, bodyOf } from '../../support/api-events.js';
-import { type HandlerWorld, handlerWorld, pump } from './handler-harness.js';
+import { pump, TEST_CONTEXT, useDeployedHandlers } from './handler-harness.js';
 
-let world: HandlerWorld;
-let api: ReturnType<typeof makeApiHandler>;
-let worker: ReturnType<typeof makeStepWorker>;
-
-beforeAll(async () => {
-  world = await handlerWorld();
-  // The deployed entry points, built at import from the environment, as on Lambda.
-  api = (await import('../../../functions/api.js')).handler;
-  worker = (await import('../../../functions/step-worker.js')).handler;
-});
-afterAll(async () => world?.dispose());
-
-const ctx = { awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 };
-
-async function call(method: string, path: string, body?: unknown) {
-  const event = apiEvent(method, path, body === undefined ? {} : { body: body as object });
-  const result = await api(event, ctx);
-  return { status: result.statusCode, body: bodyOf(result) };
-}
+const handlers = useDeployedHandlers();
+const call = (method: string, path: string, body?: unknown) => handlers().call(method, path, body);
 
 type Cp = { seq: number; step: number; state: { value: number }; superseded?: true; rewoundTo?: number };
 
@@ -34,7 +15,7 @@ async function checkpoints(id: string): Promise<Cp[]> {
 async function completedExecution(): Promise<string> {
   const started = await call('POST', '/executions', { workflow: 'arithmetic', input: { value: 1 } });
   expect(started.status).toBe(201);
-  await pump(world.res, worker);
+  await pump(handlers().world.res, handlers().worker);
   return String(started.body.id);
 }
 
@@ -56,7 +37,7 @@ describe('fork and rewind through the deployed handlers (emulator)', () => {
       forkedFrom: { executionId: id, checkpoint: 1 },
     });
     const forkId = String(forked.body.id);
-    expect(await pump(world.res, worker)).toBe(2);
+    expect(await pump(handlers().world.res, handlers().worker)).toBe(2);
     const done = await call('GET', `/executions/${forkId}`);
     expect(done.body).toMatchObject({
       state: 'completed',
@@ -71,7 +52,7 @@ describe('fork and rewind through the deployed handlers (emulator)', () => {
     const rewound = await call('POST', `/executions/${id}/rewind`, { toCheckpoint: 1 });
     expect(rewound.status).toBe(200);
     expect(rewound.body).toMatchObject({ state: 'running', currentStep: 1, changed: true, superseded: [[2, 3]] });
-    expect(await pump(world.res, worker)).toBe(2);
+    expect(await pump(handlers().world.res, handlers().worker)).toBe(2);
     const done = await call('GET', `/executions/${id}`);
     expect(done.body).toMatchObject({ state: 'completed', output: { value: 19 }, stepRuns: 6 });
     const listed = await checkpoints(id);
@@ -113,9 +94,9 @@ describe('fork and rewind through the deployed handlers (emulator)', () => {
       });
       expect((res.body.error as { message: string }).message).toMatch(message);
     }
-    const notJson = await api(
+    const notJson = await handlers().api(
       { ...apiEvent('POST', `/executions/${id}/fork`), body: '{"fromCheckpoint": 1, "state": ' },
-      ctx,
+      TEST_CONTEXT,
     );
     expect(notJson.statusCode).toBe(400);
     expect(JSON.stringify(bodyOf(notJson).error)).toMatch(/JSON/);
@@ -127,6 +108,6 @@ describe('fork and rewind through the deployed handlers (emulator)', () => {
       code: 'ILLEGAL_TRANSITION',
       message: expect.stringMatching(/it is running/) as unknown,
     });
-    await pump(world.res, worker);
+    await pump(handlers().world.res, handlers().worker);
   });
 });

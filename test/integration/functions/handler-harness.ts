@@ -1,4 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { makeApiHandler } from '../../../functions/http/api-handler.js';
+import { afterAll, beforeAll } from 'vitest';
+import { apiEvent, bodyOf } from '../../support/api-events.js';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateSecretCommand, DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
@@ -107,4 +110,42 @@ export async function tableContents(res: AwsResources): Promise<string> {
     start = page.LastEvaluatedKey;
   } while (start);
   return JSON.stringify(items.map((i) => JSON.stringify(i)).sort());
+}
+
+/** The deployed entry points over one file's emulator world, and a JSON call of the API. */
+export interface DeployedHandlers {
+  world: HandlerWorld;
+  api: ApiHandler;
+  worker: Worker;
+  /** Calls the API with a JSON body; the status and the parsed body. */
+  call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown> }>;
+}
+
+type ApiHandler = ReturnType<typeof makeApiHandler>;
+
+/** The Lambda context the tests pass: a minute left. */
+export const TEST_CONTEXT = { awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 };
+
+/**
+ * Registers beforeAll/afterAll hooks that build this file's world and import the
+ * deployed entry points (built at import from the environment, as on Lambda).
+ */
+export function useDeployedHandlers(): () => DeployedHandlers {
+  let handlers: DeployedHandlers | undefined;
+  beforeAll(async () => {
+    const world = await handlerWorld();
+    const api = (await import('../../../functions/api.js')).handler;
+    const worker = (await import('../../../functions/step-worker.js')).handler;
+    const call = async (method: string, path: string, body?: unknown) => {
+      const event = apiEvent(method, path, body === undefined ? {} : { body: body as object });
+      const result = await api(event, TEST_CONTEXT);
+      return { status: result.statusCode ?? 0, body: bodyOf(result) };
+    };
+    handlers = { world, api, worker, call };
+  });
+  afterAll(async () => handlers?.world.dispose());
+  return () => {
+    if (!handlers) throw new Error('useDeployedHandlers: the world is built in beforeAll');
+    return handlers;
+  };
 }

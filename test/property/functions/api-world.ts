@@ -42,7 +42,9 @@ export async function apiWorld(): Promise<ApiWorld> {
   await control.pause(paused);
   await control.cancel(cancelled);
   await queue.drain((m) =>
-    m.executionId === running ? Promise.resolve() : processStepMessage(m, { deadline: clock.now() + 60_000 }, deps),
+    'executionId' in m && m.executionId === running
+      ? Promise.resolve()
+      : processStepMessage(m, { deadline: clock.now() + 60_000 }, deps),
   );
   const states = await Promise.all(ids.map(async (id) => (await control.get(id)).head.state));
   if (states.join() !== 'running,paused,completed,failed,cancelled')

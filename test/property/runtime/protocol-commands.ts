@@ -1,3 +1,4 @@
+import type { StepMessage } from '../../../lib/runtime/model.js';
 import fc from 'fast-check';
 import { ErrorCode, LongRunningError } from '../../../lib/core/errors.js';
 import { sweep } from '../../../lib/runtime/sweeper.js';
@@ -96,7 +97,10 @@ export async function runCommand(world: ProtocolWorld, command: Command): Promis
       } else {
         // A kept message stays visible: SQS may hand a copy to another worker at once.
         if (command.kind !== 'deliver' || !command.keep) world.remove(entry);
-        await world.work(entry.message, workflowsFor(command.kind === 'deliver' ? command.behaviour : 'ok'));
+        await world.work(
+          entry.message as StepMessage,
+          workflowsFor(command.kind === 'deliver' ? command.behaviour : 'ok'),
+        );
       }
       break;
     case 'finishSlow': {
@@ -110,7 +114,7 @@ export async function runCommand(world: ProtocolWorld, command: Command): Promis
     case 'crash':
       if (!entry) break;
       entry.visibleAt = world.clock.now() + VISIBILITY_MS;
-      await world.crash(entry.message);
+      await world.crash(entry.message as StepMessage);
       break;
     case 'drop':
       if (entry) world.remove(entry);

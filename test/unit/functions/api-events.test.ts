@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ControlPlane,
-  defineWorkflow,
-  type Logger,
-  processStepMessage,
-  type StepMessage,
-  WorkflowRegistry,
-} from '../../../lib/index.js';
+import { ControlPlane, defineWorkflow, type Logger, processStepMessage, WorkflowRegistry } from '../../../lib/index.js';
 import { InMemoryExecutionStore, InMemoryStepQueue, ManualClock } from '../../../lib/testing/index.js';
 import { loggedPath, makeApiHandler } from '../../../functions/http/api-handler.js';
 import { apiEvent, bodyOf } from '../../support/api-events.js';
@@ -40,7 +33,7 @@ function setup() {
   const log = (message: string, fields?: Record<string, unknown>) => void lines.push({ message, fields });
   const logger: Logger = { debug: log, info: log, warn: log, error: log };
   const api = makeApiHandler({ control, workflows, logger });
-  const drain = () => queue.drain((m: StepMessage) => processStepMessage(m, { deadline: clock.now() + 60_000 }, deps));
+  const drain = () => queue.drain((m) => processStepMessage(m, { deadline: clock.now() + 60_000 }, deps));
   return { api, drain, lines };
 }
 

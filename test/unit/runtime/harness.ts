@@ -3,8 +3,8 @@ import type { NamedStep } from '../../../lib/core/types.js';
 import { ControlPlane } from '../../../lib/runtime/control-plane.js';
 import { InMemoryExecutionStore } from '../../../lib/testing/in-memory-execution-store.js';
 import { InMemoryStepQueue } from '../../../lib/testing/in-memory-step-queue.js';
+import { InMemoryJobStore } from '../../../lib/testing/in-memory-job-store.js';
 import { ManualClock } from '../../../lib/testing/manual-clock.js';
-import type { StepMessage } from '../../../lib/runtime/model.js';
 import type { ExecutionStore } from '../../../lib/runtime/ports.js';
 import type { RuntimeConfig, RuntimeDeps } from '../../../lib/runtime/runtime-config.js';
 import { processStepMessage } from '../../../lib/runtime/step-processor.js';
@@ -66,9 +66,11 @@ export function makeHarness(
   for (const wf of options.workflows ?? [defineWorkflow({ name: 'five', steps: countingSteps(5) })])
     workflows.register(wf);
   const events: ExecutionEvent[] = [];
+  const jobs = new InMemoryJobStore();
   const deps: RuntimeDeps = {
     store,
     queue,
+    jobs,
     workflows,
     clock,
     callbackSecrets: [TEST_CALLBACK_SECRET],
@@ -84,6 +86,7 @@ export function makeHarness(
   const outcomes: StepOutcome[] = [];
   return {
     memory,
+    jobs,
     store,
     calls,
     queue,
@@ -96,7 +99,7 @@ export function makeHarness(
     process,
     /** Feeds visible messages to the worker until none is visible; returns how many. */
     drain(overrides: Partial<RuntimeDeps> = {}): Promise<number> {
-      return queue.drain(async (m: StepMessage) => {
+      return queue.drain(async (m) => {
         outcomes.push(await process(m, overrides));
       });
     },

@@ -1,3 +1,4 @@
+import type { StepMessage } from '../../../lib/runtime/model.js';
 import { describe, expect, it } from 'vitest';
 import { MAX_INBOX_EVENTS, type StepEvent } from '../../../lib/core/waits.js';
 import type { StepContext } from '../../../lib/core/types.js';
@@ -136,7 +137,7 @@ describe('events on the serverless runtime', () => {
     expect(await h.control.resume(head.id)).toMatchObject({ head: { state: 'waiting', wait: { until: T0 + 60_000 } } });
     expect(h.events.slice(told).map((e) => e.type)).toEqual(['resumed', 'waiting']);
     // The first wake message (60 s) is still queued; its token is now stale.
-    expect(h.queue.pending().map((m) => [m.delaySeconds, m.message.token])).toEqual([
+    expect(h.queue.pending().map((m) => [m.delaySeconds, (m.message as StepMessage).token])).toEqual([
       [60, 1],
       [50, 2],
     ]);

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryStepQueue } from '../../../lib/testing/in-memory-step-queue.js';
 import { ManualClock } from '../../../lib/testing/manual-clock.js';
 import type { StepMessage } from '../../../lib/runtime/model.js';
+import type { JobMessage } from '../../../lib/runtime/bulk-model.js';
 
 const msg = (step: number): StepMessage => ({ v: 1, executionId: 'e1', step, token: step });
+const stepOf = (m: StepMessage | JobMessage): number => ('step' in m ? m.step : -1);
 
 describe('InMemoryStepQueue', () => {
   it('makes a message visible after its delay on the injected clock', async () => {
@@ -11,17 +13,17 @@ describe('InMemoryStepQueue', () => {
     const queue = new InMemoryStepQueue({ clock });
     await queue.send(msg(0), 3);
     await queue.send(msg(1));
-    expect(queue.sent.map((m) => [m.message.step, m.delaySeconds, m.visibleAt])).toEqual([
+    expect(queue.sent.map((m) => [stepOf(m.message), m.delaySeconds, m.visibleAt])).toEqual([
       [0, 3, 8_000],
       [1, 0, 5_000],
     ]);
-    expect(queue.receive().map((m) => m.message.step)).toEqual([1]);
+    expect(queue.receive().map((m) => stepOf(m.message))).toEqual([1]);
     expect(queue.receive()).toEqual([]);
     expect(queue.nextVisibleAt()).toBe(8_000);
     await clock.advance(2_999);
     expect(queue.receive()).toEqual([]);
     await clock.advance(1);
-    expect(queue.receive().map((m) => m.message.step)).toEqual([0]);
+    expect(queue.receive().map((m) => stepOf(m.message))).toEqual([0]);
     expect(queue.size).toBe(0);
   });
 
@@ -42,13 +44,13 @@ describe('InMemoryStepQueue', () => {
     await queue.send(msg(0));
     const seen: number[] = [];
     const handled = await queue.drain(async (m) => {
-      seen.push(m.step);
-      if (m.step < 3) await queue.send(msg(m.step + 1));
-      if (m.step === 3) await queue.send(msg(99), 10);
+      seen.push(stepOf(m));
+      if (stepOf(m) < 3) await queue.send(msg(stepOf(m) + 1));
+      if (stepOf(m) === 3) await queue.send(msg(99), 10);
     });
     expect(handled).toBe(4);
     expect(seen).toEqual([0, 1, 2, 3]);
-    expect(queue.pending().map((m) => m.message.step)).toEqual([99]);
+    expect(queue.pending().map((m) => stepOf(m.message))).toEqual([99]);
   });
 
   it('returns a message whose handler threw after the visibility timeout, and rethrows', async () => {

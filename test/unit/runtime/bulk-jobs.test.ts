@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { LongRunningError } from '../../../lib/core/errors.js';
+import type { StepContext } from '../../../lib/core/types.js';
+import { BULK_LEASE_MS, BULK_PAGE_SIZE } from '../../../lib/runtime/bulk-jobs.js';
+import type { BulkJob, JobStore } from '../../../lib/runtime/bulk-model.js';
+import { defineWorkflow } from '../../../lib/runtime/workflow.js';
+import { countingSteps, makeHarness } from './harness.js';
+
+type S = { n: number; trail: string[] };
+const input: S = { n: 0, trail: [] };
+
+/** Workflows `flaky` (its step f1 throws while `outage.on`, with the given code) and `steady`. */
+function world() {
+  const outage = { on: true, code: 'THROTTLED' };
+  const runs = new Map<string, number>();
+  const [f0, f1, f2] = countingSteps(3, 'f');
+  const flaky = defineWorkflow<S>({
+    name: 'flaky',
+    steps: [
+      f0!,
+      {
+        name: f1!.name,
+        fn: (s: S, ctx: StepContext) => {
+          runs.set(ctx.executionId, (runs.get(ctx.executionId) ?? 0) + 1);
+          if (outage.on) throw new LongRunningError(outage.code, 'provider outage');
+          return f1!.fn(s, ctx);
+        },
+      },
+      f2!,
+    ],
+  });
+  const h = makeHarness({
+    workflows: [flaky, defineWorkflow({ name: 'steady', steps: countingSteps(2) })],
+    config: { maxRetries: 0 },
+  });
+  /** Drains the queue, advancing the clock over the pacing delays, until nothing is left. */
+  const settleAll = async (): Promise<void> => {
+    for (let round = 0; round < 500 && h.queue.size > 0; round++) {
+      // A duplicate page message meets the page's lease: it throws, and SQS hands it back later (stale by then).
+      await h.drain().catch((err: unknown) => {
+        if (!(err instanceof LongRunningError && err.code === 'CONFLICT')) throw err;
+      });
+      await h.clock.advance(1_000);
+    }
+  };
+  const startMany = async (workflow: string, count: number): Promise<string[]> => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      ids.push((await h.control.start({ workflow, input, name: `${workflow}-${i}` })).head.id);
+      await h.clock.advance(1);
+    }
+    await h.drain();
+    return ids;
+  };
+  return { h, outage, runs, settleAll, startMany };
+}
+
+describe('bulk redrive', () => {
+  it('retries every matching failed execution once, in pages, even when the request is sent twice', async () => {
+    const { h, outage, runs, settleAll, startMany } = world();
+    const ids = await startMany('flaky', 60);
+    outage.code = 'VALIDATION_ERROR';
+    const other = await startMany('flaky', 3); // failed with another code: not matched
+    outage.on = false;
+    for (const id of [...ids, ...other]) expect((await h.control.get(id)).head.state).toBe('failed');
+
+    const request = { action: 'redrive' as const, filter: { errorCode: 'THROTTLED' }, requestId: 'outage-1' };
+    const first = await h.control.bulk(request);
+    const second = await h.control.bulk(request);
+    expect(first.created).toBe(true);
+    expect(second).toMatchObject({ created: false, job: { id: first.job.id } });
+    expect(first.job).toMatchObject({ action: 'redrive', state: 'running', filter: { state: 'failed', max: 1_000 } });
+    await settleAll();
+
+    const job = await h.control.job(first.job.id);
+    expect(job).toMatchObject({ state: 'completed', counts: { matched: 60, changed: 60, skipped: 0, failed: 0 } });
+    expect(job.pages).toBe(Math.ceil(63 / BULK_PAGE_SIZE));
+    for (const id of ids) {
+      expect((await h.control.get(id)).head.state).toBe('completed');
+      expect(runs.get(id)).toBe(2); // the failed run and the redriven one
+    }
+    for (const id of other) expect((await h.control.get(id)).head.state).toBe('failed');
+  });
+
+  it('survives a runner killed halfway: the page runs again after the lease and applies nothing twice', async () => {
+    const { h, outage, runs, settleAll, startMany } = world();
+    const ids = await startMany('flaky', 40);
+    outage.on = false;
+    // The runner dies after its actions on page 0, before recording the page (and before releasing its lease).
+    let kill = true;
+    const jobs = h.jobs;
+    const dying: JobStore = {
+      createJob: (job) => jobs.createJob(job),
+      getJob: (id) => jobs.getJob(id),
+      replaceJob: async (base: BulkJob, next: BulkJob) => {
+        if (kill && next.pages === 1) throw new Error('killed');
+        if (kill && next.leaseUntil === undefined && next.pages === 0) throw new Error('killed');
+        return jobs.replaceJob(base, next);
+      },
+    };
+    const { job } = await h.control.bulk({ action: 'redrive', filter: { workflow: 'flaky' } });
+    await expect(h.drain({ jobs: dying })).rejects.toThrow('killed');
+    kill = false;
+    const stuck = await h.control.job(job.id);
+    expect(stuck).toMatchObject({ pages: 0, state: 'running', counts: { matched: 0 } });
+    // Its message comes back while the dead runner's lease holds: refused, and back again later.
+    await h.clock.advance(30_000);
+    await expect(h.drain()).rejects.toMatchObject({ code: 'CONFLICT' });
+    await h.clock.advance(BULK_LEASE_MS);
+    await settleAll();
+    const done = await h.control.job(job.id);
+    expect(done.state).toBe('completed');
+    // The 25 redriven before the kill are running or done, so the listing of failed ones no longer has them.
+    expect(done.counts).toEqual({ matched: 40 - BULK_PAGE_SIZE, changed: 40 - BULK_PAGE_SIZE, skipped: 0, failed: 0 });
+    for (const id of ids) {
+      expect((await h.control.get(id)).head.state).toBe('completed');
+      expect(runs.get(id)).toBe(2);
+    }
+  });
+
+  it('takes a cancelled execution back to its latest checkpoint, and honours max and the time window', async () => {
+    const { h, settleAll, startMany, outage } = world();
+    outage.on = false;
+    const ids = await startMany('steady', 1);
+    await h.clock.advance(10_000);
+    const later: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { head } = await h.control.start({ workflow: 'flaky', input });
+      later.push(head.id);
+      await h.control.cancel(head.id);
+      await h.clock.advance(1_000);
+    }
+    h.queue.clear();
+    const windowStart = (await h.control.get(later[1] ?? '')).head.startTime;
+    const { job } = await h.control.bulk({
+      action: 'redrive',
+      filter: { state: 'cancelled', startedAfter: windowStart, max: 2 },
+    });
+    await settleAll();
+    expect(await h.control.job(job.id)).toMatchObject({ state: 'completed', counts: { matched: 2, changed: 2 } });
+    const states = await Promise.all(later.map(async (id) => (await h.control.get(id)).head.state));
+    expect(states).toEqual(['cancelled', 'cancelled', 'completed', 'completed']);
+    expect((await h.control.get(ids[0] ?? '')).head.state).toBe('completed');
+  });
+});
+
+describe('bulk cancel and pause', () => {
+  it('pauses the running executions of one workflow, then cancels them, leaving the others alone', async () => {
+    const { h, settleAll, outage } = world();
+    outage.on = false;
+    const flaky: string[] = [];
+    for (let i = 0; i < 30; i++) flaky.push((await h.control.start({ workflow: 'flaky', input })).head.id);
+    const steady = (await h.control.start({ workflow: 'steady', input })).head.id;
+    h.queue.clear(); // nobody runs them: they stay running
+    const paused = await h.control.bulk({ action: 'pause', filter: { workflow: 'flaky' } });
+    await settleAll();
+    expect(await h.control.job(paused.job.id)).toMatchObject({ counts: { matched: 30, changed: 30 } });
+    const cancelled = await h.control.bulk({ action: 'cancel', filter: { state: 'paused', workflow: 'flaky' } });
+    await settleAll();
+    expect(await h.control.job(cancelled.job.id)).toMatchObject({ counts: { matched: 30, changed: 30 } });
+    for (const id of flaky) expect((await h.control.get(id)).head.state).toBe('cancelled');
+    expect((await h.control.get(steady)).head.state).toBe('running');
+  });
+
+  it('refuses bad requests with the reason and starts nothing', async () => {
+    const { h } = world();
+    const cases: [unknown, RegExp][] = [
+      [{ action: 'delete' }, /bulk action must be redrive, cancel or pause/],
+      [
+        { action: 'redrive', filter: { state: 'running' } },
+        /filter.state for redrive must be one of failed, cancelled/,
+      ],
+      [{ action: 'pause', filter: { state: 'paused' } }, /filter.state for pause must be one of running, waiting/],
+      [{ action: 'cancel', filter: { max: 0 } }, /filter.max must be a whole number from 1 to 100000/],
+      [{ action: 'cancel', filter: { errorCode: 'lower' } }, /filter.errorCode/],
+      [{ action: 'cancel', filter: { startedAfter: 5, startedBefore: 5 } }, /startedAfter must be before/],
+      [{ action: 'cancel', requestId: '../x' }, /requestId/],
+    ];
+    for (const [request, message] of cases) {
+      await expect(h.control.bulk(request as never)).rejects.toMatchObject({
+        code: 'VALIDATION_ERROR',
+        message: expect.stringMatching(message) as unknown,
+      });
+    }
+    await h.control.bulk({ action: 'cancel', requestId: 'r1' });
+    await expect(h.control.bulk({ action: 'cancel', requestId: 'r1', filter: { max: 5 } })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await expect(h.control.job('job_missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(h.queue.size).toBe(1);
+  });
+});
