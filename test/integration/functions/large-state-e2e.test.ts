@@ -113,6 +113,35 @@ describe('a 50 MB state, end to end through the handlers', () => {
     expect(partition.Items).toHaveLength(5);
     for (const item of partition.Items ?? []) expect(itemSizeBytes(item)).toBeLessThan(2_048);
 
+    // A fork from checkpoint 1 copies the offloaded state into the fork's own prefix, and runs steps 1-2.
+    const forked = await api(apiEvent('POST', `/executions/${id}/fork`, { body: { fromCheckpoint: 1 } }));
+    expect(forked.statusCode).toBe(201);
+    const forkId = String(bodyOf(forked).id);
+    await pump(world.res, worker);
+    const forkDone = await get(`/executions/${forkId}`);
+    expect(forkDone).toMatchObject({ state: 'completed', forkedFrom: { executionId: id, checkpoint: 1 } });
+    expect(await stateAt(forkDone.output)).toMatchObject({ grown: true, checked: true, length: BLOB + 1 });
+    const forkObjects = await world.res.s3.send(
+      new ListObjectsV2Command({ Bucket: world.res.stateBucket, Prefix: `executions/${forkId}/` }),
+    );
+    expect(forkObjects.KeyCount ?? 0).toBeGreaterThan(0);
+    // A rewind of the original to checkpoint 2 runs the last step again from the offloaded state.
+    expect((await api(apiEvent('POST', `/executions/${id}/rewind`, { body: { toCheckpoint: 2 } }))).statusCode).toBe(
+      200,
+    );
+    await pump(world.res, worker);
+    expect(await get(`/executions/${id}`)).toMatchObject({ state: 'completed', stepRuns: 5, superseded: [[3, 3]] });
+    const rewound = (await get(`/executions/${id}/checkpoints`)).items as { seq: number; superseded?: true }[];
+    expect(rewound.map((c) => [c.seq, c.superseded ?? false])).toEqual([
+      [5, false],
+      [4, false],
+      [3, true],
+      [2, false],
+      [1, false],
+      [0, false],
+    ]);
+    expect((await api(apiEvent('DELETE', `/executions/${forkId}`))).statusCode).toBe(204);
+
     expect((await api(apiEvent('DELETE', `/executions/${id}`))).statusCode).toBe(204);
     const left = await world.res.s3.send(
       new ListObjectsV2Command({ Bucket: world.res.stateBucket, Prefix: `executions/${id}/` }),
