@@ -13,6 +13,8 @@ import {
   type BulkJob,
   type JobMessage,
   type JobStore,
+  type ListedExecution,
+  type PagePlan,
 } from './bulk-model.js';
 import { resumeOrRetry } from './resume-actions.js';
 import type { ResolvedRuntime } from './runtime-config.js';
@@ -45,6 +47,8 @@ export const BULK_PAGE_SIZE = 25;
 export const BULK_CONCURRENCY = 5;
 /** Seconds between pages, so that a large operation paces its writes and sends. */
 export const BULK_PAGE_DELAY_SECONDS = 1;
+/** A running job that has not moved for this long gets its page's message again when it is read. */
+export const BULK_STALL_MS = 2 * 60_000;
 /** How long a runner holds a job while it works on a page. */
 export const BULK_LEASE_MS = 5 * 60_000;
 
@@ -139,10 +143,20 @@ export async function startBulkJob(
   return { job, created };
 }
 
-/** The job, or NOT_FOUND. */
+/**
+ * The job, or NOT_FOUND. Reading a running job that has not moved for
+ * BULK_STALL_MS (and that no runner holds) sends its page's message again: the
+ * message may have been lost (a send that failed after the job was recorded), and
+ * a duplicate is dropped by its page number.
+ */
 export async function getBulkJob(rt: ResolvedRuntime, id: string): Promise<BulkJob> {
   const job = await jobStoreOf(rt).getJob(assertSafeId(id, 'job id'));
   if (!job) throw new LongRunningError(ErrorCode.NotFound, `job not found: ${id}`, { details: { id } });
+  const now = rt.clock.now();
+  const held = job.leaseUntil !== undefined && job.leaseUntil > now;
+  if (job.state === 'running' && !held && job.updatedAt + BULK_STALL_MS <= now) {
+    await rt.queue.send(jobMessage(job.id, job.pages));
+  }
   return job;
 }
 
@@ -166,19 +180,27 @@ export async function runJobPage(
 ): Promise<JobPageResult> {
   const jobs = jobStoreOf(rt);
   const stored = await jobs.getJob(message.job);
-  const now = rt.clock.now();
   if (!stored || stored.state !== 'running' || stored.pages !== message.page) return 'stale';
-  const held: BulkJob = { ...stored, leaseUntil: now + BULK_LEASE_MS, updatedAt: now, rev: stored.rev + 1 };
-  if ((stored.leaseUntil !== undefined && stored.leaseUntil > now) || !(await jobs.replaceJob(stored, held))) {
+  const busy = (): LongRunningError =>
     // Another runner holds the page (or died holding it): come back when its lease may have run out.
-    throw new LongRunningError(ErrorCode.Conflict, `job ${stored.id}: page ${stored.pages} is being run elsewhere`, {
+    new LongRunningError(ErrorCode.Conflict, `job ${stored.id}: page ${stored.pages} is being run elsewhere`, {
       retryable: true,
     });
-  }
+  if (stored.leaseUntil !== undefined && stored.leaseUntil > rt.clock.now()) throw busy();
+  const plan = stored.pending ?? (await planPage(rt, stored));
+  const now = rt.clock.now();
+  const held: BulkJob = {
+    ...stored,
+    pending: plan,
+    leaseUntil: now + BULK_LEASE_MS,
+    updatedAt: now,
+    rev: stored.rev + 1,
+  };
+  if (!(await jobs.replaceJob(stored, held))) throw busy();
   try {
-    return await runHeldPage(rt, control, jobs, held);
+    return await runPlannedPage(rt, control, jobs, held, plan);
   } catch (thrown) {
-    // Let the page run again as soon as the message comes back; its done actions are skipped then.
+    // Let the page run again as soon as the message comes back, on the same plan.
     const released: BulkJob = { ...held, updatedAt: rt.clock.now(), rev: held.rev + 1 };
     delete released.leaseUntil;
     await jobs.replaceJob(held, released).catch(() => false);
@@ -186,21 +208,16 @@ export async function runJobPage(
   }
 }
 
-async function runHeldPage(
-  rt: ResolvedRuntime,
-  control: ControlPlane,
-  jobs: JobStore,
-  held: BulkJob,
-): Promise<JobPageResult> {
-  const { filter } = held;
+/** Lists the job's next page and picks what it acts on. */
+async function planPage(rt: ResolvedRuntime, job: BulkJob): Promise<PagePlan> {
+  const { filter } = job;
   const page = await rt.store.list({
     state: filter.state,
     limit: BULK_PAGE_SIZE,
     ...(filter.workflow === undefined ? {} : { workflow: filter.workflow }),
-    ...(held.cursor === undefined ? {} : { nextToken: held.cursor }),
+    ...(job.cursor === undefined ? {} : { nextToken: job.cursor }),
   });
-  const counts = { ...held.counts };
-  const matches: ExecutionHead[] = [];
+  const items: ListedExecution[] = [];
   let end = page.nextToken === undefined;
   for (const head of page.items) {
     // Newest first: once one started before the window, so did every later one.
@@ -209,22 +226,32 @@ async function runHeldPage(
       break;
     }
     if (!matchesFilter(head, filter)) continue;
-    if (counts.matched + matches.length >= filter.max) {
+    items.push({ id: head.id, state: head.state, version: head.version, stepRuns: head.stepRuns });
+    if (job.counts.matched + items.length >= filter.max) {
       end = true;
       break;
     }
-    matches.push(head);
   }
-  if (counts.matched + matches.length >= filter.max) end = true;
+  return { items, end, ...(end || page.nextToken === undefined ? {} : { next: page.nextToken }) };
+}
+
+async function runPlannedPage(
+  rt: ResolvedRuntime,
+  control: ControlPlane,
+  jobs: JobStore,
+  held: BulkJob,
+  plan: PagePlan,
+): Promise<JobPageResult> {
+  const counts = { ...held.counts };
   const failures = [...held.failures];
-  const results = await pool(matches, BULK_CONCURRENCY, (head) => applyAction(rt, control, held.action, head));
+  const results = await pool(plan.items, BULK_CONCURRENCY, (listed) => applyAction(rt, control, held.action, listed));
   results.forEach((result, i) => {
     counts.matched++;
     if (result === 'changed') counts.changed++;
     else if (result === 'skipped') counts.skipped++;
     else {
       counts.failed++;
-      failures.push({ executionId: matches[i]?.id ?? '', error: result });
+      failures.push({ executionId: plan.items[i]?.id ?? '', error: result });
     }
   });
   const done = rt.clock.now();
@@ -236,17 +263,16 @@ async function runHeldPage(
     updatedAt: done,
     rev: held.rev + 1,
   };
-  delete next.leaseUntil;
-  delete next.cursor;
-  if (end) Object.assign(next, { state: 'completed', endTime: done });
-  else if (page.nextToken !== undefined) next.cursor = page.nextToken;
+  for (const key of ['leaseUntil', 'cursor', 'pending'] as const) delete next[key];
+  if (plan.end) Object.assign(next, { state: 'completed', endTime: done });
+  else if (plan.next !== undefined) next.cursor = plan.next;
   if (!(await jobs.replaceJob(held, next))) {
     throw new LongRunningError(ErrorCode.Conflict, `job ${held.id}: its record changed while page ${held.pages} ran`, {
       retryable: true,
     });
   }
   rt.logger.info('bulk job page done', { jobId: held.id, page: held.pages, ...counts, state: next.state });
-  if (end) return 'completed';
+  if (plan.end) return 'completed';
   await rt.queue.send(jobMessage(held.id, next.pages), BULK_PAGE_DELAY_SECONDS);
   return 'more';
 }
@@ -282,7 +308,7 @@ async function applyAction(
   rt: ResolvedRuntime,
   control: ControlPlane,
   action: BulkAction,
-  listed: ExecutionHead,
+  listed: ListedExecution,
 ): Promise<'changed' | 'skipped' | ErrorInfo> {
   try {
     switch (action) {

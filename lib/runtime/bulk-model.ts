@@ -55,7 +55,31 @@ export interface BulkJob {
   endTime?: EpochMs;
   /** While a runner works on a page: until when it holds the job. */
   leaseUntil?: EpochMs;
+  /**
+   * The page being run: the executions it acts on as they were listed, recorded
+   * before the first action. A page run again after an interruption acts on this
+   * list, not on a new listing, so each execution is acted on once per job.
+   */
+  pending?: PagePlan;
   rev: number;
+}
+
+/** One page's work, fixed when the page is listed. */
+export interface PagePlan {
+  items: ListedExecution[];
+  /** The listing's cursor after this page; absent when it is the last. */
+  next?: string;
+  /** Whether the job ends with this page (the listing, the time window or `max` ran out). */
+  end: boolean;
+}
+
+/** An execution as a page listed it: what its action is conditional on. */
+export interface ListedExecution {
+  id: string;
+  state: ExecutionState;
+  version: number;
+  /** Its latest checkpoint, the one a redrive of a cancelled execution goes back to. */
+  stepRuns: number;
 }
 
 /** The queue message that runs page `page` of job `job`. */
