@@ -4,10 +4,12 @@ export interface CliIo {
   stderr: { write(text: string): unknown };
   env: Readonly<Record<string, string | undefined>>;
   fetchImpl?: typeof fetch;
-  /** Poll interval of `watch`, in ms. */
+  /** Poll interval of `watch` and of `--wait` (bulk jobs), in ms. */
   watchIntervalMs?: number;
-  /** The time, for countdowns (default Date.now). */
+  /** The time, for countdowns and `--since` / `--until` durations (default Date.now). */
   now?: () => number;
+  /** Waits `ms` between polls of `--wait` (default: a setTimeout). */
+  sleep?: (ms: number) => Promise<void>;
   /**
    * Opens `file` in the user's editor and resolves with the editor's exit code once
    * it exits (`--edit` of fork and rewind). Default: `$VISUAL`, else `$EDITOR`, else

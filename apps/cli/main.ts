@@ -14,6 +14,7 @@ import { readJsonOption, UsageError } from './options.js';
 import { inlineOrUploaded, UPLOAD_INPUT_OVER_BYTES } from './upload.js';
 import { watchExecution } from './watch.js';
 import { runCheckDeploy } from './check-deploy.js';
+import { BULK_COMMANDS, runBulk, runJob } from './bulk.js';
 
 export type { CliIo } from './cli-io.js';
 export { UsageError } from './options.js';
@@ -45,6 +46,16 @@ commands:
   check-deploy --workflows <module> [--strict]
                            list unfinished executions the module's workflows would strand
                            (exit 1 when any would; --strict: also steps already run)
+  redrive [--state failed|cancelled] [filter] [--request-id K] [--wait]
+  bulk-cancel [--state running|waiting|paused] [filter] [--request-id K] [--wait]
+  bulk-pause [--state running|waiting] [filter] [--request-id K] [--wait]
+                           a bulk job over the executions the filter matches:
+                           [--workflow W] [--error-code C] [--since T] [--until T] [--max N]
+                           (started since / until T: a duration back from now such as 90s,
+                           15m, 1h30m, 2d, or an ISO 8601 time; --max 1..100000, default 1000);
+                           the same --request-id (and filter) gets the same job, not another
+  job <jobId> [--wait]     a bulk job; --wait: follow it until it completes
+                           (exit 1 when any execution failed)
 
 options:
   --url URL     the API (default $LONGRUNNING_URL or ${DEFAULT_URL}, the local dev server)
@@ -76,11 +87,17 @@ const OPTIONS = {
   edit: { type: 'boolean' },
   workflows: { type: 'string' },
   strict: { type: 'boolean' },
+  'error-code': { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  max: { type: 'string' },
+  'request-id': { type: 'string' },
+  wait: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 const ID_COMMANDS = new Set(['get', 'checkpoints', 'pause', 'resume', 'cancel', 'retry', 'delete', 'watch']);
-const NO_ARG_COMMANDS = new Set(['ls', 'workflows', 'check-deploy']);
+const NO_ARG_COMMANDS = new Set(['ls', 'workflows', 'check-deploy', ...Object.keys(BULK_COMMANDS)]);
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -139,6 +156,8 @@ function checkArity(command: string, args: string[]): void {
   } else if (command === 'fork' || command === 'rewind') {
     if (args.length !== 1)
       throw new UsageError(`${command} takes exactly one execution id and --${command === 'fork' ? 'from' : 'to'} N`);
+  } else if (command === 'job') {
+    if (args.length !== 1) throw new UsageError('job takes exactly one job id');
   } else if (ID_COMMANDS.has(command)) {
     if (args.length !== 1) throw new UsageError(`${command} takes exactly one execution id`);
   } else if (NO_ARG_COMMANDS.has(command)) {
@@ -241,6 +260,12 @@ async function execute(command: string, args: string[], values: Values, client: 
         { workflows: values.workflows, json: Boolean(values.json), strict: Boolean(values.strict) },
         io,
       );
+    case 'redrive':
+    case 'bulk-cancel':
+    case 'bulk-pause':
+      return runBulk(command, values, client, io);
+    case 'job':
+      return runJob(args[0] ?? '', values, client, io);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
