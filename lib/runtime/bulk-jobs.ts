@@ -63,6 +63,14 @@ export function validateBulkRequest(request: BulkRequest): {
   if (action !== 'redrive' && action !== 'cancel' && action !== 'pause')
     throw new ValidationError(`bulk action must be redrive, cancel or pause, got ${JSON.stringify(action)}`);
   if (!isJsonObject(filter)) throw new ValidationError('filter must be an object');
+  const named = ['state', 'workflow', 'errorCode', 'startedAfter', 'startedBefore'].filter(
+    (key) => (filter as Record<string, unknown>)[key] !== undefined,
+  );
+  if (action !== 'redrive' && named.length === 0) {
+    throw new ValidationError(
+      `a bulk ${action} needs a filter: name at least one of state, workflow, errorCode, startedAfter, startedBefore (an empty one would ${action} every running execution)`,
+    );
+  }
   const allowed = BULK_STATES[action];
   const state = filter.state ?? allowed[0];
   if (!isExecutionState(state) || !allowed.includes(state))

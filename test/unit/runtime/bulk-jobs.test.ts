@@ -188,10 +188,15 @@ describe('bulk cancel and pause', () => {
         /filter.state for redrive must be one of failed, cancelled/,
       ],
       [{ action: 'pause', filter: { state: 'paused' } }, /filter.state for pause must be one of running, waiting/],
-      [{ action: 'cancel', filter: { max: 0 } }, /filter.max must be a whole number from 1 to 100000/],
+      [{ action: 'cancel' }, /a bulk cancel needs a filter/],
+      [{ action: 'pause', filter: { max: 10 } }, /a bulk pause needs a filter/],
+      [
+        { action: 'cancel', filter: { state: 'running', max: 0 } },
+        /filter.max must be a whole number from 1 to 100000/,
+      ],
       [{ action: 'cancel', filter: { errorCode: 'lower' } }, /filter.errorCode/],
       [{ action: 'cancel', filter: { startedAfter: 5, startedBefore: 5 } }, /startedAfter must be before/],
-      [{ action: 'cancel', requestId: '../x' }, /requestId/],
+      [{ action: 'cancel', filter: { state: 'paused' }, requestId: '../x' }, /requestId/],
     ];
     for (const [request, message] of cases) {
       await expect(h.control.bulk(request as never)).rejects.toMatchObject({
@@ -199,8 +204,10 @@ describe('bulk cancel and pause', () => {
         message: expect.stringMatching(message) as unknown,
       });
     }
-    await h.control.bulk({ action: 'cancel', requestId: 'r1' });
-    await expect(h.control.bulk({ action: 'cancel', requestId: 'r1', filter: { max: 5 } })).rejects.toMatchObject({
+    await h.control.bulk({ action: 'cancel', requestId: 'r1', filter: { state: 'running' } });
+    await expect(
+      h.control.bulk({ action: 'cancel', requestId: 'r1', filter: { state: 'running', max: 5 } }),
+    ).rejects.toMatchObject({
       code: 'CONFLICT',
     });
     await expect(h.control.job('job_missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
