@@ -30,6 +30,7 @@ import { checkNamedSteps, assertExecutionName } from '../core/step-list.js';
 import { StepRegistry } from '../core/step-registry.js';
 import {
   applyRewind,
+  assertRunsOnFrom,
   checkForkOptions,
   checkRewindOptions,
   copyState,
@@ -265,6 +266,7 @@ export class Executor {
     const checked = checkForkOptions(options);
     const source = this.#run(execId);
     const cp = findCheckpoint(source.exec, checked.fromCheckpoint, this.#config.maxCheckpoints);
+    if (!checked.steps) assertRunsOnFrom(source.exec, cp);
     const plan = planFork(source.exec, cp, checked);
     const steps = this.#stepsNamed(plan.stepNames);
     const exec = newExecution(plan.name, steps.length, plan.stepNames, this.#now());
@@ -329,6 +331,7 @@ export class Executor {
       });
     }
     const cp = findCheckpoint(exec, checked.toCheckpoint, this.#config.maxCheckpoints);
+    assertRunsOnFrom(exec, cp);
     const steps = old.steps ?? this.#stepsByName(exec);
     // Claimed before the first await: other control calls are refused until this resolves.
     old.rewinding = true;

@@ -84,6 +84,15 @@ export function findCheckpoint(exec: Execution, seq: number, maxCheckpoints: num
   );
 }
 
+/** VALIDATION_ERROR for a checkpoint with no step after it (a completed execution's final state). */
+export function assertRunsOnFrom(exec: Execution, cp: Checkpoint): void {
+  if (cp.step >= exec.totalSteps) {
+    throw new ValidationError(
+      `checkpoint ${cp.seq ?? cp.step} of execution ${exec.id} is its final state: no step runs on from it (choose an earlier checkpoint)`,
+    );
+  }
+}
+
 /** A deep copy of a checkpoint state, so that the steps that take it cannot change the checkpoint. */
 export function copyState(state: unknown): unknown {
   return state === undefined ? undefined : structuredClone(state);

@@ -63,6 +63,8 @@ export function validateBulkRequest(request: BulkRequest): {
   if (action !== 'redrive' && action !== 'cancel' && action !== 'pause')
     throw new ValidationError(`bulk action must be redrive, cancel or pause, got ${JSON.stringify(action)}`);
   if (!isJsonObject(filter)) throw new ValidationError('filter must be an object');
+  assertKnownKeys(request, ['action', 'filter', 'requestId'], 'bulk request');
+  assertKnownKeys(filter, ['state', 'workflow', 'errorCode', 'startedAfter', 'startedBefore', 'max'], 'filter');
   const named = ['state', 'workflow', 'errorCode', 'startedAfter', 'startedBefore'].filter(
     (key) => (filter as Record<string, unknown>)[key] !== undefined,
   );
@@ -153,17 +155,24 @@ export async function startBulkJob(
 
 /**
  * The job, or NOT_FOUND. Reading a running job that has not moved for
- * BULK_STALL_MS (and that no runner holds) sends its page's message again: the
- * message may have been lost (a send that failed after the job was recorded), and
- * a duplicate is dropped by its page number.
+ * BULK_STALL_MS (and that no runner holds) sends its page's message again, at most
+ * once per BULK_STALL_MS: the message may have been lost (a send that failed, or a
+ * message that went to the dead-letter queue), and a duplicate is dropped by its
+ * page number.
  */
 export async function getBulkJob(rt: ResolvedRuntime, id: string): Promise<BulkJob> {
   const job = await jobStoreOf(rt).getJob(assertSafeId(id, 'job id'));
   if (!job) throw new LongRunningError(ErrorCode.NotFound, `job not found: ${id}`, { details: { id } });
   const now = rt.clock.now();
   const held = job.leaseUntil !== undefined && job.leaseUntil > now;
-  if (job.state === 'running' && !held && job.updatedAt + BULK_STALL_MS <= now) {
-    await rt.queue.send(jobMessage(job.id, job.pages));
+  const still = job.updatedAt + BULK_STALL_MS <= now && (job.nudgedAt ?? 0) + BULK_STALL_MS <= now;
+  if (job.state === 'running' && !held && still) {
+    // At most once per BULK_STALL_MS, however often it is read: the write that records the nudge decides.
+    const nudged: BulkJob = { ...job, nudgedAt: now, rev: job.rev + 1 };
+    if (await jobStoreOf(rt).replaceJob(job, nudged)) {
+      await rt.queue.send(jobMessage(job.id, job.pages));
+      return nudged;
+    }
   }
   return job;
 }
@@ -188,7 +197,14 @@ export async function runJobPage(
 ): Promise<JobPageResult> {
   const jobs = jobStoreOf(rt);
   const stored = await jobs.getJob(message.job);
-  if (!stored || stored.state !== 'running' || stored.pages !== message.page) return 'stale';
+  if (!stored || stored.state !== 'running' || stored.pages !== message.page) {
+    // The message of the page before, back after its page was recorded: the send of this
+    // page's message may have failed after the record, so send it again (a duplicate is dropped).
+    const held = stored?.leaseUntil !== undefined && stored.leaseUntil > rt.clock.now();
+    if (stored?.state === 'running' && stored.pages === message.page + 1 && !held)
+      await rt.queue.send(jobMessage(stored.id, stored.pages));
+    return 'stale';
+  }
   const busy = (): LongRunningError =>
     // Another runner holds the page (or died holding it): come back when its lease may have run out.
     new LongRunningError(ErrorCode.Conflict, `job ${stored.id}: page ${stored.pages} is being run elsewhere`, {
@@ -355,4 +371,10 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => P
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+function assertKnownKeys(value: object, allowed: readonly string[], what: string): void {
+  const unknown = Object.keys(value).find((key) => !allowed.includes(key));
+  if (unknown !== undefined)
+    throw new ValidationError(`${what}: unknown field ${JSON.stringify(unknown)} (allowed: ${allowed.join(', ')})`);
 }

@@ -53,6 +53,8 @@ export interface BulkJob {
   createdAt: EpochMs;
   updatedAt: EpochMs;
   endTime?: EpochMs;
+  /** When a read of the standing-still job last sent its page's message again. */
+  nudgedAt?: EpochMs;
   /** While a runner works on a page: until when it holds the job. */
   leaseUntil?: EpochMs;
   /**

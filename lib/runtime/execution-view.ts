@@ -99,6 +99,8 @@ export interface CheckpointView {
   rewoundTo?: number;
   /** A rewind went back past this checkpoint: nothing runs on from it. */
   superseded?: true;
+  /** This checkpoint began a wait for an event of this type (fork and rewind to it are refused). */
+  awaits?: string;
 }
 
 /** The API's view of a checkpoint. */
@@ -112,6 +114,7 @@ export function checkpointView(cp: StoredCheckpoint): CheckpointView {
     state: cp.state,
     ...(cp.rewoundTo === undefined ? {} : { rewoundTo: cp.rewoundTo }),
     ...(cp.superseded ? { superseded: true as const } : {}),
+    ...(cp.awaits === undefined ? {} : { awaits: cp.awaits }),
   };
 }
 

@@ -85,14 +85,16 @@ export async function rewindExecution(
   assertCheckpointSeq(toCheckpoint, 'toCheckpoint');
   if (state !== undefined) assertJsonValue(state, 'state');
   assertSafeId(id);
-  // The checkpoint's step names the event; the store checks everything again in its write.
-  const cp = await rt.store.getCheckpoint(id, toCheckpoint);
-  if (!cp) {
-    if (!(await rt.store.get(id))) throw new NotFoundError('execution', id);
-    throw checkpointNotFound(id, toCheckpoint);
+  const before = await rt.store.get(id);
+  if (!before) throw new NotFoundError('execution', id);
+  // The steps it runs on from must be registered here, or the worker parks it at once.
+  for (const step of before.stepNames) {
+    if (rt.workflows.step(step) === undefined)
+      throw new ValidationError(`step ${JSON.stringify(step)} of execution ${id} is not registered`, { step });
   }
   const now = rt.clock.now();
-  const event = recordedEvent(EventType.Rewound, cp.step, now);
+  // The store writes the event with the checkpoint's step (and checks everything again in its write).
+  const event = recordedEvent(EventType.Rewound, 0, now);
   const head = await rt.store.rewind({
     id,
     toCheckpoint,
@@ -104,7 +106,7 @@ export async function rewindExecution(
     event,
   });
   await rt.queue.send(stepMessage(id, head.currentStep, head.version));
-  emitEvents(rt, id, [event], { state: head.data });
+  emitEvents(rt, id, [{ ...event, step: head.currentStep }], { state: head.data });
   return { head, changed: true };
 }
 

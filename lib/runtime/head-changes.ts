@@ -55,6 +55,7 @@ export function checkpointOf(h: ExecutionHead, now: EpochMs): StoredCheckpoint {
     ...(stepName === undefined ? {} : { stepName }),
     state: h.data,
     timestamp: now,
+    ...(h.wait?.kind === 'event' && h.wait.eventType !== undefined ? { awaits: h.wait.eventType } : {}),
   };
 }
 
@@ -230,7 +231,7 @@ export function rewoundHead(h: ExecutionHead, cp: StoredCheckpoint, state: unkno
     lastUpdate: req.now,
     sweepAt: req.sweepAt,
     callbacks: [],
-    events: appendEvents(h.events, [req.event]),
+    events: appendEvents(h.events, [{ ...req.event, step: cp.step }]),
   });
   for (const key of ['error', 'endTime', 'wait', 'delivered', 'lastWriter'] as const) delete head[key];
   const superseded = supersede(h.superseded ?? [], cp.seq + 1, h.stepRuns);

@@ -131,6 +131,12 @@ export interface StoredCheckpoint {
   timestamp: EpochMs;
   /** Written by a rewind: the sequence number of the checkpoint it went back to. */
   rewoundTo?: number;
+  /**
+   * Written by a commit that began an event wait: the event type step `step` waits
+   * for (its input is handed over with that event). A fork or rewind to such a
+   * checkpoint is refused: the step would run without its event.
+   */
+  awaits?: string;
   /** Set on reads: a rewind went back past this checkpoint, so nothing runs on from it. */
   superseded?: true;
 }

@@ -54,6 +54,7 @@ export interface RewindRequest {
   now: EpochMs;
   /** When the sweeper should look if the first step message is lost. */
   sweepAt: EpochMs;
+  /** The `rewound` event; the store records it with the checkpoint's step. */
   event: RecordedEvent;
 }
 

@@ -22,7 +22,13 @@ import { runAttempt } from './step-attempt.js';
 import { processWake } from './wake-handler.js';
 import { waitTiming } from './wait-scheduling.js';
 import { afterCommit, commitEvents } from './commit-outcome.js';
-import { MAX_DELAY_SECONDS, parseJobMessage, parseStepMessage, stepMessage } from './step-message.js';
+import {
+  isJobMessageShape,
+  MAX_DELAY_SECONDS,
+  parseJobMessage,
+  parseStepMessage,
+  stepMessage,
+} from './step-message.js';
 import { runJobPage } from './bulk-jobs.js';
 import { ControlPlane } from './control-plane.js';
 import type { StepOutcome } from './step-outcome.js';
@@ -58,7 +64,13 @@ export async function processStepMessage(
   deps: RuntimeDeps,
 ): Promise<StepOutcome> {
   const rt = resolveRuntime(deps);
-  const job = parseJobMessage(typeof message === 'string' ? safeJson(message) : message);
+  const body = typeof message === 'string' ? safeJson(message) : message;
+  const job = parseJobMessage(body);
+  if (!job && isJobMessageShape(body)) {
+    const reason = 'invalid job message: needs exactly v 1, a safe job id and a whole page number';
+    rt.logger.warn('dropping an invalid job message', { reason });
+    return { status: 'invalid', reason };
+  }
   if (job) {
     const result = await runJobPage(rt, new ControlPlane(deps), job);
     return { status: 'job', jobId: job.job, page: job.page, result };

@@ -79,6 +79,11 @@ export function assertRewind(
   }
   if (cp === undefined || cp.seq > head.stepRuns) throw checkpointNotFound(req.id, req.toCheckpoint);
   assertRunsOnFrom(cp, head);
+  if (head.maxStepRuns > 0 && head.stepRuns + 1 >= head.maxStepRuns) {
+    throw new ValidationError(
+      `execution ${req.id} has used ${head.stepRuns} of its ${head.maxStepRuns} step runs, and a rewind takes one more: no step could run; fork it instead (a fork starts its own count)`,
+    );
+  }
   const ranges = supersede(head.superseded ?? [], cp.seq + 1, head.stepRuns);
   if (ranges.length > MAX_SUPERSEDED_RANGES) {
     throw new ValidationError(
@@ -92,6 +97,11 @@ export function assertRunsOnFrom(cp: StoredCheckpoint, head: Pick<ExecutionHead,
   if (cp.step >= head.totalSteps) {
     throw new ValidationError(
       `checkpoint ${cp.seq} of execution ${head.id} is its final state: no step runs on from it (choose an earlier checkpoint)`,
+    );
+  }
+  if (cp.awaits !== undefined) {
+    throw new ValidationError(
+      `checkpoint ${cp.seq} of execution ${head.id} began a wait for event "${cp.awaits}": step ${cp.step} would run without it; choose the checkpoint before it, whose step waits again`,
     );
   }
 }

@@ -116,6 +116,7 @@ export function checkpointToItem(cp: StoredCheckpoint): Item {
   setDefined(item, 'stepName', cp.stepName);
   setDefined(item, 'data', stateJsonText(cp.state, cp.executionId));
   setDefined(item, 'rewoundTo', cp.rewoundTo);
+  setDefined(item, 'awaits', cp.awaits);
   return item;
 }
 
@@ -134,6 +135,7 @@ export function itemToCheckpoint(item: Item): StoredCheckpoint {
   };
   setDefined(cp, 'stepName', r.optionalString('stepName'));
   setDefined(cp, 'rewoundTo', r.optionalNumber('rewoundTo'));
+  setDefined(cp, 'awaits', r.optionalString('awaits'));
   return cp;
 }
 

@@ -24,7 +24,9 @@ const MAX_ATTEMPTS = 5;
  */
 export async function getCheckpoint(ctx: TableContext, id: string, seq: number): Promise<StoredCheckpoint | undefined> {
   if (!isSafeId(id) || !Number.isSafeInteger(seq) || seq < 0) return undefined;
-  const [head, cp] = await Promise.all([readHead(ctx, id), getCheckpointItem(ctx, id, seq)]);
+  // The head first: a checkpoint it shows committed can no longer change.
+  const head = await readHead(ctx, id);
+  const cp = head && (await getCheckpointItem(ctx, id, seq));
   return head && cp && cp.seq <= head.stepRuns ? cp : undefined;
 }
 
@@ -38,9 +40,9 @@ export async function getCheckpoint(ctx: TableContext, id: string, seq: number):
  */
 export async function rewindExecution(ctx: TableContext, cache: HeadCache, req: RewindRequest): Promise<ExecutionHead> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const [base, cp] = isSafeId(req.id)
-      ? await Promise.all([readHead(ctx, req.id), getCheckpointItem(ctx, req.id, req.toCheckpoint)])
-      : [undefined, undefined];
+    // The head first: a checkpoint it shows committed can no longer change.
+    const base = isSafeId(req.id) ? await readHead(ctx, req.id) : undefined;
+    const cp = base && (await getCheckpointItem(ctx, req.id, req.toCheckpoint));
     assertRewind(req, base, cp);
     if (!base) throw new Error('internal: assertRewind passed without a head');
     const next = rewoundHead(base, cp, req.state === undefined ? cp.state : req.state, req);

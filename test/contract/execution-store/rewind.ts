@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { directiveHelpers } from '../../../lib/core/directives.js';
 import { legalFrom } from '../../../lib/core/transitions.js';
 import type { EpochMs } from '../../../lib/runtime/model.js';
 import type { RewindRequest } from '../../../lib/runtime/ports.js';
@@ -17,6 +18,7 @@ import {
 } from './fixtures.js';
 
 const FIVE_STEPS = ['a', 'b', 'c', 'd', 'e'];
+const waits = directiveHelpers(() => T, ['a', 'b', 'c']);
 
 /** A rewind of `id` to checkpoint `to` at `now`, as the control plane asks for it. */
 function rewindOf(id: string, to: number, now: EpochMs = T + 100, extra: Partial<RewindRequest> = {}): RewindRequest {
@@ -134,6 +136,32 @@ export function rewindContract(make: MakeStore): void {
     await runSteps2(store);
     await expect(store.rewind(rewindOf('e1', 2))).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     expect((await store.get('e1'))?.version).toBe((before?.version ?? 0) + 1);
+  });
+
+  it('marks the checkpoint an event wait began, and refuses to rewind to it: its step would run without the event', async () => {
+    const { store } = await make();
+    await store.create(newExec('e1'));
+    await store.claim(claimOf('e1', 0, 0));
+    await store.commit(commitOf('e1', 0, 0, waits.waitForEvent('approval', { state: 'asked' })));
+    expect(await store.getCheckpoint('e1', 1)).toMatchObject({ step: 1, state: 'asked', awaits: 'approval' });
+    await store.transition(cancelOf('e1', T + 10));
+    await expect(store.rewind(rewindOf('e1', 1))).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      message: expect.stringContaining('began a wait for event "approval"') as unknown,
+    });
+    expect(await store.rewind(rewindOf('e1', 0))).toMatchObject({ state: 'running', currentStep: 0, stepRuns: 2 });
+  });
+
+  it('refuses a rewind when the step-run budget has no room for it', async () => {
+    const { store } = await make();
+    await store.create(newExec('e1', { maxStepRuns: 3 }));
+    await runSteps(store, 'e1', 2);
+    await store.claim(claimOf('e1', 2, 2, { owner: 'w9' }));
+    await store.fail({ ...fence('e1', 2, 'w9'), error: STEP_ERROR, events: [] });
+    await expect(store.rewind(rewindOf('e1', 1))).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      message: expect.stringContaining('has used 2 of its 3 step runs') as unknown,
+    });
   });
 
   it('refuses an edited state over the item limit with STATE_TOO_LARGE and writes nothing', async () => {

@@ -145,7 +145,37 @@ describe('bulk redrive', () => {
 });
 
 describe('a bulk job whose message was lost', () => {
-  it('gets its page message again when it is read after standing still', async () => {
+  it('sends the next page again when the message of the page before comes back after a failed send', async () => {
+    const { h, outage } = world();
+    outage.on = false;
+    for (let i = 0; i < BULK_PAGE_SIZE + 5; i++) await h.control.start({ workflow: 'steady', input });
+    const { job } = await h.control.bulk({ action: 'pause', filter: { workflow: 'steady' } });
+    h.queue.clear(); // nobody runs the steps: the executions stay running
+    let failSend = true;
+    const queue = {
+      send: (m: Parameters<typeof h.queue.send>[0], delay?: number) =>
+        failSend && 'job' in m && m.page === 1 ? Promise.reject(new Error('send lost')) : h.queue.send(m, delay),
+    };
+    await expect(h.process({ v: 1, job: job.id, page: 0 }, { queue })).rejects.toThrow('send lost');
+    expect(await h.control.job(job.id)).toMatchObject({ pages: 1, state: 'running' });
+    failSend = false;
+    // SQS hands page 0's message back: stale, but it sends page 1's again.
+    expect(await h.process({ v: 1, job: job.id, page: 0 })).toMatchObject({ status: 'job', result: 'stale' });
+    expect(h.queue.pending().map((m) => m.message)).toEqual([{ v: 1, job: job.id, page: 1 }]);
+    await h.clock.advance(1_000);
+    await h.drain();
+    expect(await h.control.job(job.id)).toMatchObject({ state: 'completed', counts: { matched: 30, changed: 30 } });
+  });
+
+  it('drops a malformed job message with a reason that names it', async () => {
+    const { h } = world();
+    expect(await h.process({ v: 1, job: 'job_x', page: -1 })).toEqual({
+      status: 'invalid',
+      reason: expect.stringContaining('invalid job message') as unknown,
+    });
+  });
+
+  it('gets its page message again when it is read after standing still, once per stall', async () => {
     const { h, settleAll, startMany, outage } = world();
     outage.on = false;
     await startMany('steady', 3);
@@ -155,9 +185,36 @@ describe('a bulk job whose message was lost', () => {
     expect(h.queue.size).toBe(0); // not yet: it may still be on its way
     await h.clock.advance(BULK_STALL_MS);
     await h.control.job(job.id);
+    await h.control.job(job.id);
     expect(h.queue.size).toBe(1);
     await settleAll();
     expect(await h.control.job(job.id)).toMatchObject({ state: 'completed' });
+  });
+});
+
+describe('bulk redrive of cancelled executions', () => {
+  it('counts one cancelled in an event wait as failed, naming the checkpoint to rewind to instead', async () => {
+    const h = makeHarness({
+      workflows: [
+        defineWorkflow({
+          name: 'asks',
+          steps: [
+            { name: 'ask', fn: (s, ctx) => ctx.waitForEvent('approval', { state: s }) },
+            { name: 'use', fn: (s) => s },
+          ],
+        }),
+      ],
+    });
+    const { head } = await h.control.start({ workflow: 'asks', input: { n: 1 } });
+    await h.drain();
+    await h.control.cancel(head.id);
+    const { job } = await h.control.bulk({ action: 'redrive', filter: { state: 'cancelled' } });
+    await h.drain();
+    expect(await h.control.job(job.id)).toMatchObject({
+      counts: { matched: 1, changed: 0, failed: 1 },
+      failures: [{ executionId: head.id, error: { code: 'VALIDATION_ERROR' } }],
+    });
+    expect((await h.control.get(head.id)).head.state).toBe('cancelled');
   });
 });
 
@@ -204,6 +261,12 @@ describe('bulk cancel and pause', () => {
         message: expect.stringMatching(message) as unknown,
       });
     }
+    await expect(
+      h.control.bulk({ action: 'cancel', filter: { state: 'running', workfow: 'x' } } as never),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      message: expect.stringContaining('unknown field "workfow"') as unknown,
+    });
     await h.control.bulk({ action: 'cancel', requestId: 'r1', filter: { state: 'running' } });
     await expect(
       h.control.bulk({ action: 'cancel', requestId: 'r1', filter: { state: 'running', max: 5 } }),
