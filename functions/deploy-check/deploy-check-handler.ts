@@ -62,9 +62,11 @@ export interface DeployCheckDeps {
  * by the bundled workflows; Delete always succeeds. An error while checking fails
  * the deploy too: a check that cannot tell passes nothing.
  */
-export function makeDeployCheckHandler(deps: DeployCheckDeps): (event: CustomResourceEvent) => Promise<void> {
+export function makeDeployCheckHandler(
+  deps: DeployCheckDeps,
+): (event: CustomResourceEvent, context?: { getRemainingTimeInMillis: () => number }) => Promise<void> {
   const send = deps.send ?? putResponse;
-  return async (event) => {
+  return async (event, context) => {
     const base = {
       PhysicalResourceId: event.PhysicalResourceId ?? `deploy-check-${event.LogicalResourceId}`,
       StackId: event.StackId,
@@ -72,12 +74,22 @@ export function makeDeployCheckHandler(deps: DeployCheckDeps): (event: CustomRes
       LogicalResourceId: event.LogicalResourceId,
     };
     let response: CustomResourceResponse;
+    // A function that times out sends nothing, and CloudFormation then waits up to an
+    // hour: answer FAILED while there is still time to send it.
+    const left = context ? context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS : undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outOfTime = new Promise<never>((_, reject) => {
+      if (left !== undefined)
+        timer = setTimeout(() => reject(new Error('it ran out of time listing the executions')), Math.max(0, left));
+    });
     try {
-      response = { ...base, ...(await decide(deps, event)) };
+      response = { ...base, ...(await Promise.race([decide(deps, event), outOfTime])) };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       deps.logger.error('deploy check could not run', { error: message });
       response = { ...base, Status: 'FAILED', Reason: cut(`deploy check could not run: ${message}`) };
+    } finally {
+      clearTimeout(timer);
     }
     await send(event.ResponseURL, response);
   };
@@ -109,6 +121,9 @@ async function decide(
   deps.logger.info('deploy check passed', { ...summary, report: text });
   return { Status: 'SUCCESS', Data: { StepListsHash: stepLists, Result: `ok: ${report.scanned} checked` } };
 }
+
+/** Time kept back from the invocation to send the response: 15 s. */
+export const RESPONSE_RESERVE_MS = 15_000;
 
 function cut(text: string): string {
   return text.length <= MAX_REASON_CHARS

@@ -164,13 +164,16 @@ export type ListExecutions<T> = (query: { state: string; limit: number; nextToke
 
 /**
  * Every execution in the states of {@link DEPLOY_CHECK_STATES}, reading all pages of
- * each (`pageSize` a page, 100 by default). An execution that changes state while
- * the pages are read can show up twice; it is kept once (its first sighting).
+ * each (`pageSize` a page, 100 by default), in two passes: an execution that moved
+ * from a state not read yet to one already read (waiting to running, say) during
+ * the first pass is found by the second. One seen twice is kept once (its first
+ * sighting). An execution that moves on every pass can still be missed: the
+ * listing is not a snapshot.
  * Throws VALIDATION_ERROR when a page repeats its own token (a list that would never end).
  */
 export async function listUnfinishedExecutions<T extends { id: string }>(
   list: ListExecutions<T>,
-  options: { pageSize?: number } = {},
+  options: { pageSize?: number; passes?: number } = {},
 ): Promise<T[]> {
   if (typeof list !== 'function') throw new ValidationError('listUnfinishedExecutions: list must be a function');
   const pageSize = options.pageSize ?? 100;
@@ -178,8 +181,11 @@ export async function listUnfinishedExecutions<T extends { id: string }>(
     throw new ValidationError(
       `listUnfinishedExecutions: pageSize must be a whole number from 1 to 100, got ${pageSize}`,
     );
+  const passes = options.passes ?? 2;
+  if (!Number.isInteger(passes) || passes < 1 || passes > 5)
+    throw new ValidationError(`listUnfinishedExecutions: passes must be a whole number from 1 to 5, got ${passes}`);
   const seen = new Map<string, T>();
-  for (const state of DEPLOY_CHECK_STATES) {
+  for (const state of Array.from({ length: passes }, () => DEPLOY_CHECK_STATES).flat()) {
     let nextToken: string | undefined;
     const tokens = new Set<string>();
     do {

@@ -11,6 +11,7 @@ import {
   BUNDLE_HASH_PROPERTY,
   MAX_REASON_CHARS,
   makeDeployCheckHandler,
+  RESPONSE_RESERVE_MS,
   type CustomResourceEvent,
   type CustomResourceResponse,
 } from '../../../functions/deploy-check/deploy-check-handler.js';
@@ -38,7 +39,7 @@ async function table(count: number, steps = ['plan', 'search', 'write']) {
 function handlerOver(
   store: InMemoryExecutionStore,
   steps: string[],
-  options: { failList?: boolean; bundleHash?: string } = {},
+  options: { failList?: boolean; hangList?: boolean; bundleHash?: string } = {},
 ) {
   const sent: CustomResourceResponse[] = [];
   let listed = 0;
@@ -47,6 +48,7 @@ function handlerOver(
     list: (q) => {
       listed += 1;
       if (options.failList) return Promise.reject(new Error('AccessDeniedException on Query'));
+      if (options.hangList) return new Promise<never>(() => undefined);
       return store.list({ ...q, state: q.state as ExecutionState });
     },
     bundleHash: options.bundleHash ?? 'bundle-new',
@@ -113,6 +115,14 @@ describe('the deploy check custom resource', () => {
     await handler(event('Create'));
     expect(sent[0]?.Status).toBe('FAILED');
     expect(sent[0]?.Reason).toMatch(/deploy check could not run: AccessDeniedException on Query/);
+  });
+
+  it('answers FAILED before the invocation runs out when the listing does not finish', async () => {
+    const { store } = await table(1);
+    const { handler, sent } = handlerOver(store, ['plan', 'search', 'write'], { hangList: true });
+    // The reserve already spent: the answer goes out at once rather than never.
+    await handler(event('Create'), { getRemainingTimeInMillis: () => RESPONSE_RESERVE_MS });
+    expect(sent[0]).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/ran out of time/) as unknown });
   });
 
   it('cuts a long report to fit the response CloudFormation accepts', async () => {

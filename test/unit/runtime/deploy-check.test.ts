@@ -177,7 +177,23 @@ describe('listUnfinishedExecutions', () => {
     };
     const found = await listUnfinishedExecutions(list, { pageSize: 2 });
     expect(found.map((e) => e.id)).toEqual(['r1', 'r2', 'r3', 'w1']);
-    expect(calls).toEqual(['running:-', 'running:2', 'waiting:-', 'paused:-']);
+    // Two passes: the second finds an execution that moved into a state already read.
+    const pass = ['running:-', 'running:2', 'waiting:-', 'paused:-'];
+    expect(calls).toEqual([...pass, ...pass]);
+  });
+
+  it('finds in its second pass an execution that moved from waiting to running during the first', async () => {
+    const moving = () => {
+      let moved = false;
+      return async (q: { state: string }) => {
+        if (q.state === 'running' && moved) return { items: [{ id: 'x1' }] };
+        if (q.state === 'waiting') moved = true; // x1 left waiting for running just before waiting was read
+        return { items: [] };
+      };
+    };
+    expect((await listUnfinishedExecutions(moving())).map((e) => e.id)).toEqual(['x1']);
+    expect(await listUnfinishedExecutions(moving(), { passes: 1 })).toEqual([]);
+    await expect(listUnfinishedExecutions(moving(), { passes: 0 })).rejects.toThrow(/passes/);
   });
 
   it('refuses a listing that repeats its page token, and a bad page size', async () => {
