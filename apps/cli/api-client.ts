@@ -1,6 +1,6 @@
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { signingRegion, sigV4Signer, type RequestSigner } from '../shared/sigv4.js';
+
+export { regionOfHost } from '../shared/sigv4.js';
 
 /** An error the API answered with: its status, code and message. */
 export class ApiCallError extends Error {
@@ -24,11 +24,6 @@ export interface ApiClientOptions {
   fetchImpl?: typeof fetch;
 }
 
-/** The execute-api region in a host name like `abc123.execute-api.eu-west-1.amazonaws.com`. */
-export function regionOfHost(host: string): string | undefined {
-  return /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(host)?.[1];
-}
-
 /** True for a URL on this machine (the local dev server), which is never signed. */
 export function isLocalUrl(url: URL): boolean {
   return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
@@ -38,7 +33,7 @@ export function isLocalUrl(url: URL): boolean {
 export class ApiClient {
   readonly #base: URL;
   readonly #o: ApiClientOptions;
-  #signer: SignatureV4 | undefined;
+  #signer: RequestSigner | undefined;
 
   constructor(options: ApiClientOptions) {
     let base: URL;
@@ -126,27 +121,8 @@ export class ApiClient {
     headers: Record<string, string>,
     body: string | undefined,
   ): Promise<Record<string, string>> {
-    const region = this.#o.region ?? regionOfHost(url.hostname) ?? process.env.AWS_REGION;
-    if (!region) throw new Error('cannot tell the region to sign for: set AWS_REGION or pass --region');
-    this.#signer ??= new SignatureV4({
-      service: 'execute-api',
-      region,
-      credentials: defaultProvider(),
-      sha256: Hash.bind(null, 'sha256'),
-    });
-    const query: Record<string, string> = {};
-    for (const [k, v] of url.searchParams) query[k] = v;
-    const signed = await this.#signer.sign({
-      method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      query,
-      headers,
-      ...(body ? { body } : {}),
-    });
-    return signed.headers;
+    this.#signer ??= sigV4Signer({ region: signingRegion(url, this.#o.region, process.env.AWS_REGION) });
+    return this.#signer({ method, url, headers, ...(body ? { body } : {}) });
   }
 }
 

@@ -17,4 +17,9 @@ export interface CliIo {
    * inherited.
    */
   runEditor?: (file: string) => Promise<number>;
+  /**
+   * Resolves when a command that runs until interrupted (`console`) should stop;
+   * called once it is up. Default: the first SIGINT or SIGTERM.
+   */
+  untilStopped?: () => Promise<void>;
 }

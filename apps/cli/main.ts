@@ -15,6 +15,7 @@ import { inlineOrUploaded, UPLOAD_INPUT_OVER_BYTES } from './upload.js';
 import { watchExecution } from './watch.js';
 import { runCheckDeploy } from './check-deploy.js';
 import { BULK_COMMANDS, runBulk, runJob } from './bulk.js';
+import { runConsole } from './console.js';
 
 export type { CliIo } from './cli-io.js';
 export { UsageError } from './options.js';
@@ -56,6 +57,10 @@ commands:
                            the same --request-id (and filter) gets the same job, not another
   job <jobId> [--wait]     a bulk job; --wait: follow it until it completes
                            (exit 1 when any execution failed)
+  console [--port N] [--no-open]
+                           a local proxy on 127.0.0.1 for the web console: forwards /api/* to --url,
+                           signed; prints the URL to open (with its secret token); runs until Ctrl-C
+                           (the console UI itself is not built yet; a browser is never opened)
 
 options:
   --url URL     the API (default $LONGRUNNING_URL or ${DEFAULT_URL}, the local dev server)
@@ -93,11 +98,13 @@ const OPTIONS = {
   max: { type: 'string' },
   'request-id': { type: 'string' },
   wait: { type: 'boolean' },
+  port: { type: 'string' },
+  'no-open': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 const ID_COMMANDS = new Set(['get', 'checkpoints', 'pause', 'resume', 'cancel', 'retry', 'delete', 'watch']);
-const NO_ARG_COMMANDS = new Set(['ls', 'workflows', 'check-deploy', ...Object.keys(BULK_COMMANDS)]);
+const NO_ARG_COMMANDS = new Set(['ls', 'workflows', 'check-deploy', 'console', ...Object.keys(BULK_COMMANDS)]);
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -117,6 +124,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError(`--url must be an absolute URL, got "${urlText}"`);
     }
     const sign = values['no-sign'] ? false : (values.sign ?? !isLocalUrl(url));
+    if (command === 'console')
+      return await runConsole(
+        {
+          url,
+          sign,
+          ...(values.region ? { region: values.region } : {}),
+          ...(values.port ? { port: values.port } : {}),
+        },
+        io,
+      );
     const client = new ApiClient({
       baseUrl: urlText,
       sign,
