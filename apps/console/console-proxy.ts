@@ -14,8 +14,14 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { signingRegion, sigV4Signer, type RequestSigner } from '../shared/sigv4.js';
 
-/** The name of the cookie that carries the token after the first visit. */
-export const TOKEN_COOKIE = 'lr_console';
+/**
+ * The name of the cookie that carries the token after the first visit, for the
+ * proxy on `port`: browsers do not keep cookies apart by port, so two proxies on
+ * 127.0.0.1 must not share one name (nor overwrite each other's token).
+ */
+export function tokenCookie(port: number): string {
+  return `lr_console_${port}`;
+}
 /** The header that may carry the token instead of the cookie (scripts, tests). */
 export const TOKEN_HEADER = 'x-longrunning-console-token';
 /** The largest request body forwarded, as the API's own limit: 256 KiB. */
@@ -180,13 +186,13 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
     res.writeHead(303, {
       ...SECURITY_HEADERS,
       location,
-      'set-cookie': `${TOKEN_COOKIE}=${queryToken}; HttpOnly; SameSite=Strict; Path=/`,
+      'set-cookie': `${tokenCookie(port)}=${queryToken}; HttpOnly; SameSite=Strict; Path=/`,
     });
     res.end();
     return;
   }
   const headerToken = req.headers[TOKEN_HEADER];
-  const presented = typeof headerToken === 'string' ? headerToken : cookieOf(req.headers.cookie, TOKEN_COOKIE);
+  const presented = typeof headerToken === 'string' ? headerToken : cookieOf(req.headers.cookie, tokenCookie(port));
   if (presented === undefined || !sameToken(ctx.token, presented)) return unauthorized(res);
 
   if (url.pathname.startsWith('/api/')) return forward(ctx, req, res, url);

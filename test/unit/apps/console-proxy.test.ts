@@ -75,7 +75,7 @@ describe('console proxy', () => {
       port: 0,
     });
     origin = `http://127.0.0.1:${proxy.port}`;
-    auth = { cookie: `lr_console=${proxy.token}`, origin };
+    auth = { cookie: `lr_console_${proxy.port}=${proxy.token}`, origin };
   });
   afterAll(async () => {
     await proxy.close();
@@ -100,9 +100,9 @@ describe('console proxy', () => {
 
   it('refuses a wrong token, in the cookie, the header or the query', async () => {
     const wrong = `${proxy.token.slice(0, -1)}${proxy.token.endsWith('A') ? 'B' : 'A'}`;
-    expect((await call(proxy.port, '/api/executions', { headers: { cookie: `lr_console=${wrong}` } })).status).toBe(
-      401,
-    );
+    expect(
+      (await call(proxy.port, '/api/executions', { headers: { cookie: `lr_console_${proxy.port}=${wrong}` } })).status,
+    ).toBe(401);
     expect((await call(proxy.port, '/api/executions', { headers: { [TOKEN_HEADER]: 'short' } })).status).toBe(401);
     expect((await call(proxy.port, `/console?token=${wrong}`)).status).toBe(401);
     expect(upstream.seen).toEqual([]);
@@ -112,7 +112,9 @@ describe('console proxy', () => {
     const first = await call(proxy.port, `/console/executions/exec_1?token=${proxy.token}&tab=steps`);
     expect(first.status).toBe(303);
     expect(first.headers.location).toBe('/console/executions/exec_1?tab=steps');
-    expect(first.headers['set-cookie']).toEqual([`lr_console=${proxy.token}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect(first.headers['set-cookie']).toEqual([
+      `lr_console_${proxy.port}=${proxy.token}; HttpOnly; SameSite=Strict; Path=/`,
+    ]);
     const cookie = (first.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
     const page = await call(proxy.port, '/console', { headers: { cookie: `other=1; ${cookie}` } });
     expect(page.status).toBe(200);
@@ -309,7 +311,9 @@ describe('longrunning console', () => {
           expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
           const port = Number(url.port);
           checks.push((await call(port, `${url.pathname}${url.search}`)).status);
-          checks.push((await call(port, '/api/workflows', { headers: { cookie: `lr_console=${token}` } })).status);
+          checks.push(
+            (await call(port, '/api/workflows', { headers: { cookie: `lr_console_${port}=${token}` } })).status,
+          );
         },
       });
       expect(err).toBe('');
