@@ -263,7 +263,7 @@ describe("the API's DynamoDB requests", () => {
     expect((await api.sendEvent(id, { type: 'go', eventId: 'go-1' })).delivery).toBe('resumed');
     await step(id);
     const fork = (await api.fork(id, { fromCheckpoint: 0, state: { n: 5 } })).head.id;
-    await api.rewind(id, { toCheckpoint: 1 });
+    await api.rewind(id, { toCheckpoint: 0 });
     const job = await api.bulk({ action: 'cancel', filter: { workflow: 'controlled' }, requestId: 'granted-bulk' });
     await api.job(job.job.id);
     await api.cancel(fork);
