@@ -59,6 +59,15 @@ async function waitFor(output: () => string, pattern: RegExp, timeoutMs = 60_000
   }
 }
 
+/** Polls `check` until it holds (or gives up after `timeoutMs` with `what` in the error). */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function cli(...args: string[]): Promise<unknown> {
   const { stdout } = await run(process.execPath, [
     '--import',
@@ -114,7 +123,7 @@ describe('npm run dev and the CLI', () => {
     await waitFor(dev.output, /API on http/);
     const started = (await cli('start', 'approval', '--input', '{"topic":"tides"}')) as { id: string };
     await waitFor(dev.output, new RegExp(`approval needed for ${started.id} \\(draft 1\\): POST /callbacks/`));
-    const waiting = (await cli('get', started.id)) as { state: string; wait: { eventType: string } };
+    const waiting = (await cli('get', started.id)) as { state: string; stepRuns: number; wait: { eventType: string } };
     expect(waiting).toMatchObject({ state: 'waiting', wait: { kind: 'event', eventType: 'approval' } });
 
     const sent = (await cli(
@@ -131,6 +140,11 @@ describe('npm run dev and the CLI', () => {
     const link = new RegExp(`approval needed for ${started.id} \\(draft 2\\): POST /callbacks/(\\S+)`).exec(
       dev.output(),
     )?.[1];
+    // The step prints its link while it runs; the token is valid once its result commits (the execution waits again).
+    await until(async () => {
+      const view = (await cli('get', started.id)) as { state: string; stepRuns: number };
+      return view.state === 'waiting' && view.stepRuns > waiting.stepRuns;
+    }, 'the second draft to wait for approval');
     const answer = await fetch(`http://127.0.0.1:${port}/callbacks/${link ?? ''}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
