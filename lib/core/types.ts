@@ -72,6 +72,12 @@ export interface Checkpoint {
   superseded?: true;
   /** Set on the checkpoint a `rewind` records: the `seq` of the checkpoint it went back to. */
   rewoundTo?: number;
+  /**
+   * On the checkpoint a step's event wait began: the event type the step after it
+   * waits for. A fork or rewind to it is refused, since that step would run
+   * without its event.
+   */
+  awaits?: string;
 }
 
 /** Where a forked execution came from: the execution and the `seq` of its checkpoint. */

@@ -91,6 +91,11 @@ export function assertRunsOnFrom(exec: Execution, cp: Checkpoint): void {
       `checkpoint ${cp.seq ?? cp.step} of execution ${exec.id} is its final state: no step runs on from it (choose an earlier checkpoint)`,
     );
   }
+  if (cp.awaits !== undefined) {
+    throw new ValidationError(
+      `checkpoint ${cp.seq ?? cp.step} of execution ${exec.id} began a wait for event "${cp.awaits}": step ${cp.step} would run without it; choose the checkpoint before it, whose step waits again`,
+    );
+  }
 }
 
 /** A deep copy of a checkpoint state, so that the steps that take it cannot change the checkpoint. */

@@ -41,6 +41,11 @@ export function recordCheckpoint(exec: Execution, data: unknown, max: number, ti
     stepName !== undefined
       ? { id, step, seq, stepName, state: data, timestamp }
       : { id, step, seq, state: data, timestamp };
+  // A checkpoint taken in an event wait: the step after it takes the event. A pause,
+  // failure or cancel that records the same point again (same seq) keeps the mark.
+  const last = exec.checkpoints.at(-1);
+  if (exec.wait?.kind === 'event' && exec.wait.eventType !== undefined) cp.awaits = exec.wait.eventType;
+  else if (last?.awaits !== undefined && last.seq === seq && last.step === step) cp.awaits = last.awaits;
   exec.checkpoints.push(cp);
   if (exec.checkpoints.length > max) exec.checkpoints.splice(0, exec.checkpoints.length - max);
   return cp;

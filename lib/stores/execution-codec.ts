@@ -150,6 +150,7 @@ function encodeCheckpoint(cp: Checkpoint, index: number, id: string): GoCheckpoi
   if (cp.stepName !== undefined) doc.step_name = cp.stepName;
   if (cp.superseded === true) doc.superseded = true;
   if (cp.rewoundTo !== undefined) doc.rewound_to = cp.rewoundTo;
+  if (cp.awaits !== undefined) doc.awaits = cp.awaits;
   return doc;
 }
 

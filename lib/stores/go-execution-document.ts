@@ -19,6 +19,8 @@ export interface GoCheckpointDocument {
   superseded?: true;
   /** Not written by Go (which ignores it): on a rewind's checkpoint, the `seq` it went back to. */
   rewound_to?: number;
+  /** Not written by Go (which ignores it): the event type the step after an event wait's checkpoint waits for. */
+  awaits?: string;
 }
 
 /**

@@ -67,6 +67,8 @@ function readCheckpoint(value: unknown, field: string, r: DocumentReader): Check
   if (o['rewound_to'] !== undefined && o['rewound_to'] !== null) {
     cp.rewoundTo = r.count(o['rewound_to'], `${field}.rewound_to`);
   }
+  const awaits = r.optionalString(o['awaits'], `${field}.awaits`);
+  if (awaits !== undefined) cp.awaits = awaits;
   return cp;
 }
 
@@ -138,7 +140,8 @@ function checkpointReadsBack(cp: unknown): boolean {
     isAbsentOr(cp['seq'], isCount) &&
     isAbsentOr(cp['step_name'], isString) &&
     isAbsentOr(cp['superseded'], (v) => v === true) &&
-    isAbsentOr(cp['rewound_to'], isCount)
+    isAbsentOr(cp['rewound_to'], isCount) &&
+    isAbsentOr(cp['awaits'], isString)
   );
 }
 

@@ -12,7 +12,7 @@ import { ExecutionState } from '../../../lib/core/execution-state.js';
 import type { Execution, NamedStep } from '../../../lib/core/types.js';
 import { Executor } from '../../../lib/executor/executor.js';
 import { ManualClock } from '../../../lib/testing/manual-clock.js';
-import { FAST, gate, harness, T0, until } from './helpers.js';
+import { FAST, gate, harness, T0, until, untilWaiting } from './helpers.js';
 
 interface S {
   n: number;
@@ -522,5 +522,31 @@ describe('Executor.rewind', () => {
       n: 8,
       trail: ['edited', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9'],
     });
+  });
+});
+
+describe('fork and rewind around an event wait', () => {
+  it('marks the checkpoint a wait began and refuses it; the one before runs the waiting step again', async () => {
+    const { executor, store } = harness();
+    const exec = executor.createNamedExecution<number>('asks', [
+      { name: 'ask', fn: (s, ctx) => ctx.waitForEvent('approval', { state: s + 1 }) },
+      { name: 'use', fn: (s) => s * 10 },
+    ]);
+    await executor.start(exec.id, 1);
+    await untilWaiting(executor, exec.id);
+    await executor.cancel(exec.id);
+    const cancelled = executor.getExecution(exec.id);
+    const awaiting = cancelled?.checkpoints.find((cp) => cp.awaits !== undefined);
+    expect(awaiting).toMatchObject({ seq: 1, step: 1, awaits: 'approval' });
+    expect((await store.loadCheckpoint(exec.id)).checkpoints.find((cp) => cp.seq === 1)?.awaits).toBe('approval');
+    const refused = await caught(() => executor.rewind(exec.id, { toCheckpoint: 1 }));
+    expect(refused).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      message: expect.stringContaining('"approval"') as unknown,
+    });
+    await expect(executor.fork(exec.id, { fromCheckpoint: 1 })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    await executor.rewind(exec.id, { toCheckpoint: 0 });
+    await untilWaiting(executor, exec.id);
+    expect(executor.getExecution(exec.id)).toMatchObject({ state: 'waiting', currentStep: 1 });
   });
 });
