@@ -553,7 +553,7 @@ export class Executor {
       clock: this.#clock,
       logger: this.#logger,
       emit: (type, extra) => this.#emit(run, type, extra),
-      checkpoint: (beforeEvent) => this.#checkpoint(run, beforeEvent),
+      checkpoint: (completedStep, at) => this.#loopCheckpoint(run, completedStep, at),
       persist: () => this.#persist(run),
     })
       .catch(async (err: unknown) => {
@@ -591,18 +591,48 @@ export class Executor {
    * `checkpointed`. If the save fails, the checkpoint is taken back and the error
    * is thrown: the caller decides (retry, fail, or reject to its own caller).
    */
-  async #checkpoint(run: ExecutionRun, beforeEvent?: () => void, mark?: (cp: Checkpoint) => void): Promise<void> {
+  #checkpoint(run: ExecutionRun, beforeEvent?: () => void, mark?: (cp: Checkpoint) => void): Promise<void> {
     const cp = recordCheckpoint(run.exec, run.data, this.#config.maxCheckpoints, this.#now());
     mark?.(cp);
+    return this.#saveRecorded(run, cp, beforeEvent);
+  }
+
+  /**
+   * The run loop's checkpoint (see `RunLoopDeps.checkpoint`): with `completedStep`,
+   * `stepCompleted` is emitted after the save, before `checkpointed`, with no
+   * callback made for it at every step.
+   */
+  #loopCheckpoint(run: ExecutionRun, completedStep: number | undefined, at: Date | undefined): Promise<void> {
+    const cp = recordCheckpoint(run.exec, run.data, this.#config.maxCheckpoints, at ?? this.#now());
+    return this.#saveRecorded(run, cp, completedStep);
+  }
+
+  /**
+   * Saves the snapshot holding the just-recorded `cp`, then runs `beforeEvent` (or
+   * emits `stepCompleted` for that step) and emits `checkpointed`; when the save
+   * fails, takes `cp` back and rejects. One `then` rather than an async function:
+   * this is every step's path.
+   */
+  #saveRecorded(run: ExecutionRun, cp: Checkpoint, beforeEvent: (() => void) | number | undefined): Promise<void> {
+    let save: Promise<void>;
     try {
-      await this.#persist(run);
+      save = this.#persist(run);
     } catch (err) {
-      const at = run.exec.checkpoints.indexOf(cp);
-      if (at >= 0) run.exec.checkpoints.splice(at, 1);
-      throw err;
+      takeBack(run, cp);
+      return Promise.reject(toError(err));
     }
-    beforeEvent?.();
-    this.#emit(run, EventType.Checkpointed, { step: cp.step, state: cp.state, timestamp: cp.timestamp });
+    return save.then(
+      () => {
+        if (typeof beforeEvent === 'number')
+          this.#emit(run, EventType.StepCompleted, { step: beforeEvent, state: run.data });
+        else beforeEvent?.();
+        this.#emit(run, EventType.Checkpointed, { step: cp.step, state: cp.state, timestamp: cp.timestamp });
+      },
+      (err: unknown) => {
+        takeBack(run, cp);
+        throw err;
+      },
+    );
   }
 
   /**
@@ -638,6 +668,12 @@ export class Executor {
     const event = { type, execId: run.exec.id, step: run.exec.currentStep, timestamp: this.#now(), ...extra };
     callHandler(handler, event, this.#logger);
   }
+}
+
+/** Takes back checkpoint `cp` of a save that failed. */
+function takeBack(run: ExecutionRun, cp: Checkpoint): void {
+  const at = run.exec.checkpoints.indexOf(cp);
+  if (at >= 0) run.exec.checkpoints.splice(at, 1);
 }
 
 /** The error of a control call made while a rewind replaces the execution's run. */

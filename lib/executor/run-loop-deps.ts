@@ -11,8 +11,11 @@ export interface RunLoopDeps {
   clock: Clock;
   logger: Logger;
   emit(type: EventType, extra?: Partial<ExecutionEvent>): void;
-  /** Records a checkpoint and saves; `beforeEvent` runs after the save, before `checkpointed`. */
-  checkpoint(beforeEvent?: () => void): Promise<void>;
+  /**
+   * Records a checkpoint (stamped `at`, else now) and saves it. Once saved, emits
+   * `stepCompleted` for `completedStep` when given, then `checkpointed`.
+   */
+  checkpoint(completedStep?: number, at?: Date): Promise<void>;
   /** Saves the snapshot without a new checkpoint (heartbeats). */
   persist(): Promise<void>;
 }

@@ -1,5 +1,4 @@
 import { backoffDelayMs } from '../core/backoff.js';
-import type { OpenCallback } from '../core/callback-tokens.js';
 import { LongRunningError, toError, toErrorInfo } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
@@ -42,67 +41,57 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
     if (!fn) throw new Error(`internal: step ${index} of ${exec.id} has no function`);
     const outcome = await runOneStep(run, fn, deps);
     if (outcome.kind === 'cancelled') return finishCancelled(run, deps);
+    if (outcome.kind === 'failed') return finishFailed(run, deps, outcome.error);
+    // The commit: core's `afterStep` reads the result (the next step, a goto, a wait,
+    // the end, or the step-run limit), and one checkpoint saves it.
     const finishedAt = now(deps);
     exec.lastUpdate = finishedAt;
-    if (outcome.kind === 'failed') return finishFailed(run, deps, outcome.error);
-    if (!(await commitStep(run, deps, index, outcome.result, outcome.opened, finishedAt))) return;
+    let after: AfterStep;
+    try {
+      after = afterStep(stepPositionOf(exec, deps.config.maxStepRuns), outcome.result, finishedAt.getTime());
+    } catch (err) {
+      return finishFailed(run, deps, toError(err));
+    }
+    const input = run.data;
+    const undo = undoPoint(exec);
+    run.data = after.state;
+    applyAfterStep(exec, after, outcome.opened, finishedAt);
+    try {
+      // The save tried once here; the retries only once it fails.
+      await deps.checkpoint(index, finishedAt);
+    } catch (thrown) {
+      const saved = await checkpointDurably(run, deps, index, thrown);
+      if (saved !== true) {
+        // The result could not be made durable: back to the step's input, and fail
+        // visibly. After a restart the execution resumes from its last saved checkpoint.
+        run.data = input;
+        undo();
+        const error = new Error(`could not save the checkpoint after step ${index}: ${saved.message}`);
+        return finishFailed(run, deps, error);
+      }
+    }
+    if (after.kind !== 'run') return void endsAfterCommit(run, deps, after);
   }
   markCompleted(run, now(deps));
   await bestEffort(deps.checkpoint(), deps, exec.id);
   deps.emit(EventType.ExecutionCompleted, { state: run.data });
 }
 
-/**
- * Commits step `index`'s result as core's `afterStep` reads it (the next step, a
- * goto, a wait, the end, or the step-run limit) with one checkpoint. Resolves true
- * when the loop goes on to the next step.
- */
-async function commitStep(
-  run: ExecutionRun,
-  deps: RunLoopDeps,
-  index: number,
-  result: unknown,
-  opened: OpenCallback[],
-  at: Date,
-): Promise<boolean> {
-  const { exec } = run;
-  let after: AfterStep;
-  try {
-    after = afterStep(stepPositionOf(exec, deps.config.maxStepRuns), result, at.getTime());
-  } catch (err) {
-    await finishFailed(run, deps, toError(err));
-    return false;
-  }
-  const input = run.data;
-  const undo = undoPoint(exec);
-  run.data = after.state;
-  applyAfterStep(exec, after, opened, at);
-  const saved = await checkpointDurably(run, deps, () =>
-    deps.emit(EventType.StepCompleted, { step: index, state: run.data }),
-  );
-  if (saved !== true) {
-    // The result could not be made durable: back to the step's input, and fail
-    // visibly. After a restart the execution resumes from its last saved checkpoint.
-    run.data = input;
-    undo();
-    const error = new Error(`could not save the checkpoint after step ${index}: ${saved.message}`);
-    await finishFailed(run, deps, error);
-    return false;
-  }
+/** The commit ended the loop: a wait (armed by the Executor), the end, or the step-run limit. */
+function endsAfterCommit(run: ExecutionRun, deps: RunLoopDeps, after: AfterStep): void {
   switch (after.kind) {
     case 'run':
-      return true;
     case 'wait':
-      return false;
+      return;
     case 'complete':
       deps.emit(EventType.ExecutionCompleted, { state: run.data });
-      return false;
+      return;
     case 'limit':
       deps.emit(EventType.ExecutionFailed, {
         error: new LongRunningError(after.error.code, after.error.message),
         state: run.data,
       });
-      return false;
+      return;
   }
 }
 
@@ -118,32 +107,39 @@ async function finishFailed(run: ExecutionRun, deps: RunLoopDeps, error: Error):
 }
 
 /**
- * Saves the checkpoint of a finished step, retrying transient failures with the
- * step backoff (up to maxRetries). Resolves true once saved, or with the last
- * error when the failure is permanent (a non-retryable LongRunningError, such as
- * a state that cannot be serialised) or retries ran out.
+ * Saves the checkpoint of finished step `step` again after its first save threw
+ * `thrown`, retrying transient failures with the step backoff (up to maxRetries
+ * retries). Resolves true once saved, or with the last error when the failure is
+ * permanent (a non-retryable LongRunningError, such as a state that cannot be
+ * serialised) or retries ran out.
  */
-async function checkpointDurably(run: ExecutionRun, deps: RunLoopDeps, beforeEvent: () => void): Promise<true | Error> {
+async function checkpointDurably(
+  run: ExecutionRun,
+  deps: RunLoopDeps,
+  step: number,
+  thrown: unknown,
+): Promise<true | Error> {
   const { maxRetries, retryBaseDelayMs, retryMaxDelayMs } = deps.config;
   for (let attempt = 0; ; attempt++) {
+    const error = toError(thrown);
+    deps.logger.error('checkpoint save failed', {
+      executionId: run.exec.id,
+      step: run.exec.currentStep,
+      attempt,
+      error: error.message,
+    });
+    const permanent = thrown instanceof LongRunningError && !thrown.retryable;
+    if (permanent || attempt >= maxRetries || run.isCancelled) return error;
+    await sleepUnless(
+      deps.clock,
+      backoffDelayMs(attempt, { baseDelayMs: retryBaseDelayMs, maxDelayMs: retryMaxDelayMs }),
+      run.cancelled.promise,
+    );
     try {
-      await deps.checkpoint(beforeEvent);
+      await deps.checkpoint(step);
       return true;
-    } catch (thrown) {
-      const error = toError(thrown);
-      deps.logger.error('checkpoint save failed', {
-        executionId: run.exec.id,
-        step: run.exec.currentStep,
-        attempt,
-        error: error.message,
-      });
-      const permanent = thrown instanceof LongRunningError && !thrown.retryable;
-      if (permanent || attempt >= maxRetries || run.isCancelled) return error;
-      await sleepUnless(
-        deps.clock,
-        backoffDelayMs(attempt, { baseDelayMs: retryBaseDelayMs, maxDelayMs: retryMaxDelayMs }),
-        run.cancelled.promise,
-      );
+    } catch (again) {
+      thrown = again;
     }
   }
 }
