@@ -1,41 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { timeOption } from '../../../apps/cli/bulk.js';
-import { runCli } from '../../../apps/cli/main.js';
-
-interface Sent {
-  method: string;
-  url: string;
-  body: string | undefined;
-}
-
-type Respond = (req: Sent) => { status: number; body?: unknown };
+import { runAgainstFakeApi, type Respond } from './fake-api.js';
 
 const NOW = Date.parse('2026-12-02T12:00:00.000Z');
 
 async function cli(argv: string[], respond: Respond) {
-  let out = '';
-  let err = '';
-  const sent: Sent[] = [];
   const sleeps: number[] = [];
-  const fetchImpl = (async (input: URL | string, init?: RequestInit) => {
-    const req: Sent = { method: init?.method ?? 'GET', url: String(input), body: init?.body as string | undefined };
-    sent.push(req);
-    const { status, body } = respond(req);
-    return new Response(body === undefined ? null : JSON.stringify(body), { status });
-  }) as typeof fetch;
-  const code = await runCli(argv, {
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
-    env: {},
-    fetchImpl,
+  const run = await runAgainstFakeApi(argv, respond, {
     now: () => NOW,
     watchIntervalMs: 500,
     sleep: async (ms) => {
       sleeps.push(ms);
     },
   });
-  const body = (i = 0) => JSON.parse(sent[i]?.body ?? 'null') as Record<string, unknown>;
-  return { code, out, err, sent, sleeps, body };
+  const body = (i = 0) => JSON.parse(run.sent[i]?.body ?? 'null') as Record<string, unknown>;
+  return { ...run, sleeps, body };
 }
 
 const base = 'http://127.0.0.1:3000';

@@ -5,35 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnEditor } from '../../../apps/cli/fork-rewind.js';
-import { runCli, UPLOAD_INPUT_OVER_BYTES } from '../../../apps/cli/main.js';
-
-interface Sent {
-  method: string;
-  url: string;
-  body: string | undefined;
-}
-
-type Respond = (req: Sent) => { status: number; body?: unknown };
+import { UPLOAD_INPUT_OVER_BYTES } from '../../../apps/cli/main.js';
+import { runAgainstFakeApi, type Respond } from './fake-api.js';
 
 async function cli(argv: string[], respond: Respond, runEditor?: (file: string) => Promise<number>) {
-  let out = '';
-  let err = '';
-  const sent: Sent[] = [];
-  const fetchImpl = (async (input: URL | string, init?: RequestInit) => {
-    const req: Sent = { method: init?.method ?? 'GET', url: String(input), body: init?.body as string | undefined };
-    sent.push(req);
-    const { status, body } = respond(req);
-    return new Response(body === undefined ? null : JSON.stringify(body), { status });
-  }) as typeof fetch;
-  const code = await runCli(argv, {
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
-    env: {},
-    fetchImpl,
-    ...(runEditor ? { runEditor } : {}),
-  });
-  const posts = sent.filter((s) => s.method === 'POST');
-  return { code, out, err, sent, posts };
+  const run = await runAgainstFakeApi(argv, respond, runEditor ? { runEditor } : {});
+  return { ...run, posts: run.sent.filter((s) => s.method === 'POST') };
 }
 
 const base = 'http://127.0.0.1:3000';

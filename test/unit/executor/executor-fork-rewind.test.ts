@@ -36,6 +36,33 @@ function tenSteps(
 }
 
 const START: S = { n: 0, trail: [] };
+
+/**
+ * Starts the ten-step execution on `h` and pauses it while step `at` runs its first
+ * attempt: resolves once the pause is saved and announced (the loop parked).
+ * `beforePause` runs after the step started and before the pause is asked for.
+ */
+async function pausedAt(
+  h: ReturnType<typeof harness>,
+  at: number,
+  beforePause: (exec: Execution) => void = () => undefined,
+): Promise<{ exec: Execution; runs: number[] }> {
+  const hold = gate();
+  const runs = new Array<number>(10).fill(0);
+  const exec = h.executor.createNamedExecution(
+    'ten',
+    tenSteps(runs, async (i) => {
+      if (i === at && runs[at] === 1) await hold.wait;
+    }),
+  );
+  await h.executor.start(exec.id, START);
+  await until(() => runs[at] === 1, `step ${at} to start`);
+  beforePause(exec);
+  await h.executor.pause(exec.id);
+  hold.open();
+  await until(() => h.events.some((e) => e.type === EventType.Paused && e.execId === exec.id), 'the pause');
+  return { exec, runs };
+}
 const NAMES = Array.from({ length: 10 }, (_, i) => `s${i}`);
 
 function caught(fn: () => Promise<unknown>): Promise<LongRunningError> {
@@ -331,27 +358,17 @@ describe('Executor.rewind', () => {
   });
 
   it('rewinds a paused execution whose loop is parked: the old loop saves nothing more', async () => {
-    const { executor, store, events } = harness({ maxCheckpoints: 50 });
-    const hold = gate();
-    const runs = new Array<number>(10).fill(0);
-    const exec = executor.createNamedExecution(
-      'ten',
-      tenSteps(runs, async (i) => {
-        if (i === 4 && runs[4] === 1) await hold.wait;
-      }),
-    );
-    await executor.start(exec.id, START);
-    await until(() => runs[4] === 1, 'step 4 to start');
-    const waiter = executor.wait(exec.id);
-    await executor.pause(exec.id);
-    hold.open();
-    await until(() => events.some((e) => e.type === EventType.Paused), 'the pause');
+    const h = harness({ maxCheckpoints: 50 });
+    const { executor, store, events } = h;
+    const waiters: Promise<Execution>[] = [];
+    const { exec, runs } = await pausedAt(h, 4, (e) => waiters.push(executor.wait(e.id)));
     expect(executor.getExecution(exec.id)).toMatchObject({ state: ExecutionState.Paused, currentStep: 5 });
 
     const rewound = await executor.rewind(exec.id, { toCheckpoint: 1 });
     expect(rewound).toMatchObject({ state: ExecutionState.Running, currentStep: 1, stepRuns: 6 });
     expect(rewound.superseded).toEqual([[2, 5]]);
-    const done = await waiter;
+    expect(waiters).toHaveLength(1);
+    const done = await (waiters[0] as Promise<Execution>);
     expect(done.state).toBe(ExecutionState.Completed);
     expect(runs).toEqual([1, 2, 2, 2, 2, 1, 1, 1, 1, 1]);
     expect(done.checkpoints.at(-1)?.state).toEqual({ n: 10, trail: NAMES });
@@ -387,20 +404,9 @@ describe('Executor.rewind', () => {
   });
 
   it('refuses other control calls with CONFLICT while a rewind stops a parked loop', async () => {
-    const { executor, events } = harness({ maxCheckpoints: 50 });
-    const hold = gate();
-    const runs = new Array<number>(10).fill(0);
-    const exec = executor.createNamedExecution(
-      'ten',
-      tenSteps(runs, async (i) => {
-        if (i === 1 && runs[1] === 1) await hold.wait;
-      }),
-    );
-    await executor.start(exec.id, START);
-    await until(() => runs[1] === 1, 'step 1 to start');
-    await executor.pause(exec.id);
-    hold.open();
-    await until(() => events.some((e) => e.type === EventType.Paused), 'the pause');
+    const h = harness({ maxCheckpoints: 50 });
+    const { executor } = h;
+    const { exec, runs } = await pausedAt(h, 1);
     const rewinding = executor.rewind(exec.id, { toCheckpoint: 0 });
     for (const call of [
       () => executor.resume(exec.id),
