@@ -20,7 +20,8 @@ import { IndexNames } from '../lib/index.js';
  * - API: create (TransactWriteItems of head, checkpoint 0 and idempotency record; GetItem
  *   of an earlier execution; DeleteItem of a stale idempotency record; Query and
  *   BatchWriteItem to clear leftovers), get (GetItem, Query of checkpoints), list (Query of
- *   `byWorkflow` / `byState`, BatchGetItem of the heads), control actions (UpdateItem,
+ *   `byWorkflow` / `byState`, BatchGetItem of the heads), counts (COUNT Query of
+ *   `byState`), control actions (UpdateItem,
  *   GetItem), delete (DeleteItem, Query, BatchWriteItem).
  */
 export const TABLE_ACTIONS = {

@@ -34,6 +34,7 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   })),
   { method: HttpMethod.GET, path: '/jobs/{id}' },
   { method: HttpMethod.GET, path: '/workflows' },
+  { method: HttpMethod.GET, path: '/counts' },
 ];
 
 /** The callback route: no IAM, the token in the path is the credential. */

@@ -102,7 +102,15 @@ export type {
   StrandedGroup,
 } from './runtime/deploy-check.js';
 export { ControlPlane } from './runtime/control-plane.js';
-export type { ActionResult, ExecutionDetails, ForkRequest, ListRequest } from './runtime/control-plane.js';
+export { COUNTS_CAP } from './runtime/control-plane.js';
+export type {
+  ActionResult,
+  ExecutionDetails,
+  ForkRequest,
+  ListRequest,
+  StateCountsView,
+} from './runtime/control-plane.js';
+export { MAX_COUNT_CAP, MAX_NAME_FILTER_LENGTH } from './runtime/list-filter.js';
 export type { StartRequest } from './runtime/start-request.js';
 export { processStepMessage } from './runtime/step-processor.js';
 export { decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH, PAGE_TOKEN_PATTERN } from './runtime/paging.js';
@@ -136,6 +144,7 @@ export type {
   ReplaceRequest,
   ReplaceResult,
   RewindRequest,
+  StateCounts,
   StepQueue,
   TransitionRequest,
 } from './runtime/ports.js';

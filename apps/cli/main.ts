@@ -30,7 +30,8 @@ commands:
                            an input over ${UPLOAD_INPUT_OVER_BYTES.toLocaleString('en-US')} bytes of JSON is uploaded first
                            (needs the deployment's state bucket)
   get <id>                 an execution's view
-  ls [--state S] [--workflow W] [--limit N] [--next-token T]
+  ls [--state S] [--workflow W] [--name TEXT] [--limit N] [--next-token T]
+                           --name: executions whose name contains TEXT, in any case
   checkpoints <id> [--limit N] [--next-token T]
   pause <id> | resume <id> | cancel <id> | retry <id>
   delete <id>              remove a finished execution
@@ -226,6 +227,7 @@ async function execute(command: string, args: string[], values: Values, client: 
       const page = (await client.request('GET', '/executions', undefined, {
         state: values.state,
         workflow: values.workflow,
+        name: values.name,
         limit: limitOf(values),
         nextToken: values['next-token'],
       })) as { items: View[]; nextToken?: string };

@@ -88,6 +88,7 @@ const collection: Record<string, Handler> = {
     const page = await deps.control.list({
       ...(q.state !== undefined ? { state: q.state } : {}),
       ...(q.workflow !== undefined ? { workflow: q.workflow } : {}),
+      ...(q.name !== undefined ? { name: q.name } : {}),
       ...(q.limit !== undefined ? { limit: q.limit } : {}),
       ...(q.nextToken !== undefined ? { nextToken: q.nextToken } : {}),
     });
@@ -239,11 +240,21 @@ const workflows: Record<string, Handler> = {
   },
 };
 
+// The count of executions in each state (for a console's overview); its own path,
+// since /executions/{id} would take `counts` for an execution id.
+const counts: Record<string, Handler> = {
+  GET: async (req, deps) => {
+    validate(emptySchema, req.query, 'query');
+    return json(200, await deps.control.counts());
+  },
+};
+
 /** Finds the route of a request: its method table and the execution id in the path, if any. */
 function match(segments: string[]): { methods: Record<string, Handler>; id?: string } | undefined {
   const [first, id, sub, ...rest] = segments;
   if (rest.length > 0) return undefined;
   if (first === 'workflows' && id === undefined) return { methods: workflows };
+  if (first === 'counts' && id === undefined) return { methods: counts };
   if (first === 'callbacks' && id !== undefined && sub === undefined) return { methods: callbacks, id };
   if (first === 'jobs' && id !== undefined && sub === undefined)
     return { methods: jobs, id: validate(executionIdSchema, id, 'job id') };

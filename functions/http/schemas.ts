@@ -10,6 +10,7 @@ import {
   isPrintableName,
   MAX_EVENT_TYPE_LENGTH,
   MAX_EXECUTION_NAME_LENGTH,
+  MAX_NAME_FILTER_LENGTH,
   MAX_PAGE_TOKEN_LENGTH,
   PAGE_TOKEN_PATTERN,
   MAX_STEP_NAME_LENGTH,
@@ -112,6 +113,8 @@ export const listQuerySchema = z
   .object({
     state: z.enum(Object.values(ExecutionState) as [ExecutionState, ...ExecutionState[]]).optional(),
     workflow: workflowName.optional(),
+    /** Executions whose name contains this, case-insensitively. */
+    name: printable(MAX_NAME_FILTER_LENGTH).optional(),
     limit: limit.optional(),
     nextToken: nextToken.optional(),
   })

@@ -5,6 +5,7 @@ import { assertSafeId, newExecutionId } from '../core/ids.js';
 import { legalFrom, type TransitionAction } from '../core/transitions.js';
 import { emitEvents, recordedEvent } from './lifecycle-events.js';
 import type { ExecutionHead, Page, StoredCheckpoint } from './model.js';
+import type { StateCounts } from './ports.js';
 import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
 import { stepMessage } from './step-message.js';
 import { validateStartRequest, type StartRequest } from './start-request.js';
@@ -31,12 +32,23 @@ export interface ExecutionDetails {
 export interface ListRequest {
   state?: string;
   workflow?: string;
+  /** Only executions whose name contains this, case-insensitively (1 to 128 characters). */
+  name?: string;
   /** 1 to 100; default 20. */
   limit?: number;
   nextToken?: string;
 }
 
 const MAX_PAGE = 100;
+
+/** How far {@link ControlPlane.counts} counts each state: past it a count is "at least". */
+export const COUNTS_CAP = 10_000;
+
+/** What {@link ControlPlane.counts} answers: the count of every state, and the cap they stop at. */
+export interface StateCountsView {
+  states: StateCounts;
+  cap: number;
+}
 
 /**
  * Starts and controls executions over the runtime's ports: what the API handler
@@ -111,9 +123,9 @@ export class ControlPlane {
     return { head, checkpoints: { ...checkpoints, items } };
   }
 
-  /** Executions newest first, optionally of one state and/or workflow. */
+  /** Executions newest first, optionally of one state and/or workflow, and/or with a name containing `name`. */
   async list(request: ListRequest = {}): Promise<Page<ExecutionHead>> {
-    const { state, workflow, nextToken } = request;
+    const { state, workflow, name, nextToken } = request;
     if (state !== undefined && !isExecutionState(state))
       throw new ValidationError(`unknown execution state ${JSON.stringify(state)}`);
     if (workflow !== undefined && typeof workflow !== 'string') throw new ValidationError('workflow must be a string');
@@ -123,8 +135,14 @@ export class ControlPlane {
       limit: pageLimit(request.limit, 20, 'limit'),
       ...(state === undefined ? {} : { state }),
       ...(workflow === undefined ? {} : { workflow }),
+      ...(name === undefined ? {} : { name }),
       ...(nextToken === undefined ? {} : { nextToken }),
     });
+  }
+
+  /** How many executions are in each state, each counted up to {@link COUNTS_CAP}. */
+  async counts(): Promise<StateCountsView> {
+    return { states: await this.#rt.store.countByState({ cap: COUNTS_CAP }), cap: COUNTS_CAP };
   }
 
   /**

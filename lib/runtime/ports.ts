@@ -150,9 +150,14 @@ export interface TransitionRequest {
 export interface ListQuery {
   state?: ExecutionState;
   workflow?: string;
+  /** Only executions whose name contains this, compared lower-cased (1 to 128 characters). */
+  name?: string;
   limit: number;
   nextToken?: string;
 }
+
+/** How many executions are in each state: `capped` means at least `count` (the count stopped at the cap). */
+export type StateCounts = Record<ExecutionState, { count: number; capped: boolean }>;
 
 /**
  * The persistence port of the serverless runtime. Every method is one atomic
@@ -216,8 +221,16 @@ export interface ExecutionStore {
   rewind(req: RewindRequest): Promise<ExecutionHead>;
   /** Checkpoints newest first. */
   listCheckpoints(id: string, page: { limit: number; nextToken?: string }): Promise<Page<StoredCheckpoint>>;
-  /** Heads, newest first, filtered by state and/or workflow. */
+  /**
+   * Heads, newest first, filtered by state, workflow and/or name. A page may hold
+   * fewer than `limit` heads and still give a token (the work per page is bounded).
+   */
   list(query: ListQuery): Promise<Page<ExecutionHead>>;
+  /**
+   * The executions in each state, every state of ExecutionState counted up to `cap`
+   * (1 to MAX_COUNT_CAP): past it the count is `cap` and `capped` is true.
+   */
+  countByState(options: { cap: number }): Promise<StateCounts>;
   /**
    * Heads due for the sweeper, from the active index: running ones with sweepAt <=
    * `dueBefore` and no live lease at `now`, and waiting ones with sweepAt <= `dueBefore`.

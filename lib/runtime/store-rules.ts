@@ -7,6 +7,7 @@ import { LeaseConflictError, StaleTokenError } from './errors.js';
 import { MAX_SUPERSEDED_RANGES, type EpochMs, type ExecutionHead, type StoredCheckpoint } from './model.js';
 import { supersede } from './head-changes.js';
 import { validateLimit } from './paging.js';
+import { assertNameFilter } from './list-filter.js';
 import type { ClaimRequest, Fence, ListQuery, NewExecution, RewindRequest, TransitionRequest } from './ports.js';
 
 // The rules of the ExecutionStore port, once: what a new execution must be, and the
@@ -140,6 +141,7 @@ export function assertListQuery(query: ListQuery): void {
   ) {
     throw new ValidationError(`workflow filter must be ${WORKFLOW_NAME_RULE}`, { workflow: query.workflow });
   }
+  if (query.name !== undefined) assertNameFilter(query.name);
 }
 
 /** The states in which a fenced write may land: running, or paused (a pause arrived while the step ran). */

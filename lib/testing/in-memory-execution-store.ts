@@ -17,8 +17,10 @@ import type {
   ReplaceRequest,
   ReplaceResult,
   RewindRequest,
+  StateCounts,
   TransitionRequest,
 } from '../runtime/ports.js';
+import { assertCountCap, cappedCounts, matchesListQuery, nameScope } from '../runtime/list-filter.js';
 import { SEEN_EVENT_RETENTION_MS } from '../runtime/ports.js';
 import {
   assertListQuery,
@@ -210,10 +212,10 @@ export class InMemoryExecutionStore implements ExecutionStore {
       assertListQuery(query);
       const newestFirst = [...this.#executions.values()]
         .map((s) => s.head)
-        .filter((h) => query.state === undefined || h.state === query.state)
-        .filter((h) => query.workflow === undefined || h.workflow === query.workflow)
+        .filter((h) => matchesListQuery(h, query))
         .sort((a, b) => b.startTime - a.startTime || compareDesc(a.id, b.id));
-      const result = readPage(newestFirst, query, `list:${query.state ?? '*'}:${query.workflow ?? '*'}`, {
+      const scope = `list:${query.state ?? '*'}:${query.workflow ?? '*'}${nameScope(query.name)}`;
+      const result = readPage(newestFirst, query, scope, {
         positionOf: (h) => [h.startTime, h.id],
         isAfter: (h, position) => {
           const [time, id] = position as [number, string];
@@ -222,6 +224,14 @@ export class InMemoryExecutionStore implements ExecutionStore {
         isPosition: (p) => Array.isArray(p) && p.length === 2 && Number.isFinite(p[0]) && typeof p[1] === 'string',
       });
       return { ...result, items: result.items.map(copy) };
+    });
+  }
+
+  countByState(options: { cap: number }): Promise<StateCounts> {
+    return promiseNow(() => {
+      assertCountCap(options.cap);
+      const heads = [...this.#executions.values()].map((s) => s.head);
+      return cappedCounts(options.cap, (state) => heads.filter((h) => h.state === state).length);
     });
   }
 

@@ -6,7 +6,8 @@ import { deleteContract } from './execution-store/delete.js';
 import { fenceContract } from './execution-store/fences.js';
 import { findStalledContract } from './execution-store/find-stalled.js';
 import type { MakeStore } from './execution-store/fixtures.js';
-import { listContract } from './execution-store/list.js';
+import { listByNameContract, listContract } from './execution-store/list.js';
+import { countByStateContract } from './execution-store/count-by-state.js';
 import { outcomesContract } from './execution-store/outcomes.js';
 import { racesContract } from './execution-store/races.js';
 import { readsContract } from './execution-store/reads.js';
@@ -40,6 +41,8 @@ export function executionStoreContract(make: MakeStore): void {
   describe('transition', () => transitionContract(make));
   describe('get and listCheckpoints', () => readsContract(make));
   describe('list', () => listContract(make));
+  describe('list by name', () => listByNameContract(make));
+  describe('countByState', () => countByStateContract(make));
   describe('findStalled', () => findStalledContract(make));
   describe('delete', () => deleteContract(make));
   describe('concurrent workers', () => racesContract(make));

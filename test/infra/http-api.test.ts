@@ -25,6 +25,7 @@ const EXPECTED_ROUTES = [
   'POST /executions/pause',
   'GET /jobs/{id}',
   'GET /workflows',
+  'GET /counts',
   // The token is the credential: the one route without IAM.
   'POST /callbacks/{token}',
   // Any other method or path reaches the handler's JSON 404 / 405, behind the same authorizer.

@@ -55,6 +55,7 @@ export function resolvingStore(store: LargeStateExecutionStore): ExecutionStore 
       const out = await store.list(query);
       return { ...out, items: await Promise.all(out.items.map(head)) };
     },
+    countByState: (options) => store.countByState(options),
     findStalled: async (req) => Promise.all((await store.findStalled(req)).map(head)),
     delete: (id) => store.delete(id),
   };

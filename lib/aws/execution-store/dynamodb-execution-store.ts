@@ -13,6 +13,7 @@ import type {
   ReplaceRequest,
   ReplaceResult,
   RewindRequest,
+  StateCounts,
   TransitionRequest,
 } from '../../runtime/ports.js';
 import { assertReplace, HEAD_PINS } from '../../runtime/store-rules.js';
@@ -24,6 +25,7 @@ import { createExecution } from './create.js';
 import { findStalled } from './find-stalled.js';
 import { listCheckpoints } from './list-checkpoints.js';
 import { listHeads } from './list-heads.js';
+import { countByState } from './count-by-state.js';
 import { FencedWrites } from './fenced-writes.js';
 import { HeadCache } from './head-cache.js';
 import { assertSafeId, isSafeId } from '../../core/ids.js';
@@ -163,6 +165,11 @@ export class DynamoDbExecutionStore implements ExecutionStore {
   /** Index queries and BatchGetItem of the heads, newest first. */
   list(query: ListQuery): Promise<Page<ExecutionHead>> {
     return listHeads(this.#ctx, query);
+  }
+
+  /** A COUNT Query of the KEYS_ONLY `byState` index per state (see countByState), never a head read. */
+  countByState(options: { cap: number }): Promise<StateCounts> {
+    return countByState(this.#ctx, options);
   }
 
   /** Queries of the sparse `active` index (all shards), never a Scan. */

@@ -4,6 +4,7 @@ import { isJsonObject } from '../../core/json.js';
 import type { ExecutionHead, Page } from '../../runtime/model.js';
 import { decodePageToken, encodePageToken } from '../../runtime/paging.js';
 import type { ListQuery } from '../../runtime/ports.js';
+import { matchesListQuery, nameMatches, nameScope } from '../../runtime/list-filter.js';
 import { assertListQuery } from '../../runtime/store-rules.js';
 import { batchGetItems, queryItems } from '../dynamodb/requests.js';
 import type { Item, TableContext, TableKey } from '../dynamodb/table-context.js';
@@ -19,26 +20,24 @@ import { itemToHead } from './items.js';
  */
 export async function listHeads(ctx: TableContext, query: ListQuery): Promise<Page<ExecutionHead>> {
   assertListQuery(query);
-  const { state, workflow } = query;
+  const { state, workflow, name } = query;
+  const named = nameScope(name);
+  const keep = (h: ExecutionHead): boolean => matchesListQuery(h, { state, name });
   if (workflow !== undefined) {
     const scope = headIndexScope(IndexNames.byWorkflow, 'workflow', workflow);
-    const scoped = { ...scope, scope: `${scope.scope}:${state ?? '*'}` };
+    const scoped = { ...scope, scope: `${scope.scope}:${state ?? '*'}${named}` };
     const start = query.nextToken === undefined ? undefined : decodeKey(query.nextToken, scoped);
     const part = { index: IndexNames.byWorkflow, attr: 'workflow', value: workflow, cursor: scoped };
-    const keep = (h: ExecutionHead): boolean => h.state === state;
-    return walkHeadIndex(ctx, state === undefined ? part : { ...part, keep }, start, query.limit);
+    return walkHeadIndex(ctx, state === undefined && name === undefined ? part : { ...part, keep }, start, query.limit);
   }
   if (state !== undefined) {
     const scope = headIndexScope(IndexNames.byState, 'state', state);
-    const start = query.nextToken === undefined ? undefined : decodeKey(query.nextToken, scope);
-    return walkHeadIndex(
-      ctx,
-      { index: IndexNames.byState, attr: 'state', value: state, cursor: scope },
-      start,
-      query.limit,
-    );
+    const scoped = { ...scope, scope: `${scope.scope}${named}` };
+    const start = query.nextToken === undefined ? undefined : decodeKey(query.nextToken, scoped);
+    const part = { index: IndexNames.byState, attr: 'state', value: state, cursor: scoped };
+    return walkHeadIndex(ctx, name === undefined ? part : { ...part, keep }, start, query.limit);
   }
-  return mergedStatePage(ctx, query.nextToken, query.limit);
+  return mergedStatePage(ctx, query.nextToken, query.limit, name);
 }
 
 /** Index entries examined at most per page before returning a short page with a token. */
@@ -97,26 +96,57 @@ export async function walkHeadIndex(
 /**
  * One page of every head, newest first: the `byState` partition of each state is
  * read from its own position and the entries merged. The token records a position
- * per state (`0` once a state is exhausted).
+ * per state (`0` once a state is exhausted). With a name filter, heads of other
+ * names are dropped and the merge goes on from where it stopped, until the page is
+ * full, every state is exhausted or MAX_EXAMINED entries were examined (a short page
+ * with a token then).
  */
 export async function mergedStatePage(
   ctx: TableContext,
   token: string | undefined,
   limit: number,
+  name?: string,
 ): Promise<Page<ExecutionHead>> {
-  const positions = token === undefined ? {} : decodePositions(token);
+  const scope = `${ALL_SCOPE}${nameScope(name)}`;
+  let positions = token === undefined ? {} : decodePositions(token, scope);
+  const heads: ExecutionHead[] = [];
+  let examined = 0;
+  for (;;) {
+    const step = await mergeStep(ctx, positions, limit - heads.length);
+    heads.push(...step.heads.filter((h) => name === undefined || nameMatches(h, name)));
+    examined += step.examined;
+    positions = step.next;
+    if (!step.open) return { items: heads };
+    if (heads.length >= limit || examined >= MAX_EXAMINED) {
+      return { items: heads, nextToken: encodePageToken(scope, positions) };
+    }
+  }
+}
+
+type Positions = Partial<Record<string, StoredKey | 0>>;
+
+/**
+ * The next `want` entries of every state's partition after `positions`, merged
+ * newest first, with their heads (those deleted meanwhile skipped), the positions
+ * after them, and whether any state has entries left (`open`).
+ */
+async function mergeStep(
+  ctx: TableContext,
+  positions: Positions,
+  want: number,
+): Promise<{ heads: ExecutionHead[]; examined: number; next: Positions; open: boolean }> {
   const reads = await Promise.all(
     STATES.map(async (state) => {
       const at = positions[state];
       if (at === 0) return { state, keys: [] as Item[], more: false };
-      const { items, more } = await queryItems(ctx, partitionQuery(IndexNames.byState, 'state', state, at), limit + 1);
+      const { items, more } = await queryItems(ctx, partitionQuery(IndexNames.byState, 'state', state, at), want + 1);
       return { state, keys: items, more };
     }),
   );
   const merged = reads
     .flatMap((r) => r.keys.map((key) => ({ state: r.state, key })))
     .sort((a, b) => (String(a.key['listSk']) < String(b.key['listSk']) ? 1 : -1))
-    .slice(0, limit);
+    .slice(0, want);
   const found = byPk(await batchGetItems(ctx, merged.map((m) => m.key) as TableKey[]));
   const heads = merged.flatMap((m) => {
     const item = found.get(String(m.key['pk']));
@@ -135,11 +165,11 @@ export async function mergedStatePage(
       if (at !== undefined) next[read.state] = at;
     }
   }
-  return open ? { items: heads, nextToken: encodePageToken(ALL_SCOPE, next) } : { items: heads };
+  return { heads, examined: merged.length, next, open };
 }
 
-function decodePositions(token: string): Partial<Record<string, StoredKey | 0>> {
-  const raw = decodePageToken(token, ALL_SCOPE);
+function decodePositions(token: string, scope: string): Positions {
+  const raw = decodePageToken(token, scope);
   if (!isJsonObject(raw)) throw new ValidationError('invalid nextToken: malformed position');
   for (const [state, at] of Object.entries(raw)) {
     const valid =
@@ -147,7 +177,7 @@ function decodePositions(token: string): Partial<Record<string, StoredKey | 0>> 
       (at === 0 || (isJsonObject(at) && isHeadIndexKey(at, 'state', state)));
     if (!valid) throw new ValidationError('invalid nextToken: malformed position');
   }
-  return raw as Partial<Record<string, StoredKey | 0>>;
+  return raw as Positions;
 }
 
 function partitionQuery(index: string, attr: string, value: string, start: StoredKey | undefined) {

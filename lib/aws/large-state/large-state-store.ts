@@ -16,6 +16,7 @@ import type {
   ReplaceRequest,
   ReplaceResult,
   RewindRequest,
+  StateCounts,
   TransitionRequest,
 } from '../../runtime/ports.js';
 import { stateJsonText } from '../../runtime/store-rules.js';
@@ -242,6 +243,11 @@ export class LargeStateExecutionStore implements ExecutionStore {
   async list(query: ListQuery): Promise<Page<ExecutionHead>> {
     const out = await this.#inner.list(query);
     return { ...out, items: out.items.map(withRef) };
+  }
+
+  /** The inner store's counts: they read no state. */
+  countByState(options: { cap: number }): Promise<StateCounts> {
+    return this.#inner.countByState(options);
   }
 
   async findStalled(req: { now: EpochMs; dueBefore: EpochMs; limit: number }): Promise<ExecutionHead[]> {

@@ -120,3 +120,78 @@ export function listContract(make: MakeStore): void {
     await expect(store.list({ limit: 5, workflow: 'my flow' })).rejects.toMatchObject(refused);
   });
 }
+
+/** ExecutionStore.list with a name filter: a case-insensitive substring, with the other filters, paged. */
+export function listByNameContract(make: MakeStore): void {
+  it('keeps only names that contain the filter, ignoring case, with state and workflow', async () => {
+    const { store } = await make();
+    await store.create(newExec('a', { now: T, name: 'Nightly Report' }));
+    await store.create(newExec('b', { now: T + 1, name: 'weekly REPORT', workflow: 'other' }));
+    await store.create(newExec('c', { now: T + 2, name: 'invoice run' }));
+    await store.create(newExec('d', { now: T + 3, name: 'report card' }));
+    await store.transition(cancelOf('d', T + 4));
+    const ids = async (query: Omit<ListQuery, 'limit'>) => (await allPages(store, { limit: 10, ...query })).ids;
+    expect(await ids({ name: 'report' })).toEqual(['d', 'b', 'a']);
+    expect(await ids({ name: 'RePoRt' })).toEqual(['d', 'b', 'a']);
+    expect(await ids({ name: 'ly r' })).toEqual(['b', 'a']);
+    expect(await ids({ name: 'report', state: 'running' })).toEqual(['b', 'a']);
+    expect(await ids({ name: 'report', workflow: 'wf' })).toEqual(['d', 'a']);
+    expect(await ids({ name: 'report', workflow: 'wf', state: 'cancelled' })).toEqual(['d']);
+    expect(await ids({ name: 'report', workflow: 'other', state: 'cancelled' })).toEqual([]);
+    expect(await ids({ name: 'missing' })).toEqual([]);
+    expect((await store.list({ limit: 10, name: 'invoice' })).items).toEqual([await store.get('c')]);
+  });
+
+  it('pages through a filtered list, each match once, newest first, by every filter', async () => {
+    const { store } = await make();
+    const matching: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const match = i % 3 !== 1;
+      const id = `n${String(i).padStart(2, '0')}`;
+      await store.create(newExec(id, { now: T + i, name: match ? `Batch ${i}` : `other ${i}` }));
+      if (match) matching.unshift(id);
+    }
+    const queries: Omit<ListQuery, 'limit' | 'nextToken'>[] = [
+      { name: 'batch' },
+      { name: 'batch', state: 'running' },
+      { name: 'batch', workflow: 'wf' },
+      { name: 'batch', workflow: 'wf', state: 'running' },
+    ];
+    for (const query of queries) {
+      const paged = await allPages(store, { ...query, limit: 3 }, (page) => {
+        expect(page.items.length).toBeLessThanOrEqual(3);
+        for (const head of page.items) expect(head.name.toLowerCase()).toContain('batch');
+      });
+      expect(paged.ids).toEqual(matching);
+      expect(paged.pages).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it('binds a token to its name filter: another name, or none, is refused', async () => {
+    const { store } = await make();
+    for (let i = 0; i < 4; i++) await store.create(newExec(`e${i}`, { now: T + i, name: `job ${i}` }));
+    const refused = { code: 'VALIDATION_ERROR' };
+    const queries: Omit<ListQuery, 'limit' | 'nextToken'>[] = [{}, { state: 'running' }, { workflow: 'wf' }];
+    for (const query of queries) {
+      const named = (await store.list({ ...query, limit: 1, name: 'job' })).nextToken ?? '';
+      const unnamed = (await store.list({ ...query, limit: 1 })).nextToken ?? '';
+      expect(named).not.toBe('');
+      await expect(store.list({ ...query, limit: 1, name: 'JOB', nextToken: named })).rejects.toMatchObject(refused);
+      await expect(store.list({ ...query, limit: 1, nextToken: named })).rejects.toMatchObject(refused);
+      await expect(store.list({ ...query, limit: 1, name: 'job', nextToken: unnamed })).rejects.toMatchObject(refused);
+      const next = await store.list({ ...query, limit: 1, name: 'job', nextToken: named });
+      expect(next.items.map((h) => h.id)).toEqual(['e2']);
+    }
+  });
+
+  it('refuses an empty, too long or control-character name filter with VALIDATION_ERROR naming name', async () => {
+    const { store } = await make();
+    for (const name of ['', 'x'.repeat(129), 'tab\there', 'bell\u0007']) {
+      await expect(store.list({ limit: 5, name })).rejects.toMatchObject({
+        code: 'VALIDATION_ERROR',
+        message: expect.stringContaining('name'),
+      });
+    }
+    expect((await store.list({ limit: 5, name: 'x'.repeat(128) })).items).toEqual([]);
+  });
+}

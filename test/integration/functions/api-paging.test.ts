@@ -3,6 +3,7 @@ import { makeApiHandler } from '../../../functions/http/api-handler.js';
 import { arithmeticWorkflow } from '../../../examples/workflows.js';
 import {
   ControlPlane,
+  ExecutionState,
   DynamoDbExecutionStore,
   noopLogger,
   processStepMessage,
@@ -16,7 +17,8 @@ import { createResources, type AwsResources } from '../../support/aws-resources.
 import { startEmulator, type Emulator } from '../../support/emulator.js';
 
 // The HTTP API pages through what a store lists with the store's own tokens: every
-// token the API hands out must be accepted by the API again, whatever the store.
+// token the API hands out must be accepted by the API again, whatever the store. The
+// console's reads ride on the same list: the name search, and the counts per state.
 
 interface World {
   deps: RuntimeDeps;
@@ -121,5 +123,77 @@ describe.each(Object.keys(worlds))('paging through the HTTP API (%s store)', (st
     expect(second.status).toBe(200);
     expect((second.body['items'] as { step: number }[]).map((c) => c.step)).toEqual([0]);
     expect(second.body['nextToken']).toBeUndefined();
+  });
+
+  it('finds executions by a part of their name, in any case, across pages with the same filter', async () => {
+    const tag = `Search${storeName.replace(/\W/g, '')}`;
+    const wanted: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const name = i % 2 === 0 ? `nightly ${tag} ${i}` : `other ${i}`;
+      const res = await call('POST', '/executions', { body: { workflow: 'arithmetic', input: { value: i }, name } });
+      expect(res.status).toBe(201);
+      if (i % 2 === 0) wanted.unshift(String(res.body['id']));
+    }
+    const seen: string[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const query = { name: `Y ${tag.toUpperCase()}`, limit: '3', ...(nextToken ? { nextToken } : {}) };
+      const page = await call('GET', '/executions', { query });
+      expect(page.status).toBe(200);
+      const items = page.body['items'] as { id: string; name: string }[];
+      for (const e of items) expect(e.name).toContain(tag);
+      seen.push(...items.map((e) => e.id));
+      nextToken = page.body['nextToken'] as string | undefined;
+      pages++;
+    } while (nextToken !== undefined && pages < 20);
+    expect(seen).toEqual(wanted);
+    const first = await call('GET', '/executions', { query: { name: tag, limit: '1' } });
+    const another = await call('GET', '/executions', {
+      query: { name: 'other', limit: '1', nextToken: String(first.body['nextToken']) },
+    });
+    expect(another.status).toBe(400);
+    expect(another.body).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+  });
+
+  it('refuses an empty, overlong or control-character name filter with 400 naming name', async () => {
+    for (const name of ['', 'x'.repeat(129), 'a\u0000b']) {
+      const res = await call('GET', '/executions', { query: { name } });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body)).toContain('name');
+    }
+  });
+
+  it('counts executions by state, each counted once, with the cap', async () => {
+    const counts = async () => {
+      const res = await call('GET', '/counts');
+      expect(res.status).toBe(200);
+      expect(res.body['cap']).toBe(10_000);
+      return res.body['states'] as Record<string, { count: number; capped: boolean }>;
+    };
+    const before = await counts();
+    expect(Object.keys(before).sort()).toEqual(Object.values(ExecutionState).sort());
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await call('POST', '/executions', { body: { workflow: 'arithmetic', input: { value: i } } });
+      ids.push(String(res.body['id']));
+    }
+    expect((await call('POST', `/executions/${ids[0]}/cancel`)).status).toBe(200);
+    expect((await call('POST', `/executions/${ids[1]}/pause`)).status).toBe(200);
+    const after = await counts();
+    const delta = (state: string) => (after[state]?.count ?? 0) - (before[state]?.count ?? 0);
+    expect(delta('running')).toBe(1);
+    expect(delta('cancelled')).toBe(1);
+    expect(delta('paused')).toBe(1);
+    expect(delta('completed')).toBe(0);
+    for (const c of Object.values(after)) expect(c.capped).toBe(false);
+  });
+
+  it('refuses any query parameter on GET /counts, and methods other than GET', async () => {
+    const res = await call('GET', '/counts', { query: { state: 'running' } });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+    expect((await call('POST', '/counts')).status).toBe(405);
+    expect((await call('GET', '/counts/running')).status).toBe(404);
   });
 });

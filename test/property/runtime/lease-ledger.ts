@@ -58,6 +58,7 @@ export class LeaseLedger {
       },
       listCheckpoints: (id, page) => inner.listCheckpoints(id, page),
       list: (query) => inner.list(query),
+      countByState: (options) => inner.countByState(options),
       findStalled: (req) => inner.findStalled(req),
       delete: async (id) => {
         await inner.delete(id);

@@ -112,13 +112,19 @@ describe('longrunning CLI', () => {
   });
 
   it('passes list filters as query parameters and prints a table', async () => {
-    const r = await cli(['ls', '--state', 'running', '--workflow', 'arithmetic', '--limit', '5'], () => ({
+    const argv = ['ls', '--state', 'running', '--workflow', 'arithmetic', '--name', 'Nightly run', '--limit', '5'];
+    const r = await cli(argv, () => ({
       status: 200,
       body: { items: [view], nextToken: 'abc' },
     }));
     expect(r.code).toBe(0);
     const url = new URL(r.sent[0]!.url);
-    expect(Object.fromEntries(url.searchParams)).toEqual({ state: 'running', workflow: 'arithmetic', limit: '5' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      state: 'running',
+      workflow: 'arithmetic',
+      name: 'Nightly run',
+      limit: '5',
+    });
     expect(r.out).toMatch(/ID\s+STATE\s+PROGRESS/);
     expect(r.out).toContain('more: --next-token abc');
   });

@@ -148,6 +148,7 @@ const STORE_METHODS = [
   'rewind',
   'listCheckpoints',
   'list',
+  'countByState',
   'findStalled',
   'delete',
 ] as const satisfies readonly (keyof ExecutionStore)[];
