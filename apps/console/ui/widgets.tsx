@@ -108,10 +108,21 @@ function JsonNode(props: { label: string; path: string; value: unknown; depth: n
       </details>
     );
   }
+  const text = JSON.stringify(value);
+  // A link the API gives (the presigned URL of a state offloaded to S3) can be followed.
+  const link = typeof value === 'string' && /^https?:\/\//.test(value);
   return (
     <div class="json-leaf" data-path={path}>
       <span class="json-key">{label}</span>:{' '}
-      <span class={`json-${value === null ? 'null' : typeof value}`}>{JSON.stringify(value)}</span>
+      <span class={`json-${value === null ? 'null' : typeof value}`}>
+        {link ? (
+          <a href={value} target="_blank" rel="noopener noreferrer">
+            {text}
+          </a>
+        ) : (
+          text
+        )}
+      </span>
     </div>
   );
 }
