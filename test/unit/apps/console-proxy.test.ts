@@ -284,6 +284,17 @@ describe('console proxy serving a static directory', () => {
     expect((await call(proxy.port, '/console/assets/missing.js', { headers })).status).toBe(404);
   });
 
+  it('serves index.html for /console/ and any client-side route, a 404 for a missing file', async () => {
+    for (const path of ['/console/', '/console/executions/exec_1', '/console/executions/exec_1/checkpoints?n=3']) {
+      const res = await call(proxy.port, path, { headers });
+      expect(res.status, path).toBe(200);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.body).toContain('<title>console</title>');
+    }
+    expect((await call(proxy.port, '/console/executions/exec_1.json', { headers })).status).toBe(404);
+  });
+
   it('never serves a file outside it', async () => {
     for (const path of ['/console/../secret.txt', '/console/..%2fsecret.txt', '/console/%2e%2e/secret.txt']) {
       const res = await call(proxy.port, path, { headers });
