@@ -75,7 +75,8 @@ async function loadEsbuild(): Promise<typeof Esbuild> {
   }
 }
 
-async function isFile(path: string): Promise<boolean> {
+/** True when `path` is a file (false when missing). */
+export async function isFile(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
   } catch {

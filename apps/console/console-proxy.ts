@@ -46,7 +46,7 @@ export interface ConsoleProxyOptions {
   host?: string;
   /** The port to listen on; 0 (the default) picks a free one. */
   port?: number;
-  /** The directory of the console's files, served under `/console`; without it, a page saying the UI is not built yet. */
+  /** The directory of the console's files, served under `/console`; without it, a page saying the UI is not built. */
   staticDir?: string;
   /** The secret of the printed URL; default 32 random bytes, base64url. */
   token?: string;
@@ -276,7 +276,7 @@ function builtInPage(ctx: Context): string {
 <body>
 <h1>longrunning console proxy</h1>
 <p>This proxy forwards <code>/api/*</code> to <code>${api}</code> (${how}).</p>
-<p>The console UI is not built yet.</p>
+<p>The console UI is not built: run <code>npm run build</code> in the repository, or install esbuild so that <code>longrunning console</code> can build it.</p>
 </body>
 </html>
 `;
