@@ -13,6 +13,7 @@ export default tseslint.config(
       'coverage/',
       '.longrunning/',
       'checkpoints/',
+      '.cache/',
       // Type-checked against the packed package by test/package, not against this tree.
       'test/package/fixture-app/',
     ],

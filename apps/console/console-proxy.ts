@@ -10,9 +10,16 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
 import { signingRegion, sigV4Signer, type RequestSigner } from '../shared/sigv4.js';
+import {
+  cleanPath,
+  isConsolePath,
+  refuseBadPath,
+  refusedPageMethod,
+  SECURITY_HEADERS,
+  sendError,
+  serveConsoleFile,
+} from './static-files.js';
 
 /**
  * The name of the cookie that carries the token after the first visit, for the
@@ -39,7 +46,7 @@ export interface ConsoleProxyOptions {
   host?: string;
   /** The port to listen on; 0 (the default) picks a free one. */
   port?: number;
-  /** The directory of the console's files, served under `/console`; without it, a page saying the UI is not built yet. */
+  /** The directory of the console's files, served under `/console`; without it, a page saying the UI is not built. */
   staticDir?: string;
   /** The secret of the printed URL; default 32 random bytes, base64url. */
   token?: string;
@@ -59,30 +66,6 @@ export interface ConsoleProxy {
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
-
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  'cross-origin-resource-policy': 'same-origin',
-  'content-security-policy':
-    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
-};
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 const API_METHODS = new Set(['GET', 'POST', 'DELETE']);
 
@@ -172,10 +155,9 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
     return sendError(res, 403, 'FORBIDDEN', `requests from origin ${origin} are refused`);
 
   // Path traversal, in any spelling (`..`, `%2e%2e`, `..%2f`, backslashes): refused before any routing.
-  if (!cleanPath((req.url ?? '/').split('?', 1)[0] ?? '/'))
-    return sendError(res, 400, 'BAD_PATH', 'paths with . or .. segments, backslashes or bad escapes are refused');
+  if (!cleanPath((req.url ?? '/').split('?', 1)[0] ?? '/')) return refuseBadPath(res);
   const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-  const isPage = url.pathname === '/' || url.pathname === '/console' || url.pathname.startsWith('/console/');
+  const isPage = url.pathname === '/' || isConsolePath(url.pathname);
 
   // The printed URL: trade the token of its query for a cookie, then drop it from the address bar.
   const queryToken = url.searchParams.get('token');
@@ -197,10 +179,7 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
 
   if (url.pathname.startsWith('/api/')) return forward(ctx, req, res, url);
   if (isPage) {
-    if (req.method !== 'GET' && req.method !== 'HEAD')
-      return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method ?? ''} is not allowed on pages`, {
-        allow: 'GET, HEAD',
-      });
+    if (refusedPageMethod(req, res)) return;
     if (url.pathname === '/') {
       res.writeHead(303, { ...SECURITY_HEADERS, location: '/console' });
       res.end();
@@ -281,37 +260,8 @@ async function forward(ctx: Context, req: IncomingMessage, res: ServerResponse, 
 }
 
 async function servePage(ctx: Context, res: ServerResponse, pathname: string): Promise<void> {
-  const rel = decodeURIComponent(pathname.slice('/console'.length));
   if (ctx.staticDir === undefined) return sendPage(res, builtInPage(ctx));
-
-  const root = await realpath(ctx.staticDir);
-  const wanted = rel.replace(/^\/+/, '');
-  const file = wanted === '' ? 'index.html' : wanted;
-  const found =
-    (await fileWithin(root, file)) ?? (extname(file) === '' ? await fileWithin(root, 'index.html') : undefined);
-  if (!found) return sendError(res, 404, 'NOT_FOUND', `no console file at ${pathname}`);
-  const content = await readFile(found);
-  res.writeHead(200, {
-    ...SECURITY_HEADERS,
-    'content-type': CONTENT_TYPES[extname(found).toLowerCase()] ?? 'application/octet-stream',
-  });
-  res.end(content);
-}
-
-/** The real path of `rel` under `root` when it is a file there (symlinks out of `root` are refused). */
-async function fileWithin(root: string, rel: string): Promise<string | undefined> {
-  const candidate = resolve(root, rel);
-  if (!candidate.startsWith(root + sep)) return undefined;
-  try {
-    const real = await realpath(candidate);
-    if (!real.startsWith(root + sep)) return undefined;
-    if (!(await stat(real)).isFile()) {
-      return await fileWithin(root, `${rel.replace(/\/+$/, '')}/index.html`);
-    }
-    return real;
-  } catch {
-    return undefined;
-  }
+  return serveConsoleFile(res, ctx.staticDir, pathname);
 }
 
 function builtInPage(ctx: Context): string {
@@ -326,7 +276,7 @@ function builtInPage(ctx: Context): string {
 <body>
 <h1>longrunning console proxy</h1>
 <p>This proxy forwards <code>/api/*</code> to <code>${api}</code> (${how}).</p>
-<p>The console UI is not built yet.</p>
+<p>The console UI is not built: run <code>npm run build</code> in the repository, or install esbuild so that <code>longrunning console</code> can build it.</p>
 </body>
 </html>
 `;
@@ -346,18 +296,6 @@ function unauthorized(res: ServerResponse): void {
   );
 }
 
-/** An error in the API's shape: `{ error: { code, message } }`. */
-function sendError(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify({ error: { code, message } }));
-}
-
 /** Reads the body up to `limit` bytes; past it, reads (and drops) the rest and answers `'too-large'`. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
   return new Promise((ok, fail) => {
@@ -370,18 +308,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
     req.on('end', () => ok(size > limit ? 'too-large' : Buffer.concat(chunks)));
     req.on('error', fail);
   });
-}
-
-/** False for a raw path with `.` or `..` segments (once decoded), backslashes, NULs or bad percent-escapes. */
-function cleanPath(rawPath: string): boolean {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rawPath);
-  } catch {
-    return false;
-  }
-  if (decoded.includes('\\') || decoded.includes('\0')) return false;
-  return !decoded.split('/').some((segment) => segment === '.' || segment === '..');
 }
 
 /** Constant-time comparison of the token with what a request presented. */

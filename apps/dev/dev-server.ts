@@ -5,6 +5,7 @@
  * Gateway, a poller for the SQS event source mapping, a timer for the schedule.
  */
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -26,6 +27,8 @@ import {
   type MetricsSink,
 } from '../../functions/index.js';
 import { deployedWorkflows } from '../../examples/workflows.js';
+import { buildConsole } from '../console/build.js';
+import { consoleRoutes } from './console-routes.js';
 
 const env = process.env;
 // The pinned SDK supports Node 20; its notice about releases after January 2027 is noise here.
@@ -51,6 +54,9 @@ function describe(event: ExecutionEvent): string {
   const err = event.error ? `: ${event.error.message}` : '';
   return `${event.execId} step ${event.step} ${event.type.replace(/_/g, ' ')}${err}`;
 }
+
+/** Where the dev server builds the console at start (ignored by git). */
+const CONSOLE_DIR = fileURLToPath(new URL('../../.cache/console/', import.meta.url));
 
 const noMetrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 
@@ -110,7 +116,12 @@ async function main(): Promise<void> {
     ...(deps.stateLink ? { stateLink: deps.stateLink } : {}),
     ...(deps.uploads ? { uploads: deps.uploads } : {}),
   });
-  const server = await serveApi(api, { port, logger });
+  // Readable and debuggable in the browser: not minified, with source maps.
+  const consoleBuilt = await buildConsole({ outDir: CONSOLE_DIR, minify: false, sourcemap: true }).then(
+    () => true,
+    (err: unknown) => void say(`warn console not served: ${err instanceof Error ? err.message : String(err)}`),
+  );
+  const server = await serveApi(api, { port, logger, ...(consoleBuilt ? { before: consoleRoutes(CONSOLE_DIR) } : {}) });
   const address = server.address();
   const listening = typeof address === 'object' && address ? address.port : port;
   const poller = new SqsPoller({
@@ -132,6 +143,7 @@ async function main(): Promise<void> {
       .map((w) => w.name)
       .join(', ')}); Ctrl-C stops`,
   );
+  if (consoleBuilt) say(`console on http://127.0.0.1:${listening}/console (the API also under /api)`);
 
   let stopping = 0;
   const stop = (signal: string): void => {

@@ -65,6 +65,24 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void
 }
 
 /**
+ * Sees each request before the API does: it answers it and resolves `true`, or
+ * resolves `false` to hand it on to the API (it may rewrite `req.url` first, to
+ * mount the API under a prefix, say).
+ */
+export type BeforeApi = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/** Options of {@link serveApi}. */
+export interface ServeApiOptions {
+  /** The port to listen on; 0 picks a free one. */
+  port: number;
+  /** The address to listen on; default 127.0.0.1. */
+  host?: string;
+  logger?: Logger;
+  /** Serves other paths beside the API (pages, a prefix): see {@link BeforeApi}. */
+  before?: BeforeApi;
+}
+
+/**
  * An HTTP server on localhost that hands each request to `handler` as an API
  * Gateway HTTP API event and writes the result back: the deployed API's routes,
  * codes and bodies, without API Gateway.
@@ -72,12 +90,14 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void
  * @example
  * const server = await serveApi(makeApiHandler(deps), { port: 3000 });
  */
-export async function serveApi(
-  handler: ApiHandler,
-  options: { port: number; host?: string; logger?: Logger },
-): Promise<Server> {
+export async function serveApi(handler: ApiHandler, options: ServeApiOptions): Promise<Server> {
   const logger = options.logger ?? noopLogger;
-  const server = createServer((req, res) => {
+  const internalError = (res: ServerResponse, requestId: string): void => {
+    res
+      .writeHead(500, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: { code: ErrorCode.Internal, message: 'internal error', requestId } }));
+  };
+  const toApi = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -97,11 +117,24 @@ export async function serveApi(
         .then((result) => writeResult(res, result))
         .catch((err: unknown) => {
           logger.error('api handler threw', { requestId, error: err instanceof Error ? err.message : String(err) });
-          res
-            .writeHead(500, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ error: { code: ErrorCode.Internal, message: 'internal error', requestId } }));
+          internalError(res, requestId);
         });
     });
+  };
+  const { before } = options;
+  const server = createServer((req, res) => {
+    if (!before) return toApi(req, res);
+    before(req, res).then(
+      (answered) => {
+        if (!answered) toApi(req, res);
+      },
+      (err: unknown) => {
+        const requestId = randomUUID();
+        logger.error('request handler threw', { requestId, error: err instanceof Error ? err.message : String(err) });
+        if (res.headersSent) res.destroy();
+        else internalError(res, requestId);
+      },
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

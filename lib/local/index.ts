@@ -7,7 +7,7 @@
 export { ensureResources } from './ensure-resources.js';
 export type { LocalResources } from './ensure-resources.js';
 export { BRIDGE_MAX_BODY_BYTES, serveApi, toApiEvent } from './http-bridge.js';
-export type { ApiHandler } from './http-bridge.js';
+export type { ApiHandler, BeforeApi, ServeApiOptions } from './http-bridge.js';
 export { emulatorSdkConfig, startEmulator } from './moto-server.js';
 export type { Emulator } from './moto-server.js';
 export { SqsPoller } from './sqs-poller.js';

@@ -158,4 +158,24 @@ describe('npm run dev and the CLI', () => {
     dev.child.kill('SIGINT');
     await new Promise((r) => dev.child.once('exit', r));
   }, 180_000);
+
+  it('serves the console under /console and the API under /api on the same origin', async () => {
+    const dev = startDev();
+    await waitFor(dev.output, new RegExp(`console on http://127\\.0\\.0\\.1:${port}/console`));
+    const base = `http://127.0.0.1:${port}`;
+    const index = await fetch(`${base}/console/`);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain('/console/app.js');
+    const js = await fetch(`${base}/console/app.js`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const deep = await fetch(`${base}/console/executions/exec_x`);
+    expect(deep.status).toBe(200);
+    expect(await deep.text()).toContain('<div id="app">');
+    const prefixed: unknown = await (await fetch(`${base}/api/workflows`)).json();
+    expect(prefixed).toEqual(await (await fetch(`${base}/workflows`)).json());
+    expect(JSON.stringify(prefixed)).toContain('agent-research');
+    dev.child.kill('SIGINT');
+    await new Promise((r) => dev.child.once('exit', r));
+  }, 120_000);
 });

@@ -92,6 +92,7 @@ describe('the packed package, installed into a fresh app', { timeout: 300_000 },
     const files = readdirSync(installed, { recursive: true }).map(String);
     expect(files).toContain(join('dist', 'lib', 'index.d.ts'));
     expect(files).toContain(join('dist', 'functions', 'step-worker.js'));
+    for (const name of ['index.html', 'app.js', 'app.css']) expect(files).toContain(join('dist', 'console', name));
     expect(files).toContain('LICENSE');
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => f.startsWith('test'))).toEqual([]);

@@ -119,7 +119,7 @@ describe('console proxy', () => {
     const page = await call(proxy.port, '/console', { headers: { cookie: `other=1; ${cookie}` } });
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(page.body).toContain('The console UI is not built yet.');
+    expect(page.body).toContain('The console UI is not built: run <code>npm run build</code>');
     expect(page.body).toContain(`forwards <code>/api/*</code> to <code>${upstream.url.href}</code>`);
     expect(page.headers['content-security-policy']).toBe(
       "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
@@ -284,6 +284,17 @@ describe('console proxy serving a static directory', () => {
     expect((await call(proxy.port, '/console/assets/missing.js', { headers })).status).toBe(404);
   });
 
+  it('serves index.html for /console/ and any client-side route, a 404 for a missing file', async () => {
+    for (const path of ['/console/', '/console/executions/exec_1', '/console/executions/exec_1/checkpoints?n=3']) {
+      const res = await call(proxy.port, path, { headers });
+      expect(res.status, path).toBe(200);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.body).toContain('<title>console</title>');
+    }
+    expect((await call(proxy.port, '/console/executions/exec_1.json', { headers })).status).toBe(404);
+  });
+
   it('never serves a file outside it', async () => {
     for (const path of ['/console/../secret.txt', '/console/..%2fsecret.txt', '/console/%2e%2e/secret.txt']) {
       const res = await call(proxy.port, path, { headers });
@@ -311,15 +322,20 @@ describe('longrunning console', () => {
           expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
           const port = Number(url.port);
           checks.push((await call(port, `${url.pathname}${url.search}`)).status);
-          checks.push(
-            (await call(port, '/api/workflows', { headers: { cookie: `lr_console_${port}=${token}` } })).status,
-          );
+          const cookie = { cookie: `lr_console_${port}=${token}` };
+          checks.push((await call(port, '/api/workflows', { headers: cookie })).status);
+          const page = await call(port, '/console/executions/exec_1', { headers: cookie });
+          checks.push(page.status);
+          expect(page.body).toContain('<script type="module" src="/console/app.js">');
+          checks.push((await call(port, '/console/app.js', { headers: cookie })).status);
         },
       });
       expect(err).toBe('');
       expect(code).toBe(0);
       expect(out).toContain(`/api/* -> ${upstream.url.href} (unsigned)`);
-      expect(checks).toEqual([303, 200]);
+      expect(checks).toEqual([303, 200, 200, 200]);
+      expect(out).toMatch(/^console UI: /m);
+      expect(out).not.toContain('not built');
       expect(upstream.seen.map((s) => s.url)).toEqual(['/prod/workflows']);
       expect(upstream.seen[0]?.headers.authorization).toBeUndefined();
     } finally {

@@ -1,0 +1,86 @@
+import type { Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveApi, type ApiHandler } from '../../../lib/local/index.js';
+import { buildConsole } from '../../../apps/console/build.js';
+import { consoleRoutes } from '../../../apps/dev/console-routes.js';
+
+/** An API that echoes what reached it: the path, the query and the body. */
+const echoApi: ApiHandler = async (event) => ({
+  statusCode: 200,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    query: event.rawQueryString,
+    body: event.body === undefined ? null : Buffer.from(event.body, 'base64').toString('utf8'),
+  }),
+});
+
+describe('the dev server with the console routes', () => {
+  let dir: string;
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lr-dev-console-'));
+    await buildConsole({ outDir: dir });
+    server = await serveApi(echoApi, { port: 0, before: consoleRoutes(dir) });
+    const address = server.address();
+    if (!address || typeof address !== 'object') throw new Error('no address');
+    base = `http://127.0.0.1:${address.port}`;
+  });
+  afterAll(async () => {
+    await new Promise((ok) => server.close(ok));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves index.html at /console and /console/, with the console proxy’s security headers', async () => {
+    for (const path of ['/console', '/console/']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(await res.text()).toContain('<script type="module" src="/console/app.js">');
+    }
+  });
+
+  it('serves the built app.js and app.css', async () => {
+    const js = await fetch(`${base}/console/app.js`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const css = await fetch(`${base}/console/app.css`);
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+  });
+
+  it('serves index.html for a client-side route, and 404 for a missing file', async () => {
+    const deep = await fetch(`${base}/console/executions/exec_x`);
+    expect(deep.status).toBe(200);
+    expect(await deep.text()).toContain('<div id="app">');
+    expect((await fetch(`${base}/console/missing.js`)).status).toBe(404);
+  });
+
+  it('refuses to write to the console or to leave its directory', async () => {
+    expect((await fetch(`${base}/console/`, { method: 'POST', body: '{}' })).status).toBe(405);
+    expect((await fetch(`${base}/console/..%2fpackage.json`)).status).toBe(400);
+  });
+
+  it('hands /api/... to the API without the prefix, query and body kept', async () => {
+    const list = await fetch(`${base}/api/workflows?limit=2`);
+    expect(await list.json()).toEqual({ method: 'GET', path: '/workflows', query: 'limit=2', body: null });
+    const pause = await fetch(`${base}/api/executions/exec_1/pause`, { method: 'POST', body: '{"reason":"x"}' });
+    expect(await pause.json()).toEqual({
+      method: 'POST',
+      path: '/executions/exec_1/pause',
+      query: '',
+      body: '{"reason":"x"}',
+    });
+  });
+
+  it('keeps answering the API at its own paths', async () => {
+    expect(await (await fetch(`${base}/workflows`)).json()).toMatchObject({ path: '/workflows' });
+    expect(await (await fetch(`${base}/apis`)).json()).toMatchObject({ path: '/apis' });
+  });
+});
