@@ -154,26 +154,28 @@ function StateDiff({ before, after }: { before: CheckpointView | undefined; afte
         {changes.length === 0 ? 'no change' : changes.length === 1 ? '1 change' : `${changes.length} changes`}
       </h3>
       {changes.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Path</th>
-              <th scope="col">Change</th>
-              <th scope="col">A (#{before.seq})</th>
-              <th scope="col">B (#{after.seq})</th>
-            </tr>
-          </thead>
-          <tbody>
-            {changes.map((c) => (
-              <tr key={c.path} class={`diff-${c.kind}`} data-path={c.path}>
-                <td class="mono">{c.path}</td>
-                <td>{c.kind}</td>
-                <td class="mono">{c.kind === 'added' ? '' : preview(c.before)}</td>
-                <td class="mono">{c.kind === 'removed' ? '' : preview(c.after)}</td>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Path</th>
+                <th scope="col">Change</th>
+                <th scope="col">A (#{before.seq})</th>
+                <th scope="col">B (#{after.seq})</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {changes.map((c) => (
+                <tr key={c.path} class={`diff-${c.kind}`} data-path={c.path}>
+                  <td class="mono">{c.path}</td>
+                  <td>{c.kind}</td>
+                  <td class="mono">{c.kind === 'added' ? '' : preview(c.before)}</td>
+                  <td class="mono">{c.kind === 'removed' ? '' : preview(c.after)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </div>
   );

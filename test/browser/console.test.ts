@@ -1,0 +1,191 @@
+/**
+ * The web console in a real browser (the system's Chromium, driven by
+ * playwright-core) against `npm run dev` on the test emulator. It also takes the
+ * README's screenshots (docs/console-*.png), so they show the console as it is.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../support/emulator.js';
+import { REPO_ROOT as repoRoot } from '../support/repo-root.js';
+import { findChromium } from './chromium.js';
+
+let emulator: Emulator;
+let dev: ChildProcess | undefined;
+let browser: Browser | undefined;
+let base = '';
+let output = '';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`gave up waiting for ${what}; dev server said:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function post(path: string, body: unknown): Promise<{ id: string }> {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string };
+}
+
+beforeAll(async () => {
+  // First, so a machine without a browser fails at once with what to install.
+  const executablePath = findChromium();
+  emulator = await startEmulator();
+  const port = await freePort();
+  dev = spawn(process.execPath, ['--import', 'tsx', 'apps/dev/dev-server.ts'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL: emulator.endpoint,
+      PORT: String(port),
+      TABLE_NAME: 'longrunning-console',
+      DEV_QUEUE_NAME: 'longrunning-console-steps',
+      AGENT_STEP_MS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  dev.stdout?.on('data', (b: Buffer) => (output += b.toString()));
+  dev.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+  await until(() => /console on http:\/\/127\.0\.0\.1:\d+\/console/.test(output), 'the dev server to start');
+  base = `http://127.0.0.1:${port}`;
+  browser = await chromium.launch({
+    executablePath,
+    // Chromium's sandbox needs user namespaces, which a root CI container does not give.
+    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (dev && dev.exitCode === null) {
+    dev.kill('SIGINT');
+    await new Promise((r) => dev?.once('exit', r));
+  }
+  await emulator?.stop();
+});
+
+async function open(path: string): Promise<Page> {
+  if (!browser) throw new Error('no browser');
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('close', () => expect(errors).toEqual([]));
+  await page.goto(`${base}${path}`);
+  return page;
+}
+
+const row = (page: Page, id: string) => page.locator(`table.executions tr[data-id="${id}"]`);
+
+/** Waits until the list shows exactly these executions (in any order). */
+async function listShows(page: Page, ids: string[]): Promise<void> {
+  await page.waitForFunction(
+    (want) => {
+      const shown = [...document.querySelectorAll('table.executions tbody tr')].map((r) => r.getAttribute('data-id'));
+      return shown.length === want.length && want.every((id) => shown.includes(id));
+    },
+    ids,
+    { timeout: 30_000 },
+  );
+}
+
+describe('the web console (real browser, npm run dev, emulator)', () => {
+  it('lists, filters, controls and diffs executions, and follows deep links', async () => {
+    const sums = [
+      await post('/executions', { workflow: 'arithmetic', input: { value: 1 }, name: 'sum one' }),
+      await post('/executions', { workflow: 'arithmetic', input: { value: 5 }, name: 'sum five' }),
+    ];
+    const review = await post('/executions', {
+      workflow: 'approval',
+      input: { topic: 'glaciers' },
+      name: 'glacier review',
+    });
+
+    // The list shows all three with their states (the page refreshes itself).
+    const page = await open('/console');
+    for (const { id } of sums) await row(page, id).and(page.locator('[data-state="completed"]')).waitFor();
+    await row(page, review.id).and(page.locator('[data-state="waiting"]')).waitFor({ timeout: 60_000 });
+    await expect(page.locator('.counts [data-state="completed"] .count-n').textContent()).resolves.toBe('2');
+    await expect(page.locator('.counts [data-state="waiting"] .count-n').textContent()).resolves.toBe('1');
+    await page.setViewportSize({ width: 1280, height: 480 });
+    await page.screenshot({ path: join(repoRoot, 'docs', 'console-list.png'), fullPage: true });
+
+    // Readable on a phone: the page itself never scrolls sideways (a wide table scrolls in its own box).
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    // Filtered by workflow: only the two sums, and the filter is in the URL.
+    await page.selectOption('select[name="workflow"]', 'arithmetic');
+    await listShows(
+      page,
+      sums.map((x) => x.id),
+    );
+    expect(new URL(page.url()).searchParams.get('workflow')).toBe('arithmetic');
+
+    // Searched by name (case-insensitive), within the workflow filter.
+    await page.fill('input[name="name"]', 'FIVE');
+    await listShows(page, [sums[1]?.id ?? '']);
+    expect(new URL(page.url()).searchParams.get('name')).toBe('FIVE');
+
+    // Opened from the list (a client-side route), paused and resumed from its buttons.
+    await page.selectOption('select[name="workflow"]', '');
+    await page.fill('input[name="name"]', 'glacier');
+    await listShows(page, [review.id]);
+    await row(page, review.id).locator('a').click();
+    await page.waitForURL(`**/console/executions/${review.id}`);
+    const badge = page.locator('.exec-head h1 .badge');
+    await expect(badge.textContent()).resolves.toBe('waiting');
+    await expect(page.locator('[data-testid="wait"]').textContent()).resolves.toContain('"approval"');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.locator('.exec-head h1 .badge', { hasText: 'paused' }).waitFor();
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.locator('.exec-head h1 .badge', { hasText: 'waiting' }).waitFor();
+    await page.close();
+
+    // The checkpoint diff of a finished sum (1 -> 11 -> 22 -> 19), from a deep link to checkpoint 1.
+    const sum = sums[0]?.id ?? '';
+    const detail = await open(`/console/executions/${sum}#checkpoint=1`);
+    await detail.locator('[data-testid="opened-checkpoint"] h3', { hasText: 'Checkpoint 1' }).waitFor();
+    await detail.locator('tr.selected[data-seq="1"]').waitFor();
+    await detail.getByRole('radio', { name: 'Checkpoint 0 as A' }).check();
+    await detail.getByRole('radio', { name: 'Checkpoint 2 as B' }).check();
+    const diff = detail.locator('[data-testid="diff"]');
+    await diff.locator('h3', { hasText: 'From checkpoint 0 to checkpoint 2' }).waitFor();
+    const changed = diff.locator('tr[data-path="$.value"]');
+    await expect(changed.locator('td').nth(1).textContent()).resolves.toBe('changed');
+    await expect(changed.locator('td').nth(2).textContent()).resolves.toBe('1');
+    await expect(changed.locator('td').nth(3).textContent()).resolves.toBe('22');
+    await expect(diff.locator('tr[data-path="$.history"] td').nth(1).textContent()).resolves.toBe('added');
+    await detail.screenshot({ path: join(repoRoot, 'docs', 'console-execution.png'), fullPage: true });
+    await detail.setViewportSize({ width: 390, height: 844 });
+    expect(await detail.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await detail.close();
+  }, 240_000);
+
+  it('shows an unknown execution as the API words it, and serves every console path with the page', async () => {
+    const page = await open('/console/executions/exec_00000000000000000000000000000000');
+    await page.locator('.error[role="alert"]', { hasText: 'NOT_FOUND' }).waitFor();
+    await page.close();
+    const missing = await open('/console/no/such/page');
+    await missing.locator('h1', { hasText: 'Not found' }).waitFor();
+    await missing.close();
+  }, 60_000);
+});
