@@ -3,6 +3,7 @@
  * server and the signing proxy both answer it under `/api`), so every call is
  * same-origin. Errors carry the API's own code and message.
  */
+import type { StateCountsView } from '../../../lib/runtime/control-plane.js';
 import type { CheckpointView, ExecutionView, JobView } from '../../../lib/runtime/execution-view.js';
 
 export type { CheckpointView, ExecutionView, JobView };
@@ -30,10 +31,7 @@ export interface Page<T> {
 }
 
 /** `GET /counts`: executions per state, each at least `count` when `capped`. */
-export interface StateCounts {
-  states: Partial<Record<StateName, { count: number; capped: boolean }>>;
-  cap: number;
-}
+export type StateCounts = StateCountsView;
 
 /** `GET /workflows`. */
 export interface WorkflowInfo {
