@@ -59,8 +59,9 @@ export async function serveConsoleFile(res: ServerResponse, staticDir: string, p
   const root = await realpath(staticDir);
   const wanted = decodeURIComponent(pathname.slice('/console'.length)).replace(/^\/+/, '');
   const file = wanted === '' ? 'index.html' : wanted;
-  const found =
-    (await fileWithin(root, file)) ?? (extname(file) === '' ? await fileWithin(root, 'index.html') : undefined);
+  // A client-side route: any path without an extension, and any execution page (an id may hold a dot).
+  const route = extname(file) === '' || file.startsWith('executions/');
+  const found = (await fileWithin(root, file)) ?? (route ? await fileWithin(root, 'index.html') : undefined);
   if (!found) return sendError(res, 404, 'NOT_FOUND', `no console file at ${pathname}`);
   const content = await readFile(found);
   res.writeHead(200, {

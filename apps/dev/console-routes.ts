@@ -5,16 +5,29 @@
  * does behind the console proxy. The API keeps answering at its own paths too.
  */
 import type { BeforeApi } from '../../lib/local/index.js';
-import { answerConsoleRequest, isConsolePath } from '../console/static-files.js';
+import { answerConsoleRequest, isConsolePath, sendError } from '../console/static-files.js';
 
 /** The prefix the console calls the API under. */
 export const API_PREFIX = '/api';
 
-/** A `before` hook for `serveApi`: the console's files from `staticDir`, and the API under {@link API_PREFIX}. */
+/** The host names a page of this machine reaches the dev server by. */
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/;
+
+/**
+ * A `before` hook for `serveApi`: the console's files from `staticDir`, and the API
+ * under {@link API_PREFIX}. Both answer only requests addressed to a loopback host
+ * name, so a web page whose own name was made to resolve to 127.0.0.1 (DNS
+ * rebinding) cannot drive the console's API through a browser.
+ */
 export function consoleRoutes(staticDir: string): BeforeApi {
   return async (req, res) => {
     const url = req.url ?? '/';
     const pathname = url.split('?', 1)[0] ?? '/';
+    const forConsole = isConsolePath(pathname) || pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`);
+    if (forConsole && !LOOPBACK_HOST.test(req.headers.host ?? '')) {
+      sendError(res, 403, 'FORBIDDEN', 'the console answers only requests to 127.0.0.1 or localhost');
+      return true;
+    }
     if (isConsolePath(pathname)) {
       await answerConsoleRequest(req, res, staticDir);
       return true;

@@ -92,11 +92,14 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     );
   }
   if (!response.ok) {
-    const error = (parsed as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+    const body = parsed as { error?: { code?: unknown; message?: unknown; details?: unknown }; message?: unknown };
+    const error = body?.error;
+    // API Gateway's own answers (403 without IAM rights, 429) carry only a top-level message.
+    const message = typeof error?.message === 'string' ? error.message : body?.message;
     throw new ApiError(
       response.status,
       typeof error?.code === 'string' ? error.code : `HTTP_${response.status}`,
-      typeof error?.message === 'string' ? error.message : `the API answered ${response.status}`,
+      typeof message === 'string' ? message : `the API answered ${response.status}`,
       error?.details,
     );
   }
@@ -125,9 +128,10 @@ export const api = {
     call<Page<CheckpointView>>('GET', `${path(id)}/checkpoints${query({ limit, nextToken })}`),
   act: (id: string, action: Action) => call<ExecutionView & { changed: boolean }>('POST', `${path(id)}/${action}`),
   remove: (id: string) => call<undefined>('DELETE', path(id)),
-  sendEvent: (id: string, type: string, payload: unknown) =>
-    call<ExecutionView & { delivery: string }>('POST', `${path(id)}/events`, {
+  sendEvent: (id: string, type: string, payload: unknown, eventId: string) =>
+    call<ExecutionView & { delivery: 'resumed' | 'buffered' | 'duplicate' }>('POST', `${path(id)}/events`, {
       type,
+      eventId,
       ...(payload === undefined ? {} : { payload }),
     }),
   fork: (id: string, fromCheckpoint: number, state?: unknown) =>

@@ -5,7 +5,7 @@
  * the execution is unfinished.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, type CheckpointView, type ExecutionView } from './api.js';
+import { api, ApiError, type Action, type CheckpointView, type ExecutionView } from './api.js';
 import { CheckpointsPanel } from './checkpoints-panel.js';
 import { executionHref, listHref, navigate } from './router.js';
 import { controlsFor, formatDuration, isFinished, timeline, type Control } from './timeline.js';
@@ -18,38 +18,67 @@ export const CHECKPOINT_PAGE = 20;
 export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: number | undefined }) {
   const now = useNow();
   const [exec, setExec] = useState<ExecutionView | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
+  /** Why the execution could not be read (the last poll). */
+  const [loadError, setLoadError] = useState<unknown>(undefined);
+  /** Why the last control failed, as the API words it; kept until the next control. */
+  const [actionError, setActionError] = useState<unknown>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [checkpoints, setCheckpoints] = useState<CheckpointView[]>([]);
   const [cpToken, setCpToken] = useState<string | undefined>(undefined);
-  const seenRuns = useRef(-1);
+  const loadedCheckpoints = useRef(checkpoints);
+  loadedCheckpoints.current = checkpoints;
+  /** What the loaded checkpoints were read for: step runs and rewinds. */
+  const seen = useRef<{ runs: number; superseded: string } | undefined>(undefined);
+  /** Answers to a read older than the latest read or control are dropped. */
+  const generation = useRef(0);
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
 
-  /** Reads the newest page of checkpoints and merges it with those loaded (a rewind marks older ones superseded). */
+  /**
+   * Reads the newest page of checkpoints. It is merged with those loaded, unless
+   * `restart` (the first read, or a rewind, which changes which are superseded) or
+   * it does not reach them (more runs than a page since the last read): then the
+   * list starts again from it, so it never has a hole.
+   */
   const readCheckpoints = useCallback(
-    async (first: boolean) => {
+    async (restart: boolean, mine: number) => {
       const page = await api.checkpoints(id, CHECKPOINT_PAGE);
-      setCheckpoints((old) => {
-        const fresh = new Map(page.items.map((c) => [c.seq, c]));
-        const kept = first ? [] : old.filter((c) => !fresh.has(c.seq));
-        return [...page.items, ...kept].sort((a, b) => b.seq - a.seq);
-      });
-      if (first) setCpToken(page.nextToken);
+      if (mine !== generation.current || !mounted.current) return;
+      const old = loadedCheckpoints.current;
+      const oldest = page.items.at(-1)?.seq ?? 0;
+      const gap = page.nextToken !== undefined && oldest > (old[0]?.seq ?? -1) + 1;
+      if (restart || gap) {
+        setCheckpoints(page.items);
+        setCpToken(page.nextToken);
+        return;
+      }
+      const fresh = new Set(page.items.map((c) => c.seq));
+      setCheckpoints([...page.items, ...old.filter((c) => !fresh.has(c.seq))].sort((a, b) => b.seq - a.seq));
     },
     [id],
   );
 
   const refresh = useCallback(async () => {
+    const mine = ++generation.current;
     try {
       const next = await api.get(id);
+      if (mine !== generation.current || !mounted.current) return;
       setExec(next);
-      setError(undefined);
-      if (next.stepRuns !== seenRuns.current || next.superseded?.length) {
-        await readCheckpoints(seenRuns.current === -1);
-        seenRuns.current = next.stepRuns;
+      setLoadError(undefined);
+      const now = { runs: next.stepRuns, superseded: JSON.stringify(next.superseded ?? []) };
+      const before = seen.current;
+      if (before?.runs !== now.runs || before.superseded !== now.superseded) {
+        seen.current = now;
+        await readCheckpoints(before === undefined || before.superseded !== now.superseded, mine);
       }
     } catch (err) {
-      setError(err);
+      if (mine === generation.current && mounted.current) setLoadError(err);
     }
   }, [id, readCheckpoints]);
 
@@ -57,34 +86,62 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
     setExec(undefined);
     setCheckpoints([]);
     setCpToken(undefined);
-    seenRuns.current = -1;
+    seen.current = undefined;
     void refresh();
   }, [refresh]);
 
-  useInterval(() => void refresh(), REFRESH_MS, exec !== undefined && !isFinished(exec.state));
+  useInterval(() => void refresh(), REFRESH_MS, exec !== undefined && !isFinished(exec.state) && !busy);
 
   const loadMoreCheckpoints = async (): Promise<void> => {
     if (cpToken === undefined) return;
     const page = await api.checkpoints(id, CHECKPOINT_PAGE, cpToken);
-    setCheckpoints((old) => {
-      const seen = new Set(old.map((c) => c.seq));
-      return [...old, ...page.items.filter((c) => !seen.has(c.seq))].sort((a, b) => b.seq - a.seq);
-    });
+    if (!mounted.current) return;
+    const old = loadedCheckpoints.current;
+    const known = new Set(old.map((c) => c.seq));
+    setCheckpoints([...old, ...page.items.filter((c) => !known.has(c.seq))].sort((a, b) => b.seq - a.seq));
     setCpToken(page.nextToken);
   };
 
-  /** Runs a control; its answer (or its error, as the API words it) is shown. */
-  const run = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+  /**
+   * Runs a control and shows what the API said (its answer's outcome, or its
+   * error as the API words it); then reads the execution again, also after a
+   * failure (a 409 means the state moved on). A poll in flight is dropped.
+   */
+  const run = async (fn: () => Promise<string>): Promise<boolean> => {
     setBusy(true);
     setNotice(undefined);
+    setActionError(undefined);
+    generation.current++;
+    let ok = false;
     try {
-      await fn();
-      setNotice(what);
-      setError(undefined);
-      await refresh();
+      const said = await fn();
+      if (mounted.current) setNotice(said);
+      ok = true;
     } catch (err) {
-      setError(err);
-    } finally {
+      if (mounted.current) setActionError(err);
+    }
+    if (!mounted.current) return ok;
+    setBusy(false);
+    await refresh();
+    return ok;
+  };
+
+  const act = (action: Action) =>
+    run(async () => {
+      const answer = await api.act(id, action);
+      return answer.changed ? `${action}: done` : `${action}: nothing to change, it already was ${answer.state}`;
+    });
+
+  /** A fork opens the new execution; this page is left, so nothing of it is updated after. */
+  const fork = async (seq: number, state: unknown): Promise<void> => {
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      const created = await api.fork(id, seq, state);
+      navigate(executionHref(created.id));
+    } catch (err) {
+      if (!mounted.current) return;
+      setActionError(err);
       setBusy(false);
     }
   };
@@ -95,7 +152,7 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
         <p>
           <a href={listHref({})}>← Executions</a>
         </p>
-        {error !== undefined ? <ErrorBox error={error} /> : <p class="muted">Loading…</p>}
+        {loadError !== undefined ? <ErrorBox error={loadError} /> : <p class="muted">Loading…</p>}
       </main>
     );
   }
@@ -106,7 +163,7 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
       case 'resume':
       case 'retry':
         return (
-          <button type="button" key={c} disabled={busy} onClick={() => void run(`${c} sent`, () => api.act(id, c))}>
+          <button type="button" key={c} disabled={busy} onClick={() => void act(c)}>
             {c[0]?.toUpperCase() + c.slice(1)}
           </button>
         );
@@ -118,8 +175,7 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
             class="danger"
             disabled={busy}
             onClick={() => {
-              if (confirm(`Cancel ${exec.name}? A running step is aborted at its next heartbeat.`))
-                void run('cancelled', () => api.act(id, 'cancel'));
+              if (confirm(`Cancel ${exec.name}? A running step is aborted at its next heartbeat.`)) void act('cancel');
             }}
           >
             Cancel
@@ -138,7 +194,8 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
               api.remove(id).then(
                 () => navigate(listHref({})),
                 (err: unknown) => {
-                  setError(err);
+                  if (!mounted.current) return;
+                  setActionError(err);
                   setBusy(false);
                 },
               );
@@ -169,7 +226,7 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
           <dd>{exec.workflow}</dd>
           <dt>progress</dt>
           <dd>
-            <progress max={100} value={exec.progress} />{' '}
+            <progress max={100} value={exec.progress} aria-label={`${Math.floor(exec.progress)}% done`} />{' '}
             {exec.currentStep < exec.totalSteps
               ? `at step ${exec.currentStep + 1} of ${exec.totalSteps} (${exec.stepNames[exec.currentStep] ?? ''})`
               : `past all ${exec.totalSteps} steps`}
@@ -223,7 +280,8 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
             {notice}
           </p>
         )}
-        {error !== undefined && <ErrorBox error={error} onClose={() => setError(undefined)} />}
+        {actionError !== undefined && <ErrorBox error={actionError} onClose={() => setActionError(undefined)} />}
+        {loadError !== undefined && <ErrorBox error={loadError} />}
       </header>
 
       {exec.wait && <WaitPanel exec={exec} now={now} />}
@@ -231,7 +289,12 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
         <SendEvent
           exec={exec}
           busy={busy}
-          onSend={(type, payload) => run('event sent', () => api.sendEvent(id, type, payload))}
+          onSend={(type, payload, eventId) =>
+            run(async () => {
+              const answer = await api.sendEvent(id, type, payload, eventId);
+              return DELIVERY[answer.delivery];
+            })
+          }
         />
       )}
       <Section title="Timeline" id="timeline">
@@ -263,13 +326,13 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
         onMore={loadMoreCheckpoints}
         selected={checkpoint}
         busy={busy}
-        onFork={(seq, state) =>
-          run('forked', async () => {
-            const fork = await api.fork(id, seq, state);
-            navigate(executionHref(fork.id));
-          })
-        }
-        onRewind={(seq, state) => run(`rewound to checkpoint ${seq}`, () => api.rewind(id, seq, state))}
+        onFork={fork}
+        onRewind={async (seq, state) => {
+          await run(async () => {
+            const answer = await api.rewind(id, seq, state);
+            return `rewound to checkpoint ${seq}: ${answer.state}`;
+          });
+        }}
       />
     </main>
   );
@@ -294,15 +357,26 @@ function WaitPanel({ exec, now }: { exec: ExecutionView; now: number }) {
   );
 }
 
+/** What the API's `delivery` means, for the notice after a send. */
+const DELIVERY: Record<'resumed' | 'buffered' | 'duplicate', string> = {
+  resumed: 'event delivered: the wait ended',
+  buffered: 'event kept in the inbox: the execution is not waiting for this type now',
+  duplicate: 'already received (the same event id): nothing changed',
+};
+
+const newEventId = (): string => `console-${crypto.randomUUID()}`;
+
 function SendEvent(props: {
   exec: ExecutionView;
   busy: boolean;
-  onSend: (type: string, payload: unknown) => Promise<void>;
+  /** Sends; true when the API took it. */
+  onSend: (type: string, payload: unknown, eventId: string) => Promise<boolean>;
 }) {
   const awaited = props.exec.wait?.kind === 'event' ? props.exec.wait.eventType : undefined;
   const [type, setType] = useState(awaited ?? '');
   const [payload, setPayload] = useState('');
   const [problem, setProblem] = useState<string | undefined>(undefined);
+  const [eventId, setEventId] = useState(newEventId);
   useEffect(() => {
     if (awaited) setType(awaited);
   }, [awaited]);
@@ -318,7 +392,10 @@ function SendEvent(props: {
       }
     }
     setProblem(undefined);
-    void props.onSend(type.trim(), parsed);
+    // The same id until the API took the event: a second click of a send whose answer was lost is a duplicate.
+    void props.onSend(type.trim(), parsed, eventId).then((took) => {
+      if (took) setEventId(newEventId());
+    });
   };
   return (
     <Section title={awaited ? 'Complete the wait: send its event' : 'Send an event'} id="send-event">

@@ -53,6 +53,9 @@ export function ListPage({ query }: { query: URLSearchParams }) {
   // Answers to an older filter (or an older refresh) are dropped.
   const generation = useRef(0);
   const loaded = useRef(0);
+  // The filter as of the last render, for handlers that run later (the name search's pause).
+  const current = useRef(filter);
+  current.current = filter;
 
   const load = useCallback(
     async (want: number) => {
@@ -83,10 +86,17 @@ export function ListPage({ query }: { query: URLSearchParams }) {
   );
 
   useEffect(() => {
+    // A new filter: nothing of the old list (its rows, its page token) may be used with it.
     setRows(undefined);
-    setNameInput(filter.name ?? '');
+    setNextToken(undefined);
+    loaded.current = 0;
     void load(PAGE_SIZE);
   }, [load]);
+
+  // A name from the URL (back, forward, a link) goes into the box; the typing that led to it stays as typed.
+  useEffect(() => {
+    setNameInput((typed) => (typed.trim() === (filter.name ?? '') ? typed : (filter.name ?? '')));
+  }, [filter.name]);
 
   useEffect(() => {
     api.workflows().then(
@@ -100,14 +110,14 @@ export function ListPage({ query }: { query: URLSearchParams }) {
 
   // The name search follows typing after a short pause.
   useEffect(() => {
-    if ((filter.name ?? '') === nameInput.trim()) return undefined;
+    if ((current.current.name ?? '') === nameInput.trim()) return undefined;
     const timer = setTimeout(() => setFilter({ name: nameInput.trim() || undefined }), 300);
     return () => clearTimeout(timer);
     // Only typing restarts the pause.
   }, [nameInput]);
 
   const setFilter = (change: Partial<ListFilter>) => {
-    const next = { ...filter, ...change };
+    const next = { ...current.current, ...change };
     navigate(listHref({ state: next.state, workflow: next.workflow, name: next.name }), true);
   };
 

@@ -34,12 +34,12 @@ export function diffStates(before: unknown, after: unknown, limit = 1_000): Stat
     if (out.length >= limit) return;
     if (isObject(a) && isObject(b)) {
       for (const key of Object.keys(a)) {
-        if (!(key in b)) out.push({ path: childPath(path, key), kind: 'removed', before: a[key] });
+        if (!Object.hasOwn(b, key)) out.push({ path: childPath(path, key), kind: 'removed', before: a[key] });
         else walk(a[key], b[key], childPath(path, key));
         if (out.length >= limit) return;
       }
       for (const key of Object.keys(b)) {
-        if (!(key in a)) out.push({ path: childPath(path, key), kind: 'added', after: b[key] });
+        if (!Object.hasOwn(a, key)) out.push({ path: childPath(path, key), kind: 'added', after: b[key] });
         if (out.length >= limit) return;
       }
       return;
@@ -67,6 +67,6 @@ function sameScalar(a: unknown, b: unknown): boolean {
 
 /** A short one-line rendering of a JSON value for a diff row (long values are cut). */
 export function preview(value: unknown, max = 80): string {
-  const text = value === undefined ? 'undefined' : JSON.stringify(value);
+  const text = (JSON.stringify(value) as string | undefined) ?? String(value);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

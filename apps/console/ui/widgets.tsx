@@ -1,6 +1,6 @@
 /** Small pieces shared by the console's pages. */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 import { childPath } from './state-diff.js';
 import { relativeTime } from './timeline.js';
@@ -46,15 +46,20 @@ export function useNow(everyMs = 1_000): number {
   return now;
 }
 
-/** Calls `fn` every `everyMs` while `on` and the page is visible. */
+/**
+ * Calls `fn` every `everyMs` while `on` and the page is visible. The latest `fn` is
+ * called: a new function on each render does not restart the timer.
+ */
 export function useInterval(fn: () => void, everyMs: number, on: boolean): void {
+  const latest = useRef(fn);
+  latest.current = fn;
   useEffect(() => {
     if (!on) return undefined;
     const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') fn();
+      if (document.visibilityState === 'visible') latest.current();
     }, everyMs);
     return () => clearInterval(timer);
-  }, [fn, everyMs, on]);
+  }, [everyMs, on]);
 }
 
 /** Copies text to the clipboard; returns how it went, for a short notice. */
@@ -109,8 +114,8 @@ function JsonNode(props: { label: string; path: string; value: unknown; depth: n
     );
   }
   const text = JSON.stringify(value);
-  // A link the API gives (the presigned URL of a state offloaded to S3) can be followed.
-  const link = typeof value === 'string' && /^https?:\/\//.test(value);
+  // The presigned URL the API gives for a state offloaded to S3 can be followed; no other string is a link.
+  const link = typeof value === 'string' && path.endsWith('.$longrunningState.url') && /^https:\/\//.test(value);
   return (
     <div class="json-leaf" data-path={path}>
       <span class="json-key">{label}</span>:{' '}

@@ -285,14 +285,16 @@ describe('console proxy serving a static directory', () => {
   });
 
   it('serves index.html for /console/ and any client-side route, a 404 for a missing file', async () => {
-    for (const path of ['/console/', '/console/executions/exec_1', '/console/executions/exec_1/checkpoints?n=3']) {
+    // An execution id may hold a dot: under executions/ it is a route, not a file name.
+    const routes = ['/console/', '/console/executions/exec_1', '/console/executions/exec_1.json', '/console/a/b?n=3'];
+    for (const path of routes) {
       const res = await call(proxy.port, path, { headers });
       expect(res.status, path).toBe(200);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(res.headers['content-security-policy']).toContain("default-src 'self'");
       expect(res.body).toContain('<title>console</title>');
     }
-    expect((await call(proxy.port, '/console/executions/exec_1.json', { headers })).status).toBe(404);
+    expect((await call(proxy.port, '/console/missing.json', { headers })).status).toBe(404);
   });
 
   it('never serves a file outside it', async () => {

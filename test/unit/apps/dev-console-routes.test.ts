@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +59,27 @@ describe('the dev server with the console routes', () => {
     const deep = await fetch(`${base}/console/executions/exec_x`);
     expect(deep.status).toBe(200);
     expect(await deep.text()).toContain('<div id="app">');
+    // An execution id may hold a dot, which is not a file extension there.
+    const dotted = await fetch(`${base}/console/executions/exec_a.b`);
+    expect(dotted.status).toBe(200);
+    expect(await dotted.text()).toContain('<div id="app">');
     expect((await fetch(`${base}/console/missing.js`)).status).toBe(404);
+  });
+
+  it('refuses a request for the console or /api addressed to another host name (DNS rebinding)', async () => {
+    const status = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const port = (server.address() as { port: number }).port;
+        request({ host: '127.0.0.1', port, path, headers: { host: `rebound.example:${port}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect(await status('/console/')).toBe(403);
+    expect(await status('/api/workflows')).toBe(403);
+    expect((await fetch(`${base.replace('127.0.0.1', 'localhost')}/console/`)).status).toBe(200);
   });
 
   it('refuses to write to the console or to leave its directory', async () => {

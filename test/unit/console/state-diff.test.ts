@@ -24,6 +24,11 @@ describe('diffStates', () => {
     expect(diffStates(null, {})).toEqual([{ path: '$', kind: 'changed', before: null, after: {} }]);
   });
 
+  it('compares own keys only: names such as toString or constructor are keys like any other', () => {
+    expect(diffStates({}, { toString: 1 })).toEqual([{ path: '$.toString', kind: 'added', after: 1 }]);
+    expect(diffStates({ constructor: 'x' }, {})).toEqual([{ path: '$.constructor', kind: 'removed', before: 'x' }]);
+  });
+
   it('stops at the limit', () => {
     const before = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i]));
     expect(diffStates(before, {}, 10)).toHaveLength(10);
