@@ -56,6 +56,8 @@ export type { Delivery, EventInput, InboxEvent, StepEvent } from './core/waits.j
 export { assertCallbackSecret, MAX_CALLBACK_TOKEN_LENGTH, MAX_OPEN_CALLBACKS } from './core/callback-tokens.js';
 export type { OpenCallback } from './core/callback-tokens.js';
 export type { ExecutionWait } from './core/types.js';
+export { addUsage, overBudget, validateBudget, validateUsage } from './core/usage.js';
+export type { Budget, BudgetOverrun, Usage } from './core/usage.js';
 
 // In-process executor
 export { Executor } from './executor/executor.js';

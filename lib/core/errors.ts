@@ -27,6 +27,8 @@ export const ErrorCode = {
   InboxFull: 'INBOX_FULL',
   /** An execution ran its `maxStepRuns` steps and still had more. */
   StepLimitExceeded: 'STEP_LIMIT_EXCEEDED',
+  /** A committed step took the execution's usage past its budget: it is paused before the next step. */
+  BudgetExceeded: 'BUDGET_EXCEEDED',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

@@ -1,6 +1,7 @@
 import { issueCallbackToken, type OpenCallback } from './callback-tokens.js';
 import { type DirectiveHelpers, directiveHelpers } from './directives.js';
 import type { StepContext } from './types.js';
+import { usageRecorder, type Usage } from './usage.js';
 import { stepEventOf, type DeliveredEvent } from './waits.js';
 
 /** What both drivers know about one step run before they build its context. */
@@ -23,11 +24,17 @@ export type StepRunFacts = Pick<
 };
 
 /**
- * A step's context, and the callbacks it opened: the driver commits those with the
- * step's result (a callback opened by an attempt that does not commit never works).
+ * A step's context, the callbacks it opened and what it reported using: the driver
+ * commits those with the step's result (a callback opened by an attempt that does
+ * not commit never works; its usage is never counted).
  */
-export function makeStepContext(facts: StepRunFacts): { ctx: StepContext; opened: OpenCallback[] } {
+export function makeStepContext(facts: StepRunFacts): {
+  ctx: StepContext;
+  opened: OpenCallback[];
+  usage: () => Usage | undefined;
+} {
   const opened: OpenCallback[] = [];
+  const recorder = usageRecorder();
   const { signal, executionId, step, attempt, heartbeat, stepRun } = facts;
   // The helpers by name rather than spread: a context is made for every step run.
   // They are arrow functions, which keep no `this`.
@@ -49,6 +56,7 @@ export function makeStepContext(facts: StepRunFacts): { ctx: StepContext; opened
       opened.push(callback);
       return token;
     },
+    reportUsage: recorder.report,
   };
-  return { ctx, opened };
+  return { ctx, opened, usage: recorder.total };
 }

@@ -2,6 +2,7 @@ import type { DirectiveHelpers, StepResult } from './directives.js';
 import type { ExecutionState } from './execution-state.js';
 import type { OpenCallback } from './callback-tokens.js';
 import type { InboxEvent, PendingWait, StepEvent } from './waits.js';
+import type { Usage } from './usage.js';
 
 /** What a step is given besides its input state. */
 export interface StepContext extends DirectiveHelpers {
@@ -34,6 +35,13 @@ export interface StepContext extends DirectiveHelpers {
    * valid when this step's result commits, and dies once the execution finishes.
    */
   callbackToken(type: string): string;
+  /**
+   * Reports what this step run used (`{ tokens: 1200, costUsd: 0.02 }`, or units of
+   * your own); calls add up. It is committed with the step's result, atomically, so
+   * the usage of an attempt that fails and is retried is never counted. Throws
+   * VALIDATION_ERROR for a negative or non-finite amount or a bad unit name.
+   */
+  reportUsage(usage: Usage): void;
 }
 
 /**
