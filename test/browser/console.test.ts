@@ -98,7 +98,9 @@ const row = (page: Page, id: string) => page.locator(`table.executions tr[data-i
 async function listShows(page: Page, ids: string[]): Promise<void> {
   await page.waitForFunction(
     (want) => {
-      const shown = [...document.querySelectorAll('table.executions tbody tr')].map((r) => r.getAttribute('data-id'));
+      const shown = Array.from(document.querySelectorAll('table.executions tbody tr'), (r) =>
+        r.getAttribute('data-id'),
+      );
       return shown.length === want.length && want.every((id) => shown.includes(id));
     },
     ids,
