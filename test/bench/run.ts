@@ -4,6 +4,7 @@
  */
 import { benchBytes } from './bytes-bench.js';
 import { benchColdStart } from './cold-start-bench.js';
+import { benchConsole } from './console-bench.js';
 import { benchExecutor } from './executor-bench.js';
 import { benchRuntime, COST_ASSUMPTIONS, costPerMillionSteps, PRICES } from './runtime-bench.js';
 import { benchWaits } from './wait-bench.js';
@@ -127,6 +128,38 @@ async function main(): Promise<void> {
     const ms = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(0)} ms`);
     console.log(
       `wake-up lateness of a 2 s sleep over ${w.lateness.count} executions: p50 ${ms(w.lateness.p50)}, p95 ${ms(w.lateness.p95)}, max ${ms(w.lateness.max)}`,
+    );
+  }
+  if (!only || only === 'console') {
+    console.log(
+      '\n== Web console: the execution list in Chromium, 50 rows a page up to 500 (fake API, minified build) ==',
+    );
+    const c = await benchConsole();
+    const ms = (v: number) => `${v.toFixed(0)} ms`;
+    console.table({
+      'load the last 50 onto 450': {
+        ms: ms(c.lastPage.ms),
+        'script / layout': `${ms(c.lastPage.scriptMs)} / ${ms(c.lastPage.layoutMs)}`,
+        'long tasks': c.lastPage.longTasks,
+        longest: ms(c.lastPage.longestMs),
+      },
+      'all 9 loads, 50 to 500': {
+        ms: '-',
+        'long tasks': c.allLoads.longTasks,
+        longest: ms(c.allLoads.longestMs),
+      },
+      [`refresh all ${c.rows}`]: {
+        ms: ms(c.refresh.ms),
+        'script / layout': `${ms(c.refresh.scriptMs)} / ${ms(c.refresh.layoutMs)}`,
+        'long tasks': c.refresh.longTasks,
+        longest: ms(c.refresh.longestMs),
+      },
+      '5 s idle (clock ticks)': { ms: '-', 'long tasks': c.idle.longTasks, longest: ms(c.idle.longestMs) },
+      'whole session': { ms: '-', 'long tasks': c.session.longTasks, longest: ms(c.session.longestMs) },
+    });
+    console.log('target: no long task > 50 ms during the loads and the refresh');
+    console.log(
+      `rows ${c.rows}; JS heap used after a GC ${(c.heapBytes / 1024 / 1024).toFixed(1)} MB; gzipped app.js ${(c.gzip.js / 1024).toFixed(1)} KB, app.css ${(c.gzip.css / 1024).toFixed(1)} KB`,
     );
   }
 }

@@ -6,11 +6,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../support/emulator.js';
 import { REPO_ROOT as repoRoot } from '../support/repo-root.js';
 import { findChromium } from './chromium.js';
+import { launchChromium } from './launch-chromium.js';
 
 let emulator: Emulator;
 let dev: ChildProcess | undefined;
@@ -66,11 +67,7 @@ beforeAll(async () => {
   dev.stderr?.on('data', (b: Buffer) => (output += b.toString()));
   await until(() => /console on http:\/\/127\.0\.0\.1:\d+\/console/.test(output), 'the dev server to start');
   base = `http://127.0.0.1:${port}`;
-  browser = await chromium.launch({
-    executablePath,
-    // Chromium's sandbox needs user namespaces, which a root CI container does not give.
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchChromium(executablePath);
 }, 180_000);
 
 afterAll(async () => {
