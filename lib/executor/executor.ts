@@ -127,7 +127,10 @@ export class Executor {
     if (options === null || typeof options !== 'object') throw new ValidationError('start options must be an object');
     const maxStepRuns = options.maxStepRuns ?? this.#config.maxStepRuns;
     assertMaxStepRuns(maxStepRuns, 'start options');
-    const budget = options.budget !== undefined ? validateBudget(options.budget) : this.#config.budget;
+    // Start's budget, else one set by setBudget before the start, else the config's.
+    const budget =
+      options.budget !== undefined ? validateBudget(options.budget) : (run.exec.budget ?? this.#config.budget);
+    const budgetBefore = run.exec.budget;
     // Claimed before the first await, so no other start, resume or cancel sees it idle.
     run.active = true;
     run.data = initialState;
@@ -148,7 +151,7 @@ export class Executor {
       // Nothing durable exists yet: the execution is not started.
       run.active = false;
       run.exec.state = ExecutionState.Initialized;
-      delete run.exec.budget;
+      restoreBudget(run.exec, budgetBefore);
       if (run.isCancelled) await this.#endCancelled(run);
       throw err;
     }

@@ -139,6 +139,11 @@ describe('Executor budgets', () => {
     const done = await executor.wait(own.id);
     expect(done).toMatchObject({ state: ExecutionState.Completed, budget: { tokens: 1000 } });
     expect(executor.config.budget).toEqual({ costUsd: 0.7 });
+    // A budget set before the start wins over the config's too.
+    const set = executor.createNamedExecution('set', fiveSteps([]));
+    expect(await executor.setBudget(set.id, { costUsd: 100 })).toMatchObject({ state: ExecutionState.Initialized });
+    await executor.start(set.id, 0);
+    expect(await executor.wait(set.id)).toMatchObject({ state: ExecutionState.Completed, budget: { costUsd: 100 } });
   });
 
   it('holds a running execution to a budget lowered by setBudget from its next step boundary', async () => {
