@@ -251,22 +251,18 @@ export class Executor {
     if (checked) exec.budget = { ...checked };
     else delete exec.budget;
     const overruns = budgetOverruns(exec);
-    if (isBudgetPaused(exec) && overruns.length === 0) {
-      this.#logger.info('budget raised: resuming execution', { executionId: execId });
-      try {
-        await this.resume(execId);
-      } catch (err) {
-        restoreBudget(exec, before);
-        throw err;
-      }
-      return cloneExecution(exec);
-    }
-    // Still paused by its budget: the pause's message names the new bound.
-    if (isBudgetPaused(exec)) markBudgetPaused(exec, overruns);
-    exec.lastUpdate = this.#now();
     try {
-      await this.#persist(run);
+      if (isBudgetPaused(exec) && overruns.length === 0) {
+        this.#logger.info('budget raised: resuming execution', { executionId: execId });
+        await this.resume(execId);
+      } else {
+        // Still paused by its budget: the pause's message names the new bound.
+        if (isBudgetPaused(exec)) markBudgetPaused(exec, overruns);
+        exec.lastUpdate = this.#now();
+        await this.#persist(run);
+      }
     } catch (err) {
+      // Not saved (or not resumed): the execution keeps the budget it had.
       restoreBudget(exec, before);
       throw err;
     }

@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../lib/core/errors.js';
 import { EventType } from '../../../lib/core/events.js';
 import { ExecutionState } from '../../../lib/core/execution-state.js';
-import type { NamedStep, StepContext } from '../../../lib/core/types.js';
+import type { Execution, NamedStep, StepContext } from '../../../lib/core/types.js';
 import { Executor } from '../../../lib/executor/executor.js';
 import { FileCheckpointStore } from '../../../lib/stores/file-checkpoint-store.js';
+import { MemoryCheckpointStore } from '../../../lib/stores/memory-checkpoint-store.js';
 import { ManualClock } from '../../../lib/testing/manual-clock.js';
 import { tempDir } from '../stores/fixtures.js';
 import { FAST, gate, harness, T0, until } from './helpers.js';
@@ -186,6 +187,42 @@ describe('Executor budgets', () => {
     const fork = await executor.fork(exec.id, { fromCheckpoint: 3 });
     const done = await executor.wait(fork.id);
     expect(done).toMatchObject({ budget: { costUsd: 10 }, usage: { costUsd: 1, tokens: 20 } });
+  });
+});
+
+/** A memory store whose saves fail while `failing` says so for the execution saved. */
+class FailingStore extends MemoryCheckpointStore {
+  failing: (exec: Execution) => boolean = () => false;
+  override saveCheckpoint(exec: Execution): Promise<void> {
+    if (this.failing(exec)) return Promise.reject(new Error('disk full'));
+    return super.saveCheckpoint(exec);
+  }
+}
+
+describe('Executor usage when a save fails', () => {
+  it('takes back the usage of a step whose commit could not be saved', async () => {
+    const store = new FailingStore();
+    store.failing = (e) => e.stepRuns === 1 && e.state === ExecutionState.Running;
+    const { executor } = harness({ maxRetries: 0 }, { checkpointStore: store });
+    const exec = executor.createExecution('unsaved', [
+      (s: number, ctx: StepContext) => (ctx.reportUsage({ tokens: 5 }), s + 1),
+      (s: number) => s + 1,
+    ]);
+    await executor.start(exec.id, 0);
+    const done = await executor.wait(exec.id);
+    expect(done.state).toBe(ExecutionState.Failed);
+    expect(done.error).toContain('could not save the checkpoint after step 0');
+    expect(done.usage).toBeUndefined();
+  });
+
+  it('keeps the old budget when setBudget cannot save the new one', async () => {
+    const store = new FailingStore();
+    const { executor } = harness({}, { checkpointStore: store });
+    const exec = executor.createExecution('x', [(s: number) => s]);
+    await executor.setBudget(exec.id, { tokens: 10 });
+    store.failing = () => true;
+    await expect(executor.setBudget(exec.id, { tokens: 20 })).rejects.toThrow('disk full');
+    expect(executor.getExecution(exec.id)?.budget).toEqual({ tokens: 10 });
   });
 });
 
