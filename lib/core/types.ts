@@ -2,7 +2,7 @@ import type { DirectiveHelpers, StepResult } from './directives.js';
 import type { ExecutionState } from './execution-state.js';
 import type { OpenCallback } from './callback-tokens.js';
 import type { InboxEvent, PendingWait, StepEvent } from './waits.js';
-import type { Usage } from './usage.js';
+import type { Budget, Usage } from './usage.js';
 
 /** What a step is given besides its input state. */
 export interface StepContext extends DirectiveHelpers {
@@ -146,6 +146,16 @@ export interface Execution {
    * them are marked `superseded`.
    */
   superseded?: SeqRange[];
+  /**
+   * What the committed step runs reported using (`ctx.reportUsage`), summed by unit;
+   * absent until a committed step reports some. A failed attempt's usage is never in it.
+   */
+  usage?: Usage;
+  /**
+   * The execution's upper bounds by unit: once a committed step takes `usage` past one,
+   * the execution pauses with `BUDGET_EXCEEDED` before its next step runs.
+   */
+  budget?: Budget;
 }
 
 /** {@link PendingWait} with `until` as a Date, as the Executor shows it. */

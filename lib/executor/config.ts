@@ -1,6 +1,7 @@
 import { assertCallbackSecret } from '../core/callback-tokens.js';
 import { MAX_TIMER_MS } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
+import { validateBudget, type Budget } from '../core/usage.js';
 import { assertMaxStepRuns, DEFAULT_MAX_STEP_RUNS } from '../core/waits.js';
 
 /**
@@ -36,6 +37,11 @@ export interface ExecutorConfig {
   maxStepRuns: number;
   /** Signs callback tokens (`ctx.callbackToken`): a string or Buffer of at least 16 bytes. */
   callbackSecret: string | Buffer;
+  /**
+   * The budget of every execution started without one of its own (`start`'s `budget`
+   * wins); none by default: executions are not limited.
+   */
+  budget?: Budget;
 }
 
 /**
@@ -59,8 +65,10 @@ export function defaultExecutorConfig(): ExecutorConfig {
   };
 }
 
-const POSITIVE: readonly (keyof ExecutorConfig)[] = ['checkpointIntervalMs', 'heartbeatIntervalMs'];
-const NON_NEGATIVE: readonly (keyof ExecutorConfig)[] = ['retryBaseDelayMs', 'retryMaxDelayMs'];
+/** The durations of the config. */
+type DurationKey = 'checkpointIntervalMs' | 'heartbeatIntervalMs' | 'retryBaseDelayMs' | 'retryMaxDelayMs';
+const POSITIVE: readonly DurationKey[] = ['checkpointIntervalMs', 'heartbeatIntervalMs'];
+const NON_NEGATIVE: readonly DurationKey[] = ['retryBaseDelayMs', 'retryMaxDelayMs'];
 
 /** Merges `partial` over the defaults and checks every field, naming the bad one. */
 export function resolveExecutorConfig(partial: Partial<ExecutorConfig> = {}): ExecutorConfig {
@@ -68,7 +76,7 @@ export function resolveExecutorConfig(partial: Partial<ExecutorConfig> = {}): Ex
     throw new ValidationError('executor config must be an object');
   }
   const defaults = defaultExecutorConfig();
-  const known = new Set(Object.keys(defaults));
+  const known = new Set([...Object.keys(defaults), 'budget']);
   for (const key of Object.keys(partial)) {
     if (!known.has(key)) throw new ValidationError(`unknown executor config field "${key}"`, { field: key });
   }
@@ -90,6 +98,10 @@ export function resolveExecutorConfig(partial: Partial<ExecutorConfig> = {}): Ex
   }
   withField('maxStepRuns', () => assertMaxStepRuns(config.maxStepRuns, 'executor config'));
   withField('callbackSecret', () => assertCallbackSecret(config.callbackSecret));
+  if (config.budget !== undefined) {
+    const budget = config.budget;
+    withField('budget', () => (config.budget = validateBudget(budget)));
+  }
   if (config.retryMaxDelayMs < config.retryBaseDelayMs) {
     throw new ValidationError('retryMaxDelayMs must be >= retryBaseDelayMs', { field: 'retryMaxDelayMs' });
   }
@@ -102,7 +114,7 @@ export function resolveExecutorConfig(partial: Partial<ExecutorConfig> = {}): Ex
   return config;
 }
 
-function checkNumber(config: ExecutorConfig, key: keyof ExecutorConfig, min: number): void {
+function checkNumber(config: ExecutorConfig, key: DurationKey, min: number): void {
   const value = config[key];
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_TIMER_MS) {
     throw new ValidationError(

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { ExecutionEvent } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
+import type { Budget } from '../core/usage.js';
 import type { CheckpointStore } from '../stores/checkpoint-store.js';
 
 /** Collaborators of an {@link Executor}; all optional. */
@@ -25,4 +26,11 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** The most step runs this execution may commit (default: the config's `maxStepRuns`; `Infinity` for none). */
   maxStepRuns?: number;
+  /**
+   * Upper bounds on what its steps report using (`ctx.reportUsage`), by unit, such as
+   * `{ costUsd: 2, tokens: 100_000 }`. Once a committed step takes the usage past one,
+   * the execution pauses with `BUDGET_EXCEEDED` before its next step. Default: the
+   * config's `budget` (this one wins); none: not limited.
+   */
+  budget?: Budget;
 }

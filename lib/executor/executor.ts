@@ -38,6 +38,9 @@ import {
   planFork,
 } from './fork-rewind.js';
 import type { ForkOptions, RewindOptions } from '../core/types.js';
+import { type Budget, validateBudget } from '../core/usage.js';
+import { assertWithinBudget, budgetOverruns, clearBudgetPause, isBudgetPaused, markBudgetPaused } from './budget.js';
+import { undoPoint } from './wait-state.js';
 
 export type { ExecutorOptions, StartOptions } from './executor-options.js';
 
@@ -86,7 +89,9 @@ export class Executor {
 
   /** The resolved configuration (a copy). */
   get config(): ExecutorConfig {
-    return { ...this.#config };
+    const copy = { ...this.#config };
+    if (copy.budget) copy.budget = { ...copy.budget };
+    return copy;
   }
 
   /** Creates an execution of anonymous steps (it cannot be resumed by name after a restart). */
@@ -122,10 +127,15 @@ export class Executor {
     if (options === null || typeof options !== 'object') throw new ValidationError('start options must be an object');
     const maxStepRuns = options.maxStepRuns ?? this.#config.maxStepRuns;
     assertMaxStepRuns(maxStepRuns, 'start options');
+    // Start's budget, else one set by setBudget before the start, else the config's.
+    const budget =
+      options.budget !== undefined ? validateBudget(options.budget) : (run.exec.budget ?? this.#config.budget);
+    const budgetBefore = run.exec.budget;
     // Claimed before the first await, so no other start, resume or cancel sees it idle.
     run.active = true;
     run.data = initialState;
     Object.assign(run.exec, { stepRuns: 0, maxStepRuns });
+    if (budget) run.exec.budget = { ...budget };
     run.exec.state = ExecutionState.Running;
     run.exec.lastUpdate = this.#now();
     const signal = options.signal;
@@ -141,6 +151,7 @@ export class Executor {
       // Nothing durable exists yet: the execution is not started.
       run.active = false;
       run.exec.state = ExecutionState.Initialized;
+      restoreBudget(run.exec, budgetBefore);
       if (run.isCancelled) await this.#endCancelled(run);
       throw err;
     }
@@ -176,6 +187,7 @@ export class Executor {
   async resume(execId: string): Promise<void> {
     const run = this.#control(execId);
     assertTransition(execId, run.exec.state, 'resume');
+    assertWithinBudget(run.exec);
     if (run.exec.wait && !run.active) {
       this.#prepareSteps(run);
       return this.#waits.resume(run);
@@ -185,6 +197,7 @@ export class Executor {
       await run.parked;
       if (run.retired) throw rewindUnderWay(execId);
       assertTransition(execId, run.exec.state, 'resume');
+      clearBudgetPause(run.exec);
       run.exec.state = ExecutionState.Running;
       run.exec.lastUpdate = this.#now();
       this.#emit(run, EventType.Resumed, { state: run.data });
@@ -207,6 +220,53 @@ export class Executor {
       return;
     }
     await this.#endCancelled(run);
+  }
+
+  /**
+   * Replaces the budget of an unfinished execution (`null` removes it) and saves it.
+   * The usage so far is kept: a budget is a bound on the total, not on what comes
+   * next. When the execution is paused by its budget (`BUDGET_EXCEEDED`) and the new
+   * budget covers its usage, it is resumed, as `resume` does; paused for any other
+   * reason, it stays paused. A running one is held to the new budget from its next
+   * step boundary. Resolves with a snapshot once saved (and resumed).
+   *
+   * VALIDATION_ERROR naming the unit for a bad budget (a negative or zero bound);
+   * NOT_FOUND for an unknown execution; ILLEGAL_TRANSITION for a finished one.
+   *
+   * @example
+   * await executor.setBudget(exec.id, { costUsd: 5 }); // paused by a budget of 2: runs on
+   */
+  async setBudget(execId: string, budget: Budget | null): Promise<Execution> {
+    const checked = budget === null ? undefined : validateBudget(budget);
+    const run = this.#control(execId);
+    const { exec } = run;
+    if (isTerminalState(exec.state)) {
+      throw new LongRunningError(
+        ErrorCode.IllegalTransition,
+        `execution ${execId} is ${exec.state}: its budget cannot be changed`,
+        { details: { id: execId, state: exec.state } },
+      );
+    }
+    const before = exec.budget;
+    if (checked) exec.budget = { ...checked };
+    else delete exec.budget;
+    const overruns = budgetOverruns(exec);
+    try {
+      if (isBudgetPaused(exec) && overruns.length === 0) {
+        this.#logger.info('budget raised: resuming execution', { executionId: execId });
+        await this.resume(execId);
+      } else {
+        // Still paused by its budget: the pause's message names the new bound.
+        if (isBudgetPaused(exec)) markBudgetPaused(exec, overruns);
+        exec.lastUpdate = this.#now();
+        await this.#persist(run);
+      }
+    } catch (err) {
+      // Not saved (or not resumed): the execution keeps the budget it had.
+      restoreBudget(exec, before);
+      throw err;
+    }
+    return cloneExecution(exec);
   }
 
   /**
@@ -276,6 +336,8 @@ export class Executor {
     exec.progress = (plan.currentStep / steps.length) * 100;
     exec.stepRuns = 0;
     exec.maxStepRuns = plan.maxStepRuns ?? this.#config.maxStepRuns;
+    // The fork keeps the source's budget; its usage counts from nothing, as its step runs do.
+    if (source.exec.budget) exec.budget = { ...source.exec.budget };
     exec.state = ExecutionState.Running;
     const run = new ExecutionRun(exec, steps);
     run.active = true;
@@ -446,10 +508,11 @@ export class Executor {
     const steps = this.#stepsByName(run.exec);
     // Claimed before the first await, so a second resume or an auto-resume cannot start a second loop.
     run.active = true;
-    const before = { state: run.exec.state, data: run.data, steps: run.steps };
+    const before = { data: run.data, steps: run.steps, undo: undoPoint(run.exec) };
     run.steps = steps;
     run.data = lastState;
     run.pauseRequested = false;
+    clearBudgetPause(run.exec);
     run.exec.state = ExecutionState.Running;
     run.exec.lastUpdate = this.#now();
     this.#logger.info('resuming execution', { executionId: execId, fromStep: run.exec.currentStep });
@@ -457,7 +520,7 @@ export class Executor {
       await this.#checkpoint(run);
     } catch (err) {
       Object.assign(run, { data: before.data, steps: before.steps, active: false });
-      run.exec.state = before.state;
+      before.undo();
       throw err;
     }
     this.#emit(run, EventType.Resumed, { state: lastState });
@@ -668,6 +731,12 @@ export class Executor {
     const event = { type, execId: run.exec.id, step: run.exec.currentStep, timestamp: this.#now(), ...extra };
     callHandler(handler, event, this.#logger);
   }
+}
+
+/** Puts back the budget an execution had before a change that could not be saved. */
+function restoreBudget(exec: Execution, budget: Budget | undefined): void {
+  if (budget) exec.budget = budget;
+  else delete exec.budget;
 }
 
 /** Takes back checkpoint `cp` of a save that failed. */

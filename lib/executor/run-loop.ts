@@ -2,7 +2,9 @@ import { backoffDelayMs } from '../core/backoff.js';
 import { LongRunningError, toError, toErrorInfo } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
+import type { BudgetOverrun } from '../core/usage.js';
 import { afterStep, type AfterStep } from '../core/waits.js';
+import { budgetOverruns, commitUsage, markBudgetPaused } from './budget.js';
 import { deferred, sleepUnless } from './deferred.js';
 import type { ExecutionRun } from './execution-run.js';
 import { bestEffort, now, type RunLoopDeps } from './run-loop-deps.js';
@@ -21,20 +23,15 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
   const steps = run.steps ?? [];
   while (exec.currentStep < exec.totalSteps) {
     if (run.isCancelled) return finishCancelled(run, deps);
-    if (run.pauseRequested) {
+    // A pause asked for, or a committed step's usage past the budget: park before the
+    // next step, then look again (cancelled meanwhile, or still to pause).
+    const overruns = budgetOverruns(exec);
+    if (run.pauseRequested || overruns.length > 0) {
       run.pauseRequested = false;
-      run.resumed = deferred();
-      const parked = deferred();
-      run.parked = parked.promise;
-      exec.state = ExecutionState.Paused;
-      exec.lastUpdate = now(deps);
-      await bestEffort(deps.checkpoint(), deps, exec.id);
-      deps.emit(EventType.Paused, { state: run.data });
-      parked.resolve();
-      await Promise.race([run.resumed.promise, run.cancelled.promise]);
+      await parkPaused(run, deps, overruns);
       // A rewind replaced this run: the execution is no longer this loop's to save.
       if (run.retired) return;
-      if (run.isCancelled) return finishCancelled(run, deps);
+      continue;
     }
     const index = exec.currentStep;
     const fn = steps[index];
@@ -56,6 +53,7 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
     const undo = undoPoint(exec);
     run.data = after.state;
     applyAfterStep(exec, after, outcome.opened, finishedAt);
+    commitUsage(exec, outcome.usage);
     try {
       // The save tried once here; the retries only once it fails.
       await deps.checkpoint(index, finishedAt);
@@ -75,6 +73,27 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
   markCompleted(run, now(deps));
   await bestEffort(deps.checkpoint(), deps, exec.id);
   deps.emit(EventType.ExecutionCompleted, { state: run.data });
+}
+
+/**
+ * Saves and announces the execution paused (by its budget, with `BUDGET_EXCEEDED`,
+ * when `overruns` names units past it), then waits for resume or cancel.
+ */
+async function parkPaused(run: ExecutionRun, deps: RunLoopDeps, overruns: readonly BudgetOverrun[]): Promise<void> {
+  const { exec } = run;
+  run.resumed = deferred();
+  const parked = deferred();
+  run.parked = parked.promise;
+  const error = overruns.length > 0 ? markBudgetPaused(exec, overruns) : undefined;
+  exec.state = ExecutionState.Paused;
+  exec.lastUpdate = now(deps);
+  await bestEffort(deps.checkpoint(), deps, exec.id);
+  if (error) {
+    deps.logger.info('execution paused by its budget', { executionId: exec.id, error: error.message });
+    deps.emit(EventType.Paused, { state: run.data, error });
+  } else deps.emit(EventType.Paused, { state: run.data });
+  parked.resolve();
+  await Promise.race([run.resumed.promise, run.cancelled.promise]);
 }
 
 /** The commit ended the loop: a wait (armed by the Executor), the end, or the step-run limit. */

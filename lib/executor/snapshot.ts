@@ -23,6 +23,8 @@ export function cloneExecution(exec: Execution): Execution {
   if (exec.delivered) copy.delivered = { ...exec.delivered };
   if (exec.forkedFrom) copy.forkedFrom = { ...exec.forkedFrom };
   if (exec.superseded) copy.superseded = exec.superseded.map(([first, last]) => [first, last]);
+  if (exec.usage) copy.usage = { ...exec.usage };
+  if (exec.budget) copy.budget = { ...exec.budget };
   return copy;
 }
 

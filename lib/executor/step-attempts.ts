@@ -5,16 +5,22 @@ import { type DirectiveHelpers, directiveHelpers } from '../core/directives.js';
 import { toError } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { makeStepContext } from '../core/step-context.js';
-import type { StepContext, StepFunc } from '../core/types.js';
+import type { StepFunc } from '../core/types.js';
+import type { Usage } from '../core/usage.js';
 import { sleepUnless } from './deferred.js';
 import type { ExecutionRun } from './execution-run.js';
 import { bestEffort, now, type RunLoopDeps } from './run-loop-deps.js';
 import { stepRunsOf } from './snapshot.js';
 import { StepTimers } from './step-timers.js';
 
-/** How the attempts at one step ended: its result and the callbacks the successful attempt opened. */
+/**
+ * How the attempts at one step ended: its result, and the callbacks the successful
+ * attempt opened and the usage it reported (the failed attempts' are never kept).
+ */
 export type StepOutcome =
-  { kind: 'ok'; result: unknown; opened: OpenCallback[] } | { kind: 'failed'; error: Error } | { kind: 'cancelled' };
+  | { kind: 'ok'; result: unknown; opened: OpenCallback[]; usage: Usage | undefined }
+  | { kind: 'failed'; error: Error }
+  | { kind: 'cancelled' };
 
 /** What an attempt settles with when the execution was cancelled under it. */
 const CANCELLED = Symbol('cancelled');
@@ -29,9 +35,13 @@ const NO_STEP_NAMES: readonly string[] = Object.freeze([]);
 interface StepAttempt {
   result: Promise<unknown>;
   opened: OpenCallback[];
+  /** What the attempt reported using, so far. */
+  usage: () => Usage | undefined;
   timers: StepTimers;
   attempt: number;
 }
+
+const NO_USAGE = (): undefined => undefined;
 
 /**
  * Runs the execution's current step, retrying a throw with backoff up to maxRetries
@@ -52,7 +62,12 @@ export async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopD
     return retryStep(run, fn, deps, attempt, thrown);
   }
   attempt.timers.end();
-  return result === CANCELLED || run.isCancelled ? CANCELLED_OUTCOME : { kind: 'ok', result, opened: attempt.opened };
+  return result === CANCELLED || run.isCancelled ? CANCELLED_OUTCOME : succeeded(attempt, result);
+}
+
+/** The outcome of `attempt`, which returned `result`: what it opened and used is committed with it. */
+function succeeded(attempt: StepAttempt, result: unknown): StepOutcome {
+  return { kind: 'ok', result, opened: attempt.opened, usage: attempt.usage() };
 }
 
 /**
@@ -64,7 +79,7 @@ function beginAttempt(run: ExecutionRun, fn: StepFunc, deps: RunLoopDeps, attemp
   const { exec } = run;
   const loop = loopParts(run, deps);
   const timers = startStepTimers(run, loop.timerJobs, deps);
-  let made: { ctx: StepContext; opened: OpenCallback[] };
+  let made: ReturnType<typeof makeStepContext>;
   try {
     made = makeStepContext({
       signal: run.abort.signal,
@@ -80,9 +95,10 @@ function beginAttempt(run: ExecutionRun, fn: StepFunc, deps: RunLoopDeps, attemp
       helpers: helpersOf(run, deps),
     });
   } catch (thrown) {
-    return { result: Promise.reject(toError(thrown)), opened: [], timers, attempt };
+    return { result: Promise.reject(toError(thrown)), opened: [], usage: NO_USAGE, timers, attempt };
   }
-  return { result: run.abortRelay.call(fn, run.data, made.ctx, CANCELLED), opened: made.opened, timers, attempt };
+  const result = run.abortRelay.call(fn, run.data, made.ctx, CANCELLED);
+  return { result, opened: made.opened, usage: made.usage, timers, attempt };
 }
 
 /**
@@ -125,9 +141,7 @@ async function retryStep(
     try {
       const result = await attempt.result;
       attempt.timers.end();
-      return result === CANCELLED || run.isCancelled
-        ? CANCELLED_OUTCOME
-        : { kind: 'ok', result, opened: attempt.opened };
+      return result === CANCELLED || run.isCancelled ? CANCELLED_OUTCOME : succeeded(attempt, result);
     } catch (error) {
       thrown = error;
     }

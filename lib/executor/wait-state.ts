@@ -115,6 +115,7 @@ const UNDOABLE = [
   'errorCode',
   'endTime',
   'lastUpdate',
+  'usage',
 ] as const;
 
 /** Remembers the fields a commit or a delivery changes; the returned function puts them back (when its save fails). */

@@ -7,6 +7,7 @@ import { readExecutionDocument, readsBack } from './read-execution-document.js';
 import { formatRfc3339 } from './rfc3339-time.js';
 import { encodeWaitFields } from './wait-fields-codec.js';
 import { encodeForkFields } from './fork-fields-codec.js';
+import { encodeUsageFields } from './usage-fields-codec.js';
 
 const DEFAULT_SOURCE = 'execution document';
 
@@ -73,6 +74,7 @@ export function encodeExecution(exec: Execution): GoExecutionDocument {
     doc,
   );
   encodeForkFields(exec, doc);
+  encodeUsageFields(exec, doc);
   // Check the document with the decoder itself, so that whatever is stored can be
   // loaded: at once when a plain check shows that it reads back (the usual case),
   // else by reading it, which throws naming the field.

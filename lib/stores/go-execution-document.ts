@@ -67,6 +67,10 @@ export interface GoExecutionDocument {
   forked_from?: { execution_id: string; checkpoint: number };
   /** Checkpoint sequence numbers undone by rewinds, as inclusive `[first, last]` ranges; omitted when empty. */
   superseded?: [number, number][];
+  /** What the committed step runs reported using, by unit; omitted when empty. */
+  usage?: Record<string, number>;
+  /** The execution's upper bounds by unit; omitted when it has none. */
+  budget?: Record<string, number>;
 }
 
 /** A pending wait: `until` is an RFC 3339 timestamp. */

@@ -5,6 +5,7 @@ import type { DocumentReader } from './document-reader.js';
 import { isRfc3339 } from './rfc3339-time.js';
 import { readWaitFields } from './wait-fields-codec.js';
 import { readForkFields } from './fork-fields-codec.js';
+import { readUsageFields, usageFieldsReadBack } from './usage-fields-codec.js';
 
 const STATES = Object.values(ExecutionState).join(', ');
 
@@ -44,7 +45,7 @@ export function readExecutionDocument(doc: unknown, r: DocumentReader): Executio
   if (endTime !== undefined) exec.endTime = endTime;
   const error = r.optionalString(o['error'], 'error');
   if (error) exec.error = error;
-  Object.assign(exec, readWaitFields(o, r), readForkFields(o, r));
+  Object.assign(exec, readWaitFields(o, r), readForkFields(o, r), readUsageFields(o, r));
   return exec;
 }
 
@@ -102,7 +103,8 @@ export function readsBack(doc: JsonObject): boolean {
     !isAbsentOr(doc['error'], isString) ||
     !isAbsentOr(doc['error_code'], isString) ||
     !isAbsentOr(doc['step_runs'], isCount) ||
-    !isAbsentOr(doc['max_step_runs'], isCount)
+    !isAbsentOr(doc['max_step_runs'], isCount) ||
+    !usageFieldsReadBack(doc)
   ) {
     return false;
   }
