@@ -105,12 +105,15 @@ export type {
 } from './runtime/deploy-check.js';
 export { ControlPlane } from './runtime/control-plane.js';
 export { COUNTS_CAP } from './runtime/control-plane.js';
+export { USAGE_CAP } from './runtime/budget-actions.js';
 export type {
   ActionResult,
+  BudgetResult,
   ExecutionDetails,
   ForkRequest,
   ListRequest,
   StateCountsView,
+  WorkflowUsage,
 } from './runtime/control-plane.js';
 export { MAX_COUNT_CAP, MAX_NAME_FILTER_LENGTH } from './runtime/list-filter.js';
 export type { StartRequest } from './runtime/start-request.js';
