@@ -120,7 +120,7 @@ export type { StartRequest } from './runtime/start-request.js';
 export { processStepMessage } from './runtime/step-processor.js';
 export { decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH, PAGE_TOKEN_PATTERN } from './runtime/paging.js';
 export { MAX_DELAY_SECONDS } from './runtime/step-message.js';
-export { checkpointView, executionView, jobView } from './runtime/execution-view.js';
+export { checkpointView, describeUsage, executionView, jobView } from './runtime/execution-view.js';
 export type { CheckpointView, ExecutionView, JobView } from './runtime/execution-view.js';
 export {
   BULK_CONCURRENCY,

@@ -1,7 +1,8 @@
 /** `longrunning budget` and `longrunning usage`: an execution's budget, a workflow's usage. */
 import type { ApiClient } from './api-client.js';
 import type { CliIo } from './cli-io.js';
-import { formatAmounts, type View } from './format.js';
+import { describeUsage } from '../../lib/index.js';
+import type { View } from './format.js';
 import { UsageError } from './options.js';
 
 /** The options these commands read. */
@@ -47,7 +48,7 @@ export async function runBudget(id: string, values: BudgetOptions, client: ApiCl
   const view = (await client.request('POST', path, budgetOf(values))) as View & { resumed: boolean };
   return print(io, values, view, () => {
     const note = view.resumed ? ' (resumed)' : view.error?.code === 'BUDGET_EXCEEDED' ? ' (still over its budget)' : '';
-    return `${view.id}: budget ${formatAmounts(view.budget)}; used ${formatAmounts(view.usage)}; ${view.state}${note}\n`;
+    return `${view.id}: budget ${describeUsage(view.budget)}; used ${describeUsage(view.usage)}; ${view.state}${note}\n`;
   });
 }
 
@@ -65,6 +66,6 @@ export async function runUsage(values: BudgetOptions, client: ApiClient, io: Cli
     const over = totals.capped
       ? `the newest ${totals.executions} executions (more not counted)`
       : `${totals.executions} executions`;
-    return `${totals.workflow}: ${formatAmounts(totals.usage)} over ${over}\n`;
+    return `${totals.workflow}: ${describeUsage(totals.usage)} over ${over}\n`;
   });
 }

@@ -1,4 +1,4 @@
-import type { ExecutionView } from '../../lib/index.js';
+import { describeUsage, type ExecutionView } from '../../lib/index.js';
 
 /** The execution view the API returns. */
 export type View = ExecutionView;
@@ -77,28 +77,11 @@ export function formatExecution(view: View): string {
   const waiting = describeWait(view, Date.now());
   if (waiting) lines.push(`waits:     ${waiting}`);
   if (view.endTime) lines.push(`ended:     ${view.endTime}`);
-  if (view.usage || view.budget) lines.push(`usage:     ${usageLine(view)}`);
+  if (view.usage || view.budget) lines.push(`usage:     ${describeUsage(view.usage, view.budget)}`);
   if (view.error) lines.push(`error:     ${view.error.code}: ${view.error.message}`);
   if (view.output !== undefined) lines.push(`output:    ${JSON.stringify(view.output)}`);
   else if (view.data !== undefined) lines.push(`latest:    ${shortened(JSON.stringify(view.data) ?? 'null', 300)}`);
   return lines.join('\n') + '\n';
-}
-
-/** Amounts by unit for people: `costUsd 3, tokens 1200`; `none` when there is none. */
-export function formatAmounts(amounts: Record<string, number> | undefined): string {
-  const entries = Object.entries(amounts ?? {});
-  return entries.length === 0 ? 'none' : entries.map(([unit, n]) => `${unit} ${n}`).join(', ');
-}
-
-/** Used against the budget, unit by unit: `costUsd 3 of 2.5, tokens 30`. */
-function usageLine(view: View): string {
-  const units = [...new Set([...Object.keys(view.budget ?? {}), ...Object.keys(view.usage ?? {})])];
-  return units
-    .map((unit) => {
-      const limit = view.budget?.[unit];
-      return `${unit} ${view.usage?.[unit] ?? 0}${limit === undefined ? '' : ` of ${limit}`}`;
-    })
-    .join(', ');
 }
 
 /** A page of executions as a table. */

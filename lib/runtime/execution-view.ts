@@ -92,6 +92,22 @@ export function executionView(head: ExecutionHead, withEvents = false): Executio
   return view;
 }
 
+/**
+ * Amounts by unit for people, each against its bound when `budget` has one:
+ * `costUsd 3 of 2.5, tokens 30` (units of the budget first); `none` when there are
+ * none. What the CLI and the console show as an execution's or a workflow's usage.
+ */
+export function describeUsage(usage: Record<string, number> | undefined, budget?: Record<string, number>): string {
+  const units = [...new Set([...Object.keys(budget ?? {}), ...Object.keys(usage ?? {})])];
+  if (units.length === 0) return 'none';
+  return units
+    .map((unit) => {
+      const limit = budget?.[unit];
+      return `${unit} ${usage?.[unit] ?? 0}${limit === undefined ? '' : ` of ${limit}`}`;
+    })
+    .join(', ');
+}
+
 /** The public JSON view of a checkpoint. */
 export interface CheckpointView {
   id: string;

@@ -125,6 +125,9 @@ describe('budgets through the deployed handlers (emulator)', () => {
       expect(answer.status).toBe(400);
       expect(answer.body).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
     }
+    const badName = await call('GET', '/workflows/-metered/usage');
+    expect(badName.status).toBe(400);
+    expect(badName.body).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
     await drain();
     const failed = await call('GET', `/executions/${id}`);
     expect(failed.body).toMatchObject({
