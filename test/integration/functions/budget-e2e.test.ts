@@ -90,6 +90,7 @@ describe('budgets through the deployed handlers (emulator)', () => {
     expect(still.status).toBe(200);
     expect(still.body).toMatchObject({ state: 'paused', resumed: false, budget: { costUsd: 2.9 } });
     expect(await drain()).toBe(0);
+    expect((await call('GET', `/executions/${id}`)).body).toMatchObject({ state: 'paused', budget: { costUsd: 2.9 } });
 
     const raised = await call('POST', `/executions/${id}/budget`, { costUsd: 10, tokens: 1000 });
     expect(raised.status).toBe(200);
