@@ -24,7 +24,7 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   { method: HttpMethod.DELETE, path: '/executions/{id}' },
   { method: HttpMethod.GET, path: '/executions/{id}/checkpoints' },
   { method: HttpMethod.POST, path: '/executions/{id}/events' },
-  ...(['pause', 'resume', 'cancel', 'retry', 'fork', 'rewind'] as const).map((action) => ({
+  ...(['pause', 'resume', 'cancel', 'retry', 'fork', 'rewind', 'budget'] as const).map((action) => ({
     method: HttpMethod.POST,
     path: `/executions/{id}/${action}`,
   })),
@@ -34,6 +34,7 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   })),
   { method: HttpMethod.GET, path: '/jobs/{id}' },
   { method: HttpMethod.GET, path: '/workflows' },
+  { method: HttpMethod.GET, path: '/workflows/{name}/usage' },
   { method: HttpMethod.GET, path: '/counts' },
 ];
 

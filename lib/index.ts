@@ -105,19 +105,22 @@ export type {
 } from './runtime/deploy-check.js';
 export { ControlPlane } from './runtime/control-plane.js';
 export { COUNTS_CAP } from './runtime/control-plane.js';
+export { USAGE_CAP } from './runtime/budget-actions.js';
 export type {
   ActionResult,
+  BudgetResult,
   ExecutionDetails,
   ForkRequest,
   ListRequest,
   StateCountsView,
+  WorkflowUsage,
 } from './runtime/control-plane.js';
 export { MAX_COUNT_CAP, MAX_NAME_FILTER_LENGTH } from './runtime/list-filter.js';
 export type { StartRequest } from './runtime/start-request.js';
 export { processStepMessage } from './runtime/step-processor.js';
 export { decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH, PAGE_TOKEN_PATTERN } from './runtime/paging.js';
 export { MAX_DELAY_SECONDS } from './runtime/step-message.js';
-export { checkpointView, executionView, jobView } from './runtime/execution-view.js';
+export { checkpointView, describeUsage, executionView, jobView } from './runtime/execution-view.js';
 export type { CheckpointView, ExecutionView, JobView } from './runtime/execution-view.js';
 export {
   BULK_CONCURRENCY,

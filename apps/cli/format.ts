@@ -1,4 +1,4 @@
-import type { ExecutionView } from '../../lib/index.js';
+import { describeUsage, type ExecutionView } from '../../lib/index.js';
 
 /** The execution view the API returns. */
 export type View = ExecutionView;
@@ -77,6 +77,7 @@ export function formatExecution(view: View): string {
   const waiting = describeWait(view, Date.now());
   if (waiting) lines.push(`waits:     ${waiting}`);
   if (view.endTime) lines.push(`ended:     ${view.endTime}`);
+  if (view.usage || view.budget) lines.push(`usage:     ${describeUsage(view.usage, view.budget)}`);
   if (view.error) lines.push(`error:     ${view.error.code}: ${view.error.message}`);
   if (view.output !== undefined) lines.push(`output:    ${JSON.stringify(view.output)}`);
   else if (view.data !== undefined) lines.push(`latest:    ${shortened(JSON.stringify(view.data) ?? 'null', 300)}`);

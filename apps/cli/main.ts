@@ -16,6 +16,7 @@ import { watchExecution } from './watch.js';
 import { runCheckDeploy } from './check-deploy.js';
 import { BULK_COMMANDS, runBulk, runJob } from './bulk.js';
 import { runConsole } from './console.js';
+import { runBudget, runUsage } from './budget.js';
 
 export type { CliIo } from './cli-io.js';
 export { UsageError } from './options.js';
@@ -35,6 +36,10 @@ commands:
   checkpoints <id> [--limit N] [--next-token T]
   pause <id> | resume <id> | cancel <id> | retry <id>
   delete <id>              remove a finished execution
+  budget <id> [--tokens N] [--cost-usd X] [--unit name=value ...]
+                           replace an execution's budget; one paused with BUDGET_EXCEEDED
+                           runs on when the new budget allows it
+  usage --workflow W       a workflow's usage, summed over its executions (the newest 10,000)
   workflows                the deployed workflows and their steps
   watch <id>               live progress until the execution ends
   send-event <id> <type> [--payload JSON|@file] [--event-id K]
@@ -101,11 +106,14 @@ const OPTIONS = {
   wait: { type: 'boolean' },
   port: { type: 'string' },
   'no-open': { type: 'boolean' },
+  tokens: { type: 'string' },
+  'cost-usd': { type: 'string' },
+  unit: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const ID_COMMANDS = new Set(['get', 'checkpoints', 'pause', 'resume', 'cancel', 'retry', 'delete', 'watch']);
-const NO_ARG_COMMANDS = new Set(['ls', 'workflows', 'check-deploy', 'console', ...Object.keys(BULK_COMMANDS)]);
+const ID_COMMANDS = new Set(['get', 'checkpoints', 'pause', 'resume', 'cancel', 'retry', 'delete', 'watch', 'budget']);
+const NO_ARG_COMMANDS = new Set(['ls', 'workflows', 'usage', 'check-deploy', 'console', ...Object.keys(BULK_COMMANDS)]);
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -285,6 +293,10 @@ async function execute(command: string, args: string[], values: Values, client: 
       return runBulk(command, values, client, io);
     case 'job':
       return runJob(args[0] ?? '', values, client, io);
+    case 'budget':
+      return runBudget(args[0] ?? '', values, client, io);
+    case 'usage':
+      return runUsage(values, client, io);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -45,6 +45,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCode.IllegalTransition]: 409,
   [ErrorCode.Conflict]: 409,
   [ErrorCode.InboxFull]: 409,
+  [ErrorCode.BudgetExceeded]: 409,
   [ErrorCode.StateTooLarge]: 413,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.Throttled]: 503,

@@ -23,6 +23,7 @@ import {
   listQuerySchema,
   pageQuerySchema,
   startBodySchema,
+  workflowNameSchema,
 } from './schemas.js';
 
 /** What the routes call. */
@@ -73,6 +74,7 @@ const collection: Record<string, Handler> = {
       ...(body.steps !== undefined ? { steps: body.steps } : {}),
       ...(body.idempotencyKey !== undefined ? { idempotencyKey: body.idempotencyKey } : {}),
       ...(body.maxStepRuns !== undefined ? { maxStepRuns: body.maxStepRuns } : {}),
+      ...(body.budget !== undefined ? { budget: body.budget as Record<string, number> } : {}),
     });
     // The input is in the execution now (or was already, for a repeated idempotent start).
     if (uploadId !== undefined) await deps.uploads?.discard(uploadId);
@@ -187,6 +189,14 @@ const rewind: Record<string, Handler> = {
   },
 };
 
+// The body is the budget itself (`{ "costUsd": 5 }`), checked by validateBudget.
+const budget: Record<string, Handler> = {
+  POST: async (req, deps, id) => {
+    const { head, resumed } = await deps.control.setBudget(id, parseJsonBody(req.body, true));
+    return reply(deps, 200, { ...executionView(head, true), resumed });
+  },
+};
+
 const bulkRoute = (action: BulkAction): Record<string, Handler> => ({
   POST: async (req, deps) => {
     const body = validate(bulkBodySchema, parseJsonBody(req.body, false) ?? {}, 'body');
@@ -240,6 +250,14 @@ const workflows: Record<string, Handler> = {
   },
 };
 
+// The usage of a workflow's executions, summed on read (capped: see USAGE_CAP).
+const workflowUsage: Record<string, Handler> = {
+  GET: async (req, deps, name) => {
+    validate(emptySchema, req.query, 'query');
+    return json(200, await deps.control.workflowUsage(name));
+  },
+};
+
 // The count of executions in each state (for a console's overview); its own path,
 // since /executions/{id} would take `counts` for an execution id.
 const counts: Record<string, Handler> = {
@@ -254,6 +272,8 @@ function match(segments: string[]): { methods: Record<string, Handler>; id?: str
   const [first, id, sub, ...rest] = segments;
   if (rest.length > 0) return undefined;
   if (first === 'workflows' && id === undefined) return { methods: workflows };
+  if (first === 'workflows' && id !== undefined && sub === 'usage')
+    return { methods: workflowUsage, id: validate(workflowNameSchema, id, 'workflow name') };
   if (first === 'counts' && id === undefined) return { methods: counts };
   if (first === 'callbacks' && id !== undefined && sub === undefined) return { methods: callbacks, id };
   if (first === 'jobs' && id !== undefined && sub === undefined)
@@ -269,6 +289,7 @@ function match(segments: string[]): { methods: Record<string, Handler>; id?: str
   if (sub === 'events') return { methods: events, id: checkedId };
   if (sub === 'fork') return { methods: fork, id: checkedId };
   if (sub === 'rewind') return { methods: rewind, id: checkedId };
+  if (sub === 'budget') return { methods: budget, id: checkedId };
   if ((ACTIONS as readonly string[]).includes(sub)) return { methods: actionRoute(sub as Action), id: checkedId };
   return undefined;
 }

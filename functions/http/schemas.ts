@@ -35,6 +35,8 @@ export const startBodySchema = z
     idempotencyKey: safeId.optional(),
     /** Step runs allowed before STEP_LIMIT_EXCEEDED (JSON has no Infinity: leave it out for the workflow's). */
     maxStepRuns: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** Checked by validateBudget (the start request's rule), whose message names the unit. */
+    budget: z.unknown().optional(),
   })
   .strict()
   .refine((body) => body.input === undefined || body.inputUpload === undefined, {
@@ -134,6 +136,9 @@ export const eventBodySchema = z
 
 /** Body of `POST /callbacks/{token}` (optional). */
 export const callbackBodySchema = z.object({ payload: z.unknown().optional() }).strict();
+
+/** A workflow name in a path (`GET /workflows/{name}/usage`). */
+export const workflowNameSchema = workflowName;
 
 /** An execution id in a path. */
 export const executionIdSchema = safeId;

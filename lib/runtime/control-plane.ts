@@ -17,10 +17,12 @@ import type { RewindOptions } from '../core/types.js';
 import { isSuperseded } from './head-changes.js';
 import { getBulkJob, startBulkJob, type BulkRequest } from './bulk-jobs.js';
 import type { BulkJob } from './bulk-model.js';
+import { setBudget, workflowUsage, type BudgetResult, type WorkflowUsage } from './budget-actions.js';
 
 export type { ActionResult } from './resume-actions.js';
 export type { EventResult } from './event-delivery.js';
 export type { ForkRequest } from './fork-rewind.js';
+export type { BudgetResult, WorkflowUsage } from './budget-actions.js';
 
 /** A head and one page of its checkpoints, newest first. */
 export interface ExecutionDetails {
@@ -161,6 +163,25 @@ export class ControlPlane {
    */
   async resume(id: string): Promise<ActionResult> {
     return resumeOrRetry(this.#rt, assertSafeId(id), 'resume');
+  }
+
+  /**
+   * Replaces the budget of an unfinished execution (`{ tokens?, costUsd?, [unit]: n }`).
+   * An execution paused with BUDGET_EXCEEDED that the new budget no longer holds
+   * back is resumed by the same write (`resumed: true`); one still past it stays
+   * paused. ILLEGAL_TRANSITION once finished. (A plain `resume` of an execution past
+   * its budget is refused with BUDGET_EXCEEDED.)
+   *
+   * @example
+   * const { head, resumed } = await control.setBudget(id, { costUsd: 5 });
+   */
+  setBudget(id: string, budget: unknown): Promise<BudgetResult> {
+    return setBudget(this.#rt, assertSafeId(id), budget);
+  }
+
+  /** The usage of a workflow's executions summed by unit, over at most 10,000 of them (newest first; `capped` beyond). */
+  workflowUsage(workflow: string): Promise<WorkflowUsage> {
+    return workflowUsage(this.#rt, workflow);
   }
 
   /**

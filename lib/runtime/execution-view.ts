@@ -40,6 +40,10 @@ export interface ExecutionView {
   forkedFrom?: { executionId: string; checkpoint: number };
   /** Checkpoint ranges (inclusive) that rewinds went back past, in the detailed view. */
   superseded?: [number, number][];
+  /** What its committed steps reported using, summed by unit; absent until a step reports something. */
+  usage?: Record<string, number>;
+  /** Its upper bounds by unit; absent: no limit. */
+  budget?: Record<string, number>;
 }
 
 /** Shapes a head for the API; `withEvents` (one execution's detailed view) adds the latest state and the bounded event history. */
@@ -72,6 +76,8 @@ export function executionView(head: ExecutionHead, withEvents = false): Executio
   if (head.error) view.error = head.error;
   if (head.state === 'completed') view.output = head.data;
   if (head.forkedFrom) view.forkedFrom = { ...head.forkedFrom };
+  if (head.usage) view.usage = { ...head.usage };
+  if (head.budget) view.budget = { ...head.budget };
   if (withEvents) {
     view.data = head.data;
     if (head.superseded) view.superseded = head.superseded.map(([a, b]) => [a, b]);
@@ -84,6 +90,22 @@ export function executionView(head: ExecutionHead, withEvents = false): Executio
     }));
   }
   return view;
+}
+
+/**
+ * Amounts by unit for people, each against its bound when `budget` has one:
+ * `costUsd 3 of 2.5, tokens 30` (units of the budget first); `none` when there are
+ * none. What the CLI and the console show as an execution's or a workflow's usage.
+ */
+export function describeUsage(usage: Record<string, number> | undefined, budget?: Record<string, number>): string {
+  const units = [...new Set([...Object.keys(budget ?? {}), ...Object.keys(usage ?? {})])];
+  if (units.length === 0) return 'none';
+  return units
+    .map((unit) => {
+      const limit = budget?.[unit];
+      return `${unit} ${usage?.[unit] ?? 0}${limit === undefined ? '' : ` of ${limit}`}`;
+    })
+    .join(', ');
 }
 
 /** The public JSON view of a checkpoint. */

@@ -62,6 +62,8 @@ export async function forkExecution(
     maxStepRuns: source.maxStepRuns,
     startStep,
     forkedFrom: { executionId: id, checkpoint: fromCheckpoint },
+    // A fork keeps the original's budget and starts with no usage: it counts what it runs.
+    ...(source.budget === undefined ? {} : { budget: { ...source.budget } }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
   });
   const { head } = result;

@@ -1,5 +1,7 @@
 import { openCallbacks } from '../core/callback-tokens.js';
-import type { ErrorInfo } from '../core/errors.js';
+import { ErrorCode, type ErrorInfo } from '../core/errors.js';
+import { EventType } from '../core/events.js';
+import { addUsage, budgetMessage, isEmptyUsage, overBudget } from '../core/usage.js';
 import { ExecutionState, isTerminalState } from '../core/execution-state.js';
 import { afterStep, DEFAULT_MAX_STEP_RUNS, type StepPosition } from '../core/waits.js';
 import { MAX_RECORDED_EVENTS } from './model.js';
@@ -41,6 +43,7 @@ export function createdHead(exec: NewExecution): ExecutionHead {
     inboxSeq: 0,
   };
   if (exec.forkedFrom) head.forkedFrom = { ...exec.forkedFrom };
+  if (exec.budget) head.budget = { ...exec.budget };
   return head;
 }
 
@@ -92,7 +95,9 @@ export function claimedHead(h: ExecutionHead, owner: string, expiresAt: EpochMs,
  * waiting (state waiting, `wait` set; a paused head stays paused with its wait),
  * completed, or failed with STEP_LIMIT_EXCEEDED. A wait whose event is in the inbox
  * takes it at once and runs on with it as `delivered`. Opened callbacks become valid;
- * a finished execution keeps none. `delivered` and the error are cleared.
+ * a finished execution keeps none. `delivered` and the error are cleared. The
+ * step run's `usage` is added to the head's; past the budget, an execution that
+ * would run on (or wait) is paused instead (see {@link overBudgetPause}).
  */
 export function committedHead(h: ExecutionHead, req: CommitRequest): ExecutionHead {
   const after = afterStep(positionOf(h), req.output, req.now);
@@ -112,11 +117,12 @@ export function committedHead(h: ExecutionHead, req: CommitRequest): ExecutionHe
     events: appendEvents(h.events, req.events),
   });
   for (const key of ['error', 'delivered', 'wait'] as const) delete head[key];
+  if (!isEmptyUsage(req.usage)) head.usage = addUsage(h.usage, req.usage);
   switch (after.kind) {
     case 'run':
       if (after.delivered) head.delivered = after.delivered;
       head.sweepAt = keptSweepAt(h.sweepAt, req.now, req.sweepAt);
-      return head;
+      return overBudgetPause(head, req.now);
     case 'wait': {
       head.wait = after.wait;
       if (head.state === ExecutionState.Running) head.state = ExecutionState.Waiting;
@@ -124,13 +130,31 @@ export function committedHead(h: ExecutionHead, req: CommitRequest): ExecutionHe
       const sweepAt = waitSweepAt(after.wait, req.now, timing);
       if (sweepAt === undefined) delete head.sweepAt;
       else head.sweepAt = sweepAt;
-      return head;
+      return overBudgetPause(head, req.now);
     }
     case 'complete':
       return finished(head, ExecutionState.Completed, req.now);
     case 'limit':
       return { ...finished(head, ExecutionState.Failed, req.now), error: after.error };
   }
+}
+
+/**
+ * A committed head that runs on (or waits), or that head paused with
+ * BUDGET_EXCEEDED when its usage is past its budget: state paused (a wait is kept,
+ * as for any pause), `currentStep` at the next step, no `sweepAt`, a `paused` event
+ * carrying the error. Resume sends the next step as after any pause, once the
+ * budget allows it. A head without a budget is returned as it is.
+ */
+export function overBudgetPause(head: ExecutionHead, now: EpochMs): ExecutionHead {
+  const overruns = overBudget(head.usage, head.budget);
+  if (overruns.length === 0) return head;
+  const error: ErrorInfo = { code: ErrorCode.BudgetExceeded, message: budgetMessage(overruns) };
+  const paused: ExecutionHead = { ...head, state: ExecutionState.Paused, error };
+  delete paused.sweepAt;
+  if (head.state !== ExecutionState.Paused)
+    paused.events = appendEvents(head.events, [{ type: EventType.Paused, step: head.currentStep, at: now, error }]);
+  return paused;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { EventType } from '../core/events.js';
 import type { ExecutionState } from '../core/execution-state.js';
 import type { OpenCallback } from '../core/callback-tokens.js';
 import type { DeliveredEvent, InboxEvent, PendingWait } from '../core/waits.js';
+import type { Budget, Usage } from '../core/usage.js';
 
 /** Times in the runtime are epoch milliseconds: comparable, and cheap to store. */
 export type EpochMs = number;
@@ -106,6 +107,18 @@ export interface ExecutionHead {
    * behind: still readable, listed as `superseded`. Absent until the first rewind.
    */
   superseded?: SeqRange[];
+  /**
+   * What the committed step runs reported using (`ctx.reportUsage`), summed by unit:
+   * added by the commit write itself, so a retried or lost attempt never counts.
+   * Absent until a step reports something (a head without usage pays no bytes for it).
+   */
+  usage?: Usage;
+  /**
+   * Upper bounds of `usage` by unit (the start request's, else the workflow's): a
+   * commit that leaves the usage past one pauses the execution with BUDGET_EXCEEDED
+   * before its next step. Absent: no limit.
+   */
+  budget?: Budget;
 }
 
 /** How many superseded ranges a head keeps: a rewind that would need more is refused (fork instead). */

@@ -5,6 +5,7 @@ import type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCh
 import type { ForkOrigin } from '../core/types.js';
 import type { JobMessage } from './bulk-model.js';
 import type { WaitTiming } from './wait-timing.js';
+import type { Budget, Usage } from '../core/usage.js';
 
 /**
  * What a new execution is created with. The store adds state running, currentStep 0,
@@ -31,6 +32,8 @@ export interface NewExecution {
   startStep?: number;
   /** Set for a fork: where it came from. */
   forkedFrom?: ForkOrigin;
+  /** Upper bounds of the execution's usage (already validated); none when absent. */
+  budget?: Budget;
 }
 
 /**
@@ -87,6 +90,12 @@ export interface CommitRequest extends Fence {
   output: unknown;
   /** Callback tokens the step opened: they become usable with this commit. */
   opened?: OpenCallback[];
+  /**
+   * What the step run reported using (already validated): added to the head's
+   * `usage` by this very write. Past the head's budget, the commit pauses the
+   * execution with BUDGET_EXCEEDED (and a `paused` event) unless it just ended.
+   */
+  usage?: Usage;
   /** When the sweeper should look if the head runs on (the next step message is due now). */
   sweepAt: EpochMs;
   /** How a wait's `sweepAt` is set; by default `sweepAt - now` and SQS's 900 s. */

@@ -1,4 +1,5 @@
-import { ErrorCode, NotFoundError } from '../core/errors.js';
+import { ErrorCode, LongRunningError, NotFoundError } from '../core/errors.js';
+import { budgetMessage, overBudget } from '../core/usage.js';
 import { EventType } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
 import { assertTransition, legalFrom } from '../core/transitions.js';
@@ -6,7 +7,7 @@ import { resumeWait, retriedWait } from '../core/waits.js';
 import { transitionedHead } from './head-changes.js';
 import { decideAndWrite } from './head-writes.js';
 import { emitEvents, recordedEvent } from './lifecycle-events.js';
-import type { ExecutionHead } from './model.js';
+import type { EpochMs, ExecutionHead } from './model.js';
 import type { ResolvedRuntime } from './runtime-config.js';
 import { stepMessage } from './step-message.js';
 import { waitingHead, wokenHead } from './wait-changes.js';
@@ -42,37 +43,72 @@ export async function resumeOrRetry(
     if (!h) throw new NotFoundError('execution', id);
     refused = guard !== undefined && !guard(h);
     if (refused) return undefined;
-    if (h.state === ExecutionState.Running || h.state === ExecutionState.Waiting) return undefined;
-    assertTransition(id, h.state, action);
-    const event = recordedEvent(EventType.Resumed, h.currentStep, now);
-    const facts = { now, sweepAt: now + rt.stallAfterMs, events: [event] };
-    const timedOut = action === 'retry' && h.error?.code === ErrorCode.WaitTimeout;
-    const wait = h.wait && (action === 'resume' ? h.wait : timedOut ? retriedWait(h.wait, now) : undefined);
-    if (wait) {
-      const resumed = action === 'resume' ? resumeWait(wait, h.inbox) : { kind: 'waiting' as const };
-      if (resumed.kind === 'run') return wokenHead({ ...h, inbox: resumed.inbox }, resumed.delivered, facts);
-      return waitingHead(h, wait, { ...facts, sweepAt: sweepAtOfWait(rt, { ...h, wait }, now) });
-    }
-    return transitionedHead(h, {
-      id,
-      from: legalFrom(action),
-      to: ExecutionState.Running,
-      now,
-      action,
-      event,
-      bumpVersion: action === 'retry',
-      resetAttempts: true,
-      sweepAt: facts.sweepAt,
-    });
+    return resumedHead(rt, h, action, now);
   });
   if (!head) throw new NotFoundError('execution', id);
   // Not as the caller listed it (a bulk redrive): left alone, and nothing is sent.
   if (refused) return { head, changed: false };
+  await afterResume(rt, head, written, now);
+  return { head, changed: written };
+}
+
+/**
+ * The head `h` resumed (paused -> running or waiting) or retried (failed -> running),
+ * by the rules of {@link resumeOrRetry}; undefined when it runs or waits already.
+ * ILLEGAL_TRANSITION from any other state; BUDGET_EXCEEDED (409) while its usage is
+ * past its budget: it would only pause again, so the budget has to be raised first.
+ */
+export function resumedHead(
+  rt: ResolvedRuntime,
+  h: ExecutionHead,
+  action: 'resume' | 'retry',
+  now: EpochMs,
+): ExecutionHead | undefined {
+  const id = h.id;
+  if (h.state === ExecutionState.Running || h.state === ExecutionState.Waiting) return undefined;
+  assertTransition(id, h.state, action);
+  const overruns = overBudget(h.usage, h.budget);
+  if (overruns.length > 0) {
+    throw new LongRunningError(
+      ErrorCode.BudgetExceeded,
+      `cannot ${action} execution ${id}: ${budgetMessage(overruns)} (POST /executions/${id}/budget)`,
+      { details: { id, overruns } },
+    );
+  }
+  const event = recordedEvent(EventType.Resumed, h.currentStep, now);
+  const facts = { now, sweepAt: now + rt.stallAfterMs, events: [event] };
+  const timedOut = action === 'retry' && h.error?.code === ErrorCode.WaitTimeout;
+  const wait = h.wait && (action === 'resume' ? h.wait : timedOut ? retriedWait(h.wait, now) : undefined);
+  if (wait) {
+    const resumed = action === 'resume' ? resumeWait(wait, h.inbox) : { kind: 'waiting' as const };
+    if (resumed.kind === 'run') return wokenHead({ ...h, inbox: resumed.inbox }, resumed.delivered, facts);
+    return waitingHead(h, wait, { ...facts, sweepAt: sweepAtOfWait(rt, { ...h, wait }, now) });
+  }
+  return transitionedHead(h, {
+    id,
+    from: legalFrom(action),
+    to: ExecutionState.Running,
+    now,
+    action,
+    event,
+    bumpVersion: action === 'retry',
+    resetAttempts: true,
+    sweepAt: facts.sweepAt,
+  });
+}
+
+/** What a resumed head needs: its events to `onEvent` (when `written`), then its step message, or its wake message when near. */
+export async function afterResume(
+  rt: ResolvedRuntime,
+  head: ExecutionHead,
+  written: boolean,
+  now: EpochMs,
+): Promise<void> {
+  const id = head.id;
   if (written) emitEvents(rt, id, head.events.slice(-1), { state: head.data });
   if (head.state === ExecutionState.Running) await rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
   else {
     if (written) emitEvents(rt, id, [recordedEvent(EventType.Waiting, head.currentStep, now)], { state: head.data });
     await sendWakeIfNear(rt, head, now);
   }
-  return { head, changed: written };
 }

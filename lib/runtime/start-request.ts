@@ -4,6 +4,7 @@ import { assertExecutionName } from '../core/step-list.js';
 import { assertJsonValue } from '../core/json.js';
 import { assertMaxStepRuns, DEFAULT_MAX_STEP_RUNS } from '../core/waits.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
+import { validateBudget, type Budget } from '../core/usage.js';
 
 /** What {@link ControlPlane.start} takes. */
 export interface StartRequest {
@@ -21,6 +22,8 @@ export interface StartRequest {
   metadata?: Record<string, string>;
   /** Step runs allowed before the execution fails with STEP_LIMIT_EXCEEDED; the workflow's, else 10,000. Infinity: no limit. */
   maxStepRuns?: number;
+  /** Upper bounds of what its steps report using, by unit; replaces the workflow's budget. */
+  budget?: Budget;
 }
 
 /** A checked start request, ready for ExecutionStore.create. */
@@ -33,12 +36,14 @@ export interface ValidStart {
   idempotencyKey?: string;
   /** As stored: 0 means no limit. */
   maxStepRuns: number;
+  /** The request's budget, else the workflow's; absent: no limit. */
+  budget?: Budget;
 }
 
 /** Checks a start request against the registry; VALIDATION_ERROR names the first problem. */
 export function validateStartRequest(request: StartRequest, workflows: WorkflowRegistry): ValidStart {
   if (request === null || typeof request !== 'object') throw new ValidationError('start request must be an object');
-  const { workflow: workflowName, input, name, steps, idempotencyKey, metadata, maxStepRuns } = request;
+  const { workflow: workflowName, input, name, steps, idempotencyKey, metadata, maxStepRuns, budget } = request;
   const workflow = typeof workflowName === 'string' ? workflows.get(workflowName) : undefined;
   if (!workflow)
     throw new ValidationError(`workflow ${JSON.stringify(workflowName)} is not registered`, { workflow: workflowName });
@@ -58,6 +63,7 @@ export function validateStartRequest(request: StartRequest, workflows: WorkflowR
   if (idempotencyKey !== undefined) assertSafeId(idempotencyKey, 'idempotencyKey');
   if (maxStepRuns !== undefined) assertMaxStepRuns(maxStepRuns, 'start request');
   const limit = maxStepRuns ?? workflow.maxStepRuns ?? DEFAULT_MAX_STEP_RUNS;
+  const bounds = budget === undefined ? workflow.budget : validateBudget(budget);
   const labels: Record<string, string> = {};
   if (metadata !== undefined) {
     if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
@@ -75,5 +81,6 @@ export function validateStartRequest(request: StartRequest, workflows: WorkflowR
     metadata: labels,
     maxStepRuns: limit === Infinity ? 0 : limit,
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    ...(bounds === undefined ? {} : { budget: { ...bounds } }),
   };
 }

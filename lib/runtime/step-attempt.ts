@@ -4,6 +4,7 @@ import { ErrorCode, ExecutionCancelledError, LongRunningError, ValidationError, 
 import { ExecutionState } from '../core/execution-state.js';
 import { makeStepContext } from '../core/step-context.js';
 import type { StepFunc } from '../core/types.js';
+import type { Usage } from '../core/usage.js';
 import { LeaseConflictError } from './errors.js';
 import type { EpochMs, ExecutionHead } from './model.js';
 import type { Fence } from './ports.js';
@@ -12,8 +13,8 @@ import type { ResolvedRuntime } from './runtime-config.js';
 
 /** How one run of a step ended. */
 export type AttemptResult =
-  /** The step returned `output` (a state or a directive), having opened `opened` callbacks. */
-  | { kind: 'ok'; output: unknown; opened: OpenCallback[] }
+  /** The step returned `output` (a state or a directive), having opened `opened` callbacks and reported `usage`. */
+  | { kind: 'ok'; output: unknown; opened: OpenCallback[]; usage: Usage | undefined }
   /** The step threw, or timed out (a STEP_TIMEOUT error). */
   | { kind: 'error'; error: unknown }
   /** The execution was cancelled while the step ran. */
@@ -81,7 +82,7 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
     controller.signal.throwIfAborted();
   };
   const secret = rt.callbackSecrets[0];
-  const { ctx, opened } = makeStepContext({
+  const { ctx, opened, usage } = makeStepContext({
     signal: controller.signal,
     executionId: head.id,
     step: head.currentStep,
@@ -124,7 +125,7 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
     const output = await Promise.race([running, aborted]);
     // A step that saw its signal and returned anyway: cancel and lease loss still win.
     if (abortKind === 'cancelled' || abortKind === 'lease-lost') return { kind: abortKind };
-    return { kind: 'ok', output, opened };
+    return { kind: 'ok', output, opened, usage: usage() };
   } catch (error) {
     if (abortKind === 'cancelled' || abortKind === 'lease-lost') return { kind: abortKind };
     return { kind: 'error', error: abortKind === 'timeout' ? toError(controller.signal.reason) : error };

@@ -11,6 +11,7 @@ import { EventType } from '../core/events.js';
 import type { OpenCallback } from '../core/callback-tokens.js';
 import { isStepDirective } from '../core/directives.js';
 import { ExecutionState } from '../core/execution-state.js';
+import type { Usage } from '../core/usage.js';
 import { newId } from '../core/ids.js';
 import { isFenceConflict } from './errors.js';
 import { assertJsonValue } from '../core/json.js';
@@ -148,17 +149,17 @@ export async function processStepMessage(
       } catch (err) {
         return failedAttempt(run, started, err);
       }
-      return commit(run, started, result.output, result.opened);
+      return commit(run, started, result);
   }
 }
 
 async function commit(
   run: Claimed,
   started: RecordedEvent,
-  output: unknown,
-  opened: OpenCallback[],
+  result: { output: unknown; opened: OpenCallback[]; usage: Usage | undefined },
 ): Promise<StepOutcome> {
   const { rt, message: msg } = run;
+  const { output, opened, usage } = result;
   const now = rt.clock.now();
   let events: ReturnType<typeof commitEvents>;
   try {
@@ -178,6 +179,7 @@ async function commit(
       step: msg.step,
       output,
       opened,
+      ...(usage === undefined ? {} : { usage }),
       sweepAt: now + rt.stallAfterMs,
       timing: waitTiming(rt),
       events: events.recorded,
@@ -190,7 +192,7 @@ async function commit(
       return failedAttempt(run, started, err);
     throw err;
   }
-  emitEvents(rt, msg.executionId, events.emitted, { state: head.data });
+  emitEvents(rt, msg.executionId, [...events.emitted, ...budgetPauseOf(head, now)], { state: head.data });
   return afterCommit(rt, msg, head, now);
 }
 
@@ -267,6 +269,13 @@ async function unlessSuperseded(write: Promise<ExecutionHead>): Promise<Executio
     if (isFenceConflict(err)) return undefined;
     throw err;
   }
+}
+
+/** The `paused` event the commit at `now` recorded when it took the execution past its budget, if it did. */
+function budgetPauseOf(head: ExecutionHead, now: EpochMs): RecordedEvent[] {
+  const last = head.events.at(-1);
+  const paused = last?.type === EventType.Paused && last.at === now && last.error?.code === ErrorCode.BudgetExceeded;
+  return paused ? [last] : [];
 }
 
 /** `text` parsed as JSON, or undefined when it is not JSON. */

@@ -2,6 +2,7 @@ import { ErrorCode, IllegalTransitionError, LongRunningError, NotFoundError, Val
 import { ExecutionState, isExecutionState } from '../core/execution-state.js';
 import { assertSafeId } from '../core/ids.js';
 import { assertStepName } from '../core/step-list.js';
+import { validateBudget } from '../core/usage.js';
 import { WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './workflow.js';
 import { LeaseConflictError, StaleTokenError } from './errors.js';
 import { MAX_SUPERSEDED_RANGES, type EpochMs, type ExecutionHead, type StoredCheckpoint } from './model.js';
@@ -43,6 +44,7 @@ export function assertNewExecution(exec: NewExecution): void {
       `startStep must be a whole number from 0 to ${exec.stepNames.length - 1} (a step of the list), got ${String(start)}`,
     );
   }
+  if (exec.budget !== undefined) validateBudget(exec.budget);
   if (exec.forkedFrom !== undefined) {
     assertSafeId(exec.forkedFrom.executionId, 'forkedFrom.executionId');
     assertCheckpointSeq(exec.forkedFrom.checkpoint, 'forkedFrom.checkpoint');

@@ -2,6 +2,7 @@ import { ValidationError } from '../core/errors.js';
 import { checkNamedSteps } from '../core/step-list.js';
 import { assertMaxStepRuns } from '../core/waits.js';
 import type { NamedStep } from '../core/types.js';
+import { validateBudget, type Budget } from '../core/usage.js';
 
 /** Workflow names: a letter or digit, then up to 63 letters, digits, `_`, `.` or `-`. */
 export const WORKFLOW_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -20,6 +21,8 @@ export interface Workflow {
   readonly maxStepRuns?: number;
   /** Whether each commit keeps a checkpoint item (`every`, when absent) or only moves the head (`none`). */
   readonly checkpointHistory?: CheckpointHistory;
+  /** The default budget of its executions (a start request's `budget` replaces it). */
+  readonly budget?: Readonly<Budget>;
 }
 
 /**
@@ -40,6 +43,12 @@ export interface WorkflowDefinition<S = unknown> {
   maxStepRuns?: number;
   /** `none`: commits keep no checkpoint items, only the head (cheaper, no history); `every` by default. */
   checkpointHistory?: CheckpointHistory;
+  /**
+   * Upper bounds of what an execution's steps report using (`ctx.reportUsage`), by
+   * unit, such as `{ costUsd: 5 }`: a commit that goes past one pauses the execution
+   * with BUDGET_EXCEEDED before its next step. A start request's `budget` replaces it.
+   */
+  budget?: Budget;
 }
 
 /**
@@ -59,7 +68,7 @@ export interface WorkflowDefinition<S = unknown> {
 export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): Workflow {
   if (definition === null || typeof definition !== 'object')
     throw new ValidationError('workflow definition must be an object');
-  const { name, version, steps, maxStepRuns, checkpointHistory } = definition;
+  const { name, version, steps, maxStepRuns, checkpointHistory, budget } = definition;
   if (typeof name !== 'string' || !WORKFLOW_NAME_PATTERN.test(name)) {
     throw new ValidationError(`workflow name must be ${WORKFLOW_NAME_RULE}, got ${JSON.stringify(name)}`, { name });
   }
@@ -74,6 +83,7 @@ export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): 
     throw new ValidationError(
       `workflow ${name}: checkpointHistory must be 'every' or 'none', got ${JSON.stringify(checkpointHistory)}`,
     );
+  const checkedBudget = budget === undefined ? undefined : validateBudget(budget, `workflow ${name}: budget`);
   const workflow: Workflow = Object.freeze({
     name,
     ...(version === undefined ? {} : { version }),
@@ -81,6 +91,7 @@ export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): 
     steps: Object.freeze(frozenSteps),
     ...(maxStepRuns === undefined ? {} : { maxStepRuns }),
     ...(checkpointHistory === undefined ? {} : { checkpointHistory }),
+    ...(checkedBudget === undefined ? {} : { budget: Object.freeze(checkedBudget) }),
   });
   defined.add(workflow);
   return workflow;

@@ -15,6 +15,7 @@ import { rewindContract } from './execution-store/rewind.js';
 import { scenarioContract } from './execution-store/scenario.js';
 import { transitionContract } from './execution-store/transition.js';
 import { waitsContract } from './execution-store/waits.js';
+import { usageContract } from './execution-store/usage.js';
 
 export type { MakeStore, StoreOptions, StoreUnderTest } from './execution-store/fixtures.js';
 
@@ -49,4 +50,5 @@ export function executionStoreContract(make: MakeStore): void {
   describe('a long scenario', () => scenarioContract(make));
   describe('waits, events and loops', () => waitsContract(make));
   describe('getCheckpoint, forks and rewind', () => rewindContract(make));
+  describe('usage and budgets', () => usageContract(make));
 }

@@ -20,11 +20,13 @@ const EXPECTED_ROUTES = [
   'POST /executions/{id}/retry',
   'POST /executions/{id}/fork',
   'POST /executions/{id}/rewind',
+  'POST /executions/{id}/budget',
   'POST /executions/redrive',
   'POST /executions/cancel',
   'POST /executions/pause',
   'GET /jobs/{id}',
   'GET /workflows',
+  'GET /workflows/{name}/usage',
   'GET /counts',
   // The token is the credential: the one route without IAM.
   'POST /callbacks/{token}',

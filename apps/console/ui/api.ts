@@ -3,10 +3,11 @@
  * server and the signing proxy both answer it under `/api`), so every call is
  * same-origin. Errors carry the API's own code and message.
  */
-import type { StateCountsView } from '../../../lib/runtime/control-plane.js';
+import type { StateCountsView, WorkflowUsage } from '../../../lib/runtime/control-plane.js';
 import type { CheckpointView, ExecutionView, JobView } from '../../../lib/runtime/execution-view.js';
 
-export type { CheckpointView, ExecutionView, JobView };
+export type { CheckpointView, ExecutionView, JobView, WorkflowUsage };
+export { describeUsage } from '../../../lib/runtime/execution-view.js';
 
 /** Where the API is, relative to the page's origin. */
 export const API_BASE = '/api';
@@ -123,6 +124,7 @@ export const api = {
     ),
   counts: () => call<StateCounts>('GET', '/counts'),
   workflows: () => call<{ items: WorkflowInfo[] }>('GET', '/workflows'),
+  workflowUsage: (name: string) => call<WorkflowUsage>('GET', `/workflows/${encodeURIComponent(name)}/usage`),
   get: (id: string) => call<ExecutionView>('GET', path(id)),
   checkpoints: (id: string, limit: number, nextToken?: string) =>
     call<Page<CheckpointView>>('GET', `${path(id)}/checkpoints${query({ limit, nextToken })}`),

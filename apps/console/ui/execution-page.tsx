@@ -5,7 +5,7 @@
  * the execution is unfinished.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, type Action, type CheckpointView, type ExecutionView } from './api.js';
+import { api, ApiError, describeUsage, type Action, type CheckpointView, type ExecutionView } from './api.js';
 import { CheckpointsPanel } from './checkpoints-panel.js';
 import { executionHref, listHref, navigate } from './router.js';
 import { controlsFor, formatDuration, isFinished, timeline, type Control } from './timeline.js';
@@ -257,6 +257,12 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
                   {exec.forkedFrom.executionId} at checkpoint {exec.forkedFrom.checkpoint}
                 </a>
               </dd>
+            </>
+          )}
+          {(exec.usage || exec.budget) && (
+            <>
+              <dt>usage</dt>
+              <dd data-testid="usage">{describeUsage(exec.usage, exec.budget)}</dd>
             </>
           )}
           {exec.inboxSize > 0 && (

@@ -4,7 +4,16 @@
  * shown without reloading the page.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api, STATES, type ExecutionView, type ListFilter, type StateCounts, type StateName } from './api.js';
+import {
+  api,
+  describeUsage,
+  STATES,
+  type ExecutionView,
+  type ListFilter,
+  type StateCounts,
+  type StateName,
+  type WorkflowUsage,
+} from './api.js';
 import { executionHref, listHref, navigate } from './router.js';
 import { ErrorBox, StateBadge, Time, useInterval, useNow } from './widgets.js';
 
@@ -199,6 +208,7 @@ export function ListPage({ query }: { query: URLSearchParams }) {
         </button>
       </form>
       {error !== undefined && <ErrorBox error={error} />}
+      {filter.workflow !== undefined && <UsageLine workflow={filter.workflow} />}
       {rows === undefined ? (
         <p class="muted">{loading ? 'Loading…' : ''}</p>
       ) : rows.length === 0 ? (
@@ -217,6 +227,22 @@ export function ListPage({ query }: { query: URLSearchParams }) {
         )}
       </footer>
     </main>
+  );
+}
+
+/** A workflow's usage summed over its executions (read once per workflow picked). */
+function UsageLine({ workflow }: { workflow: string }) {
+  const [totals, setTotals] = useState<WorkflowUsage | undefined>(undefined);
+  useEffect(() => {
+    setTotals(undefined);
+    api.workflowUsage(workflow).then(setTotals, () => setTotals(undefined));
+  }, [workflow]);
+  if (totals === undefined || totals.workflow !== workflow) return null;
+  return (
+    <p class="muted" data-testid="workflow-usage">
+      Usage of {workflow}: {describeUsage(totals.usage)} over {totals.capped ? 'the newest ' : ''}
+      {totals.executions} executions
+    </p>
   );
 }
 

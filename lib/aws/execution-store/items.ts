@@ -50,6 +50,9 @@ export function headToItem(h: ExecutionHead): Item {
   setDefined(item, 'idempotencyKey', h.idempotencyKey);
   if (h.forkedFrom) item['forkedFrom'] = { executionId: h.forkedFrom.executionId, checkpoint: h.forkedFrom.checkpoint };
   if (h.superseded?.length) item['superseded'] = h.superseded.map(([a, b]) => [a, b]);
+  // Absent when empty: a head whose steps report nothing pays no byte for them.
+  if (h.usage && Object.keys(h.usage).length > 0) item['usage'] = { ...h.usage };
+  if (h.budget && Object.keys(h.budget).length > 0) item['budget'] = { ...h.budget };
   return item;
 }
 
@@ -98,6 +101,8 @@ export function itemToHead(item: Item): ExecutionHead {
     head.forkedFrom = { executionId: origin.string('executionId'), checkpoint: origin.number('checkpoint') };
   }
   if (item['superseded'] !== undefined) head.superseded = readRanges(r.list('superseded'), r);
+  if (item['usage'] !== undefined) head.usage = readAmounts(r.map('usage'), 'usage', r);
+  if (item['budget'] !== undefined) head.budget = readAmounts(r.map('budget'), 'budget', r);
   rememberClaimSeq(head, item['claimSeq']);
   return head;
 }
@@ -166,6 +171,16 @@ function readRanges(list: unknown[], r: ItemReader): [number, number][] {
     }
     return [from, to];
   });
+}
+
+/** A map of amounts by unit (usage, budget). */
+function readAmounts(map: Item, field: string, r: ItemReader): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [unit, amount] of Object.entries(map)) {
+    if (typeof amount !== 'number' || !Number.isFinite(amount)) throw r.fail(`${field}.${unit}`, 'a number', amount);
+    out[unit] = amount;
+  }
+  return out;
 }
 
 function readErrorInfo(map: Item, field: string, r: ItemReader): ErrorInfo {
