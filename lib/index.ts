@@ -58,6 +58,8 @@ export type { OpenCallback } from './core/callback-tokens.js';
 export type { ExecutionWait } from './core/types.js';
 export { addUsage, overBudget, validateBudget, validateUsage } from './core/usage.js';
 export type { Budget, BudgetOverrun, Usage } from './core/usage.js';
+export { limitKeyOf, validateLimits, MAX_CONCURRENCY, MAX_LIMITS_PER_STEP } from './core/limits.js';
+export type { LimitSpec } from './core/limits.js';
 
 // In-process executor
 export { Executor } from './executor/executor.js';

@@ -1,18 +1,14 @@
 import { ValidationError } from './errors.js';
+import { validateLimits } from './limits.js';
+import { isPrintableName } from './printable.js';
 import type { NamedStep, StepFunc } from './types.js';
 
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+export { isPrintableName };
 
 /** Longest step name, in characters. */
 export const MAX_STEP_NAME_LENGTH = 128;
 /** Longest execution name, in characters. */
 export const MAX_EXECUTION_NAME_LENGTH = 256;
-
-/** True for a string of 1 to `max` characters with no control characters. */
-export function isPrintableName(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= max && !CONTROL_CHARACTER.test(value);
-}
 
 /** Step names are 1 to 128 characters without control characters (VALIDATION_ERROR otherwise). */
 export function assertStepName(name: unknown): asserts name is string {
@@ -47,7 +43,7 @@ export function checkNamedSteps<S>(steps: unknown, where: string): readonly Name
   return steps.map((step: unknown, i) => {
     if (step === null || typeof step !== 'object')
       throw new ValidationError(`${where}: steps[${i}] must be { name, fn }`);
-    const { name, fn } = step as { name: unknown; fn: unknown };
+    const { name, fn, limits } = step as { name: unknown; fn: unknown; limits?: unknown };
     assertStepName(name);
     if (typeof fn !== 'function') {
       throw new ValidationError(`${where}: step "${name}" (steps[${i}]) must have a function fn, got ${typeof fn}`);
@@ -57,6 +53,7 @@ export function checkNamedSteps<S>(steps: unknown, where: string): readonly Name
       throw new ValidationError(`${where}: step name "${name}" is used for two different functions`, { step: name });
     }
     byName.set(name, fn as StepFunc<S>);
-    return Object.freeze({ name, fn: fn as StepFunc<S> });
+    const checked = limits === undefined ? undefined : validateLimits<S>(limits, `${where}: step "${name}"`);
+    return Object.freeze({ name, fn: fn as StepFunc<S>, ...(checked ? { limits: checked } : {}) });
   });
 }

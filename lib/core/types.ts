@@ -3,6 +3,7 @@ import type { ExecutionState } from './execution-state.js';
 import type { OpenCallback } from './callback-tokens.js';
 import type { InboxEvent, PendingWait, StepEvent } from './waits.js';
 import type { Budget, Usage } from './usage.js';
+import type { LimitSpec } from './limits.js';
 
 /** What a step is given besides its input state. */
 export interface StepContext extends DirectiveHelpers {
@@ -54,6 +55,13 @@ export type StepFunc<S = unknown> = (state: S, ctx: StepContext) => StepResult<S
 export interface NamedStep<S = unknown> {
   name: string;
   fn: StepFunc<S>;
+  /**
+   * Flow control across executions: at most `concurrency` runs of steps holding
+   * the same key at once, at most `perSecond`/`perMinute` starts of them. A run
+   * that finds its key full waits without counting as an attempt. See
+   * lib/core/limits.ts.
+   */
+  limits?: readonly LimitSpec<S>[];
 }
 
 /** A saved point an execution can resume from: the input state of step `step`. */
