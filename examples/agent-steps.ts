@@ -35,9 +35,18 @@ export async function simulateWork(ms: number, ctx: StepContext): Promise<void> 
   await ctx.heartbeat();
 }
 
+/** The simulated model's price: USD 3 per million tokens. */
+const USD_PER_TOKEN = 3 / 1_000_000;
+
+/** Reports what a simulated model call used, as a step calling a real model would. */
+function modelCall(ctx: StepContext, tokens: number): void {
+  ctx.reportUsage({ tokens, costUsd: Math.round(tokens * USD_PER_TOKEN * 1e6) / 1e6 });
+}
+
 /**
  * An agent-style workflow with simulated work and no network: plan, research,
  * draft, review, publish. Deterministic given its input, so runs can be compared.
+ * Each step but publish reports the tokens and cost of its simulated model call.
  */
 export function agentSteps(workMs: number): NamedStep<AgentState>[] {
   return [
@@ -45,6 +54,7 @@ export function agentSteps(workMs: number): NamedStep<AgentState>[] {
       name: 'plan',
       fn: async (s, ctx) => {
         await simulateWork(workMs, ctx);
+        modelCall(ctx, 1_200);
         return { ...s, plan: ['background', 'key facts', 'open questions'].map((p) => `${p} on ${s.topic}`) };
       },
     },
@@ -52,6 +62,7 @@ export function agentSteps(workMs: number): NamedStep<AgentState>[] {
       name: 'research',
       fn: async (s, ctx) => {
         await simulateWork(workMs, ctx);
+        modelCall(ctx, 3_000);
         return { ...s, notes: (s.plan ?? []).map((item, i) => `note ${i + 1}: ${item}`) };
       },
     },
@@ -59,6 +70,7 @@ export function agentSteps(workMs: number): NamedStep<AgentState>[] {
       name: 'draft',
       fn: async (s, ctx) => {
         await simulateWork(workMs, ctx);
+        modelCall(ctx, 2_500);
         return { ...s, draft: `A short report on ${s.topic}. ${(s.notes ?? []).join('. ')}.` };
       },
     },
@@ -66,6 +78,7 @@ export function agentSteps(workMs: number): NamedStep<AgentState>[] {
       name: 'review',
       fn: async (s, ctx) => {
         await simulateWork(workMs, ctx);
+        modelCall(ctx, 800);
         const words = (s.draft ?? '').split(/\s+/).length;
         return { ...s, review: { score: Math.min(10, Math.round(words / 4)), comments: [`${words} words`] } };
       },

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline/promises';
 import { type AgentState, agentSteps } from '../../examples/agent-steps.js';
 import { APPROVAL_EVENT, type ApprovalPayload, MAX_ROUNDS, readApproval } from '../../examples/approval-steps.js';
 import {
+  describeUsage,
   EventType,
   type ExecutionEvent,
   ExecutionState,
@@ -110,6 +111,7 @@ async function main(opts: DemoOptions): Promise<void> {
     `Completed ${execId} in ${((done.endTime!.getTime() - done.startTime.getTime()) / 1000).toFixed(1)} s.\n`,
   );
   opts.out.write(`Result: ${JSON.stringify(result, null, 2)}\n`);
+  if (done.usage) opts.out.write(`Used: ${describeUsage(done.usage, done.budget)} (simulated model calls)\n`);
   opts.out.write(`Checkpoint: ${resolve(opts.dir, `${execId}.json`)}\n`);
 }
 

@@ -206,6 +206,26 @@ describe('the web console (real browser, npm run dev, emulator)', () => {
     await closeClean(detail);
   }, 240_000);
 
+  it('shows an execution its budget paused, and runs it on when the budget is raised from the page', async () => {
+    // The example agent's steps report tokens: 1,200 + 3,000 pass a budget of 3,000 after its second step.
+    const agent = await post('/executions', {
+      workflow: 'agent-research',
+      input: { topic: 'budgets' },
+      name: 'over budget',
+      budget: { tokens: 3_000 },
+    });
+    const page = await open(`/console/executions/${agent.id}`);
+    await page.locator('.exec-head h1 .badge', { hasText: 'paused' }).waitFor({ timeout: 60_000 });
+    await page.locator('.exec-head .error', { hasText: 'BUDGET_EXCEEDED' }).waitFor();
+    await expect(page.locator('[data-testid="usage"]').textContent()).resolves.toContain('tokens 4200 of 3000');
+    await page.fill('input[name="tokens"]', '20000');
+    await page.getByRole('button', { name: 'Raise the budget and run on' }).click();
+    await page.locator('.notice', { hasText: 'budget set: the execution runs on' }).waitFor();
+    await page.locator('.exec-head h1 .badge', { hasText: 'completed' }).waitFor({ timeout: 60_000 });
+    await expect(page.locator('[data-testid="usage"]').textContent()).resolves.toContain('tokens 7500 of 20000');
+    await closeClean(page);
+  }, 120_000);
+
   it('shows an unknown execution as the API words it, and serves every console path with the page', async () => {
     const page = await open('/console/executions/exec_00000000000000000000000000000000');
     await page.locator('.error[role="alert"]', { hasText: 'NOT_FOUND' }).waitFor();

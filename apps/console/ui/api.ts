@@ -124,6 +124,8 @@ export const api = {
     ),
   counts: () => call<StateCounts>('GET', '/counts'),
   workflows: () => call<{ items: WorkflowInfo[] }>('GET', '/workflows'),
+  setBudget: (id: string, budget: Record<string, number>) =>
+    call<ExecutionView & { resumed: boolean }>('POST', `${path(id)}/budget`, budget),
   workflowUsage: (name: string) => call<WorkflowUsage>('GET', `/workflows/${encodeURIComponent(name)}/usage`),
   get: (id: string) => call<ExecutionView>('GET', path(id)),
   checkpoints: (id: string, limit: number, nextToken?: string) =>

@@ -291,6 +291,22 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
       </header>
 
       {exec.wait && <WaitPanel exec={exec} now={now} />}
+      {!isFinished(exec.state) && (
+        <BudgetForm
+          exec={exec}
+          busy={busy}
+          onSet={(budget) =>
+            run(async () => {
+              const answer = await api.setBudget(id, budget);
+              return answer.resumed
+                ? 'budget set: the execution runs on'
+                : answer.error?.code === 'BUDGET_EXCEEDED'
+                  ? 'budget set, still exceeded: it stays paused'
+                  : 'budget set';
+            })
+          }
+        />
+      )}
       {controls.includes('send-event') && (
         <SendEvent
           exec={exec}
@@ -359,6 +375,65 @@ function WaitPanel({ exec, now }: { exec: ExecutionView; now: number }) {
         )}
         {wait.onTimeout && `; on timeout: ${wait.onTimeout}`}
       </p>
+    </Section>
+  );
+}
+
+/**
+ * Sets the execution's budget (tokens and cost in USD; other units it has are kept
+ * as they are). An execution its budget paused runs on when the new one is not exceeded.
+ */
+function BudgetForm(props: {
+  exec: ExecutionView;
+  busy: boolean;
+  onSet: (budget: Record<string, number>) => Promise<boolean>;
+}) {
+  const { exec } = props;
+  const current = exec.budget ?? {};
+  const [tokens, setTokens] = useState(current['tokens'] === undefined ? '' : String(current['tokens']));
+  const [cost, setCost] = useState(current['costUsd'] === undefined ? '' : String(current['costUsd']));
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const stopped = exec.error?.code === 'BUDGET_EXCEEDED';
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const budget: Record<string, number> = { ...current };
+    delete budget['tokens'];
+    delete budget['costUsd'];
+    for (const [unit, text] of [
+      ['tokens', tokens],
+      ['costUsd', cost],
+    ] as const) {
+      if (text.trim() === '') continue;
+      const n = Number(text);
+      if (!Number.isFinite(n) || n <= 0) {
+        setProblem(`${unit} must be a number greater than 0, got "${text}"`);
+        return;
+      }
+      budget[unit] = n;
+    }
+    if (Object.keys(budget).length === 0) {
+      setProblem('give at least one bound: tokens or cost in USD');
+      return;
+    }
+    setProblem(undefined);
+    void props.onSet(budget);
+  };
+  return (
+    <Section title={stopped ? 'Budget exceeded: raise it to run on' : 'Budget'} id="budget">
+      <form class="event-form" onSubmit={submit}>
+        <label>
+          Tokens
+          <input name="tokens" inputMode="numeric" value={tokens} onInput={(e) => setTokens(e.currentTarget.value)} />
+        </label>
+        <label>
+          Cost (USD)
+          <input name="costUsd" inputMode="decimal" value={cost} onInput={(e) => setCost(e.currentTarget.value)} />
+        </label>
+        {problem && <ErrorBox error={new ApiError(0, 'VALIDATION_ERROR', problem)} />}
+        <button type="submit" disabled={props.busy}>
+          {stopped ? 'Raise the budget and run on' : 'Set the budget'}
+        </button>
+      </form>
     </Section>
   );
 }
