@@ -49,6 +49,7 @@ interface Waiter {
 
 /** The live side of one key: slots in use, the FIFO of waiters, when each rate lets the next start. */
 class KeyState {
+  constructor(readonly key: string) {}
   bounds: KeyBounds = {};
   inUse = 0;
   readonly queue: Waiter[] = [];
@@ -61,6 +62,9 @@ const RATE_WINDOWS = [
   ['perSecond', 1_000],
   ['perMinute', 60_000],
 ] as const;
+
+/** How many keys are kept before idle ones are forgotten on the next new key. */
+const PRUNE_AT = 1_000;
 
 const NO_LEASE: Lease = Object.freeze({ release: () => undefined });
 
@@ -122,9 +126,18 @@ export class Limiter {
 
   #state(claim: KeyClaim): KeyState {
     let state = this.#keys.get(claim.key);
-    if (!state) this.#keys.set(claim.key, (state = new KeyState()));
-    // Steps that share a key should declare the same bounds: the latest declaration wins.
-    state.bounds = boundsOf(claim);
+    if (!state) {
+      // Keys made of state (one per tenant) come and go: forget idle ones now and then.
+      if (this.#keys.size >= PRUNE_AT) this.#prune();
+      this.#keys.set(claim.key, (state = new KeyState(claim.key)));
+    }
+    // Steps that share a key should declare the same bounds: the latest declaration wins
+    // (and a raised bound lets waiters in at once).
+    const bounds = boundsOf(claim);
+    if (!sameBounds(bounds, state.bounds)) {
+      state.bounds = bounds;
+      this.#pump(state);
+    }
     return state;
   }
 
@@ -202,14 +215,18 @@ export class Limiter {
   #release(state: KeyState): void {
     state.inUse--;
     this.#pump(state);
+    if (this.#idle(state, this.#clock.now()) && this.#keys.get(state.key) === state) this.#keys.delete(state.key);
+  }
+
+  /** True when nobody holds or waits for the key and its rates allow a start now: it can be forgotten. */
+  #idle(state: KeyState, now: number): boolean {
+    return state.inUse === 0 && state.queue.length === 0 && this.#rateReadyAt(state) <= now;
   }
 
   /** Forgets keys nobody holds or waits for and whose rates allow a start now. */
   #prune(): void {
     const now = this.#clock.now();
-    for (const [key, s] of this.#keys) {
-      if (s.inUse === 0 && s.queue.length === 0 && this.#rateReadyAt(s) <= now) this.#keys.delete(key);
-    }
+    for (const [key, state] of this.#keys) if (this.#idle(state, now)) this.#keys.delete(key);
   }
 }
 
@@ -231,6 +248,10 @@ export function claimsOf<S>(specs: readonly LimitSpec<S>[], state: S, stepName: 
     byKey.set(key, claim);
   }
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function sameBounds(a: KeyBounds, b: KeyBounds): boolean {
+  return a.concurrency === b.concurrency && a.perSecond === b.perSecond && a.perMinute === b.perMinute;
 }
 
 function boundsOf(claim: KeyClaim): KeyBounds {
