@@ -121,17 +121,25 @@ export class Executor {
   createNamedExecution<S = unknown>(name: string, steps: NamedStep<S>[]): Execution {
     assertExecutionName(name);
     const checked = checkNamedSteps<S>(steps, `execution "${name}"`);
-    for (const step of checked) {
-      this.registry.register(step.name, step.fn);
-      // As the registry does for the function, the latest declaration of a name wins.
-      if (step.limits) this.#stepLimits.set(step.name, step.limits as readonly LimitSpec[]);
-      else this.#stepLimits.delete(step.name);
-    }
+    this.#register(checked);
     return this.#create(
       name,
       checked.map((s) => s.fn as StepFunc),
       checked.map((s) => s.name),
     );
+  }
+
+  /**
+   * Registers named steps with their limits, without creating an execution: what a
+   * restarted process calls before `autoResumeAll`, so that the executions it resumes
+   * keep their steps' limits (`registry.register` takes a function only).
+   *
+   * @example
+   * executor.registerSteps(agentSteps); // [{ name: 'call-model', fn, limits: [{ key: 'openai', concurrency: 5 }] }, ...]
+   * await executor.autoResumeAll();
+   */
+  registerSteps<S = unknown>(steps: NamedStep<S>[]): void {
+    this.#register(checkNamedSteps<S>(steps, 'registerSteps'));
   }
 
   /**
@@ -591,6 +599,15 @@ export class Executor {
       }
     }
     return resumed;
+  }
+
+  /** Registers each step's function and limits; as the registry does for the function, the latest declaration of a name wins. */
+  #register<S>(steps: readonly NamedStep<S>[]): void {
+    for (const step of steps) {
+      this.registry.register(step.name, step.fn);
+      if (step.limits?.length) this.#stepLimits.set(step.name, step.limits as readonly LimitSpec[]);
+      else this.#stepLimits.delete(step.name);
+    }
   }
 
   #create(name: string, steps: StepFunc[], stepNames: string[] | undefined): Execution {

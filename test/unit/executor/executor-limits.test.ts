@@ -224,6 +224,29 @@ describe('Executor limits', () => {
     expect(events.filter((e) => e.type === EventType.StepFailed)).toEqual([]);
   });
 
+  it('keeps the limits of steps registered with registerSteps for executions resumed after a restart', async () => {
+    const before = harness();
+    const old = heldStep<number>([]);
+    const ids = await startMany(before.executor, old.steps, [1, 2, 3]);
+    await until(() => old.held.length === 3, 'three runs in the old process');
+
+    const after = harness({}, { checkpointStore: before.store });
+    const { steps, held, seen, releaseAll } = heldStep<number>([{ key: 'db', concurrency: 1 }]);
+    after.executor.registerSteps(steps);
+    expect(await after.executor.autoResumeAll()).toBe(3);
+    await until(() => held.length === 1 && after.executor.limits()[0]?.waiting === 2, 'one resumed run in the step');
+    expect(after.executor.limits()).toEqual([{ key: 'db', concurrency: 1, inUse: 1, waiting: 2 }]);
+    for (let n = 2; n <= 3; n++) {
+      releaseAll();
+      await until(() => seen.started.length === n, `${n} runs started`);
+    }
+    releaseAll();
+    const done = await Promise.all(ids.map((id) => after.executor.wait(id)));
+    expect(done.every((e) => e.state === 'completed')).toBe(true);
+    expect(seen.most).toBe(1);
+    old.releaseAll();
+  });
+
   it('holds two keys of one step, each to its own bound', async () => {
     const { executor } = harness();
     const { steps, held, seen, releaseAll } = heldStep<{ tenant: string; n: number }>([
