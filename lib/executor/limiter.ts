@@ -94,8 +94,8 @@ export class Limiter {
       for (const state of taken.splice(0)) this.#release(state);
     };
     for (const claim of claims) {
-      const state = this.#state(claim);
       if (signal.aborted) return void giveBack();
+      const state = this.#state(claim);
       if (!(await this.#take(state, claim.key, signal, mark))) return void giveBack();
       taken.push(state);
     }
