@@ -49,6 +49,11 @@ export class ExecutionRun {
   /** The steps' directive helpers, kept for the step names they were made for. */
   helpers: { stepNames: readonly string[]; helpers: DirectiveHelpers } | undefined;
 
+  /** The key this run's step waits for, and since when (see `Limiter`); undefined when it waits for none. */
+  throttled: { key: string; since: number } | undefined;
+  /** Ends the step's wait for a limit (a pause), while it waits. */
+  stopLimitWait: (() => void) | undefined;
+
   constructor(
     public exec: Execution,
     public steps: StepFunc[] | undefined,

@@ -41,8 +41,17 @@ import type { ForkOptions, RewindOptions } from '../core/types.js';
 import { type Budget, validateBudget } from '../core/usage.js';
 import { assertWithinBudget, budgetOverruns, clearBudgetPause, isBudgetPaused, markBudgetPaused } from './budget.js';
 import { undoPoint } from './wait-state.js';
+import type { LimitSpec } from '../core/limits.js';
+import { type LimitInfo, Limiter, type ThrottledInfo } from './limiter.js';
 
 export type { ExecutorOptions, StartOptions } from './executor-options.js';
+export type { LimitInfo, ThrottledInfo } from './limiter.js';
+
+/**
+ * A snapshot of an execution as this Executor sees it: with `throttled` while its
+ * step waits for a limit's key (`throttled by openai (5/5 in use)`).
+ */
+export type ExecutionView = Execution & { throttled?: ThrottledInfo };
 
 /**
  * Runs executions made of ordered steps in this process, checkpointing after
@@ -70,6 +79,9 @@ export class Executor {
   readonly #clock: Clock;
   readonly #runs = new Map<string, ExecutionRun>();
   readonly #waits: WaitDriver;
+  readonly #limiter: Limiter;
+  /** The limits of named steps, by step name (kept with the registry, so resumed runs keep them). */
+  readonly #stepLimits = new Map<string, readonly LimitSpec[]>();
 
   constructor(config: Partial<ExecutorConfig> = {}, options: ExecutorOptions = {}) {
     this.#config = resolveExecutorConfig(config);
@@ -78,6 +90,7 @@ export class Executor {
     this.#store = options.checkpointStore ?? new FileCheckpointStore(this.#config.checkpointDir, this.#logger);
     this.#storeSnapshots = snapshotsAtCall(this.#store);
     this.onEvent = options.onEvent;
+    this.#limiter = new Limiter(this.#clock);
     this.#waits = new WaitDriver({
       clock: this.#clock,
       logger: this.#logger,
@@ -108,12 +121,25 @@ export class Executor {
   createNamedExecution<S = unknown>(name: string, steps: NamedStep<S>[]): Execution {
     assertExecutionName(name);
     const checked = checkNamedSteps<S>(steps, `execution "${name}"`);
-    for (const step of checked) this.registry.register(step.name, step.fn);
+    this.#register(checked);
     return this.#create(
       name,
       checked.map((s) => s.fn as StepFunc),
       checked.map((s) => s.name),
     );
+  }
+
+  /**
+   * Registers named steps with their limits, without creating an execution: what a
+   * restarted process calls before `autoResumeAll`, so that the executions it resumes
+   * keep their steps' limits (`registry.register` takes a function only).
+   *
+   * @example
+   * executor.registerSteps(agentSteps); // [{ name: 'call-model', fn, limits: [{ key: 'openai', concurrency: 5 }] }, ...]
+   * await executor.autoResumeAll();
+   */
+  registerSteps<S = unknown>(steps: NamedStep<S>[]): void {
+    this.#register(checkNamedSteps<S>(steps, 'registerSteps'));
   }
 
   /**
@@ -168,6 +194,8 @@ export class Executor {
     if (run.exec.state === ExecutionState.Waiting && !run.active) return this.#waits.pause(run);
     if (run.active) {
       run.pauseRequested = true;
+      // Waiting for a limit, the step has not begun: stop waiting and park.
+      run.stopLimitWait?.();
       this.#logger.info('pause requested', { executionId: execId });
       return;
     }
@@ -467,15 +495,34 @@ export class Executor {
     return cloneExecution(run.exec);
   }
 
-  /** A snapshot of one execution known to this executor, or undefined. */
-  getExecution(execId: string): Execution | undefined {
+  /** A snapshot of one execution known to this executor (with `throttled` while it waits for a limit), or undefined. */
+  getExecution(execId: string): ExecutionView | undefined {
     const run = this.#runs.get(execId);
-    return run ? cloneExecution(run.exec) : undefined;
+    return run ? this.#view(run) : undefined;
   }
 
   /** Snapshots of every execution known to this executor. */
-  listExecutions(): Execution[] {
-    return [...this.#runs.values()].map((r) => cloneExecution(r.exec));
+  listExecutions(): ExecutionView[] {
+    return [...this.#runs.values()].map((r) => this.#view(r));
+  }
+
+  /**
+   * The keys of the step limits of this Executor's executions: for each, its bounds,
+   * how many attempts hold it and how many wait. Limits are enforced within this
+   * Executor only; keys nobody holds or waits for are left out.
+   *
+   * @example
+   * executor.limits(); // [{ key: 'openai', concurrency: 5, inUse: 5, waiting: 2 }]
+   */
+  limits(): LimitInfo[] {
+    return this.#limiter.limits();
+  }
+
+  #view(run: ExecutionRun): ExecutionView {
+    const snapshot: ExecutionView = cloneExecution(run.exec);
+    const throttled = this.#limiter.throttledView(run);
+    if (throttled) snapshot.throttled = throttled;
+    return snapshot;
   }
 
   /** Loads a stored execution into this executor (not yet running). */
@@ -554,6 +601,15 @@ export class Executor {
     return resumed;
   }
 
+  /** Registers each step's function and limits; as the registry does for the function, the latest declaration of a name wins. */
+  #register<S>(steps: readonly NamedStep<S>[]): void {
+    for (const step of steps) {
+      this.registry.register(step.name, step.fn);
+      if (step.limits?.length) this.#stepLimits.set(step.name, step.limits as readonly LimitSpec[]);
+      else this.#stepLimits.delete(step.name);
+    }
+  }
+
   #create(name: string, steps: StepFunc[], stepNames: string[] | undefined): Execution {
     const exec = newExecution(name, steps.length, stepNames, this.#now());
     this.#runs.set(exec.id, new ExecutionRun(exec, steps));
@@ -618,6 +674,8 @@ export class Executor {
       emit: (type, extra) => this.#emit(run, type, extra),
       checkpoint: (completedStep, at) => this.#loopCheckpoint(run, completedStep, at),
       persist: () => this.#persist(run),
+      limiter: this.#limiter,
+      limitsOf: (stepName) => (stepName === undefined ? undefined : this.#stepLimits.get(stepName)),
     })
       .catch(async (err: unknown) => {
         // A bug (ours, or a throwing logger): end the execution visibly rather than hang wait().

@@ -1,8 +1,10 @@
 import type { Clock } from '../core/clock.js';
 import { toError } from '../core/errors.js';
 import type { EventType, ExecutionEvent } from '../core/events.js';
+import type { LimitSpec } from '../core/limits.js';
 import type { Logger } from '../core/logger.js';
 import type { ExecutorConfig } from './config.js';
+import type { Limiter } from './limiter.js';
 
 /** What the run loop needs from its Executor. */
 export interface RunLoopDeps {
@@ -18,6 +20,10 @@ export interface RunLoopDeps {
   checkpoint(completedStep?: number, at?: Date): Promise<void>;
   /** Saves the snapshot without a new checkpoint (heartbeats). */
   persist(): Promise<void>;
+  /** The Executor's flow control, shared by all its executions. */
+  limiter: Limiter;
+  /** The limits declared for the step called `stepName` (undefined: none, or an anonymous step). */
+  limitsOf(stepName: string | undefined): readonly LimitSpec[] | undefined;
 }
 
 /** The clock's time as a Date. */

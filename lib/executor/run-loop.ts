@@ -39,6 +39,8 @@ export async function runSteps(run: ExecutionRun, deps: RunLoopDeps): Promise<vo
     const outcome = await runOneStep(run, fn, deps);
     if (outcome.kind === 'cancelled') return finishCancelled(run, deps);
     if (outcome.kind === 'failed') return finishFailed(run, deps, outcome.error);
+    // A pause ended its wait for a limit: park at the top, and begin the step again on resume.
+    if (outcome.kind === 'paused') continue;
     // The commit: core's `afterStep` reads the result (the next step, a goto, a wait,
     // the end, or the step-run limit), and one checkpoint saves it.
     const finishedAt = now(deps);

@@ -8,6 +8,7 @@ import { makeStepContext } from '../core/step-context.js';
 import type { StepFunc } from '../core/types.js';
 import type { Usage } from '../core/usage.js';
 import { sleepUnless } from './deferred.js';
+import { callLimited, PAUSED } from './limited-call.js';
 import type { ExecutionRun } from './execution-run.js';
 import { bestEffort, now, type RunLoopDeps } from './run-loop-deps.js';
 import { stepRunsOf } from './snapshot.js';
@@ -20,11 +21,14 @@ import { StepTimers } from './step-timers.js';
 export type StepOutcome =
   | { kind: 'ok'; result: unknown; opened: OpenCallback[]; usage: Usage | undefined }
   | { kind: 'failed'; error: Error }
-  | { kind: 'cancelled' };
+  | { kind: 'cancelled' }
+  /** A pause stopped the step's wait for a limit before the attempt ran. */
+  | { kind: 'paused' };
 
 /** What an attempt settles with when the execution was cancelled under it. */
 const CANCELLED = Symbol('cancelled');
 const CANCELLED_OUTCOME: StepOutcome = Object.freeze({ kind: 'cancelled' });
+const PAUSED_OUTCOME: StepOutcome = Object.freeze({ kind: 'paused' });
 const NO_STEP_NAMES: readonly string[] = Object.freeze([]);
 
 /**
@@ -62,11 +66,16 @@ export async function runOneStep(run: ExecutionRun, fn: StepFunc, deps: RunLoopD
     return retryStep(run, fn, deps, attempt, thrown);
   }
   attempt.timers.end();
-  return result === CANCELLED || run.isCancelled ? CANCELLED_OUTCOME : succeeded(attempt, result);
+  return settled(run, attempt, result);
 }
 
-/** The outcome of `attempt`, which returned `result`: what it opened and used is committed with it. */
-function succeeded(attempt: StepAttempt, result: unknown): StepOutcome {
+/**
+ * The outcome of `attempt`, which settled with `result`: cancelled, paused in its
+ * wait for a limit, or a result committed with what the attempt opened and used.
+ */
+function settled(run: ExecutionRun, attempt: StepAttempt, result: unknown): StepOutcome {
+  if (result === CANCELLED || run.isCancelled) return CANCELLED_OUTCOME;
+  if (result === PAUSED) return PAUSED_OUTCOME;
   return { kind: 'ok', result, opened: attempt.opened, usage: attempt.usage() };
 }
 
@@ -97,7 +106,10 @@ function beginAttempt(run: ExecutionRun, fn: StepFunc, deps: RunLoopDeps, attemp
   } catch (thrown) {
     return { result: Promise.reject(toError(thrown)), opened: [], usage: NO_USAGE, timers, attempt };
   }
-  const result = run.abortRelay.call(fn, run.data, made.ctx, CANCELLED);
+  const limits = deps.limitsOf(exec.stepNames?.[exec.currentStep]);
+  const result = limits
+    ? callLimited(run, fn, made.ctx, limits, deps, CANCELLED)
+    : run.abortRelay.call(fn, run.data, made.ctx, CANCELLED);
   return { result, opened: made.opened, usage: made.usage, timers, attempt };
 }
 
@@ -141,7 +153,7 @@ async function retryStep(
     try {
       const result = await attempt.result;
       attempt.timers.end();
-      return result === CANCELLED || run.isCancelled ? CANCELLED_OUTCOME : succeeded(attempt, result);
+      return settled(run, attempt, result);
     } catch (error) {
       thrown = error;
     }
