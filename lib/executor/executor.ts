@@ -51,7 +51,7 @@ export type { LimitInfo, ThrottledInfo } from './limiter.js';
  * A snapshot of an execution as this Executor sees it: with `throttled` while its
  * step waits for a limit's key (`throttled by openai (5/5 in use)`).
  */
-export type ExecutionView = Execution & { throttled?: ThrottledInfo };
+export type ExecutionStatus = Execution & { throttled?: ThrottledInfo };
 
 /**
  * Runs executions made of ordered steps in this process, checkpointing after
@@ -496,13 +496,13 @@ export class Executor {
   }
 
   /** A snapshot of one execution known to this executor (with `throttled` while it waits for a limit), or undefined. */
-  getExecution(execId: string): ExecutionView | undefined {
+  getExecution(execId: string): ExecutionStatus | undefined {
     const run = this.#runs.get(execId);
     return run ? this.#view(run) : undefined;
   }
 
   /** Snapshots of every execution known to this executor. */
-  listExecutions(): ExecutionView[] {
+  listExecutions(): ExecutionStatus[] {
     return [...this.#runs.values()].map((r) => this.#view(r));
   }
 
@@ -518,8 +518,8 @@ export class Executor {
     return this.#limiter.limits();
   }
 
-  #view(run: ExecutionRun): ExecutionView {
-    const snapshot: ExecutionView = cloneExecution(run.exec);
+  #view(run: ExecutionRun): ExecutionStatus {
+    const snapshot: ExecutionStatus = cloneExecution(run.exec);
     const throttled = this.#limiter.throttledView(run);
     if (throttled) snapshot.throttled = throttled;
     return snapshot;
