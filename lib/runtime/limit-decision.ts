@@ -187,20 +187,28 @@ export interface LimitRecordIo {
   write(next: LimitRecord, expected: number | undefined): Promise<boolean>;
 }
 
-/** How many times a read-modify-write of one record is tried before a THROTTLED-like conflict error. */
-export const LIMIT_WRITE_ATTEMPTS = 5;
+/** How many times a read-modify-write of one record is tried before a CONFLICT error. */
+export const LIMIT_WRITE_ATTEMPTS = 8;
+
+/** Between tries: a random wait of up to 10 ms times the try, so contending workers spread out. */
+function jitteredPause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+}
 
 /**
  * Read (consistent), decide, write conditional on the revision read; again from a
- * fresh read when another writer won, up to {@link LIMIT_WRITE_ATTEMPTS} times.
+ * fresh read (after a short random pause) when another writer won, up to
+ * {@link LIMIT_WRITE_ATTEMPTS} times, then CONFLICT (retryable).
  * `decide` returns no `next` when nothing needs writing.
  */
 export async function updateLimitRecord<T>(
   io: LimitRecordIo,
   key: string,
   decide: (record: LimitRecord | undefined) => { result: T; next?: LimitRecord | undefined },
+  pause: (attempt: number) => Promise<void> = jitteredPause,
 ): Promise<T> {
   for (let i = 0; i < LIMIT_WRITE_ATTEMPTS; i++) {
+    if (i > 0) await pause(i);
     const stored = await io.read(key);
     const { result, next } = decide(stored);
     if (next === undefined || (await io.write(next, stored?.revision))) return result;

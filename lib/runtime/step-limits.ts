@@ -21,7 +21,8 @@ export interface HeldSlots {
 /** What taking a step's limits came to. */
 export type TakeResult =
   | { kind: 'granted'; held: HeldSlots }
-  | { kind: 'refused'; throttled: Omit<ThrottledInfo, 'since'> }
+  /** Refused; `throttled` says why (absent: the limiter could not answer). */
+  | { kind: 'refused'; throttled?: Omit<ThrottledInfo, 'since'> }
   /** A key function threw or gave a bad key, or there is no limiter (the error names the step). */
   | { kind: 'bad-key'; error: unknown };
 
@@ -63,8 +64,11 @@ export async function takeLimits(
         ...(perMinute === undefined ? {} : { perMinute }),
       });
     } catch (err) {
+      // A record too contended (or a store error): give the claim back like a refusal,
+      // so the step comes back later instead of waiting out its lease.
       await releaseSlots(rt, held);
-      throw err;
+      rt.logger.warn('could not take a limit: trying the step again later', { key, error: toError(err).message });
+      return { kind: 'refused' };
     }
     if (!result.granted) {
       await releaseSlots(rt, held);
@@ -105,11 +109,12 @@ export function throttleDelaySeconds(count: number, maxSeconds: number, random: 
 /** The head after a refusal: the claim given back (claims - 1, no lease), `throttled` recorded. */
 export function throttledHead(
   head: ExecutionHead,
-  throttled: ThrottledInfo,
+  throttled: ThrottledInfo | undefined,
   req: { now: EpochMs; sweepAt: EpochMs },
 ): ExecutionHead {
   const { leaseOwner: _owner, leaseExpiresAt: _until, ...rest } = head;
-  return { ...rest, claims: Math.max(0, head.claims - 1), throttled, lastUpdate: req.now, sweepAt: req.sweepAt };
+  const why = throttled === undefined ? {} : { throttled };
+  return { ...rest, claims: Math.max(0, head.claims - 1), ...why, lastUpdate: req.now, sweepAt: req.sweepAt };
 }
 
 /** The message that tries a refused step again. */

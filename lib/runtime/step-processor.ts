@@ -179,25 +179,25 @@ async function runClaimed(run: Claimed, stepName: string, fn: StepFunc, deadline
  * (claims - 1, lease removed, error and retries untouched) and records why on the
  * head, in one compare-and-set, then sends the same step message again later.
  */
-async function throttle(run: Claimed, refused: Omit<ThrottledInfo, 'since'>): Promise<StepOutcome> {
+async function throttle(run: Claimed, refused: Omit<ThrottledInfo, 'since'> | undefined): Promise<StepOutcome> {
   const { rt, message: msg, head } = run;
   const now = rt.clock.now();
   const since = msg.throttle?.since ?? now;
   const count = msg.throttle?.count ?? 0;
   const delaySeconds = Math.min(rt.maxDelaySeconds, throttleDelaySeconds(count, rt.throttleMaxDelaySeconds));
   const sweepAt = now + delaySeconds * 1000 + rt.stallAfterMs;
-  const next = throttledHead(head, { ...refused, since }, { now, sweepAt });
+  const next = throttledHead(head, refused && { ...refused, since }, { now, sweepAt });
   const written = await rt.store.replaceHead({ base: head, next });
   if (!written.ok) return dropped(run);
   await settledSend(rt, throttledMessage(msg, since), delaySeconds);
   rt.logger.info('step throttled by a limit: trying again later', {
     executionId: msg.executionId,
     step: msg.step,
-    key: refused.key,
-    inUse: refused.inUse,
+    key: refused?.key,
+    inUse: refused?.inUse,
     delaySeconds,
   });
-  const { key } = refused;
+  const key = refused?.key ?? '';
   return { status: 'throttled', executionId: msg.executionId, step: msg.step, key, delaySeconds, head: written.head };
 }
 
