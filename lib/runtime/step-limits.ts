@@ -23,8 +23,10 @@ export type TakeResult =
   | { kind: 'granted'; held: HeldSlots }
   /** Refused; `throttled` says why (absent: the limiter could not answer). */
   | { kind: 'refused'; throttled?: Omit<ThrottledInfo, 'since'> }
-  /** A key function threw or gave a bad key, or there is no limiter (the error names the step). */
-  | { kind: 'bad-key'; error: unknown };
+  /** A key function threw or gave a bad key (the error names the step). */
+  | { kind: 'bad-key'; error: unknown }
+  /** The runtime was built without a limiter: a deployment fault, mended by redeploying. */
+  | { kind: 'no-limiter'; error: ValidationError };
 
 /**
  * Takes every limit of step `stepName` in order, for the holder `<executionId>#<owner>`,
@@ -39,7 +41,7 @@ export async function takeLimits(
   const limiter = rt.limiter;
   if (!limiter) {
     const why = `step "${stepName}" has limits, but the runtime has no limiter: pass one in the runtime deps (the deployed stack does)`;
-    return { kind: 'bad-key', error: new ValidationError(why) };
+    return { kind: 'no-limiter', error: new ValidationError(why) };
   }
   let keys: string[];
   try {

@@ -133,6 +133,8 @@ export async function processStepMessage(
   if (limits.length === 0) return runClaimed(run, stepName, fn, invocation.deadline);
   const taken = await takeLimits(rt, { head, owner, stepName, limits, leaseUntil: invocation.deadline });
   if (taken.kind === 'bad-key') return failExecution(run, toErrorInfo(taken.error), taken.error, []);
+  // Like a step missing from the deployment: paused with the error, resumed after a redeploy.
+  if (taken.kind === 'no-limiter') return park(run, toErrorInfo(taken.error));
   if (taken.kind === 'refused') return throttle(run, taken.throttled);
   try {
     return await runClaimed(run, stepName, fn, invocation.deadline);
@@ -296,7 +298,7 @@ async function park(run: Claimed, error: ErrorInfo): Promise<StepOutcome> {
   const head = await unlessSuperseded(settledWrite(rt, request, 'park', () => rt.store.park(request)));
   if (!head) return dropped(run);
   emitEvents(rt, msg.executionId, events);
-  rt.logger.warn('step not registered: execution parked as paused', {
+  rt.logger.warn('execution parked as paused: the deployment cannot run this step', {
     executionId: msg.executionId,
     step: msg.step,
     message: error.message,

@@ -114,3 +114,20 @@ describe('limits in the step processor', () => {
     expect(throttleDelaySeconds(0, 30, () => 0.999)).toBe(1);
   });
 });
+
+describe('a runtime without a limiter', () => {
+  it('parks a limited step as paused with an error that says what to pass', async () => {
+    const wf = defineWorkflow<S>({
+      name: 'limited',
+      limits: [{ key: 'openai', concurrency: 1 }],
+      steps: [{ name: 'call', fn: (s) => s }],
+    });
+    const h = makeHarness({ workflows: [wf] });
+    const { head } = await h.control.start({ workflow: 'limited', input: { n: 1 } });
+    await h.drain();
+    const parked = (await h.store.get(head.id))!;
+    expect(parked.state).toBe('paused');
+    expect(parked.claims).toBe(1);
+    expect(parked.error?.message).toMatch(/step "call" has limits, but the runtime has no limiter/);
+  });
+});
