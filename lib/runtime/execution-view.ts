@@ -83,7 +83,8 @@ export function executionView(head: ExecutionHead, withEvents = false): Executio
   if (head.forkedFrom) view.forkedFrom = { ...head.forkedFrom };
   if (head.usage) view.usage = { ...head.usage };
   if (head.budget) view.budget = { ...head.budget };
-  if (head.throttled) {
+  // Only while it can still run: a paused or cancelled head keeps the field until its next claim.
+  if (head.throttled && head.state === 'running') {
     const { key, inUse, limit, since } = head.throttled;
     view.throttled = {
       key,

@@ -3,6 +3,7 @@ import type { NamedStep } from '../../../lib/core/types.js';
 import { InMemoryLimiter } from '../../../lib/testing/in-memory-limiter.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
 import { throttleDelaySeconds } from '../../../lib/runtime/step-limits.js';
+import { executionView } from '../../../lib/runtime/execution-view.js';
 import { countingSteps, gate, makeHarness, settle } from './harness.js';
 
 type S = { n: number; tenant?: string };
@@ -51,6 +52,8 @@ describe('limits in the step processor', () => {
     expect(waiting.error).toBeUndefined();
     expect(waiting.leaseOwner).toBeUndefined();
     expect(waiting.throttled).toEqual({ key: 'openai', inUse: 1, limit: 1, since: h.clock.now() });
+    expect(executionView(waiting).throttled?.message).toBe('throttled by openai (1/1 in use)');
+    expect(executionView({ ...waiting, state: 'cancelled' }).throttled).toBeUndefined();
     const resent = h.queue.pending()[0]!;
     expect(resent.message).toMatchObject({ step: 0, token: 0, throttle: { count: 1, since: h.clock.now() } });
     expect(resent.visibleAt).toBeGreaterThan(h.clock.now());
