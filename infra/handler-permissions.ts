@@ -14,7 +14,8 @@ import { IndexNames } from '../lib/index.js';
  *   (their messages come on the same queue): GetItem/PutItem of the job record, a
  *   listing (Query of `byWorkflow` / `byState`, BatchGetItem of the heads), and the
  *   actions (UpdateItem; a redrive of a cancelled execution is a rewind:
- *   TransactWriteItems of PutItem and UpdateItem, GetItem of its checkpoint).
+ *   TransactWriteItems of PutItem and UpdateItem, GetItem of its checkpoint). Limited
+ *   steps: consistent GetItem and conditional PutItem of `LIMITS` / `KEY#<key>` records.
  * - sweeper: Query of the sparse `active` index, BatchGetItem of the heads it names,
  *   and a conditional UpdateItem of a head it re-sent a message for (its sweepAt).
  * - API: create (TransactWriteItems of head, checkpoint 0 and idempotency record; GetItem
@@ -22,7 +23,8 @@ import { IndexNames } from '../lib/index.js';
  *   BatchWriteItem to clear leftovers), get (GetItem, Query of checkpoints), list (Query of
  *   `byWorkflow` / `byState`, BatchGetItem of the heads), counts (COUNT Query of
  *   `byState`), control actions (UpdateItem,
- *   GetItem), delete (DeleteItem, Query, BatchWriteItem).
+ *   GetItem), delete (DeleteItem, Query, BatchWriteItem), limits (Query of the `LIMITS`
+ *   partition).
  */
 export const TABLE_ACTIONS = {
   'step-worker': {

@@ -36,6 +36,7 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   { method: HttpMethod.GET, path: '/workflows' },
   { method: HttpMethod.GET, path: '/workflows/{name}/usage' },
   { method: HttpMethod.GET, path: '/counts' },
+  { method: HttpMethod.GET, path: '/limits' },
 ];
 
 /** The callback route: no IAM, the token in the path is the credential. */

@@ -85,7 +85,7 @@ export type {
 } from './stores/go-execution-document.js';
 
 // Serverless runtime (the durable step protocol, over two ports)
-export { defineWorkflow, WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './runtime/workflow.js';
+export { defineWorkflow, stepLimits, WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './runtime/workflow.js';
 export type { CheckpointHistory, Workflow, WorkflowDefinition } from './runtime/workflow.js';
 export { WorkflowRegistry } from './runtime/workflow-registry.js';
 export {
@@ -122,7 +122,7 @@ export type { StartRequest } from './runtime/start-request.js';
 export { processStepMessage } from './runtime/step-processor.js';
 export { decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH, PAGE_TOKEN_PATTERN } from './runtime/paging.js';
 export { MAX_DELAY_SECONDS } from './runtime/step-message.js';
-export { checkpointView, describeUsage, executionView, jobView } from './runtime/execution-view.js';
+export { checkpointView, describeThrottle, describeUsage, executionView, jobView } from './runtime/execution-view.js';
 export type { CheckpointView, ExecutionView, JobView } from './runtime/execution-view.js';
 export {
   BULK_CONCURRENCY,
@@ -139,13 +139,22 @@ export { sweep } from './runtime/sweeper.js';
 export type { SweepRequest, SweepResult } from './runtime/sweeper.js';
 export { DEFAULT_RUNTIME_CONFIG } from './runtime/runtime-config.js';
 export type { RuntimeConfig, RuntimeDeps } from './runtime/runtime-config.js';
-export type { EpochMs, ExecutionHead, Page, RecordedEvent, StepMessage, StoredCheckpoint } from './runtime/model.js';
+export type {
+  EpochMs,
+  ExecutionHead,
+  Page,
+  RecordedEvent,
+  StepMessage,
+  StoredCheckpoint,
+  ThrottledInfo,
+} from './runtime/model.js';
 export { MAX_SUPERSEDED_RANGES } from './runtime/model.js';
 export type {
   ClaimRequest,
   CommitRequest,
   ExecutionStore,
   Fence,
+  Limiter,
   ListQuery,
   NewExecution,
   ReplaceRequest,
@@ -156,12 +165,15 @@ export type {
   TransitionRequest,
 } from './runtime/ports.js';
 export type { EventResult } from './runtime/event-delivery.js';
+export { decideAcquire, decideRelease, limitUseOf, WAITER_STALE_MS } from './runtime/limit-decision.js';
+export type { AcquireRequest, AcquireResult, LimitRecord, LimitUse, RateBound } from './runtime/limit-decision.js';
 export type { WaitTiming } from './runtime/wait-timing.js';
 export { LeaseConflictError, StaleTokenError } from './runtime/errors.js';
 
 // AWS adapters
 export { DynamoDbExecutionStore } from './aws/execution-store/dynamodb-execution-store.js';
 export { DynamoDbJobStore } from './aws/dynamodb-job-store.js';
+export { DynamoDbLimiter, LIMITS_PK } from './aws/dynamodb-limiter.js';
 export type { DynamoDbExecutionStoreOptions } from './aws/execution-store/dynamodb-execution-store.js';
 export {
   DEFAULT_LARGE_STATE_THRESHOLD,

@@ -78,6 +78,7 @@ export function formatExecution(view: View): string {
   if (waiting) lines.push(`waits:     ${waiting}`);
   if (view.endTime) lines.push(`ended:     ${view.endTime}`);
   if (view.usage || view.budget) lines.push(`usage:     ${describeUsage(view.usage, view.budget)}`);
+  if (view.throttled) lines.push(`waiting:   ${view.throttled.message} since ${view.throttled.since}`);
   if (view.error) lines.push(`error:     ${view.error.code}: ${view.error.message}`);
   if (view.output !== undefined) lines.push(`output:    ${JSON.stringify(view.output)}`);
   else if (view.data !== undefined) lines.push(`latest:    ${shortened(JSON.stringify(view.data) ?? 'null', 300)}`);

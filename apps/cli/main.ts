@@ -17,6 +17,7 @@ import { runCheckDeploy } from './check-deploy.js';
 import { BULK_COMMANDS, runBulk, runJob } from './bulk.js';
 import { runConsole } from './console.js';
 import { runBudget, runUsage } from './budget.js';
+import { runLimits } from './limits.js';
 
 export type { CliIo } from './cli-io.js';
 export { UsageError } from './options.js';
@@ -41,6 +42,7 @@ commands:
                            runs on when the new budget allows it
   usage --workflow W       a workflow's usage, summed over its executions (the newest 10,000)
   workflows                the deployed workflows and their steps
+  limits                   every limit key: slots in use of the limit, executions waiting, tokens left
   watch <id>               live progress until the execution ends
   send-event <id> <type> [--payload JSON|@file] [--event-id K]
                            deliver an event to an execution (its wait, or its inbox)
@@ -297,6 +299,8 @@ async function execute(command: string, args: string[], values: Values, client: 
       return runBudget(args[0] ?? '', values, client, io);
     case 'usage':
       return runUsage(values, client, io);
+    case 'limits':
+      return runLimits(Boolean(values.json), client, io);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -267,6 +267,14 @@ const counts: Record<string, Handler> = {
   },
 };
 
+// Every limit key with its use: one Query of the LIMITS partition.
+const limits: Record<string, Handler> = {
+  GET: async (req, deps) => {
+    validate(emptySchema, req.query, 'query');
+    return json(200, await deps.control.limits());
+  },
+};
+
 /** Finds the route of a request: its method table and the execution id in the path, if any. */
 function match(segments: string[]): { methods: Record<string, Handler>; id?: string } | undefined {
   const [first, id, sub, ...rest] = segments;
@@ -275,6 +283,7 @@ function match(segments: string[]): { methods: Record<string, Handler>; id?: str
   if (first === 'workflows' && id !== undefined && sub === 'usage')
     return { methods: workflowUsage, id: validate(workflowNameSchema, id, 'workflow name') };
   if (first === 'counts' && id === undefined) return { methods: counts };
+  if (first === 'limits' && id === undefined) return { methods: limits };
   if (first === 'callbacks' && id !== undefined && sub === undefined) return { methods: callbacks, id };
   if (first === 'jobs' && id !== undefined && sub === undefined)
     return { methods: jobs, id: validate(executionIdSchema, id, 'job id') };

@@ -7,6 +7,7 @@ import { emitEvents, recordedEvent } from './lifecycle-events.js';
 import type { ExecutionHead, Page, StoredCheckpoint } from './model.js';
 import type { StateCounts } from './ports.js';
 import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
+import type { LimitUse } from './limit-decision.js';
 import { stepMessage } from './step-message.js';
 import { validateStartRequest, type StartRequest } from './start-request.js';
 import { completeCallback, sendEvent, type EventResult } from './event-delivery.js';
@@ -145,6 +146,12 @@ export class ControlPlane {
   /** How many executions are in each state, each counted up to {@link COUNTS_CAP}. */
   async counts(): Promise<StateCountsView> {
     return { states: await this.#rt.store.countByState({ cap: COUNTS_CAP }), cap: COUNTS_CAP };
+  }
+
+  /** Every limit key with its use (slots in use, limit, waiters, tokens); none without a limiter. */
+  async limits(): Promise<{ items: LimitUse[] }> {
+    const limiter = this.#rt.limiter;
+    return { items: limiter ? await limiter.list(this.#rt.clock.now()) : [] };
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { BulkCounts, BulkJob } from './bulk-model.js';
-import type { ExecutionHead, StoredCheckpoint } from './model.js';
+import type { ExecutionHead, StoredCheckpoint, ThrottledInfo } from './model.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -44,6 +44,11 @@ export interface ExecutionView {
   usage?: Record<string, number>;
   /** Its upper bounds by unit; absent: no limit. */
   budget?: Record<string, number>;
+  /**
+   * Set while a limit holds its current step back (cleared by the next claim):
+   * the key, its use then, since when, and `message`: `throttled by openai (5/5 in use)`.
+   */
+  throttled?: { key: string; inUse: number; limit?: number; since: string; message: string };
 }
 
 /** Shapes a head for the API; `withEvents` (one execution's detailed view) adds the latest state and the bounded event history. */
@@ -78,6 +83,17 @@ export function executionView(head: ExecutionHead, withEvents = false): Executio
   if (head.forkedFrom) view.forkedFrom = { ...head.forkedFrom };
   if (head.usage) view.usage = { ...head.usage };
   if (head.budget) view.budget = { ...head.budget };
+  // Only while it can still run: a paused or cancelled head keeps the field until its next claim.
+  if (head.throttled && head.state === 'running') {
+    const { key, inUse, limit, since } = head.throttled;
+    view.throttled = {
+      key,
+      inUse,
+      ...(limit === undefined ? {} : { limit }),
+      since: iso(since),
+      message: describeThrottle(head.throttled),
+    };
+  }
   if (withEvents) {
     view.data = head.data;
     if (head.superseded) view.superseded = head.superseded.map(([a, b]) => [a, b]);
@@ -180,4 +196,11 @@ export function jobView(job: BulkJob): JobView {
     updatedAt: iso(job.updatedAt),
     ...(job.endTime === undefined ? {} : { endTime: iso(job.endTime) }),
   };
+}
+
+/** `throttled by openai (5/5 in use)`, or `throttled by openai (rate)` for a key without a concurrency. */
+export function describeThrottle(t: Pick<ThrottledInfo, 'key' | 'inUse' | 'limit'>): string {
+  return t.limit === undefined
+    ? `throttled by ${t.key} (rate)`
+    : `throttled by ${t.key} (${t.inUse}/${t.limit} in use)`;
 }

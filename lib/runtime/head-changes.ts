@@ -85,7 +85,8 @@ export function progressAt(currentStep: number, totalSteps: number): number {
 
 /** The head after a claim: one more claim, leased to `owner` until `expiresAt`. */
 export function claimedHead(h: ExecutionHead, owner: string, expiresAt: EpochMs, now: EpochMs): ExecutionHead {
-  return { ...h, claims: h.claims + 1, leaseOwner: owner, leaseExpiresAt: expiresAt, lastUpdate: now };
+  const { throttled: _cleared, ...rest } = h;
+  return { ...rest, claims: h.claims + 1, leaseOwner: owner, leaseExpiresAt: expiresAt, lastUpdate: now };
 }
 
 /**

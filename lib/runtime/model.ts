@@ -119,6 +119,11 @@ export interface ExecutionHead {
    * before its next step. Absent: no limit.
    */
   budget?: Budget;
+  /**
+   * Set when a limit refused the current step (its message comes back later):
+   * cleared by the next claim. Absent otherwise (no bytes for unlimited steps).
+   */
+  throttled?: ThrottledInfo;
 }
 
 /** How many superseded ranges a head keeps: a rewind that would need more is refused (fork instead). */
@@ -171,4 +176,19 @@ export interface StepMessage {
   step: number;
   token: number;
   wake?: true;
+  /**
+   * Set on a step message re-sent because a limit refused it: how many times in a
+   * row (the next delay grows with it) and since when (the head's `throttled.since`).
+   */
+  throttle?: { count: number; since: EpochMs };
+}
+
+/** Why a step waits for a limit (lib/core/limits.ts): the key that refused it, its use then, and since when. */
+export interface ThrottledInfo {
+  key: string;
+  /** Slots of the key held when it refused. */
+  inUse: number;
+  /** The key's concurrency, when it has one (a rate-only key has none). */
+  limit?: number;
+  since: EpochMs;
 }

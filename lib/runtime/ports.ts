@@ -6,6 +6,7 @@ import type { ForkOrigin } from '../core/types.js';
 import type { JobMessage } from './bulk-model.js';
 import type { WaitTiming } from './wait-timing.js';
 import type { Budget, Usage } from '../core/usage.js';
+import type { AcquireRequest, AcquireResult, LimitUse } from './limit-decision.js';
 
 /**
  * What a new execution is created with. The store adds state running, currentStep 0,
@@ -253,4 +254,18 @@ export interface ExecutionStore {
 export interface StepQueue {
   /** Sends a step (or job) message, visible after `delaySeconds` (0 to 900). */
   send(message: StepMessage | JobMessage, delaySeconds?: number): Promise<void>;
+}
+
+/**
+ * The flow control port (lib/runtime/limit-decision.ts): one record per limit key.
+ * Each method reads the key's record and writes it back conditional on its
+ * revision (retried a few times on conflict); only limited steps call it.
+ */
+export interface Limiter {
+  /** Takes a slot and/or a token of `req.key` for `req.holderId`, or records the execution as waiting. */
+  acquire(req: AcquireRequest): Promise<AcquireResult>;
+  /** Gives `holderId`'s slot of `key` back; nothing is written when it holds none. */
+  release(req: { key: string; holderId: string }): Promise<void>;
+  /** Every key with its use at `now`, sorted by key. */
+  list(now: EpochMs): Promise<LimitUse[]>;
 }

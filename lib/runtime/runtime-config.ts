@@ -3,7 +3,7 @@ import { type Clock, MAX_TIMER_MS, systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import type { ExecutionEvent } from '../core/events.js';
 import { noopLogger, type Logger } from '../core/logger.js';
-import type { ExecutionStore, StepQueue } from './ports.js';
+import type { ExecutionStore, Limiter, StepQueue } from './ports.js';
 import type { JobStore } from './bulk-model.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 
@@ -29,6 +29,11 @@ export interface RuntimeConfig {
    * themselves. Only tests set it lower, to make the chain of a long wait short.
    */
   maxDelaySeconds: number;
+  /**
+   * The longest delay, in seconds, before a step a limit refused is tried again
+   * (the delay doubles from 1 s with each refusal in a row, jittered, up to this).
+   */
+  throttleMaxDelaySeconds: number;
 }
 
 /**
@@ -44,6 +49,7 @@ export const DEFAULT_RUNTIME_CONFIG: Readonly<RuntimeConfig> = Object.freeze({
   heartbeatMs: 20_000,
   stallAfterMs: 300_000,
   maxDelaySeconds: 900,
+  throttleMaxDelaySeconds: 30,
 });
 
 /** What the worker, the control plane and the sweeper are built on: the ports and the settings. */
@@ -72,6 +78,8 @@ export interface RuntimeDeps extends Partial<RuntimeConfig> {
   callbackSecrets?: readonly (string | Buffer)[];
   /** Where bulk operations keep their progress; without it, bulk operations fail with a VALIDATION_ERROR that says so. */
   jobs?: JobStore;
+  /** Where limit keys are counted; needed only by workflows with limits (a limited step fails without it). */
+  limiter?: Limiter;
 }
 
 /** {@link RuntimeDeps} with every default filled in and every setting checked. */
@@ -86,6 +94,7 @@ export interface ResolvedRuntime extends RuntimeConfig {
   /** Empty when none were given. */
   callbackSecrets: readonly (string | Buffer)[];
   jobs: JobStore | undefined;
+  limiter: Limiter | undefined;
 }
 
 /** Fills in the defaults and checks each setting, naming the bad one (VALIDATION_ERROR). */
@@ -132,5 +141,6 @@ export function resolveRuntime(deps: RuntimeDeps): ResolvedRuntime {
     logger: deps.logger ?? noopLogger,
     callbackSecrets: secrets,
     jobs: deps.jobs,
+    limiter: deps.limiter,
   };
 }

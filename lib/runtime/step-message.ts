@@ -27,7 +27,7 @@ export function assertDelaySeconds(delaySeconds: unknown): asserts delaySeconds 
 export type ParsedStepMessage = { ok: true; message: StepMessage } | { ok: false; reason: string };
 
 const KEYS = ['executionId', 'step', 'token', 'v'];
-const WAKE_KEYS = ['executionId', 'step', 'token', 'v', 'wake'];
+const OPTIONAL_KEYS = ['throttle', 'wake'];
 
 /**
  * Checks a step message body strictly: an object (or its JSON text) with exactly
@@ -48,21 +48,25 @@ export function parseStepMessage(body: unknown): ParsedStepMessage {
     return { ok: false, reason: 'body is not an object' };
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record).sort();
-  const expected = 'wake' in record ? WAKE_KEYS : KEYS;
+  const expected = [...KEYS, ...OPTIONAL_KEYS.filter((k) => k in record)].sort();
   if (keys.length !== expected.length || keys.some((k, i) => k !== expected[i])) {
     return {
       ok: false,
-      reason: `body must have exactly the fields ${KEYS.join(', ')} (and optionally wake), got ${keys.join(', ') || 'none'}`,
+      reason: `body must have exactly the fields ${KEYS.join(', ')} (and optionally ${OPTIONAL_KEYS.join(' or ')}), got ${keys.join(', ') || 'none'}`,
     };
   }
-  const { v, executionId, step, token, wake } = record;
+  const { v, executionId, step, token, wake, throttle } = record;
   if (v !== 1) return { ok: false, reason: `unsupported message version ${JSON.stringify(v)}` };
   if (!isSafeId(executionId)) return { ok: false, reason: 'executionId is not a valid execution id' };
   if (!isIndex(step)) return { ok: false, reason: 'step must be a whole number of at least 0' };
   if (!isIndex(token)) return { ok: false, reason: 'token must be a whole number of at least 0' };
   if (wake !== undefined && wake !== true) return { ok: false, reason: 'wake must be true when present' };
+  if (throttle !== undefined && !isThrottle(throttle))
+    return { ok: false, reason: 'throttle must be { count, since } with whole numbers of at least 0' };
+  if (throttle !== undefined && wake !== undefined) return { ok: false, reason: 'a wake message has no throttle' };
   const message: StepMessage = { v: 1, executionId, step, token };
   if (wake === true) message.wake = true;
+  if (throttle !== undefined) message.throttle = { count: throttle.count, since: throttle.since };
   return { ok: true, message };
 }
 
@@ -104,6 +108,13 @@ export function stepMessage(executionId: string, step: number, token: number): S
 /** The timer message that ends the wait of `executionId` (waiting at version `token`, before step `step`) once it is due. */
 export function wakeMessage(executionId: string, step: number, token: number): StepMessage {
   return { v: 1, executionId, step, token, wake: true };
+}
+
+function isThrottle(value: unknown): value is { count: number; since: number } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value).sort().join(',');
+  const { count, since } = value as Record<string, unknown>;
+  return keys === 'count,since' && isIndex(count) && isIndex(since);
 }
 
 function isIndex(value: unknown): value is number {

@@ -44,6 +44,11 @@ export type StepOutcome =
   | { status: 'failed'; executionId: string; step: number; error: ErrorInfo; head: ExecutionHead }
   /** The step is not registered here: the execution is paused with that error. */
   | { status: 'parked'; executionId: string; step: number; error: ErrorInfo; head: ExecutionHead }
+  /**
+   * A limit refused the step (key `key`): the claim was given back without counting
+   * an attempt and the same step message comes back `delaySeconds` later.
+   */
+  | { status: 'throttled'; executionId: string; step: number; key: string; delaySeconds: number; head: ExecutionHead }
   /** The execution was cancelled while the step ran: nothing was committed. */
   | { status: 'cancelled'; executionId: string; step: number }
   /** A bulk job's message: a page ran (`more`, `completed`), or it was for a page done already (`stale`). */

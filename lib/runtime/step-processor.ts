@@ -16,7 +16,7 @@ import { newId } from '../core/ids.js';
 import { isFenceConflict } from './errors.js';
 import { assertJsonValue } from '../core/json.js';
 import { emitEvents, recordedEvent } from './lifecycle-events.js';
-import type { EpochMs, ExecutionHead, RecordedEvent, StepMessage } from './model.js';
+import type { EpochMs, ExecutionHead, RecordedEvent, StepMessage, ThrottledInfo } from './model.js';
 import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
 import { settledClaim, settledSend, settledWrite } from './ambiguous-outcomes.js';
 import { runAttempt } from './step-attempt.js';
@@ -33,6 +33,9 @@ import {
 import { runJobPage } from './bulk-jobs.js';
 import { ControlPlane } from './control-plane.js';
 import type { StepOutcome } from './step-outcome.js';
+import type { StepFunc } from '../core/types.js';
+import { stepLimits } from './workflow.js';
+import { releaseSlots, takeLimits, throttledHead, throttledMessage, throttleDelaySeconds } from './step-limits.js';
 
 /** One claimed step attempt: the facts every outcome write needs. */
 interface Claimed {
@@ -125,6 +128,26 @@ export async function processStepMessage(
   const fn = rt.workflows.step(stepName);
   if (!fn) return park(run, toErrorInfo(new StepNotRegisteredError(stepName)));
 
+  // Only a limited step pays for flow control (a read and a write of each key's record).
+  const limits = stepLimits(rt.workflows.get(head.workflow), stepName);
+  if (limits.length === 0) return runClaimed(run, stepName, fn, invocation.deadline);
+  const taken = await takeLimits(rt, { head, owner, stepName, limits, leaseUntil: invocation.deadline });
+  if (taken.kind === 'bad-key') return failExecution(run, toErrorInfo(taken.error), taken.error, []);
+  // Like a step missing from the deployment: paused with the error, resumed after a redeploy.
+  if (taken.kind === 'no-limiter') return park(run, toErrorInfo(taken.error));
+  if (taken.kind === 'refused') return throttle(run, taken.throttled);
+  try {
+    return await runClaimed(run, stepName, fn, invocation.deadline);
+  } finally {
+    await releaseSlots(rt, taken.held);
+  }
+}
+
+/** Runs the claimed step and writes its outcome (commit, retry, failure). */
+async function runClaimed(run: Claimed, stepName: string, fn: StepFunc, deadline: EpochMs): Promise<StepOutcome> {
+  const { rt, message: msg, head, fence } = run;
+  const owner = fence.owner;
+  const now = rt.clock.now();
   const started = recordedEvent(EventType.StepStarted, msg.step, now, { attempt: run.attempt });
   emitEvents(rt, msg.executionId, [started], { state: head.data });
   const result = await runAttempt(rt, {
@@ -133,7 +156,7 @@ export async function processStepMessage(
     head,
     owner,
     attempt: run.attempt,
-    deadline: invocation.deadline,
+    deadline,
   });
   switch (result.kind) {
     case 'cancelled':
@@ -151,6 +174,33 @@ export async function processStepMessage(
       }
       return commit(run, started, result);
   }
+}
+
+/**
+ * A limit refused the step: gives the claim back without counting an attempt
+ * (claims - 1, lease removed, error and retries untouched) and records why on the
+ * head, in one compare-and-set, then sends the same step message again later.
+ */
+async function throttle(run: Claimed, refused: Omit<ThrottledInfo, 'since'> | undefined): Promise<StepOutcome> {
+  const { rt, message: msg, head } = run;
+  const now = rt.clock.now();
+  const since = msg.throttle?.since ?? now;
+  const count = msg.throttle?.count ?? 0;
+  const delaySeconds = Math.min(rt.maxDelaySeconds, throttleDelaySeconds(count, rt.throttleMaxDelaySeconds));
+  const sweepAt = now + delaySeconds * 1000 + rt.stallAfterMs;
+  const next = throttledHead(head, refused && { ...refused, since }, { now, sweepAt });
+  const written = await rt.store.replaceHead({ base: head, next });
+  if (!written.ok) return dropped(run);
+  await settledSend(rt, throttledMessage(msg, since), delaySeconds);
+  rt.logger.info('step throttled by a limit: trying again later', {
+    executionId: msg.executionId,
+    step: msg.step,
+    key: refused?.key,
+    inUse: refused?.inUse,
+    delaySeconds,
+  });
+  const key = refused?.key ?? '';
+  return { status: 'throttled', executionId: msg.executionId, step: msg.step, key, delaySeconds, head: written.head };
 }
 
 async function commit(
@@ -248,7 +298,7 @@ async function park(run: Claimed, error: ErrorInfo): Promise<StepOutcome> {
   const head = await unlessSuperseded(settledWrite(rt, request, 'park', () => rt.store.park(request)));
   if (!head) return dropped(run);
   emitEvents(rt, msg.executionId, events);
-  rt.logger.warn('step not registered: execution parked as paused', {
+  rt.logger.warn('execution parked as paused: the deployment cannot run this step', {
     executionId: msg.executionId,
     step: msg.step,
     message: error.message,

@@ -3,6 +3,7 @@ import { checkNamedSteps } from '../core/step-list.js';
 import { assertMaxStepRuns } from '../core/waits.js';
 import type { NamedStep } from '../core/types.js';
 import { validateBudget, type Budget } from '../core/usage.js';
+import { MAX_LIMITS_PER_STEP, validateLimits, type LimitSpec } from '../core/limits.js';
 
 /** Workflow names: a letter or digit, then up to 63 letters, digits, `_`, `.` or `-`. */
 export const WORKFLOW_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -23,6 +24,8 @@ export interface Workflow {
   readonly checkpointHistory?: CheckpointHistory;
   /** The default budget of its executions (a start request's `budget` replaces it). */
   readonly budget?: Readonly<Budget>;
+  /** Limits every step of it takes (besides each step's own); see {@link stepLimits}. */
+  readonly limits?: readonly LimitSpec[];
 }
 
 /**
@@ -49,6 +52,11 @@ export interface WorkflowDefinition<S = unknown> {
    * with BUDGET_EXCEEDED before its next step. A start request's `budget` replaces it.
    */
   budget?: Budget;
+  /**
+   * Flow control for every step (lib/core/limits.ts): merged with each step's own
+   * `limits`, at most MAX_LIMITS_PER_STEP together.
+   */
+  limits?: readonly LimitSpec<S>[];
 }
 
 /**
@@ -68,7 +76,7 @@ export interface WorkflowDefinition<S = unknown> {
 export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): Workflow {
   if (definition === null || typeof definition !== 'object')
     throw new ValidationError('workflow definition must be an object');
-  const { name, version, steps, maxStepRuns, checkpointHistory, budget } = definition;
+  const { name, version, steps, maxStepRuns, checkpointHistory, budget, limits } = definition;
   if (typeof name !== 'string' || !WORKFLOW_NAME_PATTERN.test(name)) {
     throw new ValidationError(`workflow name must be ${WORKFLOW_NAME_RULE}, got ${JSON.stringify(name)}`, { name });
   }
@@ -84,6 +92,14 @@ export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): 
       `workflow ${name}: checkpointHistory must be 'every' or 'none', got ${JSON.stringify(checkpointHistory)}`,
     );
   const checkedBudget = budget === undefined ? undefined : validateBudget(budget, `workflow ${name}: budget`);
+  const checkedLimits = limits === undefined ? undefined : validateLimits<unknown>(limits, `workflow ${name}`);
+  for (const step of frozenSteps) {
+    const together = (checkedLimits?.length ?? 0) + (step.limits?.length ?? 0);
+    if (together > MAX_LIMITS_PER_STEP)
+      throw new ValidationError(
+        `workflow ${name}: step "${step.name}" has ${together} limits with the workflow's, at most ${MAX_LIMITS_PER_STEP}`,
+      );
+  }
   const workflow: Workflow = Object.freeze({
     name,
     ...(version === undefined ? {} : { version }),
@@ -92,6 +108,7 @@ export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): 
     ...(maxStepRuns === undefined ? {} : { maxStepRuns }),
     ...(checkpointHistory === undefined ? {} : { checkpointHistory }),
     ...(checkedBudget === undefined ? {} : { budget: Object.freeze(checkedBudget) }),
+    ...(checkedLimits === undefined || checkedLimits.length === 0 ? {} : { limits: checkedLimits }),
   });
   defined.add(workflow);
   return workflow;
@@ -102,4 +119,15 @@ const defined = new WeakSet<Workflow>();
 /** True for a workflow made (and so checked) by {@link defineWorkflow}. */
 export function isDefinedWorkflow(value: unknown): value is Workflow {
   return typeof value === 'object' && value !== null && defined.has(value as Workflow);
+}
+
+/**
+ * The limits step `stepName` of `workflow` takes when it runs: the workflow's, then
+ * the step's own (empty for a step without any, which then costs nothing extra).
+ */
+export function stepLimits(workflow: Workflow | undefined, stepName: string): readonly LimitSpec[] {
+  if (workflow === undefined) return [];
+  const own = workflow.steps.find((s) => s.name === stepName)?.limits ?? [];
+  const all = workflow.limits ?? [];
+  return all.length === 0 ? own : own.length === 0 ? all : [...all, ...own];
 }

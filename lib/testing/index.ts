@@ -7,6 +7,7 @@
 export { InMemoryExecutionStore } from './in-memory-execution-store.js';
 export type { InMemoryExecutionStoreOptions } from './in-memory-execution-store.js';
 export { InMemoryJobStore } from './in-memory-job-store.js';
+export { InMemoryLimiter } from './in-memory-limiter.js';
 export { InMemoryStepQueue } from './in-memory-step-queue.js';
 export type { InMemoryStepQueueOptions, QueuedMessage } from './in-memory-step-queue.js';
 export { ManualClock } from './manual-clock.js';

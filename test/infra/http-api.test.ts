@@ -28,6 +28,7 @@ const EXPECTED_ROUTES = [
   'GET /workflows',
   'GET /workflows/{name}/usage',
   'GET /counts',
+  'GET /limits',
   // The token is the credential: the one route without IAM.
   'POST /callbacks/{token}',
   // Any other method or path reaches the handler's JSON 404 / 405, behind the same authorizer.

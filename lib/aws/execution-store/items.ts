@@ -53,6 +53,7 @@ export function headToItem(h: ExecutionHead): Item {
   // Absent when empty: a head whose steps report nothing pays no byte for them.
   if (h.usage && Object.keys(h.usage).length > 0) item['usage'] = { ...h.usage };
   if (h.budget && Object.keys(h.budget).length > 0) item['budget'] = { ...h.budget };
+  if (h.throttled) item['throttled'] = { ...h.throttled };
   return item;
 }
 
@@ -103,6 +104,11 @@ export function itemToHead(item: Item): ExecutionHead {
   if (item['superseded'] !== undefined) head.superseded = readRanges(r.list('superseded'), r);
   if (item['usage'] !== undefined) head.usage = readAmounts(r.map('usage'), 'usage', r);
   if (item['budget'] !== undefined) head.budget = readAmounts(r.map('budget'), 'budget', r);
+  if (item['throttled'] !== undefined) {
+    const t = new ItemReader(r.map('throttled'), 'throttled');
+    head.throttled = { key: t.string('key'), inUse: t.number('inUse'), since: t.number('since') };
+    setDefined(head.throttled, 'limit', t.optionalNumber('limit'));
+  }
   rememberClaimSeq(head, item['claimSeq']);
   return head;
 }

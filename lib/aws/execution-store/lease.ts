@@ -42,7 +42,8 @@ export async function claimStep(
       `${e.name('claims')} = ${e.name('claims')} + ${e.value(1)}`,
       `${e.name('claimSeq')} = if_not_exists(${e.name('claimSeq')}, ${e.value(0)}) + ${e.value(1)}`,
     ],
-    [],
+    // A limit's refusal is over once the step is claimed again (no cost: same write).
+    [e.name('throttled')],
   );
   try {
     const out = await ctx.client.send(

@@ -27,6 +27,7 @@ export const CONFIG: RuntimeConfig = {
   deadlineBufferMs: 5_000,
   stallAfterMs: 60_000,
   maxDelaySeconds: 900,
+  throttleMaxDelaySeconds: 30,
 };
 
 /**

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { NamedStep } from '../../../lib/core/types.js';
+import { InMemoryLimiter } from '../../../lib/testing/in-memory-limiter.js';
+import { defineWorkflow } from '../../../lib/runtime/workflow.js';
+import { throttleDelaySeconds } from '../../../lib/runtime/step-limits.js';
+import { executionView } from '../../../lib/runtime/execution-view.js';
+import { countingSteps, gate, makeHarness, settle } from './harness.js';
+
+type S = { n: number; tenant?: string };
+
+function limitedHarness(steps: NamedStep<S>[], limits = [{ key: 'openai', concurrency: 1 }]) {
+  const wf = defineWorkflow<S>({ name: 'limited', limits, steps });
+  const h = makeHarness({ workflows: [wf, defineWorkflow({ name: 'five', steps: countingSteps(5) })] });
+  const limiter = new InMemoryLimiter();
+  h.deps.limiter = limiter;
+  return { h, limiter };
+}
+
+describe('limits in the step processor', () => {
+  it('costs a step without limits nothing extra: no limiter call, the same store calls', async () => {
+    const { h, limiter } = limitedHarness([{ name: 'one', fn: (s) => s }]);
+    await h.control.start({ workflow: 'five', input: { n: 0, trail: [] } });
+    h.calls.clear();
+    await h.drain();
+    expect(limiter.writes).toBe(0);
+    expect(await limiter.list(h.clock.now())).toEqual([]);
+    expect(Object.fromEntries(h.calls)).toEqual({ claim: 5, commit: 5 });
+  });
+
+  it('gives the claim back without counting an attempt when the key is full, and runs the step once it frees', async () => {
+    const held = gate();
+    let runs = 0;
+    const { h, limiter } = limitedHarness([
+      {
+        name: 'call',
+        fn: async (s) => {
+          runs++;
+          if (s.n === 1) await held.promise;
+          return s;
+        },
+      },
+    ]);
+    const first = await h.control.start({ workflow: 'limited', input: { n: 1 } });
+    const second = await h.control.start({ workflow: 'limited', input: { n: 2 } });
+    const [m1, m2] = h.queue.receive();
+    const running = h.process(m1!.message);
+    await settle();
+    const outcome = await h.process(m2!.message);
+    expect(outcome).toMatchObject({ status: 'throttled', key: 'openai' });
+    const waiting = (await h.store.get(second.head.id))!;
+    expect(waiting.claims).toBe(0);
+    expect(waiting.error).toBeUndefined();
+    expect(waiting.leaseOwner).toBeUndefined();
+    expect(waiting.throttled).toEqual({ key: 'openai', inUse: 1, limit: 1, since: h.clock.now() });
+    expect(executionView(waiting).throttled?.message).toBe('throttled by openai (1/1 in use)');
+    expect(executionView({ ...waiting, state: 'cancelled' }).throttled).toBeUndefined();
+    const resent = h.queue.pending()[0]!;
+    expect(resent.message).toMatchObject({ step: 0, token: 0, throttle: { count: 1, since: h.clock.now() } });
+    expect(resent.visibleAt).toBeGreaterThan(h.clock.now());
+    expect(await limiter.list(h.clock.now())).toEqual([{ key: 'openai', inUse: 1, limit: 1, waiting: 1 }]);
+
+    held.open();
+    expect(await running).toMatchObject({ status: 'completed' });
+    expect(await limiter.list(h.clock.now())).toEqual([{ key: 'openai', inUse: 0, limit: 1, waiting: 1 }]);
+    await h.clock.advance(2_000);
+    await h.drain();
+    const done = (await h.store.get(second.head.id))!;
+    expect(done.state).toBe('completed');
+    expect(done.throttled).toBeUndefined();
+    expect(done.events.some((e) => e.type === 'step_failed')).toBe(false);
+    expect(runs).toBe(2);
+    expect((await h.store.get(first.head.id))!.state).toBe('completed');
+    expect(await limiter.list(h.clock.now())).toEqual([{ key: 'openai', inUse: 0, limit: 1, waiting: 0 }]);
+  });
+
+  it('frees the slot of a worker that died holding it once the slot lease passes', async () => {
+    const { h, limiter } = limitedHarness([{ name: 'call', fn: (s) => s }]);
+    await limiter.acquire({
+      key: 'openai',
+      executionId: 'dead',
+      holderId: 'dead#w',
+      leaseUntil: h.clock.now() + 5_000,
+      now: h.clock.now(),
+      concurrency: 1,
+    });
+    const { head } = await h.control.start({ workflow: 'limited', input: { n: 1 } });
+    await h.drain();
+    expect(h.outcomes.at(-1)).toMatchObject({ status: 'throttled' });
+    for (let i = 0; i < 10 && (await h.store.get(head.id))!.state !== 'completed'; i++) {
+      await h.clock.advance(2_000);
+      await h.drain();
+    }
+    expect((await h.store.get(head.id))!.state).toBe('completed');
+  });
+
+  it('fails the execution with an error naming the step when the key function throws', async () => {
+    const { h, limiter } = limitedHarness([{ name: 'call', fn: (s) => s }], [
+      {
+        key: (s: S) => {
+          if (s.tenant === undefined) throw new Error('no tenant');
+          return s.tenant;
+        },
+        concurrency: 1,
+      },
+    ] as never);
+    const { head } = await h.control.start({ workflow: 'limited', input: { n: 1 } });
+    await h.drain();
+    const failed = (await h.store.get(head.id))!;
+    expect(failed.state).toBe('failed');
+    expect(failed.error?.message).toMatch(/the limit key function of step "call" threw: no tenant/);
+    expect(limiter.writes).toBe(0);
+  });
+
+  it('grows the delay with each refusal in a row, jittered, up to the cap', () => {
+    expect([0, 1, 2, 3, 4, 5, 6].map((n) => throttleDelaySeconds(n, 30, () => 0))).toEqual([1, 2, 4, 8, 16, 30, 30]);
+    expect(throttleDelaySeconds(4, 30, () => 0.999)).toBe(12);
+    expect(throttleDelaySeconds(0, 30, () => 0.999)).toBe(1);
+  });
+});
+
+describe('a runtime without a limiter', () => {
+  it('parks a limited step as paused with an error that says what to pass', async () => {
+    const wf = defineWorkflow<S>({
+      name: 'limited',
+      limits: [{ key: 'openai', concurrency: 1 }],
+      steps: [{ name: 'call', fn: (s) => s }],
+    });
+    const h = makeHarness({ workflows: [wf] });
+    const { head } = await h.control.start({ workflow: 'limited', input: { n: 1 } });
+    await h.drain();
+    const parked = (await h.store.get(head.id))!;
+    expect(parked.state).toBe('paused');
+    expect(parked.claims).toBe(1);
+    expect(parked.error?.message).toMatch(/step "call" has limits, but the runtime has no limiter/);
+  });
+});
