@@ -63,7 +63,13 @@ export type { LimitSpec } from './core/limits.js';
 
 // In-process executor
 export { Executor } from './executor/executor.js';
-export type { ExecutionStatus, ExecutorOptions, LimitInfo, StartOptions, ThrottledInfo } from './executor/executor.js';
+export type {
+  ExecutionStatus,
+  ExecutorOptions,
+  LimitInfo,
+  StartOptions,
+  ThrottledInfo as ExecutorThrottledInfo,
+} from './executor/executor.js';
 export { defaultExecutorConfig, IN_PROCESS_CALLBACK_KEY } from './executor/config.js';
 export type { SendEventResult } from './executor/wait-driver.js';
 export type { ExecutorConfig } from './executor/config.js';
