@@ -265,6 +265,14 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
               <dd data-testid="usage">{describeUsage(exec.usage, exec.budget)}</dd>
             </>
           )}
+          {exec.throttled && (
+            <>
+              <dt>throttled</dt>
+              <dd data-testid="throttled">
+                {exec.throttled.message}, waiting since <Time iso={exec.throttled.since} now={now} />
+              </dd>
+            </>
+          )}
           {exec.inboxSize > 0 && (
             <>
               <dt>inbox</dt>

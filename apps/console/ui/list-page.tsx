@@ -315,7 +315,10 @@ function ExecutionTable({ rows, now }: { rows: ExecutionView[]; now: number }) {
                   {Math.min(e.currentStep, e.totalSteps)}/{e.totalSteps}
                 </span>
               </td>
-              <td>{e.currentStep < e.totalSteps ? (e.stepNames[e.currentStep] ?? '') : '–'}</td>
+              <td>
+                {e.currentStep < e.totalSteps ? (e.stepNames[e.currentStep] ?? '') : '–'}
+                {e.throttled && <div class="small muted">{e.throttled.message}</div>}
+              </td>
               <td>
                 <Time iso={e.startTime} now={now} />
               </td>
