@@ -10,14 +10,20 @@ export const MetricName = {
   StepMessagesRejected: 'StepMessagesRejected',
   SweepExamined: 'SweepExamined',
   StalledReenqueued: 'StalledReenqueued',
+  /** A step refused by a limit and sent again later: once in total, and once with the dimension `LimitKey`. */
+  StepsThrottled: 'StepsThrottled',
 } as const;
+
+/** The dimension of the per-key limit metrics. */
+export const LIMIT_KEY_DIMENSION = 'LimitKey';
 
 /** The CloudWatch namespace of those metrics. */
 export const METRICS_NAMESPACE = 'LongRunning';
 
 /** Where handlers record metrics; flushed once per invocation. */
 export interface MetricsSink {
-  count(name: string, value?: number): void;
+  /** Counts `value` (default 1); with `dimensions`, in the series of those dimensions, published at once. */
+  count(name: string, value?: number, dimensions?: Record<string, string>): void;
   milliseconds(name: string, value: number): void;
   flush(): void;
 }
@@ -27,7 +33,15 @@ export function powertoolsMetrics(serviceName: string): MetricsSink {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
   let stored = 0;
   return {
-    count: (name, value = 1) => {
+    count: (name, value = 1, dimensions) => {
+      if (dimensions) {
+        // Its own EMF line, so that the dimension does not apply to the invocation's other metrics.
+        const single = metrics.singleMetric();
+        for (const [dimension, dimensionValue] of Object.entries(dimensions))
+          single.addDimension(dimension, dimensionValue);
+        single.addMetric(name, MetricUnit.Count, value);
+        return;
+      }
       metrics.addMetric(name, MetricUnit.Count, value);
       stored++;
     },

@@ -140,12 +140,16 @@ describe('limits through the deployed handlers (emulator)', () => {
     });
     const started = await call('POST', '/executions', { workflow: 'crashed-key', input: { n: 0 } });
     const id = String(started.body.id);
+    const counted: { name: string; dimensions: Record<string, string> | undefined }[] = [];
     const worker = makeStepWorker({
       runtime: defaultDeps('worker', process.env, workflows).runtime,
       logger: defaultDeps('worker', process.env, workflows).logger,
-      metrics: quietMetrics,
+      metrics: { ...quietMetrics, count: (name, _value, dimensions) => void counted.push({ name, dimensions }) },
     });
     await pump(world.res, worker);
+    // The refusal is counted in total and for its key.
+    expect(counted).toContainEqual({ name: 'StepsThrottled', dimensions: undefined });
+    expect(counted).toContainEqual({ name: 'StepsThrottled', dimensions: { LimitKey: 'solo-key' } });
     const waiting = await call('GET', `/executions/${id}`);
     expect(waiting.body).toMatchObject({
       state: 'running',
