@@ -77,7 +77,8 @@ export async function takeLimits(
       const limit = result.limit === undefined ? {} : { limit: result.limit };
       return { kind: 'refused', throttled: { key, inUse: result.inUse, ...limit } };
     }
-    held.keys.push(key);
+    // Only a concurrency limit records a holder; a rate-only key has nothing to give back.
+    if (concurrency !== undefined) held.keys.push(key);
   }
   return { kind: 'granted', held };
 }

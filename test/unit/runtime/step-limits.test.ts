@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NamedStep } from '../../../lib/core/types.js';
+import type { LimitSpec } from '../../../lib/core/limits.js';
 import { InMemoryLimiter } from '../../../lib/testing/in-memory-limiter.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
 import { throttleDelaySeconds } from '../../../lib/runtime/step-limits.js';
@@ -8,7 +9,7 @@ import { countingSteps, gate, makeHarness, settle } from './harness.js';
 
 type S = { n: number; tenant?: string };
 
-function limitedHarness(steps: NamedStep<S>[], limits = [{ key: 'openai', concurrency: 1 }]) {
+function limitedHarness(steps: NamedStep<S>[], limits: LimitSpec<S>[] = [{ key: 'openai', concurrency: 1 }]) {
   const wf = defineWorkflow<S>({ name: 'limited', limits, steps });
   const h = makeHarness({ workflows: [wf, defineWorkflow({ name: 'five', steps: countingSteps(5) })] });
   const limiter = new InMemoryLimiter();
@@ -25,6 +26,19 @@ describe('limits in the step processor', () => {
     expect(limiter.writes).toBe(0);
     expect(await limiter.list(h.clock.now())).toEqual([]);
     expect(Object.fromEntries(h.calls)).toEqual({ claim: 5, commit: 5 });
+  });
+
+  it('writes a rate-only key once a step (its token) and a concurrency key twice (the slot, then its release)', async () => {
+    const steps: NamedStep<S>[] = [{ name: 'one', fn: (s) => s }];
+    const rate = limitedHarness(steps, [{ key: 'search', perSecond: 100 }]);
+    await rate.h.control.start({ workflow: 'limited', input: { n: 0 } });
+    await rate.h.drain();
+    expect(rate.limiter.writes).toBe(1);
+    const slot = limitedHarness(steps, [{ key: 'openai', concurrency: 2 }]);
+    await slot.h.control.start({ workflow: 'limited', input: { n: 0 } });
+    await slot.h.drain();
+    expect(slot.limiter.writes).toBe(2);
+    expect(await slot.limiter.list(slot.h.clock.now())).toEqual([{ key: 'openai', inUse: 0, limit: 2, waiting: 0 }]);
   });
 
   it('gives the claim back without counting an attempt when the key is full, and runs the step once it frees', async () => {
