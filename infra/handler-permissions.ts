@@ -2,7 +2,7 @@ import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import { IndexNames } from '../lib/index.js';
+import { IndexNames, LIMITS_PK } from '../lib/index.js';
 
 /**
  * The DynamoDB actions each function calls, read from lib/aws (TransactWriteItems is
@@ -17,7 +17,9 @@ import { IndexNames } from '../lib/index.js';
  *   TransactWriteItems of PutItem and UpdateItem, GetItem of its checkpoint). Limited
  *   steps: consistent GetItem and conditional PutItem of `LIMITS` / `KEY#<key>` records.
  * - sweeper: Query of the sparse `active` index, BatchGetItem of the heads it names,
- *   and a conditional UpdateItem of a head it re-sent a message for (its sweepAt).
+ *   and a conditional UpdateItem of a head it re-sent a message for (its sweepAt); a
+ *   Query of the `LIMITS` partition to publish the limit keys' use (that partition only,
+ *   see {@link grantLimitRecordsQuery}).
  * - API: create (TransactWriteItems of head, checkpoint 0 and idempotency record; GetItem
  *   of an earlier execution; DeleteItem of a stale idempotency record; Query and
  *   BatchWriteItem to clear leftovers), get (GetItem, Query of checkpoints), list (Query of
@@ -62,6 +64,24 @@ export const DEPLOY_CHECK_ACTIONS = {
   table: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
   indexes: [IndexNames.byState],
 } as const;
+
+/** The one partition the sweeper may Query on the table itself: the limit records. */
+export const LIMIT_RECORDS_QUERY = { action: 'dynamodb:Query', leadingKey: LIMITS_PK } as const;
+
+/**
+ * Grants Query on the table limited by `dynamodb:LeadingKeys` to the `LIMITS`
+ * partition, so the sweeper reads the limit records and no execution's items.
+ */
+export function grantLimitRecordsQuery(role: Role, table: Table): void {
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: [LIMIT_RECORDS_QUERY.action],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [LIMIT_RECORDS_QUERY.leadingKey] } },
+    }),
+  );
+}
 
 /** KMS actions on a customer managed table key, for functions that only read / also write. */
 const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];

@@ -16,7 +16,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, MetricName } from '../functions/shared/metrics.js';
+import { LIMIT_KEY_DIMENSION, METRICS_NAMESPACE, MetricName } from '../functions/shared/metrics.js';
 
 /** Settings of {@link Monitoring}. */
 export interface MonitoringProps {
@@ -43,7 +43,28 @@ function filledCount(id: string, name: string, service: string): IMetric {
 }
 
 /**
- * The alarms an operator needs, and a dashboard with them and the step throughput:
+ * A graph of one line per limit key: a CloudWatch SEARCH over the series that carry
+ * the dimension `LimitKey` (functions/shared/metrics.ts), per minute.
+ */
+export function perKeyGraph(title: string, name: string, service: string, statistic: string): GraphWidget {
+  const schema = `{${METRICS_NAMESPACE},${LIMIT_KEY_DIMENSION},service}`;
+  return new GraphWidget({
+    title,
+    left: [
+      new MathExpression({
+        expression: `SEARCH('${schema} MetricName="${name}" service="${service}"', '${statistic}', 60)`,
+        usingMetrics: {},
+        label: '',
+        period: Duration.minutes(1),
+      }),
+    ],
+    width: 8,
+  });
+}
+
+/**
+ * The alarms an operator needs, and a dashboard with them, the step throughput and
+ * the limit keys (slots in use, executions waiting, throttles; one line per key):
  * - `deadLetters`: a step message reached the dead-letter queue (ApproximateNumberOfMessagesVisible > 0);
  * - `workerErrors`: the step worker failed invocations (Lambda Errors > 0 in 5 minutes);
  * - `executionsFailed`: an execution failed after its retries (ExecutionsFailed > 0 in 5 minutes);
@@ -119,6 +140,11 @@ export class Monitoring extends Construct {
           }),
         ],
         alarms.map((alarm) => new AlarmWidget({ title: alarm.node.id, alarm, width: 6 })),
+        [
+          perKeyGraph('Limit slots in use, by key', MetricName.LimitSlotsInUse, 'sweeper', 'Maximum'),
+          perKeyGraph('Executions waiting for a limit, by key', MetricName.LimitWaiting, 'sweeper', 'Maximum'),
+          perKeyGraph('Steps throttled per minute, by key', MetricName.StepsThrottled, 'step-worker', 'Sum'),
+        ],
       ],
     });
   }

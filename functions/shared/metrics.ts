@@ -12,6 +12,10 @@ export const MetricName = {
   StalledReenqueued: 'StalledReenqueued',
   /** A step refused by a limit and sent again later: once in total, and once with the dimension `LimitKey`. */
   StepsThrottled: 'StepsThrottled',
+  /** Limit slots held, sampled by the sweeper each run: in total, and per busy key (dimension `LimitKey`). */
+  LimitSlotsInUse: 'LimitSlotsInUse',
+  /** Executions waiting for a limit key, sampled like {@link MetricName.LimitSlotsInUse}. */
+  LimitWaiting: 'LimitWaiting',
 } as const;
 
 /** The dimension of the per-key limit metrics. */

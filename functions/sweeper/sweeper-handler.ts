@@ -1,5 +1,6 @@
 import { type Logger, type RuntimeDeps, sweep, type SweepResult } from '../../lib/index.js';
 import { MetricName, type MetricsSink } from '../shared/metrics.js';
+import { publishLimitUse } from './limit-metrics.js';
 
 /** The part of an EventBridge scheduled event the sweeper reads: its scheduled `time`. */
 export interface ScheduledTick {
@@ -24,7 +25,8 @@ export interface SweeperDeps {
 
 /**
  * Builds the EventBridge-scheduled sweeper: one `sweep`, its counts logged as one
- * structured line and published as metrics (`StalledReenqueued` drives an alarm).
+ * structured line and published as metrics (`StalledReenqueued` drives an alarm),
+ * then the limit keys' use (functions/sweeper/limit-metrics.ts).
  *
  * @example
  * export const handler = makeSweeper({ runtime, logger, metrics, limit: 100 });
@@ -36,6 +38,7 @@ export function makeSweeper(deps: SweeperDeps): (event?: ScheduledTick) => Promi
     deps.logger.info('sweep finished', { examined: result.examined, reenqueued: result.reenqueued });
     deps.metrics.count(MetricName.SweepExamined, result.examined);
     deps.metrics.count(MetricName.StalledReenqueued, result.reenqueued);
+    await publishLimitUse(deps.runtime, now ?? deps.runtime.clock?.now() ?? Date.now(), deps.metrics, deps.logger);
     deps.metrics.flush();
     return result;
   };

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { METRICS_NAMESPACE, MetricName } from '../../functions/shared/metrics.js';
+import { LIMIT_KEY_DIMENSION, METRICS_NAMESPACE, MetricName } from '../../functions/shared/metrics.js';
 import { buildRuntime, buildStack, onlyResource, type StackFixture } from './stack-fixture.js';
 
 type Resource = { Properties: Record<string, unknown> };
@@ -89,6 +89,26 @@ describe('the alarms', () => {
       `\\"${MetricName.StepDuration}\\",\\"service\\",\\"step-worker\\",{\\"period\\":60,\\"stat\\":\\"p99\\"}`,
     );
     for (const id of Object.keys(f.template.findResources('AWS::CloudWatch::Alarm'))) expect(body).toContain(id);
+  });
+
+  it('show one line per limit key: slots in use and executions waiting from the sweeper, throttles from the worker', () => {
+    const [, dashboard] = onlyResource(f.template, 'AWS::CloudWatch::Dashboard');
+    // The body is a Fn::Join of text and references (region, alarm ARNs) that sit inside its JSON strings.
+    const parts = (dashboard.Properties['DashboardBody'] as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    const body = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'ref')).join('')) as {
+      widgets: { properties: { title?: string; metrics?: unknown[][] } }[];
+    };
+    const searches = Object.fromEntries(
+      body.widgets
+        .filter((w) => w.properties.title?.endsWith(', by key'))
+        .map((w) => [w.properties.title, (w.properties.metrics?.[0]?.[0] as { expression: string }).expression]),
+    );
+    const schema = `{${METRICS_NAMESPACE},${LIMIT_KEY_DIMENSION},service}`;
+    expect(searches).toEqual({
+      'Limit slots in use, by key': `SEARCH('${schema} MetricName="${MetricName.LimitSlotsInUse}" service="sweeper"', 'Maximum', 60)`,
+      'Executions waiting for a limit, by key': `SEARCH('${schema} MetricName="${MetricName.LimitWaiting}" service="sweeper"', 'Maximum', 60)`,
+      'Steps throttled per minute, by key': `SEARCH('${schema} MetricName="${MetricName.StepsThrottled}" service="step-worker"', 'Sum', 60)`,
+    });
   });
 });
 

@@ -2,10 +2,11 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IndexNames } from '../../lib/aws/schema/table-schema.js';
+import { LIMITS_PK } from '../../lib/aws/dynamodb-limiter.js';
 import { buildRuntime, buildStack, onlyResource, type StackFixture } from './stack-fixture.js';
 
 type Resource = { Properties: Record<string, unknown> };
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 /**
  * Every (action, resource) an IAM role may use, read from the policies attached to it,
@@ -25,6 +26,13 @@ function grants(template: Template, roleId: string): string[] {
     }
   }
   return pairs.sort();
+}
+
+/** The statements of the policies attached to `roleId`. */
+function statementsOf(template: Template, roleId: string): Statement[] {
+  return (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[])
+    .filter((policy) => (policy.Properties['Roles'] as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .flatMap((policy) => (policy.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement);
 }
 
 const pairs = (actions: string[], resource: unknown): string[] =>
@@ -96,15 +104,27 @@ describe('the function roles', () => {
     );
   });
 
-  it('let the sweeper query the active index, read and update heads by key and send step messages: nothing else', () => {
+  it('let the sweeper query the active index and the limit records, read and update heads by key and send step messages: nothing else', () => {
     expect(grants(f.template, x.sweeper.role)).toEqual(
       [
         ...pairs(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], table()),
+        ...pairs(['dynamodb:Query'], table()),
         ...pairs(['dynamodb:Query'], index(IndexNames.active)),
         ...pairs(['sqs:SendMessage'], queue()),
         ...logs(x.sweeper.logGroup),
       ].sort(),
     );
+  });
+
+  it("let the sweeper query the table's LIMITS partition only", () => {
+    const onTable = statementsOf(f.template, x.sweeper.role).filter(
+      (s) => s.Action === 'dynamodb:Query' && JSON.stringify(s.Resource) === JSON.stringify(table()),
+    );
+    expect(onTable).toEqual([
+      expect.objectContaining({
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [LIMITS_PK] } },
+      }),
+    ]);
   });
 
   it('let the API create, read, list, control and delete executions and their state objects, sign, read and delete input uploads, send step messages and read the callback secret: nothing else', () => {

@@ -2,7 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
-import { TABLE_ACTIONS } from '../../../infra/handler-permissions.js';
+import { LIMIT_RECORDS_QUERY, TABLE_ACTIONS } from '../../../infra/handler-permissions.js';
+import { publishLimitUse } from '../../../functions/sweeper/limit-metrics.js';
 import { STATE_ACTIONS } from '../../../infra/state-bucket.js';
 import { bucketUploads } from '../../../functions/http/uploads.js';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -10,9 +11,11 @@ import {
   ControlPlane,
   defineWorkflow,
   DynamoDbExecutionStore,
+  DynamoDbLimiter,
   DynamoDbJobStore,
   IndexNames,
   LargeStateExecutionStore,
+  noopLogger,
   processStepMessage,
   S3StateObjects,
   type RuntimeDeps,
@@ -31,6 +34,7 @@ import { useAwsResources } from '../aws/aws-test-context.js';
 // every control-plane call it makes) and check each request against the grant. A transaction is authorised as the puts and updates inside it.
 
 const DAY = 86_400_000;
+const quietMetrics = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 
 const aws = useAwsResources();
 
@@ -119,6 +123,23 @@ describe("the sweeper's DynamoDB requests", () => {
       new Set([`dynamodb:Query@${IndexNames.active}`, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem']),
     );
     for (const action of actions) expect(granted).toContain(action);
+  });
+});
+
+describe("the sweeper's read of the limit keys", () => {
+  it('is a Query of the LIMITS partition of the table, which its role is granted and nothing more', async () => {
+    const requests: { command: string; input: Record<string, unknown> }[] = [];
+    const client = recordRequests(new DynamoDBClient(emulatorClientConfig(aws().endpoint)), (command, input) =>
+      requests.push({ command, input }),
+    );
+    const limiter = new DynamoDbLimiter({ client: DynamoDBDocumentClient.from(client), tableName: aws().tableName });
+    await publishLimitUse({ limiter }, Date.now(), quietMetrics, noopLogger);
+    expect(requests).toHaveLength(1);
+    const [query] = requests;
+    expect(query?.command).toBe(LIMIT_RECORDS_QUERY.action.replace('dynamodb:', ''));
+    expect(query?.input['IndexName']).toBeUndefined();
+    expect(query?.input['KeyConditionExpression']).toBe('pk = :pk');
+    expect(query?.input['ExpressionAttributeValues']).toEqual({ ':pk': LIMIT_RECORDS_QUERY.leadingKey });
   });
 });
 

@@ -4,6 +4,7 @@ import { makeApiHandler } from '../../../functions/http/api-handler.js';
 import { defaultDeps } from '../../../functions/shared/deps.js';
 import type { MetricsSink } from '../../../functions/shared/metrics.js';
 import { makeStepWorker } from '../../../functions/worker/step-worker-handler.js';
+import { makeSweeper } from '../../../functions/sweeper/sweeper-handler.js';
 import { apiEvent, bodyOf } from '../../support/api-events.js';
 import { type HandlerWorld, handlerWorld, pump, TEST_CONTEXT } from './handler-harness.js';
 
@@ -150,6 +151,17 @@ describe('limits through the deployed handlers (emulator)', () => {
     // The refusal is counted in total and for its key.
     expect(counted).toContainEqual({ name: 'StepsThrottled', dimensions: undefined });
     expect(counted).toContainEqual({ name: 'StepsThrottled', dimensions: { LimitKey: 'solo-key' } });
+    // The sweeper publishes the key's use from the table: the dead worker's slot, and this execution waiting.
+    const sweeperDeps = defaultDeps('sweeper', process.env, workflows);
+    const sampled: { name: string; value: number | undefined; dimensions: Record<string, string> | undefined }[] = [];
+    await makeSweeper({
+      runtime: sweeperDeps.runtime,
+      logger: sweeperDeps.logger,
+      metrics: { ...quietMetrics, count: (name, value, dimensions) => void sampled.push({ name, value, dimensions }) },
+      limit: 10,
+    })();
+    expect(sampled).toContainEqual({ name: 'LimitSlotsInUse', value: 1, dimensions: { LimitKey: 'solo-key' } });
+    expect(sampled).toContainEqual({ name: 'LimitWaiting', value: 1, dimensions: { LimitKey: 'solo-key' } });
     const waiting = await call('GET', `/executions/${id}`);
     expect(waiting.body).toMatchObject({
       state: 'running',
