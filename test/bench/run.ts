@@ -8,6 +8,7 @@ import { benchConsole } from './console-bench.js';
 import { benchExecutor } from './executor-bench.js';
 import { benchRuntime, COST_ASSUMPTIONS, costPerMillionSteps, PRICES } from './runtime-bench.js';
 import { benchWaits } from './wait-bench.js';
+import { benchLimits, printLimits } from './limits-bench.js';
 
 async function main(): Promise<void> {
   const only = process.argv[2];
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
         'saves/step': r.savesPerStep.toFixed(2),
       })),
     );
+  }
+  if (!only || only === 'limits') {
+    console.log('\n== Flow control: what a limited step costs (serverless runtime, emulator; counts, not times) ==');
+    printLimits(await benchLimits());
   }
   if (!only || only === 'runtime') {
     console.log('\n== Serverless runtime through the emulator (moto, or AWS_ENDPOINT_URL) ==');
