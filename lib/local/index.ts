@@ -9,7 +9,7 @@ export type { LocalResources } from './ensure-resources.js';
 export { BRIDGE_MAX_BODY_BYTES, serveApi, toApiEvent } from './http-bridge.js';
 export type { ApiHandler, BeforeApi, ServeApiOptions } from './http-bridge.js';
 export { emulatorSdkConfig, startEmulator } from './moto-server.js';
-export type { Emulator } from './moto-server.js';
+export type { Emulator, StartEmulatorOptions } from './moto-server.js';
 export { SqsPoller } from './sqs-poller.js';
 export type { BatchHandler, PollResult, SqsPollerOptions } from './sqs-poller.js';
 export { startSweeperTimer } from './sweeper-timer.js';

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LongRunningError } from '../core/errors.js';
+import { machineFacts, planEmulator } from './emulator-plan.js';
+import { provisionMoto } from './moto-venv.js';
 
 /** A running AWS emulator (moto server started here, or the one AWS_ENDPOINT_URL names). */
 export interface Emulator {
@@ -16,22 +17,33 @@ export interface Emulator {
 
 const START_TIMEOUT_MS = 30_000;
 
+/** Options of {@link startEmulator}. */
+export interface StartEmulatorOptions {
+  /** The project whose `.cache/moto` holds the emulator set up here when needed (default: the working folder). */
+  projectDir?: string;
+  /** Where the set-up's progress lines go (default: standard error). */
+  log?: (line: string) => void;
+}
+
 /**
- * The AWS emulator that `npm run dev` and the tests talk to. When `AWS_ENDPOINT_URL` is set (LocalStack,
- * or a moto server already running) it is used as is and `stop` does nothing.
- * Otherwise `moto_server` is started on a free 127.0.0.1 port and `stop` ends it.
- * Without either, this throws with how to fix it, so AWS tests never skip silently.
+ * The AWS emulator that `npm run dev` and the tests talk to, chosen by {@link planEmulator}.
+ * When `AWS_ENDPOINT_URL` is set (LocalStack, or a moto server already running) it is used
+ * as is and `stop` does nothing. Otherwise `moto_server` from PATH, or else from the
+ * project-local install in `<projectDir>/.cache/moto` (built once with Python 3 when
+ * missing), is started on a free 127.0.0.1 port and `stop` ends it.
+ * Without any of those, this throws with how to fix it, so AWS tests never skip silently.
  */
-export async function startEmulator(env: Readonly<Record<string, string | undefined>>): Promise<Emulator> {
-  const given = env['AWS_ENDPOINT_URL'];
-  if (given) return { endpoint: given, started: false, stop: () => Promise.resolve() };
-  const command = findOnPath('moto_server', env['PATH'] ?? '');
-  if (command === undefined) {
-    throw new Error(
-      'No AWS emulator: install moto (pip install "moto[server]") so that moto_server is on PATH, ' +
-        'or start LocalStack and set AWS_ENDPOINT_URL=http://localhost:4566',
-    );
-  }
+export async function startEmulator(
+  env: Readonly<Record<string, string | undefined>>,
+  options: StartEmulatorOptions = {},
+): Promise<Emulator> {
+  const plan = planEmulator(machineFacts(env, options.projectDir ?? process.cwd()));
+  if (plan.kind === 'endpoint') return { endpoint: plan.endpoint, started: false, stop: () => Promise.resolve() };
+  if (plan.kind === 'missing') throw new LongRunningError('EMULATOR_MISSING', plan.message);
+  const command =
+    plan.kind === 'create'
+      ? await provisionMoto(plan, options.log === undefined ? {} : { log: options.log })
+      : plan.command;
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -46,20 +58,6 @@ export async function startEmulator(env: Readonly<Record<string, string | undefi
     throw err;
   }
   return { endpoint, started: true, pid: child.pid, stop: () => stopChild(child) };
-}
-
-function findOnPath(name: string, path: string): string | undefined {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 function freePort(): Promise<number> {

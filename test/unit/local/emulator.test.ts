@@ -1,31 +1,25 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { emulatorSdkConfig } from '../../../lib/local/index.js';
-import { startEmulator } from '../../support/emulator.js';
-
-const saved = { path: process.env['PATH'], endpoint: process.env['AWS_ENDPOINT_URL'] };
-
-function restore(name: 'PATH' | 'AWS_ENDPOINT_URL', value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}
-
-afterEach(() => {
-  restore('PATH', saved.path);
-  restore('AWS_ENDPOINT_URL', saved.endpoint);
-});
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { emulatorSdkConfig, startEmulator } from '../../../lib/local/index.js';
 
 describe('startEmulator', () => {
   it('uses AWS_ENDPOINT_URL as it is when set', async () => {
-    process.env['AWS_ENDPOINT_URL'] = 'http://localhost:4566';
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ AWS_ENDPOINT_URL: 'http://localhost:4566', PATH: process.env['PATH'] });
     expect(emulator.endpoint).toBe('http://localhost:4566');
     await emulator.stop();
   });
 
-  it('fails with how to install moto when moto_server is missing and no endpoint is set', async () => {
-    delete process.env['AWS_ENDPOINT_URL'];
-    process.env['PATH'] = '/nonexistent';
-    await expect(startEmulator()).rejects.toThrow(/pip install "moto\[server\]".*AWS_ENDPOINT_URL/s);
+  it('fails with what to install when there is no endpoint, no moto_server and no Python', async () => {
+    const projectDir = mkdtempSync(join(tmpdir(), 'emulator-'));
+    try {
+      await expect(startEmulator({ PATH: '/nonexistent' }, { projectDir })).rejects.toThrow(
+        /no Python 3.*install Python 3.*pip install "moto\[server\]==[\d.]+".*AWS_ENDPOINT_URL/s,
+      );
+    } finally {
+      rmSync(projectDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,0 +1,216 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LongRunningError } from '../core/errors.js';
+import { MOTO_MARKER_FILE, type EmulatorPlan } from './emulator-plan.js';
+import { tryInstallLock } from './install-lock.js';
+
+/** What a command printed and how it ended (`code` null: ended by a signal). */
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end; rejects only when it cannot be started. */
+export type CommandRunner = (command: string, args: readonly string[]) => Promise<CommandResult>;
+
+/** A plan to build the project-local emulator, from {@link planEmulator}. */
+export type CreatePlan = Extract<EmulatorPlan, { kind: 'create' }>;
+
+export interface ProvisionOptions {
+  /** Where progress lines go (default: standard error). */
+  log?: (line: string) => void;
+  run?: CommandRunner;
+  /** How long to wait for another process's set-up before giving up (default 11 minutes). */
+  lockTimeoutMs?: number;
+  /** Age after which a lock is broken even when its owner still runs (default 10 minutes). */
+  staleLockMs?: number;
+  /** How often a waiting process looks at the lock again (default 250 ms). */
+  pollMs?: number;
+  platform?: NodeJS.Platform;
+}
+
+/** The code of every error from setting up the project-local emulator. */
+export const EMULATOR_SETUP_FAILED = 'EMULATOR_SETUP_FAILED';
+
+const ALTERNATIVES =
+  'Or instead: install moto yourself (pip install "{req}", so that moto_server is on PATH), ' +
+  'or start LocalStack and set AWS_ENDPOINT_URL=http://localhost:4566.';
+
+/**
+ * Builds the project-local moto install that `plan` describes, once across processes:
+ * `python -m venv`, `pip install` of the pinned requirement, then the marker file,
+ * written last. The first process to take the lock (`<venvDir>.lock`) installs; the
+ * others wait for it and use its result. Returns the `moto_server` to run.
+ */
+export async function provisionMoto(plan: CreatePlan, options: ProvisionOptions = {}): Promise<string> {
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const lockDir = `${plan.venvDir}.lock`;
+  const failureFile = `${plan.venvDir}.failed`;
+  const lockTimeoutMs = options.lockTimeoutMs ?? 11 * 60_000;
+  const staleAfterMs = options.staleLockMs ?? 10 * 60_000;
+  const waitStarted = Date.now();
+  let waiting = false;
+  for (;;) {
+    if (isInstalled(plan)) return plan.command;
+    const failure = waiting ? failureSince(failureFile, waitStarted) : undefined;
+    if (failure !== undefined) throw new LongRunningError(EMULATOR_SETUP_FAILED, failure);
+    const lock = tryInstallLock(lockDir, { staleAfterMs });
+    if (lock !== undefined) {
+      try {
+        if (!isInstalled(plan)) await install(plan, { ...options, log, failureFile });
+        return plan.command;
+      } finally {
+        lock.release();
+      }
+    }
+    if (!waiting) {
+      log(`waiting for another process to finish setting up the AWS emulator in ${shown(plan.venvDir)}…`);
+      waiting = true;
+    }
+    if (Date.now() - waitStarted > lockTimeoutMs) {
+      throw new LongRunningError(
+        EMULATOR_SETUP_FAILED,
+        `Gave up waiting for another process to set up the AWS emulator in ${shown(plan.venvDir)}. ` +
+          `If none is running, delete ${lockDir} and run again.`,
+      );
+    }
+    await sleep(options.pollMs ?? 250);
+  }
+}
+
+interface InstallContext extends ProvisionOptions {
+  log: (line: string) => void;
+  failureFile: string;
+}
+
+async function install(plan: CreatePlan, context: InstallContext): Promise<void> {
+  const started = Date.now();
+  const windows = (context.platform ?? process.platform) === 'win32';
+  const run = context.run ?? runCommand;
+  context.log(`setting up the AWS emulator once (${plan.requirement} in ${shown(plan.venvDir)}), about 30 s…`);
+  rmSync(context.failureFile, { force: true });
+  // Whatever is there lacks a valid marker (half-built, or another version): start afresh.
+  rmSync(plan.venvDir, { recursive: true, force: true });
+  try {
+    const venv = await attempt(run, plan.python, ['-m', 'venv', plan.venvDir]);
+    if (venv.code !== 0) throw setupError(venvFailure(plan, venv), plan);
+    const python = join(dirname(plan.command), windows ? 'python.exe' : 'python');
+    const pipArgs = ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', plan.requirement];
+    const pip = await attempt(run, python, pipArgs);
+    if (pip.code !== 0) throw setupError(pipFailure(plan, pip), plan);
+    if (!isExecutable(plan.command)) {
+      throw setupError(`pip installed ${plan.requirement} but left no ${plan.command}.`, plan);
+    }
+    const marker = join(plan.venvDir, MOTO_MARKER_FILE);
+    writeFileSync(`${marker}.tmp`, `${plan.requirement}\n`);
+    renameSync(`${marker}.tmp`, marker);
+  } catch (err) {
+    rmSync(plan.venvDir, { recursive: true, force: true });
+    const message = err instanceof Error ? err.message : String(err);
+    writeFileSync(context.failureFile, JSON.stringify({ at: Date.now(), message }));
+    throw err;
+  }
+  context.log(
+    `set up the AWS emulator in ${shown(plan.venvDir)}: done in ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+}
+
+async function attempt(run: CommandRunner, command: string, args: readonly string[]): Promise<CommandResult> {
+  try {
+    return await run(command, args);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { code: null, stdout: '', stderr: `could not start ${command}: ${reason}` };
+  }
+}
+
+function venvFailure(plan: CreatePlan, result: CommandResult): string {
+  const output = `${result.stderr}\n${result.stdout}`;
+  if (/ensurepip is not available|No module named '?venv|python3(\.\d+)?-venv/i.test(output)) {
+    return (
+      `Could not set up the AWS emulator: ${plan.python} has no working venv module: ` +
+      'install python3-venv (sudo apt-get install python3-venv) and run again.'
+    );
+  }
+  return `Could not set up the AWS emulator: "${plan.python} -m venv ${plan.venvDir}" failed (${ended(result)}):\n${tail(output)}`;
+}
+
+function pipFailure(plan: CreatePlan, result: CommandResult): string {
+  return (
+    `Could not set up the AWS emulator: pip could not install ${plan.requirement} into ${shown(plan.venvDir)} ` +
+    `(${ended(result)}); it needs to reach PyPI (is the network up?). pip said:\n${tail(result.stderr || result.stdout)}`
+  );
+}
+
+function setupError(message: string, plan: CreatePlan): LongRunningError {
+  return new LongRunningError(EMULATOR_SETUP_FAILED, `${message}\n${ALTERNATIVES.replace('{req}', plan.requirement)}`);
+}
+
+function ended(result: CommandResult): string {
+  return result.code === null ? 'it did not run to an end' : `exit code ${result.code}`;
+}
+
+/** The last lines of a command's output, indented. */
+function tail(text: string, lines = 10): string {
+  const kept = text.trim().split(/\r?\n/).slice(-lines);
+  return kept.map((line) => `  ${line}`).join('\n');
+}
+
+function isInstalled(plan: CreatePlan): boolean {
+  try {
+    return (
+      readFileSync(join(plan.venvDir, MOTO_MARKER_FILE), 'utf8').trim() === plan.requirement &&
+      isExecutable(plan.command)
+    );
+  } catch {
+    return false;
+  }
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The message of a failed set-up finished after `since`, if any. */
+function failureSince(file: string, since: number): string | undefined {
+  try {
+    const failure = JSON.parse(readFileSync(file, 'utf8')) as { at?: unknown; message?: unknown };
+    if (typeof failure.at === 'number' && failure.at >= since && typeof failure.message === 'string') {
+      return failure.message;
+    }
+  } catch {
+    // none, or unreadable
+  }
+  return undefined;
+}
+
+/** `path` relative to the working folder when inside it (`.cache/moto`), else as is. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/** Runs a command with the output collected (the last 64 KB of each stream). */
+function runCommand(command: string, args: readonly string[]): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout = (stdout + chunk.toString('utf8')).slice(-65_536);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-65_536);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
