@@ -80,7 +80,8 @@ export function validateLimits<S>(limits: unknown, where: string): readonly Limi
 /**
  * The key of `spec` for a step whose input is `state`. A key function that throws
  * or returns something other than a valid key fails the attempt with an error
- * that names the step (`STEP_FAILED`, not retried: the same state gives the same key).
+ * that names the step (`STEP_FAILED`), on both faces: retried like any failed
+ * attempt, then the execution fails.
  */
 export function limitKeyOf<S>(spec: LimitSpec<S>, state: S, stepName: string): string {
   if (typeof spec.key === 'string') return spec.key;

@@ -132,7 +132,8 @@ export async function processStepMessage(
   const limits = stepLimits(rt.workflows.get(head.workflow), stepName);
   if (limits.length === 0) return runClaimed(run, stepName, fn, invocation.deadline);
   const taken = await takeLimits(rt, { head, owner, stepName, limits, leaseUntil: invocation.deadline });
-  if (taken.kind === 'bad-key') return failExecution(run, toErrorInfo(taken.error), taken.error, []);
+  // A key function that throws fails the attempt like the step would (retried, then failed), as in the Executor.
+  if (taken.kind === 'bad-key') return failedAttempt(run, startedEvent(run), taken.error);
   // Like a step missing from the deployment: paused with the error, resumed after a redeploy.
   if (taken.kind === 'no-limiter') return park(run, toErrorInfo(taken.error));
   if (taken.kind === 'refused') return throttle(run, taken.throttled);
@@ -143,13 +144,19 @@ export async function processStepMessage(
   }
 }
 
+/** The attempt's `step_started` event, emitted now and recorded with its outcome. */
+function startedEvent(run: Claimed): RecordedEvent {
+  const { rt, message: msg } = run;
+  const started = recordedEvent(EventType.StepStarted, msg.step, rt.clock.now(), { attempt: run.attempt });
+  emitEvents(rt, msg.executionId, [started], { state: run.head.data });
+  return started;
+}
+
 /** Runs the claimed step and writes its outcome (commit, retry, failure). */
 async function runClaimed(run: Claimed, stepName: string, fn: StepFunc, deadline: EpochMs): Promise<StepOutcome> {
   const { rt, message: msg, head, fence } = run;
   const owner = fence.owner;
-  const now = rt.clock.now();
-  const started = recordedEvent(EventType.StepStarted, msg.step, now, { attempt: run.attempt });
-  emitEvents(rt, msg.executionId, [started], { state: head.data });
+  const started = startedEvent(run);
   const result = await runAttempt(rt, {
     fn,
     stepName,

@@ -172,7 +172,7 @@ describe('limits through the deployed handlers (emulator)', () => {
     expect(done!.body.error).toBeUndefined();
   }, 60_000);
 
-  it('fails the execution with an error naming the step when the key function throws', async () => {
+  it('fails the attempts, then the execution, with an error naming the step when the key function throws', async () => {
     const { call, runUntilDone } = deployed();
     const started = await call('POST', '/executions', { workflow: 'bad-key', input: { n: 0 } });
     const [done] = await runUntilDone([String(started.body.id)]);
@@ -180,5 +180,8 @@ describe('limits through the deployed handlers (emulator)', () => {
       state: 'failed',
       error: { code: 'STEP_FAILED', message: 'the limit key function of step "per-tenant" threw: state has no tenant' },
     });
+    // Each attempt failed and was retried, as a failure of the step itself would be.
+    const events = done!.body.events as { type: string }[];
+    expect(events.filter((e) => e.type === 'step_failed').length).toBeGreaterThanOrEqual(2);
   }, 60_000);
 });

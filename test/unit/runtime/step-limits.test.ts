@@ -107,21 +107,34 @@ describe('limits in the step processor', () => {
     expect((await h.store.get(head.id))!.state).toBe('completed');
   });
 
-  it('fails the execution with an error naming the step when the key function throws', async () => {
-    const { h, limiter } = limitedHarness([{ name: 'call', fn: (s) => s }], [
-      {
-        key: (s: S) => {
-          if (s.tenant === undefined) throw new Error('no tenant');
-          return s.tenant;
+  it('fails the attempt with an error naming the step when the key function throws, retried like any failure', async () => {
+    const { h, limiter } = limitedHarness(
+      [{ name: 'call', fn: (s) => s }],
+      [
+        {
+          key: (s: S) => {
+            if (s.tenant === undefined) throw new Error('no tenant');
+            return s.tenant;
+          },
+          concurrency: 1,
         },
-        concurrency: 1,
-      },
-    ] as never);
+      ],
+    );
     const { head } = await h.control.start({ workflow: 'limited', input: { n: 1 } });
     await h.drain();
+    expect(h.outcomes.at(-1)).toMatchObject({
+      status: 'retrying',
+      attempt: 0,
+      error: { code: 'STEP_FAILED', message: 'the limit key function of step "call" threw: no tenant' },
+    });
+    for (let i = 0; i < 20 && (await h.store.get(head.id))!.state === 'running'; i++) {
+      await h.clock.advance(60_000);
+      await h.drain();
+    }
     const failed = (await h.store.get(head.id))!;
     expect(failed.state).toBe('failed');
-    expect(failed.error?.message).toMatch(/the limit key function of step "call" threw: no tenant/);
+    expect(failed.error?.message).toBe('the limit key function of step "call" threw: no tenant');
+    expect(h.outcomes.filter((o) => o.status === 'retrying')).toHaveLength(h.deps.maxRetries ?? 3);
     expect(limiter.writes).toBe(0);
   });
 
