@@ -54,6 +54,13 @@ export interface RuntimeSettings {
    */
   readonly retryMaxDelay?: Duration;
   /**
+   * The longest delay before a step a limit refused is tried again: 1 s, doubling with
+   * each refusal in a row, jittered, up to this; from 1 s to 900 s (THROTTLE_MAX_DELAY_SECONDS).
+   * A shorter cap finds a freed slot sooner and costs more refusals while waiting.
+   * @default Duration.seconds(30)
+   */
+  readonly throttleMaxDelay?: Duration;
+  /**
    * A worker's lease on a step, renewed by heartbeats while the step runs (LEASE_SECONDS).
    * @default Duration.seconds(60)
    */

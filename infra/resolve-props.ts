@@ -28,6 +28,7 @@ export const MANAGED_VARIABLES = [
   'MAX_RETRIES',
   'RETRY_BASE_DELAY_SECONDS',
   'RETRY_MAX_DELAY_SECONDS',
+  'THROTTLE_MAX_DELAY_SECONDS',
   'LEASE_SECONDS',
   'SWEEP_LIMIT',
   'STATE_BUCKET',
@@ -94,6 +95,7 @@ function runtimeEnvironment(settings: RuntimeSettings, logLevel: string, logStat
   seconds('STALL_AFTER_SECONDS', settings.stallAfter);
   seconds('RETRY_BASE_DELAY_SECONDS', settings.retryBaseDelay);
   seconds('RETRY_MAX_DELAY_SECONDS', settings.retryMaxDelay);
+  seconds('THROTTLE_MAX_DELAY_SECONDS', settings.throttleMaxDelay);
   seconds('LEASE_SECONDS', settings.lease);
   if (settings.maxRetries !== undefined) env['MAX_RETRIES'] = String(settings.maxRetries);
   if (settings.sweepLimit !== undefined) env['SWEEP_LIMIT'] = String(settings.sweepLimit);

@@ -79,6 +79,7 @@ export function defaultDeps(
     maxRetries: env.maxRetries,
     retryBaseDelayMs: env.retryBaseDelayMs,
     retryMaxDelayMs: env.retryMaxDelayMs,
+    throttleMaxDelaySeconds: env.throttleMaxDelaySeconds,
     stallAfterMs: env.stallAfterMs,
     heartbeatMs: Math.max(1, Math.floor(env.leaseMs / 3)),
     ...(options.callbackSecrets ? { callbackSecrets: options.callbackSecrets } : {}),

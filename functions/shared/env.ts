@@ -97,6 +97,8 @@ export interface HandlerEnv {
   maxRetries: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  /** The longest delay before a step a limit refused is tried again (THROTTLE_MAX_DELAY_SECONDS, 30 s). */
+  throttleMaxDelaySeconds: number;
   leaseMs: number;
   sweepLimit: number;
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -128,6 +130,7 @@ export function readHandlerEnv(source: EnvSource): HandlerEnv {
     maxRetries: env.whole('MAX_RETRIES', 3, 0, 100),
     retryBaseDelayMs: env.seconds('RETRY_BASE_DELAY_SECONDS', 1, 0, MAX_DELAY_SECONDS),
     retryMaxDelayMs: env.seconds('RETRY_MAX_DELAY_SECONDS', 300, 0, MAX_DELAY_SECONDS),
+    throttleMaxDelaySeconds: env.whole('THROTTLE_MAX_DELAY_SECONDS', 30, 1, MAX_DELAY_SECONDS),
     leaseMs: env.seconds('LEASE_SECONDS', 60, 1, 3_600),
     sweepLimit: env.whole('SWEEP_LIMIT', 100, 1, 1_000),
     logLevel: env.oneOf('LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const, 'INFO'),

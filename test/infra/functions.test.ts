@@ -133,7 +133,13 @@ describe('the function settings', () => {
       logRetention: RetentionDays.ONE_WEEK,
       logLevel: 'DEBUG',
       logState: true,
-      runtime: { lease: Duration.seconds(90), maxRetries: 5, stallAfter: Duration.minutes(10), sweepLimit: 50 },
+      runtime: {
+        lease: Duration.seconds(90),
+        maxRetries: 5,
+        stallAfter: Duration.minutes(10),
+        sweepLimit: 50,
+        throttleMaxDelay: Duration.seconds(10),
+      },
     });
   });
 
@@ -156,6 +162,7 @@ describe('the function settings', () => {
             MAX_RETRIES: '5',
             STALL_AFTER_SECONDS: '600',
             SWEEP_LIMIT: '50',
+            THROTTLE_MAX_DELAY_SECONDS: '10',
             LOG_LEVEL: 'DEBUG',
             LOG_STATE: 'true',
             NODE_OPTIONS: '--enable-source-maps',

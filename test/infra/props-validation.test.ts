@@ -44,6 +44,10 @@ describe('LongRunningWorkflows props', () => {
       'RETRY_MAX_DELAY_SECONDS must be a number of seconds from 0 to 900',
     ],
     [{ runtime: { maxRetries: 1.5 } }, 'MAX_RETRIES must be a whole number from 0 to 100, got "1.5"'],
+    [
+      { runtime: { throttleMaxDelay: Duration.minutes(16) } },
+      'THROTTLE_MAX_DELAY_SECONDS must be a whole number from 1 to 900, got "960"',
+    ],
     [{ environment: { TABLE_NAME: 'x' } }, 'environment cannot set TABLE_NAME: the construct manages it'],
     [{ environment: { AWS_REGION: 'x' } }, 'environment cannot set AWS_REGION: Lambda reserves it'],
     [

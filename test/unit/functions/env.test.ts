@@ -10,6 +10,7 @@ describe('readHandlerEnv', () => {
       stallAfterMs: 300_000,
       maxRetries: 3,
       retryBaseDelayMs: 1_000,
+      throttleMaxDelaySeconds: 30,
       leaseMs: 60_000,
       logLevel: 'INFO',
       logState: false,
@@ -23,10 +24,15 @@ describe('readHandlerEnv', () => {
     [{ ...base, STALL_AFTER_SECONDS: 'soon' }, /STALL_AFTER_SECONDS must be a number of seconds/],
     [{ ...base, MAX_RETRIES: '2.5' }, /MAX_RETRIES must be a whole number/],
     [{ ...base, RETRY_BASE_DELAY_SECONDS: '-1' }, /RETRY_BASE_DELAY_SECONDS/],
+    [{ ...base, THROTTLE_MAX_DELAY_SECONDS: '0' }, /THROTTLE_MAX_DELAY_SECONDS must be a whole number from 1 to 900/],
     [{ ...base, LOG_LEVEL: 'LOUD' }, /LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR/],
     [{ ...base, LOG_STATE: 'yes' }, /LOG_STATE must be true or false/],
   ])('fails naming the variable for %j', (env, message) => {
     expect(() => readHandlerEnv(env)).toThrow(message);
+  });
+
+  it('passes the throttle delay cap on to the runtime', () => {
+    expect(readHandlerEnv({ ...base, THROTTLE_MAX_DELAY_SECONDS: '5' }).throttleMaxDelaySeconds).toBe(5);
   });
 
   it('turns LOG_STATE on only when asked', () => {
