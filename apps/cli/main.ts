@@ -67,9 +67,11 @@ commands:
   job <jobId> [--wait]     a bulk job; --wait: follow it until it completes
                            (exit 1 when any execution failed)
   console [--port N] [--no-open]
-                           a local proxy on 127.0.0.1 for the web console: forwards /api/* to --url,
-                           signed; prints the URL to open (with its secret token); runs until Ctrl-C
-                           (the console UI itself is not built yet; a browser is never opened)
+                           a local proxy on 127.0.0.1 for the web console: serves the built console
+                           (dist/console, from npm run build; built into a temporary folder when
+                           missing and esbuild is installed) and forwards /api/* to --url, signed;
+                           prints the URL to open (with its secret token) and runs until Ctrl-C;
+                           it never opens a browser itself
   doctor [--url URL | --stack NAME] [--region R] [--json]
                            check this machine: Node, the local emulator, the region, the AWS
                            credentials; with --url (or $LONGRUNNING_URL) or --stack (its ApiUrl
