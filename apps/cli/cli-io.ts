@@ -1,3 +1,5 @@
+import type { DoctorProbes } from './doctor-checks.js';
+
 /** Where the CLI writes, and what it reads from its surroundings: injectable for tests. */
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -22,4 +24,6 @@ export interface CliIo {
    * called once it is up. Default: the first SIGINT or SIGTERM.
    */
   untilStopped?: () => Promise<void>;
+  /** What `doctor` reads of the machine (Node version, emulator plan, credentials, timeout); default the real ones. */
+  doctor?: Partial<DoctorProbes>;
 }

@@ -18,6 +18,7 @@ import { BULK_COMMANDS, runBulk, runJob } from './bulk.js';
 import { runConsole } from './console.js';
 import { runBudget, runUsage } from './budget.js';
 import { runLimits } from './limits.js';
+import { runDoctor, type DoctorCommand } from './doctor.js';
 
 export type { CliIo } from './cli-io.js';
 export { UsageError } from './options.js';
@@ -66,9 +67,16 @@ commands:
   job <jobId> [--wait]     a bulk job; --wait: follow it until it completes
                            (exit 1 when any execution failed)
   console [--port N] [--no-open]
-                           a local proxy on 127.0.0.1 for the web console: forwards /api/* to --url,
-                           signed; prints the URL to open (with its secret token); runs until Ctrl-C
-                           (the console UI itself is not built yet; a browser is never opened)
+                           a local proxy on 127.0.0.1 for the web console: serves the built console
+                           (dist/console, from npm run build; built into a temporary folder when
+                           missing and esbuild is installed) and forwards /api/* to --url, signed;
+                           prints the URL to open (with its secret token) and runs until Ctrl-C;
+                           it never opens a browser itself
+  doctor [--url URL | --stack NAME] [--region R] [--json]
+                           check this machine: Node, the local emulator, the region, the AWS
+                           credentials; with --url (or $LONGRUNNING_URL) or --stack (its ApiUrl
+                           output), also that the API answers you; prints the fix of each
+                           warning or failure (exit 1 when any check failed)
 
 options:
   --url URL     the API (default $LONGRUNNING_URL or ${DEFAULT_URL}, the local dev server)
@@ -107,6 +115,7 @@ const OPTIONS = {
   'request-id': { type: 'string' },
   wait: { type: 'boolean' },
   port: { type: 'string' },
+  stack: { type: 'string' },
   'no-open': { type: 'boolean' },
   tokens: { type: 'string' },
   'cost-usd': { type: 'string' },
@@ -115,7 +124,15 @@ const OPTIONS = {
 } as const;
 
 const ID_COMMANDS = new Set(['get', 'checkpoints', 'pause', 'resume', 'cancel', 'retry', 'delete', 'watch', 'budget']);
-const NO_ARG_COMMANDS = new Set(['ls', 'workflows', 'usage', 'check-deploy', 'console', ...Object.keys(BULK_COMMANDS)]);
+const NO_ARG_COMMANDS = new Set([
+  'ls',
+  'workflows',
+  'usage',
+  'check-deploy',
+  'console',
+  'doctor',
+  ...Object.keys(BULK_COMMANDS),
+]);
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -127,6 +144,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     const [command = '', ...args] = positionals;
     checkArity(command, args);
+    if (command === 'doctor') return await runDoctor(doctorCommand(values, io.env), io);
     const urlText = values.url ?? io.env.LONGRUNNING_URL ?? DEFAULT_URL;
     let url: URL;
     try {
@@ -167,6 +185,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 type Values = ReturnType<typeof parse>['values'];
+
+/** doctor's options; $LONGRUNNING_URL stands in for --url unless --stack is given. */
+function doctorCommand(values: Values, env: CliIo['env']): DoctorCommand {
+  const url = values.url ?? (values.stack === undefined ? env.LONGRUNNING_URL || undefined : undefined);
+  return {
+    json: Boolean(values.json),
+    ...(url !== undefined ? { url } : {}),
+    ...(values.stack !== undefined ? { stack: values.stack } : {}),
+    ...(values.region !== undefined ? { region: values.region } : {}),
+    ...(values['no-sign'] ? { sign: false } : values.sign !== undefined ? { sign: values.sign } : {}),
+  };
+}
 
 function parse(argv: string[]) {
   try {
