@@ -55,7 +55,8 @@ export interface RuntimeSettings {
   readonly retryMaxDelay?: Duration;
   /**
    * The longest delay before a step a limit refused is tried again: 1 s, doubling with
-   * each refusal in a row, jittered, up to this; from 1 s to 900 s (THROTTLE_MAX_DELAY_SECONDS).
+   * each refusal in a row, jittered, up to this; from 1 s to 90 s, since a waiter that retries
+   * less often than every 2 minutes loses its place in the queue (THROTTLE_MAX_DELAY_SECONDS).
    * A shorter cap finds a freed slot sooner and costs more refusals while waiting.
    * @default Duration.seconds(30)
    */

@@ -171,7 +171,13 @@ export type {
   TransitionRequest,
 } from './runtime/ports.js';
 export type { EventResult } from './runtime/event-delivery.js';
-export { decideAcquire, decideRelease, limitUseOf, WAITER_STALE_MS } from './runtime/limit-decision.js';
+export {
+  decideAcquire,
+  decideRelease,
+  limitUseOf,
+  MAX_THROTTLE_DELAY_SECONDS,
+  WAITER_STALE_MS,
+} from './runtime/limit-decision.js';
 export type { AcquireRequest, AcquireResult, LimitRecord, LimitUse, RateBound } from './runtime/limit-decision.js';
 export type { WaitTiming } from './runtime/wait-timing.js';
 export { LeaseConflictError, StaleTokenError } from './runtime/errors.js';

@@ -99,9 +99,13 @@ export async function emulatorCheck(
   }
 }
 
-/** The region from `--region`, else AWS_REGION, else AWS_DEFAULT_REGION (which the JS SDK does not read). */
+/**
+ * The region the other commands would use: `--region`, else AWS_REGION. Not
+ * AWS_DEFAULT_REGION, which they do not read either, so that doctor's API check
+ * passes only where `longrunning ls` would.
+ */
 export function regionOf(flag: string | undefined, env: Readonly<Record<string, string | undefined>>) {
-  return flag || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || undefined;
+  return flag || env['AWS_REGION'] || undefined;
 }
 
 /** Which region deployed commands sign for; none is a warning (local runs use us-east-1). */

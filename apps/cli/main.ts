@@ -72,7 +72,7 @@ commands:
                            missing and esbuild is installed) and forwards /api/* to --url, signed;
                            prints the URL to open (with its secret token) and runs until Ctrl-C;
                            it never opens a browser itself
-  doctor [--url URL | --stack NAME] [--region R] [--json]
+  doctor [--url URL | --stack NAME] [--region R] [--sign|--no-sign] [--json]
                            check this machine: Node, the local emulator, the region, the AWS
                            credentials; with --url (or $LONGRUNNING_URL) or --stack (its ApiUrl
                            output), also that the API answers you; prints the fix of each

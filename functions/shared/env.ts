@@ -1,4 +1,4 @@
-import { MAX_DELAY_SECONDS, ValidationError } from '../../lib/index.js';
+import { MAX_DELAY_SECONDS, MAX_THROTTLE_DELAY_SECONDS, ValidationError } from '../../lib/index.js';
 
 /** An environment to read settings from (`process.env`, or a record in tests). */
 export type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -130,7 +130,7 @@ export function readHandlerEnv(source: EnvSource): HandlerEnv {
     maxRetries: env.whole('MAX_RETRIES', 3, 0, 100),
     retryBaseDelayMs: env.seconds('RETRY_BASE_DELAY_SECONDS', 1, 0, MAX_DELAY_SECONDS),
     retryMaxDelayMs: env.seconds('RETRY_MAX_DELAY_SECONDS', 300, 0, MAX_DELAY_SECONDS),
-    throttleMaxDelaySeconds: env.whole('THROTTLE_MAX_DELAY_SECONDS', 30, 1, MAX_DELAY_SECONDS),
+    throttleMaxDelaySeconds: env.whole('THROTTLE_MAX_DELAY_SECONDS', 30, 1, MAX_THROTTLE_DELAY_SECONDS),
     leaseMs: env.seconds('LEASE_SECONDS', 60, 1, 3_600),
     sweepLimit: env.whole('SWEEP_LIMIT', 100, 1, 1_000),
     logLevel: env.oneOf('LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const, 'INFO'),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 /** Metric names the functions publish and the CDK alarms and dashboard read. */
@@ -20,6 +21,20 @@ export const MetricName = {
 
 /** The dimension of the per-key limit metrics. */
 export const LIMIT_KEY_DIMENSION = 'LimitKey';
+
+/**
+ * A limit key as a CloudWatch dimension value, which must be printable ASCII with
+ * something other than spaces (a line with another value is dropped whole). Such a
+ * key is itself; any other (a tenant's name in another script) becomes its ASCII
+ * characters, `?` for the others, and the first 8 hex digits of its SHA-256, so that
+ * two keys never share a series.
+ */
+export function limitKeyDimension(key: string): { [LIMIT_KEY_DIMENSION]: string } {
+  if (/^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(key)) return { [LIMIT_KEY_DIMENSION]: key };
+  const ascii = key.replace(/[^\x20-\x7e]/gu, '?');
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 8);
+  return { [LIMIT_KEY_DIMENSION]: `${ascii}#${hash}` };
+}
 
 /** The CloudWatch namespace of those metrics. */
 export const METRICS_NAMESPACE = 'LongRunning';

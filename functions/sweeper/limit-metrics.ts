@@ -1,5 +1,5 @@
 import type { EpochMs, LimitUse, Logger, RuntimeDeps } from '../../lib/index.js';
-import { LIMIT_KEY_DIMENSION, MetricName, type MetricsSink } from '../shared/metrics.js';
+import { limitKeyDimension, MetricName, type MetricsSink } from '../shared/metrics.js';
 
 /**
  * The most keys whose use one sweep publishes with the dimension `LimitKey`, the busiest
@@ -49,7 +49,7 @@ export async function publishLimitUse(
     .sort((a, b) => b.inUse + b.waiting - (a.inUse + a.waiting) || (a.key < b.key ? -1 : 1))
     .slice(0, MAX_KEYS_PER_SWEEP);
   for (const use of busiest) {
-    const dimensions = { [LIMIT_KEY_DIMENSION]: use.key };
+    const dimensions = limitKeyDimension(use.key);
     metrics.count(MetricName.LimitSlotsInUse, use.inUse, dimensions);
     metrics.count(MetricName.LimitWaiting, use.waiting, dimensions);
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type Logger, processStepMessage, type RuntimeDeps, type StepOutcome, systemClock } from '../../lib/index.js';
-import { LIMIT_KEY_DIMENSION, MetricName, type MetricsSink } from '../shared/metrics.js';
+import { limitKeyDimension, MetricName, type MetricsSink } from '../shared/metrics.js';
 
 /** Time kept back from the invocation's remaining time so the handler can still return its batch response. */
 export const WORKER_DEADLINE_BUFFER_MS = 2_000;
@@ -99,7 +99,7 @@ function recordOutcome(deps: StepWorkerDeps, messageId: string, outcome: StepOut
   if (outcome.status === 'failed') deps.metrics.count(MetricName.ExecutionsFailed);
   if (outcome.status === 'throttled') {
     deps.metrics.count(MetricName.StepsThrottled);
-    deps.metrics.count(MetricName.StepsThrottled, 1, { [LIMIT_KEY_DIMENSION]: outcome.key });
+    deps.metrics.count(MetricName.StepsThrottled, 1, limitKeyDimension(outcome.key));
   }
 }
 

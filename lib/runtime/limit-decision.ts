@@ -51,6 +51,12 @@ export interface AcquireResult {
 
 /** A waiter not seen for this long (its execution cancelled, or gone elsewhere) no longer holds its place. */
 export const WAITER_STALE_MS = 120_000;
+/**
+ * The longest delay a refused step may wait before it tries again. A waiter is seen
+ * again only when it retries, so this stays well under {@link WAITER_STALE_MS}: a
+ * longer delay would drop the oldest waiters from the queue and let newcomers pass.
+ */
+export const MAX_THROTTLE_DELAY_SECONDS = 90;
 /** The most waiters a record keeps (the newest beyond it are not queued, and simply retry). */
 export const MAX_WAITERS = 1_000;
 

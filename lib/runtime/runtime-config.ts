@@ -1,5 +1,6 @@
 import { assertCallbackSecret } from '../core/callback-tokens.js';
 import { type Clock, MAX_TIMER_MS, systemClock } from '../core/clock.js';
+import { MAX_THROTTLE_DELAY_SECONDS } from './limit-decision.js';
 import { ValidationError } from '../core/errors.js';
 import type { ExecutionEvent } from '../core/events.js';
 import { noopLogger, type Logger } from '../core/logger.js';
@@ -119,6 +120,11 @@ export function resolveRuntime(deps: RuntimeDeps): ResolvedRuntime {
       `heartbeatMs (${config.heartbeatMs}) must be below leaseMs (${config.leaseMs}), or leases lapse between heartbeats`,
     );
   }
+  if (config.throttleMaxDelaySeconds < 1 || config.throttleMaxDelaySeconds > MAX_THROTTLE_DELAY_SECONDS)
+    throw new ValidationError(
+      `throttleMaxDelaySeconds must be from 1 to ${MAX_THROTTLE_DELAY_SECONDS} (a waiter retrying less often loses its place in the queue), got ${config.throttleMaxDelaySeconds}`,
+      { field: 'throttleMaxDelaySeconds' },
+    );
   if (config.maxDelaySeconds < 1 || config.maxDelaySeconds > DEFAULT_RUNTIME_CONFIG.maxDelaySeconds)
     throw new ValidationError(`maxDelaySeconds must be from 1 to 900 (SQS's limit), got ${config.maxDelaySeconds}`);
   if (!deps.store || !deps.queue || !deps.workflows)

@@ -14,11 +14,15 @@ import type { Limiter } from '../runtime/ports.js';
 /** The {@link Limiter} in memory, with the same read-decide-conditional-write cycle as the DynamoDB one. */
 export class InMemoryLimiter implements Limiter {
   readonly #records = new Map<string, LimitRecord>();
-  /** Writes made, for cost checks in tests. */
+  /** Reads and writes made (a record read by key, a conditional write), for cost checks in tests. */
+  reads = 0;
   writes = 0;
 
   readonly #io = {
-    read: (key: string): Promise<LimitRecord | undefined> => Promise.resolve(structuredClone(this.#records.get(key))),
+    read: (key: string): Promise<LimitRecord | undefined> => {
+      this.reads++;
+      return Promise.resolve(structuredClone(this.#records.get(key)));
+    },
     write: (next: LimitRecord, expected: number | undefined): Promise<boolean> => {
       if (this.#records.get(next.key)?.revision !== expected) return Promise.resolve(false);
       this.writes++;

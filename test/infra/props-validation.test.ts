@@ -45,8 +45,8 @@ describe('LongRunningWorkflows props', () => {
     ],
     [{ runtime: { maxRetries: 1.5 } }, 'MAX_RETRIES must be a whole number from 0 to 100, got "1.5"'],
     [
-      { runtime: { throttleMaxDelay: Duration.minutes(16) } },
-      'THROTTLE_MAX_DELAY_SECONDS must be a whole number from 1 to 900, got "960"',
+      { runtime: { throttleMaxDelay: Duration.minutes(2) } },
+      'THROTTLE_MAX_DELAY_SECONDS must be a whole number from 1 to 90, got "120"',
     ],
     [{ environment: { TABLE_NAME: 'x' } }, 'environment cannot set TABLE_NAME: the construct manages it'],
     [{ environment: { AWS_REGION: 'x' } }, 'environment cannot set AWS_REGION: Lambda reserves it'],

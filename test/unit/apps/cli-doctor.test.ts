@@ -247,6 +247,12 @@ describe('longrunning doctor --url', () => {
     expect(noCreds.sent).toEqual([]);
     const noRegion = await doctor(['--url', 'https://api.example.com/', '--json'], { env: {} });
     expect(noRegion.check('api')).toMatchObject({ status: 'fail', fix: 'pass --region or export AWS_REGION' });
+    // AWS_DEFAULT_REGION alone does not do for the other commands, so it does not here either.
+    const defaultOnly = await doctor(['--url', 'https://api.example.com/', '--json'], {
+      env: { AWS_DEFAULT_REGION: 'eu-west-1' },
+    });
+    expect(defaultOnly.check('api')).toMatchObject({ status: 'fail', fix: 'pass --region or export AWS_REGION' });
+    expect(defaultOnly.sent).toEqual([]);
   });
 
   it('rejects a bad --url, --url with --stack, a bad stack name and arguments with a usage error', async () => {

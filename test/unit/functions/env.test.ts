@@ -24,7 +24,11 @@ describe('readHandlerEnv', () => {
     [{ ...base, STALL_AFTER_SECONDS: 'soon' }, /STALL_AFTER_SECONDS must be a number of seconds/],
     [{ ...base, MAX_RETRIES: '2.5' }, /MAX_RETRIES must be a whole number/],
     [{ ...base, RETRY_BASE_DELAY_SECONDS: '-1' }, /RETRY_BASE_DELAY_SECONDS/],
-    [{ ...base, THROTTLE_MAX_DELAY_SECONDS: '0' }, /THROTTLE_MAX_DELAY_SECONDS must be a whole number from 1 to 900/],
+    [{ ...base, THROTTLE_MAX_DELAY_SECONDS: '0' }, /THROTTLE_MAX_DELAY_SECONDS must be a whole number from 1 to 90/],
+    [
+      { ...base, THROTTLE_MAX_DELAY_SECONDS: '91' },
+      /THROTTLE_MAX_DELAY_SECONDS must be a whole number from 1 to 90, got "91"/,
+    ],
     [{ ...base, LOG_LEVEL: 'LOUD' }, /LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR/],
     [{ ...base, LOG_STATE: 'yes' }, /LOG_STATE must be true or false/],
   ])('fails naming the variable for %j', (env, message) => {

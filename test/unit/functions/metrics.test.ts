@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { powertoolsMetrics } from '../../../functions/shared/metrics.js';
+import { limitKeyDimension, powertoolsMetrics } from '../../../functions/shared/metrics.js';
 
 describe('powertoolsMetrics', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -25,5 +25,21 @@ describe('powertoolsMetrics', () => {
     expect(keyed).not.toHaveProperty('StepsCommitted');
     expect(rest).toMatchObject({ StepsCommitted: 1 });
     expect(rest).not.toHaveProperty('LimitKey');
+  });
+});
+
+describe('limitKeyDimension', () => {
+  it('keeps a printable ASCII key as it is', () => {
+    expect(limitKeyDimension('openai:tenant-42')).toEqual({ LimitKey: 'openai:tenant-42' });
+  });
+
+  it('turns any other key into its ASCII part and a hash, distinct per key', () => {
+    const a = limitKeyDimension('openai:café').LimitKey;
+    const b = limitKeyDimension('openai:cafè').LimitKey;
+    expect(a).toMatch(/^openai:caf\?#[0-9a-f]{8}$/);
+    expect(b).toMatch(/^openai:caf\?#[0-9a-f]{8}$/);
+    expect(a).not.toBe(b);
+    expect(limitKeyDimension('   ').LimitKey).toMatch(/^ {3}#[0-9a-f]{8}$/);
+    expect(limitKeyDimension('a\tb').LimitKey).toMatch(/^a\?b#[0-9a-f]{8}$/);
   });
 });

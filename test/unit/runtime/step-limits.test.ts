@@ -4,6 +4,7 @@ import type { LimitSpec } from '../../../lib/core/limits.js';
 import { InMemoryLimiter } from '../../../lib/testing/in-memory-limiter.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
 import { throttleDelaySeconds } from '../../../lib/runtime/step-limits.js';
+import { MAX_THROTTLE_DELAY_SECONDS, WAITER_STALE_MS } from '../../../lib/runtime/limit-decision.js';
 import { executionView } from '../../../lib/runtime/execution-view.js';
 import { countingSteps, gate, makeHarness, settle } from './harness.js';
 
@@ -28,16 +29,16 @@ describe('limits in the step processor', () => {
     expect(Object.fromEntries(h.calls)).toEqual({ claim: 5, commit: 5 });
   });
 
-  it('writes a rate-only key once a step (its token) and a concurrency key twice (the slot, then its release)', async () => {
+  it('reads and writes a rate-only key once a step (its token), a concurrency key twice (the slot, then its release)', async () => {
     const steps: NamedStep<S>[] = [{ name: 'one', fn: (s) => s }];
     const rate = limitedHarness(steps, [{ key: 'search', perSecond: 100 }]);
     await rate.h.control.start({ workflow: 'limited', input: { n: 0 } });
     await rate.h.drain();
-    expect(rate.limiter.writes).toBe(1);
+    expect([rate.limiter.reads, rate.limiter.writes]).toEqual([1, 1]);
     const slot = limitedHarness(steps, [{ key: 'openai', concurrency: 2 }]);
     await slot.h.control.start({ workflow: 'limited', input: { n: 0 } });
     await slot.h.drain();
-    expect(slot.limiter.writes).toBe(2);
+    expect([slot.limiter.reads, slot.limiter.writes]).toEqual([2, 2]);
     expect(await slot.limiter.list(slot.h.clock.now())).toEqual([{ key: 'openai', inUse: 0, limit: 2, waiting: 0 }]);
   });
 
@@ -136,6 +137,19 @@ describe('limits in the step processor', () => {
     expect(failed.error?.message).toBe('the limit key function of step "call" threw: no tenant');
     expect(h.outcomes.filter((o) => o.status === 'retrying')).toHaveLength(h.deps.maxRetries ?? 3);
     expect(limiter.writes).toBe(0);
+  });
+
+  it('refuses a throttle delay cap that would let a waiter lose its place in the queue', () => {
+    const { h } = limitedHarness([{ name: 'one', fn: (s) => s }]);
+    const cap = (throttleMaxDelaySeconds: number) =>
+      h.process({ v: 1, executionId: 'x', step: 0, token: 0 }, { throttleMaxDelaySeconds });
+    expect(MAX_THROTTLE_DELAY_SECONDS * 1000).toBeLessThan(WAITER_STALE_MS);
+    return Promise.all([
+      expect(cap(MAX_THROTTLE_DELAY_SECONDS + 1)).rejects.toThrow(
+        `throttleMaxDelaySeconds must be from 1 to ${MAX_THROTTLE_DELAY_SECONDS}`,
+      ),
+      expect(cap(0)).rejects.toThrow('throttleMaxDelaySeconds must be from 1'),
+    ]);
   });
 
   it('grows the delay with each refusal in a row, jittered, up to the cap', () => {
