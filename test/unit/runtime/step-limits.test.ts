@@ -88,6 +88,45 @@ describe('limits in the step processor', () => {
     expect(await limiter.list(h.clock.now())).toEqual([{ key: 'openai', inUse: 0, limit: 1, waiting: 0 }]);
   });
 
+  it('serves a saturated key in the order executions were first refused, with newcomers behind them', async () => {
+    const held = gate();
+    const order: number[] = [];
+    const { h, limiter } = limitedHarness([
+      {
+        name: 'call',
+        fn: async (s) => {
+          order.push(s.n);
+          if (s.n === 0) await held.promise;
+          return s;
+        },
+      },
+    ]);
+    // Execution 0 holds the only slot; 1 to 5 arrive 100 ms apart and are refused.
+    const ids = [(await h.control.start({ workflow: 'limited', input: { n: 0 } })).head.id];
+    const [first] = h.queue.receive();
+    const running = h.process(first!.message);
+    await settle();
+    for (let n = 1; n <= 5; n++) {
+      await h.clock.advance(100);
+      ids.push((await h.control.start({ workflow: 'limited', input: { n } })).head.id);
+      await h.drain();
+    }
+    expect(await limiter.list(h.clock.now())).toEqual([{ key: 'openai', inUse: 1, limit: 1, waiting: 5 }]);
+    held.open();
+    expect(await running).toMatchObject({ status: 'completed' });
+    // Newcomers keep arriving, one a second, while the waiters come back at their own (jittered) times;
+    // batches run their messages at once, so waiters and newcomers race for the slot.
+    for (let tick = 0; tick < 400 && order.length < 16; tick++) {
+      await h.clock.advance(250);
+      if (tick % 4 === 0 && tick < 40)
+        ids.push((await h.control.start({ workflow: 'limited', input: { n: 100 + tick / 4 } })).head.id);
+      await h.drain();
+    }
+    expect(order.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(order.slice(6).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i));
+    for (const id of ids) expect((await h.store.get(id))!.state).toBe('completed');
+  });
+
   it('frees the slot of a worker that died holding it once the slot lease passes', async () => {
     const { h, limiter } = limitedHarness([{ name: 'call', fn: (s) => s }]);
     await limiter.acquire({
