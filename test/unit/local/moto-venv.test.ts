@@ -21,6 +21,7 @@ beforeEach(() => {
   plan = {
     kind: 'create',
     python: '/usr/bin/python3',
+    pythonVersion: '3.12',
     venvDir,
     command: venvCommand(venvDir, false),
     requirement: MOTO_REQUIREMENT,
