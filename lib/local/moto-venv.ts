@@ -138,10 +138,18 @@ function venvFailure(plan: CreatePlan, result: CommandResult): string {
   return `Could not set up the AWS emulator: "${plan.python} -m venv ${plan.venvDir}" failed (${ended(result)}):\n${tail(output)}`;
 }
 
+/** What pip prints when it cannot reach the package index (connection, DNS, proxy, timeout). */
+const PIP_NETWORK_ERROR =
+  /ConnectionError|NewConnectionError|Temporary failure in name resolution|Could not fetch URL|timed out|ProxyError/i;
+
 function pipFailure(plan: CreatePlan, result: CommandResult): string {
+  const output = `${result.stderr}\n${result.stdout}`;
+  const why = PIP_NETWORK_ERROR.test(output)
+    ? 'it could not reach PyPI (is the network up, or is a proxy needed?)'
+    : 'pip failed';
   return (
     `Could not set up the AWS emulator: pip could not install ${plan.requirement} into ${shown(plan.venvDir)} ` +
-    `(${ended(result)}); it needs to reach PyPI (is the network up?). pip said:\n${tail(result.stderr || result.stdout)}`
+    `(${ended(result)}); ${why}. pip said:\n${tail(result.stderr || result.stdout)}`
   );
 }
 

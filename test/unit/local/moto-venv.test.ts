@@ -148,6 +148,8 @@ describe('provisionMoto', () => {
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
     expect(message).toContain('pip could not install moto[server]==');
+    expect(message).toContain('(exit code 1); pip failed. pip said:');
+    expect(message).not.toMatch(/network|PyPI/);
     expect(message).toContain('ERROR: No matching distribution');
     expect(message).toContain('retry 29');
     expect(message).not.toContain('retry 5\n');
@@ -155,6 +157,17 @@ describe('provisionMoto', () => {
     expect(message).toContain('AWS_ENDPOINT_URL');
     expect(existsSync(plan.venvDir)).toBe(false);
     expect(existsSync(lockDir())).toBe(false);
+  });
+
+  it('blames the network only when pip could not reach the index', async () => {
+    const offline =
+      "WARNING: Retrying (Retry(total=4)) after connection broken by 'NewConnectionError(': " +
+      "Failed to establish a new connection: [Errno -3] Temporary failure in name resolution')'\n" +
+      'ERROR: Could not find a version that satisfies the requirement moto[server]==5.2.1';
+    const fake = fakeRunner({ pip: { code: 1, stdout: '', stderr: offline } });
+    await expect(provisionMoto(plan, { run: fake.run, log: () => undefined })).rejects.toThrow(
+      /\(exit code 1\); it could not reach PyPI \(is the network up, or is a proxy needed\?\)\. pip said:\n.*name resolution/s,
+    );
   });
 
   it('hands a failed set-up to the process that waited for it instead of installing again', async () => {
