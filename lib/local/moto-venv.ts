@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LongRunningError } from '../core/errors.js';
 import { MOTO_MARKER_FILE, type EmulatorPlan } from './emulator-plan.js';
-import { tryInstallLock } from './install-lock.js';
+import { tryInstallLock, type HeldLock } from './install-lock.js';
 
 /** What a command printed and how it ended (`code` null: ended by a signal). */
 export interface CommandResult {
@@ -19,21 +19,23 @@ export type CommandRunner = (command: string, args: readonly string[]) => Promis
 /** A plan to build the project-local emulator, from {@link planEmulator}. */
 export type CreatePlan = Extract<EmulatorPlan, { kind: 'create' }>;
 
+/** The code of every error from setting up the project-local emulator. */
+export const EMULATOR_SETUP_FAILED = 'EMULATOR_SETUP_FAILED';
+
 export interface ProvisionOptions {
   /** Where progress lines go (default: standard error). */
   log?: (line: string) => void;
   run?: CommandRunner;
   /** How long to wait for another process's set-up before giving up (default 11 minutes). */
   lockTimeoutMs?: number;
-  /** Age after which a lock is broken even when its owner still runs (default 10 minutes). */
+  /** Age of a lock's heartbeat after which it is broken even when its owner still runs (default 10 minutes). */
   staleLockMs?: number;
+  /** How often the installing process refreshes its lock's heartbeat (default 30 s). */
+  heartbeatMs?: number;
   /** How often a waiting process looks at the lock again (default 250 ms). */
   pollMs?: number;
   platform?: NodeJS.Platform;
 }
-
-/** The code of every error from setting up the project-local emulator. */
-export const EMULATOR_SETUP_FAILED = 'EMULATOR_SETUP_FAILED';
 
 const ALTERNATIVES =
   'Or instead: install moto yourself (pip install "{req}", so that moto_server is on PATH), ' +
@@ -57,10 +59,13 @@ export async function provisionMoto(plan: CreatePlan, options: ProvisionOptions 
     if (isInstalled(plan)) return plan.command;
     const failure = waiting ? failureSince(failureFile, waitStarted) : undefined;
     if (failure !== undefined) throw new LongRunningError(EMULATOR_SETUP_FAILED, failure);
-    const lock = tryInstallLock(lockDir, { staleAfterMs });
+    const lock = tryInstallLock(lockDir, {
+      staleAfterMs,
+      ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    });
     if (lock !== undefined) {
       try {
-        if (!isInstalled(plan)) await install(plan, { ...options, log, failureFile });
+        if (!isInstalled(plan)) await install(plan, { ...options, log, failureFile, lock, lockDir });
         return plan.command;
       } finally {
         lock.release();
@@ -84,6 +89,8 @@ export async function provisionMoto(plan: CreatePlan, options: ProvisionOptions 
 interface InstallContext extends ProvisionOptions {
   log: (line: string) => void;
   failureFile: string;
+  lock: HeldLock;
+  lockDir: string;
 }
 
 async function install(plan: CreatePlan, context: InstallContext): Promise<void> {
@@ -104,10 +111,13 @@ async function install(plan: CreatePlan, context: InstallContext): Promise<void>
     if (!isExecutable(plan.command)) {
       throw setupError(`pip installed ${plan.requirement} but left no ${plan.command}.`, plan);
     }
+    if (!context.lock.isHeld()) throw lostLock(plan, context.lockDir);
     const marker = join(plan.venvDir, MOTO_MARKER_FILE);
     writeFileSync(`${marker}.tmp`, `${plan.requirement}\n`);
     renameSync(`${marker}.tmp`, marker);
   } catch (err) {
+    // Another process took the lock over and now owns the folder: leave it be.
+    if (!context.lock.isHeld()) throw err instanceof LostLockError ? err : lostLock(plan, context.lockDir, err);
     rmSync(plan.venvDir, { recursive: true, force: true });
     const message = err instanceof Error ? err.message : String(err);
     writeFileSync(context.failureFile, JSON.stringify({ at: Date.now(), message }));
@@ -150,6 +160,17 @@ function pipFailure(plan: CreatePlan, result: CommandResult): string {
   return (
     `Could not set up the AWS emulator: pip could not install ${plan.requirement} into ${shown(plan.venvDir)} ` +
     `(${ended(result)}); ${why}. pip said:\n${tail(result.stderr || result.stdout)}`
+  );
+}
+
+class LostLockError extends LongRunningError {}
+
+function lostLock(plan: CreatePlan, lockDir: string, cause?: unknown): LongRunningError {
+  return new LostLockError(
+    EMULATOR_SETUP_FAILED,
+    `Stopped setting up the AWS emulator in ${shown(plan.venvDir)}: another process broke the lock ${lockDir} ` +
+      'as stale and took the set-up over (was this one paused?). Left the folder to it; run again to use its result.',
+    cause === undefined ? {} : { cause },
   );
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,9 +53,13 @@ function fakeRunner(fail: { venv?: CommandResult; pip?: CommandResult } = {}, de
 const lockDir = () => `${plan.venvDir}.lock`;
 const marker = () => join(plan.venvDir, MOTO_MARKER_FILE);
 
-function writeLock(owner: { pid: number; startedAt: number }): void {
+/** Another holder's lock, its heartbeat (the owner file's mtime) `beatAgoMs` ago. */
+function writeLock(owner: { pid: number; startedAt: number }, beatAgoMs = 0): void {
   mkdirSync(lockDir(), { recursive: true });
-  writeFileSync(join(lockDir(), 'owner.json'), JSON.stringify({ ...owner, token: 'other' }));
+  const file = join(lockDir(), 'owner.json');
+  writeFileSync(file, JSON.stringify({ ...owner, token: 'other' }));
+  const beatAt = (Date.now() - beatAgoMs) / 1000;
+  utimesSync(file, beatAt, beatAt);
 }
 
 describe('provisionMoto', () => {
@@ -113,8 +117,8 @@ describe('provisionMoto', () => {
     expect(existsSync(lockDir())).toBe(false);
   });
 
-  it('breaks a lock older than the stale bound even when its owner still runs', async () => {
-    writeLock({ pid: process.pid, startedAt: Date.now() - 60_000 });
+  it('breaks a lock whose heartbeat is older than the stale bound even when its owner still runs', async () => {
+    writeLock({ pid: process.pid, startedAt: Date.now() - 60_000 }, 60_000);
     const fake = fakeRunner();
     await provisionMoto(plan, { run: fake.run, log: () => undefined, staleLockMs: 1000, pollMs: 5 });
     expect(fake.pipRuns()).toBe(1);
@@ -127,6 +131,40 @@ describe('provisionMoto', () => {
       provisionMoto(plan, { run: fake.run, log: () => undefined, lockTimeoutMs: 30, pollMs: 5 }),
     ).rejects.toThrow(`delete ${lockDir()}`);
     expect(fake.calls).toEqual([]);
+  });
+
+  it('writes no marker and deletes nothing when another process took the lock over during the install', async () => {
+    const fake = fakeRunner();
+    const run: CommandRunner = async (command, args) => {
+      const result = await fake.run(command, args);
+      if (args.includes('pip')) {
+        // This process was paused past the stale bound; another broke the lock and now owns the folder.
+        rmSync(lockDir(), { recursive: true });
+        writeLock({ pid: process.pid, startedAt: Date.now() });
+      }
+      return result;
+    };
+    await expect(provisionMoto(plan, { run, log: () => undefined })).rejects.toThrow(
+      /another process broke the lock .*moto\.lock as stale and took the set-up over/,
+    );
+    expect(existsSync(marker())).toBe(false);
+    expect(existsSync(plan.command)).toBe(true);
+    expect(existsSync(`${plan.venvDir}.failed`)).toBe(false);
+    expect(JSON.parse(readFileSync(join(lockDir(), 'owner.json'), 'utf8'))).toMatchObject({ token: 'other' });
+  });
+
+  it('leaves the folder to the new holder when pip fails after the lock was taken over', async () => {
+    const fake = fakeRunner({ pip: { code: 1, stdout: '', stderr: 'ERROR: boom' } });
+    const run: CommandRunner = async (command, args) => {
+      if (args.includes('pip')) {
+        rmSync(lockDir(), { recursive: true });
+        writeLock({ pid: process.pid, startedAt: Date.now() });
+      }
+      return fake.run(command, args);
+    };
+    await expect(provisionMoto(plan, { run, log: () => undefined })).rejects.toThrow(/took the set-up over/);
+    expect(existsSync(plan.venvDir)).toBe(true);
+    expect(existsSync(`${plan.venvDir}.failed`)).toBe(false);
   });
 
   it('says to install python3-venv when Debian Python has no venv module', async () => {
