@@ -2,6 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { LongRunningError } from '../core/errors.js';
+
+/** The code of every error from setting up the project-local emulator. */
+export const EMULATOR_SETUP_FAILED = 'EMULATOR_SETUP_FAILED';
+
 /** Who holds an install lock: written into the lock folder right after it is made. */
 export interface LockOwner {
   pid: number;
@@ -21,6 +26,8 @@ export interface InstallLockOptions {
   now?: () => number;
   /** Whether a process with this id is running on this machine (default: `process.kill(pid, 0)`). */
   isAlive?: (pid: number) => boolean;
+  /** Where a failure to remove the lock on release is reported (default: standard error). */
+  log?: (line: string) => void;
 }
 
 /** A lock this process holds. */
@@ -28,7 +35,7 @@ export interface HeldLock {
   owner: LockOwner;
   /** True while the lock folder still names this holder (false once it was broken and maybe taken by another). */
   isHeld: () => boolean;
-  /** Stops the heartbeat and removes the lock, unless another holds it now. */
+  /** Stops the heartbeat and removes the lock, unless another holds it now; never throws (it logs). */
   release: () => void;
 }
 
@@ -67,10 +74,18 @@ export function tryInstallLock(lockDir: string, options: InstallLockOptions): He
 function hold(lockDir: string, options: InstallLockOptions, now: () => number): HeldLock {
   const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: now(), token: randomUUID() };
   const file = join(lockDir, OWNER_FILE);
-  // Written aside and renamed, so that a reader sees the whole owner or none.
-  writeFileSync(`${file}.tmp`, JSON.stringify(owner));
-  renameSync(`${file}.tmp`, file);
-  touch(file, now());
+  try {
+    // Written aside and renamed, so that a reader sees the whole owner or none.
+    writeFileSync(`${file}.tmp`, JSON.stringify(owner));
+    renameSync(`${file}.tmp`, file);
+    touch(file, now());
+  } catch (err) {
+    rmSync(lockDir, { recursive: true, force: true });
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new LongRunningError(EMULATOR_SETUP_FAILED, `Could not write the owner of the lock ${lockDir}: ${reason}`, {
+      cause: err,
+    });
+  }
   const isHeld = () => readOwner(lockDir)?.token === owner.token;
   const heartbeat = setInterval(() => {
     if (!isHeld()) return clearInterval(heartbeat);
@@ -81,12 +96,18 @@ function hold(lockDir: string, options: InstallLockOptions, now: () => number): 
     }
   }, options.heartbeatMs ?? 30_000);
   heartbeat.unref();
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   return {
     owner,
     isHeld,
     release: () => {
       clearInterval(heartbeat);
-      if (isHeld()) rmSync(lockDir, { recursive: true, force: true });
+      try {
+        if (isHeld()) rmSync(lockDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        log(`could not remove the lock ${lockDir} (${reason}); it counts as stale once this process has ended`);
+      }
     },
   };
 }

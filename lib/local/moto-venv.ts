@@ -4,7 +4,9 @@ import { dirname, isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LongRunningError } from '../core/errors.js';
 import { MOTO_MARKER_FILE, type EmulatorPlan } from './emulator-plan.js';
-import { tryInstallLock, type HeldLock } from './install-lock.js';
+import { EMULATOR_SETUP_FAILED, tryInstallLock, type HeldLock } from './install-lock.js';
+
+export { EMULATOR_SETUP_FAILED };
 
 /** What a command printed and how it ended (`code` null: ended by a signal). */
 export interface CommandResult {
@@ -18,9 +20,6 @@ export type CommandRunner = (command: string, args: readonly string[]) => Promis
 
 /** A plan to build the project-local emulator, from {@link planEmulator}. */
 export type CreatePlan = Extract<EmulatorPlan, { kind: 'create' }>;
-
-/** The code of every error from setting up the project-local emulator. */
-export const EMULATOR_SETUP_FAILED = 'EMULATOR_SETUP_FAILED';
 
 export interface ProvisionOptions {
   /** Where progress lines go (default: standard error). */
@@ -61,6 +60,7 @@ export async function provisionMoto(plan: CreatePlan, options: ProvisionOptions 
     if (failure !== undefined) throw new LongRunningError(EMULATOR_SETUP_FAILED, failure);
     const lock = tryInstallLock(lockDir, {
       staleAfterMs,
+      log,
       ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
     });
     if (lock !== undefined) {
