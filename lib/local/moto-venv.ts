@@ -1,22 +1,14 @@
-import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LongRunningError } from '../core/errors.js';
+import { runCommand, type CommandResult, type CommandRunner } from './child-command.js';
 import { MOTO_MARKER_FILE, type EmulatorPlan } from './emulator-plan.js';
 import { EMULATOR_SETUP_FAILED, tryInstallLock, type HeldLock } from './install-lock.js';
 
 export { EMULATOR_SETUP_FAILED };
 
-/** What a command printed and how it ended (`code` null: ended by a signal). */
-export interface CommandResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to its end; rejects only when it cannot be started. */
-export type CommandRunner = (command: string, args: readonly string[]) => Promise<CommandResult>;
+export type { CommandResult, CommandRunner };
 
 /** A plan to build the project-local emulator, from {@link planEmulator}. */
 export type CreatePlan = Extract<EmulatorPlan, { kind: 'create' }>;
@@ -225,21 +217,4 @@ function failureSince(file: string, since: number): string | undefined {
 function shown(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
-}
-
-/** Runs a command with the output collected (the last 64 KB of each stream). */
-function runCommand(command: string, args: readonly string[]): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout = (stdout + chunk.toString('utf8')).slice(-65_536);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-65_536);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
