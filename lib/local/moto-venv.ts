@@ -25,6 +25,8 @@ export interface ProvisionOptions {
   heartbeatMs?: number;
   /** How often a waiting process looks at the lock again (default 250 ms). */
   pollMs?: number;
+  /** How often a line says the install is still going (default 15 s): pip runs quiet. */
+  progressMs?: number;
   platform?: NodeJS.Platform;
 }
 
@@ -98,7 +100,11 @@ async function install(plan: CreatePlan, context: InstallContext): Promise<void>
     if (venv.code !== 0) throw setupError(venvFailure(plan, venv), plan);
     const python = join(dirname(plan.command), windows ? 'python.exe' : 'python');
     const pipArgs = ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', plan.requirement];
-    const pip = await attempt(run, python, pipArgs);
+    const progress = setInterval(
+      () => context.log(`still setting up the AWS emulator (${Math.round((Date.now() - started) / 1000)} s)…`),
+      context.progressMs ?? 15_000,
+    );
+    const pip = await attempt(run, python, pipArgs).finally(() => clearInterval(progress));
     if (pip.code !== 0) throw setupError(pipFailure(plan, pip), plan);
     if (!isExecutable(plan.command)) {
       throw setupError(`pip installed ${plan.requirement} but left no ${plan.command}.`, plan);

@@ -77,6 +77,16 @@ describe('provisionMoto', () => {
     expect(existsSync(lockDir())).toBe(false);
   });
 
+  it('says the install is still going while pip runs', async () => {
+    const fake = fakeRunner({}, 60);
+    const lines: string[] = [];
+    await provisionMoto(plan, { run: fake.run, log: (line) => lines.push(line), progressMs: 10 });
+    expect(lines.filter((line) => /^still setting up the AWS emulator \(\d+ s\)…$/.test(line)).length).toBeGreaterThan(
+      0,
+    );
+    expect(lines.at(-1)).toMatch(/done in \d+ s$/);
+  });
+
   it('installs once when two calls race, the second waiting for the first', async () => {
     const fake = fakeRunner({}, 50);
     const lines: string[] = [];
