@@ -2,12 +2,17 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EMULATOR_SETUP_FAILED, tryInstallLock } from '../../../lib/local/install-lock.js';
+import { EMULATOR_SETUP_FAILED, readOwner, tryInstallLock, type HeldLock } from '../../../lib/local/install-lock.js';
 
 // File-system faults that cannot be staged for real (the tests may run as root).
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof fs>();
-  return { ...real, writeFileSync: vi.fn(real.writeFileSync), rmSync: vi.fn(real.rmSync) };
+  return {
+    ...real,
+    writeFileSync: vi.fn(real.writeFileSync),
+    rmSync: vi.fn(real.rmSync),
+    renameSync: vi.fn(real.renameSync),
+  };
 });
 
 let dir: string;
@@ -48,5 +53,41 @@ describe('tryInstallLock when the file system fails', () => {
     expect(() => lock?.release()).not.toThrow();
     expect(lines).toEqual([expect.stringContaining(`could not remove the lock ${lockDir} (EBUSY: simulated)`)]);
     expect(vi.mocked(fs.rmSync)).toHaveBeenCalledWith(lockDir, expect.objectContaining({ maxRetries: 5 }));
+  });
+});
+
+describe('tryInstallLock breaking a stale lock', () => {
+  it('never deletes the lock of a holder that took it while another process was breaking the old one', async () => {
+    const { hostname } = await import('node:os');
+    const writeOwner = (pid: number, token: string) =>
+      fs.writeFileSync(join(lockDir, 'owner.json'), JSON.stringify({ pid, host: hostname(), startedAt: 0, token }));
+    fs.mkdirSync(lockDir);
+    writeOwner(999_999, 'stale');
+    let replaced = false;
+    const isAlive = (pid: number) => {
+      if (pid !== 999_999) return true;
+      if (!replaced) {
+        // Between this process's look and its break, the stale lock was broken and taken by a new holder.
+        replaced = true;
+        fs.rmSync(lockDir, { recursive: true });
+        fs.mkdirSync(lockDir);
+        writeOwner(process.pid, 'new');
+      }
+      return false;
+    };
+    // Were the lock folder ever moved aside, a third process could take the free name meanwhile.
+    const real = vi.mocked(fs.renameSync).getMockImplementation();
+    let third: HeldLock | undefined;
+    vi.mocked(fs.renameSync).mockImplementation((from, to) => {
+      real?.(from, to);
+      if (from === lockDir) third = tryInstallLock(lockDir, { staleAfterMs: 60_000 });
+    });
+    try {
+      expect(tryInstallLock(lockDir, { staleAfterMs: 60_000, isAlive })).toBeUndefined();
+      expect(readOwner(lockDir)?.token).toBe('new');
+      expect(third).toBeUndefined();
+    } finally {
+      vi.mocked(fs.renameSync).mockImplementation((from, to) => real?.(from, to));
+    }
   });
 });
