@@ -80,7 +80,11 @@ function hold(lockDir: string, options: InstallLockOptions, now: () => number): 
     renameSync(`${file}.tmp`, file);
     touch(file, now());
   } catch (err) {
-    rmSync(lockDir, { recursive: true, force: true });
+    try {
+      rmSync(lockDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    } catch {
+      // Left ownerless: it counts as left behind after ORPHAN_AFTER_MS.
+    }
     const reason = err instanceof Error ? err.message : String(err);
     throw new LongRunningError(EMULATOR_SETUP_FAILED, `Could not write the owner of the lock ${lockDir}: ${reason}`, {
       cause: err,
