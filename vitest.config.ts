@@ -11,6 +11,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Builds the project-local moto (.cache/moto) once before any test file, outside
+    // the hook timeout a first-time pip install can exceed.
+    globalSetup: ['test/support/provision-emulator.ts'],
     pool: 'forks',
     // The pinned SDK supports Node 20; its notice about future releases is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

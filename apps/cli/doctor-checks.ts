@@ -1,5 +1,5 @@
 /** The machine checks of `longrunning doctor`: Node, the local emulator, the region, the credentials. */
-import type { EmulatorPlan } from '../../lib/local/emulator-plan.js';
+import { MIN_PYTHON, type EmulatorPlan } from '../../lib/local/emulator-plan.js';
 
 /** One check's outcome: `fix` says what to do, for a warned or failed check. */
 export interface DoctorCheck {
@@ -92,10 +92,16 @@ export async function emulatorCheck(
         name,
         status: 'ok',
         detail:
-          `will be set up on first run in .cache/moto with ${plan.python} ` + '(about 30 s, needs network to PyPI)',
+          `will be set up on first run in .cache/moto with Python ${plan.pythonVersion} at ${plan.python} ` +
+          '(about 30 s, needs network to PyPI)',
       };
     case 'missing':
-      return { name, status: 'fail', detail: 'no AWS emulator, and no Python 3 to set one up', fix: plan.message };
+      return {
+        name,
+        status: 'fail',
+        detail: `no AWS emulator, and no Python ${MIN_PYTHON.join('.')} or newer to set one up`,
+        fix: plan.message,
+      };
   }
 }
 

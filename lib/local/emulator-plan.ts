@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { delimiter as posixDelimiter, join as posixJoin } from 'node:path/posix';
@@ -8,6 +9,9 @@ export const MOTO_VERSION = '5.2.1';
 
 /** What pip installs into the project-local virtual environment. */
 export const MOTO_REQUIREMENT = `moto[server]==${MOTO_VERSION}`;
+
+/** The oldest Python that moto {@link MOTO_VERSION} installs on (its `Requires-Python`), as [major, minor]. */
+export const MIN_PYTHON: readonly [number, number] = [3, 10];
 
 /** The file that marks a finished install; it holds {@link MOTO_REQUIREMENT}. */
 export const MOTO_MARKER_FILE = '.longrunning-moto';
@@ -22,6 +26,8 @@ export interface EmulatorFacts {
   isExecutable: (path: string) => boolean;
   /** The text of the file at `path`, or undefined when there is none. */
   readText: (path: string) => string | undefined;
+  /** The [major, minor] version of the Python at `path`, or undefined when it cannot be told. */
+  pythonVersion: (path: string) => readonly [number, number] | undefined;
 }
 
 /**
@@ -29,14 +35,16 @@ export interface EmulatorFacts {
  * - `endpoint`: `AWS_ENDPOINT_URL` is set (LocalStack, or a server already running); it always wins.
  * - `path`: a `moto_server` on PATH.
  * - `venv`: the project-local install in `cacheDir`, finished (its marker names the pinned version).
- * - `create`: none of those, but a Python 3 to build the project-local install with.
- * - `missing`: nothing to run and nothing to build one with; `message` says what to install.
+ * - `create`: none of those, but a Python of at least {@link MIN_PYTHON} to build the
+ *   project-local install with (`pythonVersion`, like `3.11`).
+ * - `missing`: nothing to run and nothing to build one with (no Python, or only older
+ *   ones); `message` says what was found and what to install.
  */
 export type EmulatorPlan =
   | { kind: 'endpoint'; endpoint: string }
   | { kind: 'path'; command: string }
   | { kind: 'venv'; command: string; venvDir: string }
-  | { kind: 'create'; python: string; venvDir: string; command: string; requirement: string }
+  | { kind: 'create'; python: string; pythonVersion: string; venvDir: string; command: string; requirement: string }
   | { kind: 'missing'; message: string };
 
 /** Decides where the local emulator comes from; reads nothing but `facts`. */
@@ -50,9 +58,23 @@ export function planEmulator(facts: EmulatorFacts): EmulatorPlan {
   const command = venvCommand(venvDir, windows);
   const marker = facts.readText((windows ? win32Join : posixJoin)(venvDir, MOTO_MARKER_FILE));
   if (marker?.trim() === MOTO_REQUIREMENT && facts.isExecutable(command)) return { kind: 'venv', command, venvDir };
-  const python = findOnPath(facts, windows ? ['python.exe', 'py.exe', 'python3.exe'] : ['python3', 'python']);
-  if (python !== undefined) return { kind: 'create', python, venvDir, command, requirement: MOTO_REQUIREMENT };
-  return { kind: 'missing', message: missingMessage(facts.platform) };
+  const tooOld: string[] = [];
+  // python3 before python (a bare `python` is often Python 2), each in PATH order.
+  for (const name of windows ? ['python.exe', 'py.exe', 'python3.exe'] : ['python3', 'python']) {
+    for (const python of findAllOnPath(facts, name)) {
+      const version = facts.pythonVersion(python);
+      if (version !== undefined && atLeast(version, MIN_PYTHON)) {
+        const pythonVersion = version.join('.');
+        return { kind: 'create', python, pythonVersion, venvDir, command, requirement: MOTO_REQUIREMENT };
+      }
+      tooOld.push(`${python} (${version === undefined ? 'version unknown' : version.join('.')})`);
+    }
+  }
+  return { kind: 'missing', message: missingMessage(facts.platform, tooOld) };
+}
+
+function atLeast(version: readonly [number, number], min: readonly [number, number]): boolean {
+  return version[0] > min[0] || (version[0] === min[0] && version[1] >= min[1]);
 }
 
 /** The `moto_server` of a virtual environment at `venvDir`. */
@@ -61,28 +83,44 @@ export function venvCommand(venvDir: string, windows: boolean): string {
 }
 
 function findOnPath(facts: EmulatorFacts, names: readonly string[]): string | undefined {
-  const windows = facts.platform === 'win32';
-  const path = facts.env['PATH'] ?? facts.env['Path'] ?? '';
-  for (const dir of path.split(windows ? ';' : posixDelimiter)) {
-    if (!dir) continue;
+  for (const dir of pathDirs(facts)) {
     for (const name of names) {
-      const candidate = (windows ? win32Join : posixJoin)(dir, name);
+      const candidate = (facts.platform === 'win32' ? win32Join : posixJoin)(dir, name);
       if (facts.isExecutable(candidate)) return candidate;
     }
   }
   return undefined;
 }
 
-function missingMessage(platform: NodeJS.Platform): string {
+/** Every runnable `name` on PATH, in PATH order, each once. */
+function findAllOnPath(facts: EmulatorFacts, name: string): string[] {
+  const found = pathDirs(facts)
+    .map((dir) => (facts.platform === 'win32' ? win32Join : posixJoin)(dir, name))
+    .filter((candidate) => facts.isExecutable(candidate));
+  return [...new Set(found)];
+}
+
+function pathDirs(facts: EmulatorFacts): string[] {
+  const path = facts.env['PATH'] ?? facts.env['Path'] ?? '';
+  return path.split(facts.platform === 'win32' ? ';' : posixDelimiter).filter((dir) => dir !== '');
+}
+
+function missingMessage(platform: NodeJS.Platform, tooOld: readonly string[]): string {
+  const min = MIN_PYTHON.join('.');
   const python =
     platform === 'darwin'
       ? 'brew install python'
       : platform === 'win32'
         ? 'winget install Python.Python.3.12'
-        : 'sudo apt-get install python3 python3-venv (Debian, Ubuntu), sudo dnf install python3 (Fedora)';
+        : 'sudo apt-get install python3 python3-venv on Debian 12 or Ubuntu 22.04 and newer, ' +
+          'sudo dnf install python3 on Fedora; on older releases pyenv or `uv python install 3.12`';
+  const found =
+    tooOld.length === 0
+      ? `No AWS emulator, and no Python ${min} or newer to set one up.`
+      : `No AWS emulator to run: moto ${MOTO_VERSION} needs Python ${min} or newer; found ${tooOld.join(', ')}.`;
   return (
-    'No AWS emulator, and no Python 3 to set one up. Any one of these fixes it:\n' +
-    `  - install Python 3 (${python}); the emulator is then set up once in the project's .cache folder\n` +
+    `${found} Any one of these fixes it:\n` +
+    `  - install Python ${min} or newer (${python}); the emulator is then set up once in the project's .cache folder\n` +
     `  - install moto yourself: pip install "${MOTO_REQUIREMENT}" (so that moto_server is on PATH)\n` +
     '  - start LocalStack and set AWS_ENDPOINT_URL=http://localhost:4566'
   );
@@ -109,5 +147,25 @@ export function machineFacts(env: Readonly<Record<string, string | undefined>>, 
         return undefined;
       }
     },
+    pythonVersion,
   };
+}
+
+const PYTHON_VERSION_TIMEOUT_MS = 5000;
+
+/** Asks the Python at `path` its version; undefined when it does not run or says something else. */
+function pythonVersion(path: string): [number, number] | undefined {
+  try {
+    const out = execFileSync(path, ['-c', 'import sys; print(sys.version_info[0], sys.version_info[1])'], {
+      encoding: 'utf8',
+      timeout: PYTHON_VERSION_TIMEOUT_MS,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      windowsHide: true,
+    });
+    // Python 3 prints "3 11"; Python 2 prints the tuple "(2, 7)".
+    const match = /^\(?(\d+),? (\d+)\)?\s*$/.exec(out.trim());
+    return match ? [Number(match[1]), Number(match[2])] : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,20 +1,14 @@
-import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LongRunningError } from '../core/errors.js';
+import { runCommand, type CommandResult, type CommandRunner } from './child-command.js';
 import { MOTO_MARKER_FILE, type EmulatorPlan } from './emulator-plan.js';
-import { tryInstallLock } from './install-lock.js';
+import { EMULATOR_SETUP_FAILED, tryInstallLock, type HeldLock } from './install-lock.js';
 
-/** What a command printed and how it ended (`code` null: ended by a signal). */
-export interface CommandResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export { EMULATOR_SETUP_FAILED };
 
-/** Runs a command to its end; rejects only when it cannot be started. */
-export type CommandRunner = (command: string, args: readonly string[]) => Promise<CommandResult>;
+export type { CommandResult, CommandRunner };
 
 /** A plan to build the project-local emulator, from {@link planEmulator}. */
 export type CreatePlan = Extract<EmulatorPlan, { kind: 'create' }>;
@@ -25,15 +19,16 @@ export interface ProvisionOptions {
   run?: CommandRunner;
   /** How long to wait for another process's set-up before giving up (default 11 minutes). */
   lockTimeoutMs?: number;
-  /** Age after which a lock is broken even when its owner still runs (default 10 minutes). */
+  /** Age of a lock's heartbeat after which it is broken even when its owner still runs (default 10 minutes). */
   staleLockMs?: number;
+  /** How often the installing process refreshes its lock's heartbeat (default 30 s). */
+  heartbeatMs?: number;
   /** How often a waiting process looks at the lock again (default 250 ms). */
   pollMs?: number;
+  /** How often a line says the install is still going (default 15 s): pip runs quiet. */
+  progressMs?: number;
   platform?: NodeJS.Platform;
 }
-
-/** The code of every error from setting up the project-local emulator. */
-export const EMULATOR_SETUP_FAILED = 'EMULATOR_SETUP_FAILED';
 
 const ALTERNATIVES =
   'Or instead: install moto yourself (pip install "{req}", so that moto_server is on PATH), ' +
@@ -57,10 +52,14 @@ export async function provisionMoto(plan: CreatePlan, options: ProvisionOptions 
     if (isInstalled(plan)) return plan.command;
     const failure = waiting ? failureSince(failureFile, waitStarted) : undefined;
     if (failure !== undefined) throw new LongRunningError(EMULATOR_SETUP_FAILED, failure);
-    const lock = tryInstallLock(lockDir, { staleAfterMs });
+    const lock = tryInstallLock(lockDir, {
+      staleAfterMs,
+      log,
+      ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    });
     if (lock !== undefined) {
       try {
-        if (!isInstalled(plan)) await install(plan, { ...options, log, failureFile });
+        if (!isInstalled(plan)) await install(plan, { ...options, log, failureFile, lock, lockDir });
         return plan.command;
       } finally {
         lock.release();
@@ -84,6 +83,8 @@ export async function provisionMoto(plan: CreatePlan, options: ProvisionOptions 
 interface InstallContext extends ProvisionOptions {
   log: (line: string) => void;
   failureFile: string;
+  lock: HeldLock;
+  lockDir: string;
 }
 
 async function install(plan: CreatePlan, context: InstallContext): Promise<void> {
@@ -99,15 +100,22 @@ async function install(plan: CreatePlan, context: InstallContext): Promise<void>
     if (venv.code !== 0) throw setupError(venvFailure(plan, venv), plan);
     const python = join(dirname(plan.command), windows ? 'python.exe' : 'python');
     const pipArgs = ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', plan.requirement];
-    const pip = await attempt(run, python, pipArgs);
+    const progress = setInterval(
+      () => context.log(`still setting up the AWS emulator (${Math.round((Date.now() - started) / 1000)} s)…`),
+      context.progressMs ?? 15_000,
+    );
+    const pip = await attempt(run, python, pipArgs).finally(() => clearInterval(progress));
     if (pip.code !== 0) throw setupError(pipFailure(plan, pip), plan);
     if (!isExecutable(plan.command)) {
       throw setupError(`pip installed ${plan.requirement} but left no ${plan.command}.`, plan);
     }
+    if (!context.lock.isHeld()) throw lostLock(plan, context.lockDir);
     const marker = join(plan.venvDir, MOTO_MARKER_FILE);
     writeFileSync(`${marker}.tmp`, `${plan.requirement}\n`);
     renameSync(`${marker}.tmp`, marker);
   } catch (err) {
+    // Another process took the lock over and now owns the folder: leave it be.
+    if (!context.lock.isHeld()) throw err instanceof LostLockError ? err : lostLock(plan, context.lockDir, err);
     rmSync(plan.venvDir, { recursive: true, force: true });
     const message = err instanceof Error ? err.message : String(err);
     writeFileSync(context.failureFile, JSON.stringify({ at: Date.now(), message }));
@@ -138,10 +146,29 @@ function venvFailure(plan: CreatePlan, result: CommandResult): string {
   return `Could not set up the AWS emulator: "${plan.python} -m venv ${plan.venvDir}" failed (${ended(result)}):\n${tail(output)}`;
 }
 
+/** What pip prints when it cannot reach the package index (connection, DNS, proxy, timeout). */
+const PIP_NETWORK_ERROR =
+  /ConnectionError|NewConnectionError|Temporary failure in name resolution|Could not fetch URL|timed out|ProxyError/i;
+
 function pipFailure(plan: CreatePlan, result: CommandResult): string {
+  const output = `${result.stderr}\n${result.stdout}`;
+  const why = PIP_NETWORK_ERROR.test(output)
+    ? 'it could not reach PyPI (is the network up, or is a proxy needed?)'
+    : 'pip failed';
   return (
     `Could not set up the AWS emulator: pip could not install ${plan.requirement} into ${shown(plan.venvDir)} ` +
-    `(${ended(result)}); it needs to reach PyPI (is the network up?). pip said:\n${tail(result.stderr || result.stdout)}`
+    `(${ended(result)}); ${why}. pip said:\n${tail(result.stderr || result.stdout)}`
+  );
+}
+
+class LostLockError extends LongRunningError {}
+
+function lostLock(plan: CreatePlan, lockDir: string, cause?: unknown): LongRunningError {
+  return new LostLockError(
+    EMULATOR_SETUP_FAILED,
+    `Stopped setting up the AWS emulator in ${shown(plan.venvDir)}: another process broke the lock ${lockDir} ` +
+      'as stale and took the set-up over (was this one paused?). Left the folder to it; run again to use its result.',
+    cause === undefined ? {} : { cause },
   );
 }
 
@@ -196,21 +223,4 @@ function failureSince(file: string, since: number): string | undefined {
 function shown(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
-}
-
-/** Runs a command with the output collected (the last 64 KB of each stream). */
-function runCommand(command: string, args: readonly string[]): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout = (stdout + chunk.toString('utf8')).slice(-65_536);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-65_536);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }

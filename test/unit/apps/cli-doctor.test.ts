@@ -123,6 +123,7 @@ describe('longrunning doctor: the machine', () => {
         emulatorPlan: () => ({
           kind: 'create',
           python: '/usr/bin/python3',
+          pythonVersion: '3.11',
           venvDir: '/p',
           command: 'c',
           requirement: 'r',
@@ -130,14 +131,18 @@ describe('longrunning doctor: the machine', () => {
       },
     });
     expect(create.check('emulator')?.detail).toBe(
-      'will be set up on first run in .cache/moto with /usr/bin/python3 (about 30 s, needs network to PyPI)',
+      'will be set up on first run in .cache/moto with Python 3.11 at /usr/bin/python3 (about 30 s, needs network to PyPI)',
     );
     expect(create.code).toBe(0);
     const missing = await doctor(['--json'], {
       probes: { emulatorPlan: () => ({ kind: 'missing', message: 'install Python 3' }) },
     });
     expect(missing.code).toBe(1);
-    expect(missing.check('emulator')).toMatchObject({ status: 'fail', fix: 'install Python 3' });
+    expect(missing.check('emulator')).toMatchObject({
+      status: 'fail',
+      detail: 'no AWS emulator, and no Python 3.10 or newer to set one up',
+      fix: 'install Python 3',
+    });
     expect(missing.json?.ok).toBe(false);
   });
 

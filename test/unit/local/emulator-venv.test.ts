@@ -7,7 +7,7 @@ import { startEmulator, type Emulator } from '../../../lib/local/moto-server.js'
 
 // A fake python3 on PATH: `-m venv DIR` makes DIR/bin/python (a copy of itself), and
 // `-m pip install` puts a moto_server beside it that starts a tiny HTTP server on the
-// given -H/-p. Every call is appended to calls.log, so the test can count pip runs.
+// given -H/-p; `-c` (the version probe) prints 3.12. Every other call is appended to calls.log, so the test can count pip runs.
 let dir: string;
 let fakeBin: string;
 let callsLog: string;
@@ -23,6 +23,7 @@ process.on('SIGTERM', () => process.exit(0));
 function fakePython(serverFile: string): string {
   return [
     '#!/bin/sh',
+    'if [ "$1" = "-c" ]; then echo "3 12"; exit 0; fi',
     `echo "$*" >> '${callsLog}'`,
     'if [ "$1 $2" = "-m venv" ]; then mkdir -p "$3/bin" && cp "$0" "$3/bin/python"; exit $?; fi',
     'if [ "$1 $2 $3" = "-m pip install" ]; then',

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +21,7 @@ beforeEach(() => {
   plan = {
     kind: 'create',
     python: '/usr/bin/python3',
+    pythonVersion: '3.12',
     venvDir,
     command: venvCommand(venvDir, false),
     requirement: MOTO_REQUIREMENT,
@@ -52,9 +53,13 @@ function fakeRunner(fail: { venv?: CommandResult; pip?: CommandResult } = {}, de
 const lockDir = () => `${plan.venvDir}.lock`;
 const marker = () => join(plan.venvDir, MOTO_MARKER_FILE);
 
-function writeLock(owner: { pid: number; startedAt: number }): void {
+/** Another holder's lock, its heartbeat (the owner file's mtime) `beatAgoMs` ago. */
+function writeLock(owner: { pid: number; startedAt: number }, beatAgoMs = 0): void {
   mkdirSync(lockDir(), { recursive: true });
-  writeFileSync(join(lockDir(), 'owner.json'), JSON.stringify({ ...owner, token: 'other' }));
+  const file = join(lockDir(), 'owner.json');
+  writeFileSync(file, JSON.stringify({ ...owner, token: 'other' }));
+  const beatAt = (Date.now() - beatAgoMs) / 1000;
+  utimesSync(file, beatAt, beatAt);
 }
 
 describe('provisionMoto', () => {
@@ -70,6 +75,16 @@ describe('provisionMoto', () => {
     expect(lines[0]).toContain(`setting up the AWS emulator once (${MOTO_REQUIREMENT} in`);
     expect(lines[1]).toMatch(/done in \d+ s$/);
     expect(existsSync(lockDir())).toBe(false);
+  });
+
+  it('says the install is still going while pip runs', async () => {
+    const fake = fakeRunner({}, 60);
+    const lines: string[] = [];
+    await provisionMoto(plan, { run: fake.run, log: (line) => lines.push(line), progressMs: 10 });
+    expect(lines.filter((line) => /^still setting up the AWS emulator \(\d+ s\)…$/.test(line)).length).toBeGreaterThan(
+      0,
+    );
+    expect(lines.at(-1)).toMatch(/done in \d+ s$/);
   });
 
   it('installs once when two calls race, the second waiting for the first', async () => {
@@ -112,8 +127,8 @@ describe('provisionMoto', () => {
     expect(existsSync(lockDir())).toBe(false);
   });
 
-  it('breaks a lock older than the stale bound even when its owner still runs', async () => {
-    writeLock({ pid: process.pid, startedAt: Date.now() - 60_000 });
+  it('breaks a lock whose heartbeat is older than the stale bound even when its owner still runs', async () => {
+    writeLock({ pid: process.pid, startedAt: Date.now() - 60_000 }, 60_000);
     const fake = fakeRunner();
     await provisionMoto(plan, { run: fake.run, log: () => undefined, staleLockMs: 1000, pollMs: 5 });
     expect(fake.pipRuns()).toBe(1);
@@ -126,6 +141,40 @@ describe('provisionMoto', () => {
       provisionMoto(plan, { run: fake.run, log: () => undefined, lockTimeoutMs: 30, pollMs: 5 }),
     ).rejects.toThrow(`delete ${lockDir()}`);
     expect(fake.calls).toEqual([]);
+  });
+
+  it('writes no marker and deletes nothing when another process took the lock over during the install', async () => {
+    const fake = fakeRunner();
+    const run: CommandRunner = async (command, args) => {
+      const result = await fake.run(command, args);
+      if (args.includes('pip')) {
+        // This process was paused past the stale bound; another broke the lock and now owns the folder.
+        rmSync(lockDir(), { recursive: true });
+        writeLock({ pid: process.pid, startedAt: Date.now() });
+      }
+      return result;
+    };
+    await expect(provisionMoto(plan, { run, log: () => undefined })).rejects.toThrow(
+      /another process broke the lock .*moto\.lock as stale and took the set-up over/,
+    );
+    expect(existsSync(marker())).toBe(false);
+    expect(existsSync(plan.command)).toBe(true);
+    expect(existsSync(`${plan.venvDir}.failed`)).toBe(false);
+    expect(JSON.parse(readFileSync(join(lockDir(), 'owner.json'), 'utf8'))).toMatchObject({ token: 'other' });
+  });
+
+  it('leaves the folder to the new holder when pip fails after the lock was taken over', async () => {
+    const fake = fakeRunner({ pip: { code: 1, stdout: '', stderr: 'ERROR: boom' } });
+    const run: CommandRunner = async (command, args) => {
+      if (args.includes('pip')) {
+        rmSync(lockDir(), { recursive: true });
+        writeLock({ pid: process.pid, startedAt: Date.now() });
+      }
+      return fake.run(command, args);
+    };
+    await expect(provisionMoto(plan, { run, log: () => undefined })).rejects.toThrow(/took the set-up over/);
+    expect(existsSync(plan.venvDir)).toBe(true);
+    expect(existsSync(`${plan.venvDir}.failed`)).toBe(false);
   });
 
   it('says to install python3-venv when Debian Python has no venv module', async () => {
@@ -147,6 +196,8 @@ describe('provisionMoto', () => {
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
     expect(message).toContain('pip could not install moto[server]==');
+    expect(message).toContain('(exit code 1); pip failed. pip said:');
+    expect(message).not.toMatch(/network|PyPI/);
     expect(message).toContain('ERROR: No matching distribution');
     expect(message).toContain('retry 29');
     expect(message).not.toContain('retry 5\n');
@@ -154,6 +205,17 @@ describe('provisionMoto', () => {
     expect(message).toContain('AWS_ENDPOINT_URL');
     expect(existsSync(plan.venvDir)).toBe(false);
     expect(existsSync(lockDir())).toBe(false);
+  });
+
+  it('blames the network only when pip could not reach the index', async () => {
+    const offline =
+      "WARNING: Retrying (Retry(total=4)) after connection broken by 'NewConnectionError(': " +
+      "Failed to establish a new connection: [Errno -3] Temporary failure in name resolution')'\n" +
+      'ERROR: Could not find a version that satisfies the requirement moto[server]==5.2.1';
+    const fake = fakeRunner({ pip: { code: 1, stdout: '', stderr: offline } });
+    await expect(provisionMoto(plan, { run: fake.run, log: () => undefined })).rejects.toThrow(
+      /\(exit code 1\); it could not reach PyPI \(is the network up, or is a proxy needed\?\)\. pip said:\n.*name resolution/s,
+    );
   });
 
   it('hands a failed set-up to the process that waited for it instead of installing again', async () => {
