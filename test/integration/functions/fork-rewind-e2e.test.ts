@@ -67,7 +67,7 @@ describe('fork and rewind through the deployed handlers (emulator)', () => {
     ]);
   });
 
-  it('answers bad input with the reason: 404 for a missing checkpoint, 409 for a running execution, 400 otherwise', async () => {
+  it('answers bad input with the reason: 404 for a missing checkpoint, 409 for a running execution, 413 for a body too large, 400 otherwise', async () => {
     const id = await completedExecution();
     const cases: [string, unknown, number, string, RegExp][] = [
       ['fork', { fromCheckpoint: 9 }, 404, 'NOT_FOUND', /checkpoint not found: 9 of execution/],
@@ -100,6 +100,21 @@ describe('fork and rewind through the deployed handlers (emulator)', () => {
     );
     expect(notJson.statusCode).toBe(400);
     expect(JSON.stringify(bodyOf(notJson).error)).toMatch(/JSON/);
+
+    // An edited state too large for a request body is refused with its size (larger states go through an upload).
+    const huge = { value: 1, history: ['x'.repeat(300_000)] };
+    for (const [action, body] of [
+      ['fork', { fromCheckpoint: 1, state: huge }],
+      ['rewind', { toCheckpoint: 1, state: huge }],
+    ] as const) {
+      const res = await call('POST', `/executions/${id}/${action}`, body);
+      expect({ action, status: res.status }).toEqual({ action, status: 413 });
+      expect(res.body.error).toMatchObject({
+        code: 'PAYLOAD_TOO_LARGE',
+        message: expect.stringMatching(/request body is \d+ bytes, over the 262144-byte limit/) as unknown,
+      });
+    }
+    expect((await call('GET', `/executions/${id}`)).body).toMatchObject({ state: 'completed' });
 
     const running = await call('POST', '/executions', { workflow: 'arithmetic', input: { value: 2 } });
     const refused = await call('POST', `/executions/${String(running.body.id)}/rewind`, { toCheckpoint: 0 });

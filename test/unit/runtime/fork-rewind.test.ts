@@ -211,3 +211,26 @@ describe('ControlPlane.rewind', () => {
     expect((await h.control.get(head.id)).head).toMatchObject({ state: 'paused', version: 0 });
   });
 });
+
+describe('a state too large for the store', () => {
+  it('fails a fork or a rewind with STATE_TOO_LARGE naming the size, and writes nothing', async () => {
+    const h = makeHarness({
+      workflows: [defineWorkflow<S>({ name: 'ten', steps: countingSteps(10) })],
+      maxItemBytes: 20_000,
+    });
+    const { head } = await h.control.start({ workflow: 'ten', input });
+    await h.drain();
+    const huge: S = { n: 1, trail: ['x'.repeat(50_000)] };
+    const before = await h.control.get(head.id, { checkpointsLimit: 100 });
+    await expect(h.control.fork(head.id, { fromCheckpoint: 2, state: huge })).rejects.toMatchObject({
+      code: 'STATE_TOO_LARGE',
+      message: expect.stringMatching(/\d+ bytes/) as unknown,
+    });
+    await expect(h.control.rewind(head.id, { toCheckpoint: 2, state: huge })).rejects.toMatchObject({
+      code: 'STATE_TOO_LARGE',
+    });
+    // No fork was created and the original kept its head and checkpoints.
+    expect((await h.control.list()).items.map((e) => e.id)).toEqual([head.id]);
+    expect(await h.control.get(head.id, { checkpointsLimit: 100 })).toEqual(before);
+  });
+});
