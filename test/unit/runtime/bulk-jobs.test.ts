@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LongRunningError } from '../../../lib/core/errors.js';
 import type { StepContext } from '../../../lib/core/types.js';
-import { BULK_LEASE_MS, BULK_PAGE_SIZE, BULK_STALL_MS } from '../../../lib/runtime/bulk-jobs.js';
+import { BULK_CONCURRENCY, BULK_LEASE_MS, BULK_PAGE_SIZE, BULK_STALL_MS } from '../../../lib/runtime/bulk-jobs.js';
 import type { BulkJob, JobStore } from '../../../lib/runtime/bulk-model.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
 import { countingSteps, makeHarness } from './harness.js';
@@ -80,6 +80,29 @@ describe('bulk redrive', () => {
       expect(runs.get(id)).toBe(2); // the failed run and the redriven one
     }
     for (const id of other) expect((await h.control.get(id)).head.state).toBe('failed');
+  });
+
+  it(`applies at most ${BULK_CONCURRENCY} actions of a page at once`, async () => {
+    const { h, outage, settleAll, startMany } = world();
+    await startMany('flaky', 2 * BULK_PAGE_SIZE);
+    outage.on = false;
+    // Each redrive ends in the message of the failed step (f1, step 1; the steps after it are sent by the
+    // worker): hold those sends a few turns of the event loop and count the overlap.
+    const queue = h.deps.queue;
+    const send = queue.send.bind(queue);
+    let inFlight = 0;
+    let most = 0;
+    queue.send = async (message, delaySeconds) => {
+      if ('job' in message || message.step !== 1) return send(message, delaySeconds);
+      most = Math.max(most, ++inFlight);
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return send(message, delaySeconds);
+    };
+    const { job } = await h.control.bulk({ action: 'redrive', filter: { errorCode: 'THROTTLED' } });
+    await settleAll();
+    expect(await h.control.job(job.id)).toMatchObject({ state: 'completed', counts: { changed: 2 * BULK_PAGE_SIZE } });
+    expect(most).toBe(BULK_CONCURRENCY);
   });
 
   it('survives a runner killed halfway: the page runs again after the lease and applies nothing twice', async () => {
