@@ -1,7 +1,8 @@
 /**
  * The web console in a real browser (the system's Chromium, driven by
  * playwright-core) against `npm run dev` on the test emulator. It also takes the
- * README's screenshots (docs/console-*.png), so they show the console as it is.
+ * README's screenshots: into .cache/screenshots on every run, and over
+ * docs/console-*.png with UPDATE_SCREENSHOTS=1, so a plain `npm test` leaves the tree clean.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -10,6 +11,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../support/emulator.js';
 import { REPO_ROOT as repoRoot } from '../support/repo-root.js';
+
+/** Where a screenshot goes: docs/ when UPDATE_SCREENSHOTS=1, else .cache/screenshots (ignored by git). */
+function screenshotPath(name: string): string {
+  return process.env['UPDATE_SCREENSHOTS'] === '1'
+    ? join(repoRoot, 'docs', name)
+    : join(repoRoot, '.cache', 'screenshots', name);
+}
 import { findChromium } from './chromium.js';
 import { launchChromium } from './launch-chromium.js';
 
@@ -144,7 +152,7 @@ describe('the web console (real browser, npm run dev, emulator)', () => {
     await page.locator('.counts [data-state="completed"] .count-n', { hasText: /^2$/ }).waitFor({ timeout: 30_000 });
     await page.locator('.counts [data-state="waiting"] .count-n', { hasText: /^1$/ }).waitFor({ timeout: 30_000 });
     await page.setViewportSize({ width: 1280, height: 480 });
-    await page.screenshot({ path: join(repoRoot, 'docs', 'console-list.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('console-list.png'), fullPage: true });
 
     // Readable on a phone: the page itself never scrolls sideways (a wide table scrolls in its own box).
     await page.setViewportSize({ width: 390, height: 844 });
@@ -200,7 +208,7 @@ describe('the web console (real browser, npm run dev, emulator)', () => {
     await expect(changed.locator('td').nth(2).textContent()).resolves.toBe('1');
     await expect(changed.locator('td').nth(3).textContent()).resolves.toBe('22');
     await expect(diff.locator('tr[data-path="$.history"] td').nth(1).textContent()).resolves.toBe('added');
-    await detail.screenshot({ path: join(repoRoot, 'docs', 'console-execution.png'), fullPage: true });
+    await detail.screenshot({ path: screenshotPath('console-execution.png'), fullPage: true });
     await detail.setViewportSize({ width: 390, height: 844 });
     expect(await detail.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await closeClean(detail);
