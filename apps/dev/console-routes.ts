@@ -14,21 +14,25 @@ export const API_PREFIX = '/api';
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/;
 
 /**
- * A `before` hook for `serveApi`: the console's files from `staticDir`, and the API
- * under {@link API_PREFIX}. Both answer only requests addressed to a loopback host
- * name, so a web page whose own name was made to resolve to 127.0.0.1 (DNS
- * rebinding) cannot drive the console's API through a browser.
+ * A `before` hook for `serveApi`: the console's files from `staticDir` (none when it
+ * is undefined: the console was not built), and the API under {@link API_PREFIX}.
+ * Every request, the API's own paths included, is answered only when addressed to a
+ * loopback host name, so a web page whose own name was made to resolve to 127.0.0.1
+ * (DNS rebinding) cannot drive the dev server's API through a browser.
  */
-export function consoleRoutes(staticDir: string): BeforeApi {
+export function consoleRoutes(staticDir: string | undefined): BeforeApi {
   return async (req, res) => {
     const url = req.url ?? '/';
     const pathname = url.split('?', 1)[0] ?? '/';
-    const forConsole = isConsolePath(pathname) || pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`);
-    if (forConsole && !LOOPBACK_HOST.test(req.headers.host ?? '')) {
-      sendError(res, 403, 'FORBIDDEN', 'the console answers only requests to 127.0.0.1 or localhost');
+    if (!LOOPBACK_HOST.test(req.headers.host ?? '')) {
+      sendError(res, 403, 'FORBIDDEN', 'the dev server answers only requests to 127.0.0.1 or localhost');
       return true;
     }
     if (isConsolePath(pathname)) {
+      if (staticDir === undefined) {
+        sendError(res, 404, 'NOT_FOUND', 'the console was not built: see the warning npm run dev printed at start');
+        return true;
+      }
       await answerConsoleRequest(req, res, staticDir);
       return true;
     }

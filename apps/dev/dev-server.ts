@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     () => true,
     (err: unknown) => void say(`warn console not served: ${err instanceof Error ? err.message : String(err)}`),
   );
-  const server = await serveApi(api, { port, logger, ...(consoleBuilt ? { before: consoleRoutes(CONSOLE_DIR) } : {}) });
+  const server = await serveApi(api, { port, logger, before: consoleRoutes(consoleBuilt ? CONSOLE_DIR : undefined) });
   const address = server.address();
   const listening = typeof address === 'object' && address ? address.port : port;
   const poller = new SqsPoller({

@@ -66,7 +66,7 @@ describe('the dev server with the console routes', () => {
     expect((await fetch(`${base}/console/missing.js`)).status).toBe(404);
   });
 
-  it('refuses a request for the console or /api addressed to another host name (DNS rebinding)', async () => {
+  it('refuses any request addressed to another host name, the API at its own paths too (DNS rebinding)', async () => {
     const status = (path: string) =>
       new Promise<number>((resolve, reject) => {
         const port = (server.address() as { port: number }).port;
@@ -79,6 +79,8 @@ describe('the dev server with the console routes', () => {
       });
     expect(await status('/console/')).toBe(403);
     expect(await status('/api/workflows')).toBe(403);
+    expect(await status('/workflows')).toBe(403);
+    expect(await status('/executions')).toBe(403);
     expect((await fetch(`${base.replace('127.0.0.1', 'localhost')}/console/`)).status).toBe(200);
   });
 
@@ -102,5 +104,18 @@ describe('the dev server with the console routes', () => {
   it('keeps answering the API at its own paths', async () => {
     expect(await (await fetch(`${base}/workflows`)).json()).toMatchObject({ path: '/workflows' });
     expect(await (await fetch(`${base}/apis`)).json()).toMatchObject({ path: '/apis' });
+  });
+
+  it('without a built console, answers /console with 404 and why, and the API as before', async () => {
+    const bare = await serveApi(echoApi, { port: 0, before: consoleRoutes(undefined) });
+    try {
+      const at = `http://127.0.0.1:${(bare.address() as { port: number }).port}`;
+      const res = await fetch(`${at}/console/`);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: 'NOT_FOUND', message: /console was not built/ } });
+      expect(await (await fetch(`${at}/api/workflows`)).json()).toMatchObject({ path: '/workflows' });
+    } finally {
+      await new Promise((resolve) => bare.close(resolve));
+    }
   });
 });
