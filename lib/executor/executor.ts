@@ -488,10 +488,12 @@ export class Executor {
     }
   }
 
-  /** Resolves with the execution once it is completed, failed or cancelled. */
+  /** Resolves with the execution once it is completed, failed or cancelled, and that end is saved. */
   async wait(execId: string): Promise<Execution> {
     const run = this.#run(execId);
     if (!isTerminalState(run.exec.state)) await run.finished.promise;
+    // The end is in memory before its save is done (asked while that save is under way): wait for the saves too.
+    await run.saveChain;
     return cloneExecution(run.exec);
   }
 
