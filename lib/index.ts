@@ -110,6 +110,7 @@ export type {
   DeployedWorkflows,
   ListExecutions,
   StrandedGroup,
+  VersionChangedGroup,
 } from './runtime/deploy-check.js';
 export { ControlPlane } from './runtime/control-plane.js';
 export { COUNTS_CAP } from './runtime/control-plane.js';

@@ -61,7 +61,7 @@ export function formatExecution(view: View): string {
   const lines = [
     `id:        ${view.id}`,
     `name:      ${view.name}`,
-    `workflow:  ${view.workflow}`,
+    `workflow:  ${view.workflow}${view.workflowVersion === undefined ? '' : ` (version ${view.workflowVersion})`}`,
     `state:     ${view.state}`,
     `progress:  ${view.progress.toFixed(0)}% (${Math.min(view.currentStep, view.totalSteps)}/${view.totalSteps} steps, at ${currentStepName(view)})`,
     `steps:     ${view.stepNames.join(' -> ')}`,

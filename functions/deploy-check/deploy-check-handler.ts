@@ -113,6 +113,7 @@ async function decide(
     strandedExecutions: report.strandedExecutions,
     missingAmongRunExecutions: report.missingAmongRunExecutions,
     changedSteps: report.changedSteps.reduce((n, g) => n + g.count, 0),
+    versionChanged: report.versionChanged.reduce((n, g) => n + g.count, 0),
   };
   if (!report.ok) {
     deps.logger.error('deploy check failed: executions would be stranded', { ...summary, report: text });

@@ -31,6 +31,8 @@ export interface DeployCheckExecution {
   state: string;
   stepNames: readonly string[];
   currentStep: number;
+  /** The workflow's `version` the execution was started (or forked) under; absent or null when none was recorded. */
+  workflowVersion?: string | null;
 }
 
 /** Executions of one workflow whose stored step list names a step the new registry lacks. */
@@ -48,7 +50,8 @@ export interface StrandedGroup {
  * Executions whose step names are all registered, but whose stored list is not the
  * new workflow's list (order or length differ; or the workflow itself is gone, and
  * its steps live on in another). They keep running, with the NEW code of each step
- * from their next step on, by name and in their stored order.
+ * from their next step on, by name and in their stored order. Executions started
+ * under different versions are in different groups.
  */
 export interface ChangedStepsGroup {
   workflow: string;
@@ -57,6 +60,25 @@ export interface ChangedStepsGroup {
   executionSteps: string[];
   /** The deployed workflow's list; null when no workflow of that name is deployed. */
   deployedSteps: string[] | null;
+  /** The workflow version the executions were started under; null when none was recorded. */
+  executionVersion: string | null;
+  /** The deployed workflow's version; null when it has none or is not deployed. */
+  deployedVersion: string | null;
+  executionIds: string[];
+}
+
+/**
+ * Executions whose stored step list is the deployed workflow's, but which were
+ * started under another version of it (or under none, or it has none now). They
+ * keep running, with the NEW code of each step from their next step on.
+ */
+export interface VersionChangedGroup {
+  workflow: string;
+  count: number;
+  /** The workflow version the executions were started under; null when none was recorded. */
+  executionVersion: string | null;
+  /** The deployed workflow's version; null when it has none. */
+  deployedVersion: string | null;
   executionIds: string[];
 }
 
@@ -81,6 +103,8 @@ export interface DeployCheckReport {
   missingAmongRunExecutions: number;
   /** Step list changed but every name registered: runs the new code at its next step. Never fails the check. */
   changedSteps: ChangedStepsGroup[];
+  /** Same step list, other workflow version: runs the new code at its next step. Never fails the check. */
+  versionChanged: VersionChangedGroup[];
   /** True when nothing would be stranded (with `strict`, also nothing missing among steps already run). */
   ok: boolean;
 }
@@ -108,11 +132,12 @@ export function checkDeploy(
   const registry = asDeployed(workflows);
   if (executions === null || typeof executions !== 'object' || !(Symbol.iterator in executions))
     throw new ValidationError('checkDeploy: executions must be an iterable of executions');
-  const deployed = new Map(registry.list().map((w) => [w.name, w.stepNames]));
+  const deployed = new Map(registry.list().map((w) => [w.name, w]));
   const has = (name: string): boolean => registry.step(name) !== undefined;
   const stranded = new Groups<StrandedGroup>();
   const amongRun = new Groups<StrandedGroup>();
   const changed = new Groups<ChangedStepsGroup>();
+  const versions = new Groups<VersionChangedGroup>();
   const strandedIds = new Set<string>();
   const amongRunIds = new Set<string>();
   let scanned = 0;
@@ -140,11 +165,21 @@ export function checkDeploy(
     }
     if (ahead.size > 0 || behind.size > 0) continue;
     const now = deployed.get(workflow);
-    if (now !== undefined && sameList(now, stepNames)) continue;
-    changed.add(`${workflow}\u0000${JSON.stringify(stepNames)}`, id, () => ({
+    const executionVersion = execution.workflowVersion ?? null;
+    const deployedVersion = now?.version ?? null;
+    // The key sorts by workflow first, then by the stored version (none first).
+    const byVersion = `${workflow}\u0000${executionVersion === null ? '' : `v${executionVersion}`}`;
+    if (now !== undefined && sameList(now.stepNames, stepNames)) {
+      if (executionVersion !== deployedVersion)
+        versions.add(byVersion, id, () => ({ workflow, executionVersion, deployedVersion }));
+      continue;
+    }
+    changed.add(`${byVersion}\u0000${JSON.stringify(stepNames)}`, id, () => ({
       workflow,
       executionSteps: [...stepNames],
-      deployedSteps: now === undefined ? null : [...now],
+      deployedSteps: now === undefined ? null : [...now.stepNames],
+      executionVersion,
+      deployedVersion,
     }));
   }
   const strict = options.strict === true;
@@ -155,6 +190,7 @@ export function checkDeploy(
     missingAmongRun: amongRun.sorted(),
     missingAmongRunExecutions: amongRunIds.size,
     changedSteps: changed.sorted(),
+    versionChanged: versions.sorted(),
     ok: strandedIds.size === 0 && (!strict || amongRunIds.size === 0),
   };
 }
@@ -248,7 +284,22 @@ export function formatDeployCheck(report: DeployCheckReport): string {
     for (const g of report.changedSteps) {
       const now = g.deployedSteps === null ? '(workflow no longer deployed)' : g.deployedSteps.join(', ');
       lines.push(
-        `  ${g.workflow}: ${g.count} execution(s) started with [${g.executionSteps.join(', ')}], deployed [${now}]: ${ids(g.executionIds, g.count)}`,
+        `  ${g.workflow}: ${g.count} execution(s) started ${version(g.executionVersion)} with ` +
+          `[${g.executionSteps.join(', ')}], deployed ${g.deployedSteps === null ? '' : `${version(g.deployedVersion)} `}` +
+          `[${now}]: ${ids(g.executionIds, g.count)}`,
+      );
+    }
+  }
+  if (report.versionChanged.length > 0) {
+    lines.push(
+      '',
+      'changed workflow version: the step list is the deployed one, but these executions were started under ' +
+        'another version; they will run the NEW code from their next step on:',
+    );
+    for (const g of report.versionChanged) {
+      lines.push(
+        `  ${g.workflow}: ${g.count} execution(s) started ${version(g.executionVersion)}, deployed ` +
+          `${version(g.deployedVersion)}: ${ids(g.executionIds, g.count)}`,
       );
     }
   }
@@ -260,6 +311,10 @@ export function formatDeployCheck(report: DeployCheckReport): string {
           (report.strandedExecutions === 0 ? ' (strict: steps missing among steps already run)' : ''),
   );
   return `${lines.join('\n')}\n`;
+}
+
+function version(v: string | null): string {
+  return v === null ? '(no version)' : `(version ${JSON.stringify(v)})`;
 }
 
 function ids(list: readonly string[], count: number): string {
@@ -322,6 +377,8 @@ function assertExecution(value: unknown, index: number): asserts value is Deploy
     throw new ValidationError(`${named} has no stepNames list`);
   if (!Number.isInteger(e.currentStep) || (e.currentStep as number) < 0)
     throw new ValidationError(`${named} has no whole currentStep >= 0`);
+  if (e.workflowVersion !== undefined && e.workflowVersion !== null && typeof e.workflowVersion !== 'string')
+    throw new ValidationError(`${named} has a workflowVersion that is not a string`);
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -12,6 +12,8 @@ export interface ExecutionView {
   id: string;
   name: string;
   workflow: string;
+  /** The workflow's `version` when the execution was started (a fork: forked); absent when it had none. */
+  workflowVersion?: string;
   state: string;
   progress: number;
   currentStep: number;
@@ -77,6 +79,7 @@ export function executionView(head: ExecutionHead, withEvents = false): Executio
       ...(onTimeout === undefined ? {} : { onTimeout }),
     };
   }
+  if (head.workflowVersion !== undefined) view.workflowVersion = head.workflowVersion;
   if (head.endTime !== undefined) view.endTime = iso(head.endTime);
   if (head.error) view.error = head.error;
   if (head.state === 'completed') view.output = head.data;

@@ -48,6 +48,9 @@ export async function forkExecution(
     if (rt.workflows.step(step) === undefined)
       throw new ValidationError(`step ${JSON.stringify(step)} of the fork is not registered`, { step });
   }
+  // The fork runs the code deployed now: it records that workflow's version (none when
+  // the workflow has none or is no longer registered), not the original's.
+  const workflowVersion = rt.workflows.get(source.workflow)?.version;
   const now = rt.clock.now();
   const result = await rt.store.create({
     id: newExecutionId(),
@@ -65,6 +68,7 @@ export async function forkExecution(
     // A fork keeps the original's budget and starts with no usage: it counts what it runs.
     ...(source.budget === undefined ? {} : { budget: { ...source.budget } }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    ...(workflowVersion === undefined ? {} : { workflowVersion }),
   });
   const { head } = result;
   if (result.created || neverClaimed(head)) await rt.queue.send(stepMessage(head.id, head.currentStep, 0));

@@ -21,6 +21,7 @@ export function createdHead(exec: NewExecution): ExecutionHead {
     id: exec.id,
     name: exec.name,
     workflow: exec.workflow,
+    ...(exec.workflowVersion === undefined ? {} : { workflowVersion: exec.workflowVersion }),
     state: ExecutionState.Running,
     stepNames: [...exec.stepNames],
     currentStep: startStep,

@@ -35,6 +35,12 @@ export interface ExecutionHead {
   id: string;
   name: string;
   workflow: string;
+  /**
+   * The `version` of the workflow when the execution was started (or, for a fork,
+   * forked). Absent when the workflow had none (and on heads written before it was
+   * recorded): such a head pays no bytes for it.
+   */
+  workflowVersion?: string;
   state: ExecutionState;
   stepNames: string[];
   currentStep: number;

@@ -35,6 +35,8 @@ export interface NewExecution {
   forkedFrom?: ForkOrigin;
   /** Upper bounds of the execution's usage (already validated); none when absent. */
   budget?: Budget;
+  /** The workflow's `version` now (1 to 64 characters); absent when it has none. */
+  workflowVersion?: string;
 }
 
 /**

@@ -38,6 +38,8 @@ export interface ValidStart {
   maxStepRuns: number;
   /** The request's budget, else the workflow's; absent: no limit. */
   budget?: Budget;
+  /** The workflow's `version`, recorded on the head; absent when it has none. */
+  workflowVersion?: string;
 }
 
 /** Checks a start request against the registry; VALIDATION_ERROR names the first problem. */
@@ -82,5 +84,6 @@ export function validateStartRequest(request: StartRequest, workflows: WorkflowR
     maxStepRuns: limit === Infinity ? 0 : limit,
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     ...(bounds === undefined ? {} : { budget: { ...bounds } }),
+    ...(workflow.version === undefined ? {} : { workflowVersion: workflow.version }),
   };
 }

@@ -3,7 +3,7 @@ import { ExecutionState, isExecutionState } from '../core/execution-state.js';
 import { assertSafeId } from '../core/ids.js';
 import { assertStepName } from '../core/step-list.js';
 import { validateBudget } from '../core/usage.js';
-import { WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE } from './workflow.js';
+import { WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE, isWorkflowVersion } from './workflow.js';
 import { LeaseConflictError, StaleTokenError } from './errors.js';
 import { MAX_SUPERSEDED_RANGES, type EpochMs, type ExecutionHead, type StoredCheckpoint } from './model.js';
 import { supersede } from './head-changes.js';
@@ -27,6 +27,11 @@ export function assertNewExecution(exec: NewExecution): void {
   if (exec.idempotencyKey !== undefined) assertSafeId(exec.idempotencyKey, 'idempotencyKey');
   if (typeof exec.workflow !== 'string' || !WORKFLOW_NAME_PATTERN.test(exec.workflow)) {
     throw new ValidationError(`workflow must be ${WORKFLOW_NAME_RULE}, got ${JSON.stringify(exec.workflow)}`);
+  }
+  if (exec.workflowVersion !== undefined && !isWorkflowVersion(exec.workflowVersion)) {
+    throw new ValidationError(
+      `workflowVersion must be a string of 1 to 64 characters, got ${JSON.stringify(exec.workflowVersion)}`,
+    );
   }
   if (!Array.isArray(exec.stepNames) || exec.stepNames.length === 0) {
     throw new ValidationError('stepNames must list at least one step');

@@ -11,6 +11,11 @@ export const WORKFLOW_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** The rule of {@link WORKFLOW_NAME_PATTERN} in words, for error messages. */
 export const WORKFLOW_NAME_RULE = '1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit';
 
+/** True for a workflow `version`: a string of 1 to 64 characters. */
+export function isWorkflowVersion(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 64;
+}
+
 /** A named, ordered list of steps that executions run. Frozen once defined. */
 export interface Workflow {
   readonly name: string;
@@ -80,7 +85,7 @@ export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): 
   if (typeof name !== 'string' || !WORKFLOW_NAME_PATTERN.test(name)) {
     throw new ValidationError(`workflow name must be ${WORKFLOW_NAME_RULE}, got ${JSON.stringify(name)}`, { name });
   }
-  if (version !== undefined && (typeof version !== 'string' || version.length === 0 || version.length > 64)) {
+  if (version !== undefined && !isWorkflowVersion(version)) {
     throw new ValidationError(`workflow ${name}: version must be a string of 1 to 64 characters`);
   }
   if (Array.isArray(steps) && steps.length === 0)

@@ -223,7 +223,12 @@ export function ExecutionPage({ id, checkpoint }: { id: string; checkpoint?: num
           <dt>id</dt>
           <dd class="mono">{exec.id}</dd>
           <dt>workflow</dt>
-          <dd>{exec.workflow}</dd>
+          <dd>
+            {exec.workflow}
+            {exec.workflowVersion !== undefined && (
+              <span data-testid="workflow-version"> (version {exec.workflowVersion})</span>
+            )}
+          </dd>
           <dt>progress</dt>
           <dd>
             <progress max={100} value={exec.progress} aria-label={`${Math.floor(exec.progress)}% done`} />{' '}

@@ -38,6 +38,8 @@ export function headToItem(h: ExecutionHead): Item {
     events: h.events.map(eventToMap),
   };
   if (h.workflow !== '') item['workflow'] = h.workflow;
+  // Absent for a workflow without a version: such a head writes the same bytes as before the field existed.
+  setDefined(item, 'workflowVersion', h.workflowVersion);
   setDefined(item, 'data', stateJsonText(h.data, h.id));
   setDefined(item, 'leaseOwner', h.leaseOwner);
   setDefined(item, 'leaseExpiresAt', h.leaseExpiresAt);
@@ -90,6 +92,8 @@ export function itemToHead(item: Item): ExecutionHead {
     events: r.list('events').map((e, i) => readEvent(e, `events[${i}]`, r)),
     ...readWaitAttributes(item, r, currentStep),
   };
+  // Absent on heads written before the field existed, and for workflows without a version.
+  setDefined(head, 'workflowVersion', r.optionalString('workflowVersion'));
   setDefined(head, 'leaseOwner', r.optionalString('leaseOwner'));
   setDefined(head, 'leaseExpiresAt', r.optionalNumber('leaseExpiresAt'));
   setDefined(head, 'lastWriter', r.optionalString('lastWriter'));

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { MAX_ITEM_BYTES } from '../../../lib/core/item-size.js';
 import { MAX_RECORDED_EVENTS } from '../../../lib/runtime/model.js';
 import type { NewExecution } from '../../../lib/runtime/ports.js';
-import { T, newExec, type MakeStore } from './fixtures.js';
+import { T, newExec, pauseOf, runSteps, type MakeStore } from './fixtures.js';
 
 /** ExecutionStore.create: the new head and checkpoint 0, idempotency keys, and what it refuses. */
 export function createContract(make: MakeStore): void {
@@ -41,6 +41,24 @@ export function createContract(make: MakeStore): void {
     });
   });
 
+  it('keeps the workflow version it is created with through commits and transitions, and lists it', async () => {
+    const { store } = await make();
+    const { head } = await store.create(newExec('e1', { workflowVersion: '2024-06.1' }));
+    expect(head.workflowVersion).toBe('2024-06.1');
+    expect(await store.get('e1')).toEqual(head);
+    const committed = await runSteps(store, 'e1', 2);
+    expect(committed.workflowVersion).toBe('2024-06.1');
+    const paused = await store.transition(pauseOf('e1', T + 10));
+    expect(paused.workflowVersion).toBe('2024-06.1');
+    expect(await store.get('e1')).toEqual(paused);
+    expect((await store.list({ limit: 10 })).items.map((h) => h.workflowVersion)).toEqual(['2024-06.1']);
+    // A head without one (a workflow without a version, or a head written before the
+    // field existed) has no field at all.
+    const { head: plain } = await store.create(newExec('e2'));
+    expect('workflowVersion' in plain).toBe(false);
+    expect('workflowVersion' in ((await store.get('e2')) ?? {})).toBe(false);
+  });
+
   it('returns the first execution, unchanged, for a used idempotency key, and writes nothing', async () => {
     const { store } = await make();
     const first = await store.create(newExec('e1', { idempotencyKey: 'order-42' }));
@@ -73,6 +91,8 @@ export function createContract(make: MakeStore): void {
     ['no steps', newExec('e1', { stepNames: [] })],
     ['an empty step name', newExec('e1', { stepNames: ['a', ''] })],
     ['metadata that is not a string', newExec('e1', { metadata: { n: 1 } as unknown as Record<string, string> })],
+    ['an empty workflow version', newExec('e1', { workflowVersion: '' })],
+    ['a workflow version over 64 characters', newExec('e1', { workflowVersion: 'v'.repeat(65) })],
   ];
   it.each(invalid)('refuses %s with VALIDATION_ERROR and writes nothing', async (_, exec) => {
     const { store } = await make();

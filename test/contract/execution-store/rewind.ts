@@ -61,6 +61,16 @@ export function rewindContract(make: MakeStore): void {
     expect(await store.get('f2')).toBeUndefined();
   });
 
+  it('keeps the workflow version of a rewound execution (a rewind is the same execution)', async () => {
+    const { store } = await make();
+    await store.create(newExec('e1', { stepNames: FIVE_STEPS, workflowVersion: 'v1' }));
+    await runSteps(store, 'e1', 2);
+    await store.transition(pauseOf('e1', T + 10));
+    const head = await store.rewind(rewindOf('e1', 1));
+    expect(head).toMatchObject({ state: 'running', currentStep: 1, workflowVersion: 'v1' });
+    expect(await store.get('e1')).toEqual(head);
+  });
+
   it('rewinds a failed execution: running at the checkpoint, a new checkpoint after the last, the rest superseded', async () => {
     const { store } = await make();
     await store.create(newExec('e1', { stepNames: FIVE_STEPS }));

@@ -200,6 +200,13 @@ describe('longrunning CLI', () => {
     expect(r.out).toMatch(/waits: {5}waiting for approval \(timeout in /);
   });
 
+  it('shows the workflow version an execution was started under in get, and nothing for one without', async () => {
+    const versioned = await cli(['get', 'exec_1'], () => ({ status: 200, body: { ...view, workflowVersion: 'v2' } }));
+    expect(versioned.out).toContain(`workflow:  ${view.workflow} (version v2)\n`);
+    const plain = await cli(['get', 'exec_1'], () => ({ status: 200, body: view }));
+    expect(plain.out).toContain(`workflow:  ${view.workflow}\n`);
+  });
+
   it('signs requests with SigV4 for a deployed API and not for the local server', async () => {
     const env = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_REGION: 'eu-west-1' };
     Object.assign(process.env, env);

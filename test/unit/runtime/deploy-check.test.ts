@@ -26,6 +26,11 @@ function exec(
   return { id, workflow, state, stepNames, currentStep };
 }
 
+/** An execution started under workflow version `version` (none when undefined). */
+function versioned(id: string, stepNames: string[], version: string | undefined): DeployCheckExecution {
+  return { ...exec(id, stepNames), ...(version === undefined ? {} : { workflowVersion: version }) };
+}
+
 describe('checkDeploy', () => {
   it('groups executions that would reach a renamed step by workflow and missing step, with counts', () => {
     // "search" was renamed "lookup": every execution not past it is stranded.
@@ -97,6 +102,8 @@ describe('checkDeploy', () => {
         count: 2,
         executionSteps: ['plan', 'search', 'write'],
         deployedSteps: ['search', 'plan', 'write'],
+        executionVersion: null,
+        deployedVersion: null,
         executionIds: ['e1', 'e2'],
       },
       {
@@ -104,9 +111,13 @@ describe('checkDeploy', () => {
         count: 1,
         executionSteps: ['plan', 'write'],
         deployedSteps: ['search', 'plan', 'write'],
+        executionVersion: null,
+        deployedVersion: null,
         executionIds: ['e3'],
       },
     ]);
+    // No version anywhere: nothing is flagged for a version.
+    expect(report.versionChanged).toEqual([]);
     expect(formatDeployCheck(report)).toMatch(/run the NEW code from their next step on/);
     expect(formatDeployCheck(report)).toMatch(/ok: no execution would be stranded/);
   });
@@ -137,6 +148,7 @@ describe('checkDeploy', () => {
       missingAmongRun: [],
       missingAmongRunExecutions: 0,
       changedSteps: [],
+      versionChanged: [],
       ok: true,
     });
   });
@@ -209,5 +221,95 @@ describe('stepListsHash', () => {
     const reordered = defineWorkflow({ name: 'research', steps: [step('search'), step('plan'), step('write')] });
     expect(stepListsHash([research, other])).toBe(stepListsHash([other, research]));
     expect(stepListsHash([research, other])).not.toBe(stepListsHash([reordered, other]));
+  });
+});
+
+describe('checkDeploy with workflow versions', () => {
+  const v2 = (steps: string[]) => defineWorkflow({ name: 'research', version: '2', steps: steps.map(step) });
+
+  it('groups executions of a changed step list by the version they started under, with the deployed version', () => {
+    const report = checkDeploy(
+      [v2(['search', 'plan', 'write'])],
+      [
+        versioned('e1', ['plan', 'search', 'write'], '1'),
+        versioned('e2', ['plan', 'search', 'write'], undefined),
+        versioned('e3', ['plan', 'search', 'write'], '1'),
+        versioned('e4', ['plan', 'search', 'write'], '1.5'),
+      ],
+    );
+    expect(report.ok).toBe(true);
+    expect(report.changedSteps).toEqual([
+      {
+        workflow: 'research',
+        count: 1,
+        executionSteps: ['plan', 'search', 'write'],
+        deployedSteps: ['search', 'plan', 'write'],
+        executionVersion: null,
+        deployedVersion: '2',
+        executionIds: ['e2'],
+      },
+      {
+        workflow: 'research',
+        count: 2,
+        executionSteps: ['plan', 'search', 'write'],
+        deployedSteps: ['search', 'plan', 'write'],
+        executionVersion: '1',
+        deployedVersion: '2',
+        executionIds: ['e1', 'e3'],
+      },
+      expect.objectContaining({ executionVersion: '1.5', deployedVersion: '2', executionIds: ['e4'] }),
+    ]);
+    expect(report.versionChanged).toEqual([]);
+    const text = formatDeployCheck(report);
+    expect(text).toContain(
+      'research: 2 execution(s) started (version "1") with [plan, search, write], deployed (version "2") ' +
+        '[search, plan, write]: e1, e3',
+    );
+    expect(text).toContain('research: 1 execution(s) started (no version) with [plan, search, write]');
+    expect(text).toMatch(/run the NEW code from their next step on/);
+  });
+
+  it('flags an execution with the same step list under another version in versionChanged, and passes', () => {
+    const list = ['plan', 'search', 'write'];
+    const report = checkDeploy(
+      [v2(list)],
+      [
+        versioned('e1', list, '1'),
+        versioned('e2', list, '2'), // the deployed version: not flagged
+        versioned('e3', list, '1'),
+        versioned('e4', list, undefined), // started with no version recorded
+      ],
+    );
+    expect(report.ok).toBe(true);
+    expect(report.changedSteps).toEqual([]);
+    expect(report.versionChanged).toEqual([
+      { workflow: 'research', count: 1, executionVersion: null, deployedVersion: '2', executionIds: ['e4'] },
+      { workflow: 'research', count: 2, executionVersion: '1', deployedVersion: '2', executionIds: ['e1', 'e3'] },
+    ]);
+    const text = formatDeployCheck(report);
+    expect(text).toMatch(/changed workflow version: .* they will run the NEW code from their next step on:/);
+    expect(text).toContain('research: 2 execution(s) started (version "1"), deployed (version "2"): e1, e3');
+    expect(text).toContain('research: 1 execution(s) started (no version), deployed (version "2"): e4');
+    expect(text).toMatch(/ok: no execution would be stranded/);
+  });
+
+  it('flags a version dropped from the deployed workflow, and never a version on its own as stranded', () => {
+    const unversioned = defineWorkflow({ name: 'research', steps: ['plan', 'search', 'write'].map(step) });
+    const report = checkDeploy([unversioned], [versioned('e1', ['plan', 'search', 'write'], '1')]);
+    expect(report.ok).toBe(true);
+    expect(report.strandedExecutions).toBe(0);
+    expect(report.versionChanged).toEqual([
+      { workflow: 'research', count: 1, executionVersion: '1', deployedVersion: null, executionIds: ['e1'] },
+    ]);
+  });
+
+  it('reads a null workflowVersion (a JSON view) as none, and refuses one that is not a string', () => {
+    const list = ['plan', 'search', 'write'];
+    const report = checkDeploy([v2(list)], [{ ...exec('e1', list), workflowVersion: null }]);
+    expect(report.versionChanged).toEqual([expect.objectContaining({ executionVersion: null, executionIds: ['e1'] })]);
+    const bad = { ...exec('e2', list), workflowVersion: 2 } as unknown as DeployCheckExecution;
+    expect(() => checkDeploy([v2(list)], [bad])).toThrow(
+      /execution 0 \(e2\) has a workflowVersion that is not a string/,
+    );
   });
 });
