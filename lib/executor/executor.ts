@@ -488,13 +488,19 @@ export class Executor {
     }
   }
 
-  /** Resolves with the execution once it is completed, failed or cancelled, and that end is saved. */
+  /** Resolves with the execution once it is completed, failed or cancelled, and the save of that end has settled. */
   async wait(execId: string): Promise<Execution> {
-    const run = this.#run(execId);
-    if (!isTerminalState(run.exec.state)) await run.finished.promise;
-    // The end is in memory before its save is done (asked while that save is under way): wait for the saves too.
-    await run.saveChain;
-    return cloneExecution(run.exec);
+    for (;;) {
+      const run = this.#run(execId);
+      // A run still in its loop may show an end it has not saved yet (a final save retried after a
+      // failure can still turn completed into failed): its loop's end is the end.
+      if (run.active || !isTerminalState(run.exec.state)) await run.finished.promise;
+      // An end reached outside the loop (a cancel while waiting) is in memory before its save is done.
+      await run.saveChain;
+      // A rewind may have replaced the run meanwhile: then wait for the new one's end.
+      if (this.#runs.get(execId) === run && !run.active && isTerminalState(run.exec.state))
+        return cloneExecution(run.exec);
+    }
   }
 
   /** A snapshot of one execution known to this executor (with `throttled` while it waits for a limit), or undefined. */
@@ -627,6 +633,8 @@ export class Executor {
       existing.exec = exec;
       existing.steps = undefined;
       existing.pauseRequested = false;
+      // Finished elsewhere (another executor on the same store): callers of wait() see that end.
+      if (isTerminalState(exec.state)) existing.finished.resolve();
       return;
     }
     this.#runs.set(exec.id, new ExecutionRun(exec, undefined));

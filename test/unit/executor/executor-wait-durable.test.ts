@@ -34,7 +34,47 @@ async function settledSoon(promise: Promise<unknown>): Promise<boolean> {
   return settled;
 }
 
+/** A memory store that rejects the save of a completed execution `failures` times. */
+class FailingFinalSave extends MemoryCheckpointStore {
+  attempts = 0;
+  constructor(private failures: number) {
+    super();
+  }
+  override async saveCheckpoint(exec: Execution): Promise<void> {
+    if (exec.state === ExecutionState.Completed) {
+      this.attempts++;
+      if (this.failures-- > 0) throw new Error('disk full');
+    }
+    await super.saveCheckpoint(exec);
+  }
+}
+
 describe('Executor.wait', () => {
+  it('waits out a retried final save: completed once it is saved, failed when it never is', async () => {
+    for (const failures of [1, 5]) {
+      const store = new FailingFinalSave(failures);
+      const { executor, clock } = harness(
+        { maxRetries: 1, retryBaseDelayMs: 1_000, retryMaxDelayMs: 1_000 },
+        { checkpointStore: store },
+      );
+      const exec = executor.createExecution('one', [(s: number) => s + 1]);
+      await executor.start(exec.id, 1);
+      for (let i = 0; i < 100 && store.attempts === 0; i++) await turns(1);
+      expect(store.attempts).toBe(1);
+      // The save failed and its retry waits for the clock: the end is not known yet.
+      const waited = executor.wait(exec.id);
+      expect(await settledSoon(waited)).toBe(false);
+      const done = await clock.runUntilSettled(waited);
+      if (failures === 1) {
+        expect(done.state).toBe(ExecutionState.Completed);
+        expect((await store.loadCheckpoint(exec.id)).state).toBe(ExecutionState.Completed);
+      } else {
+        expect(done).toMatchObject({ state: ExecutionState.Failed, error: expect.stringContaining('disk full') });
+        expect((await store.loadCheckpoint(exec.id)).state).toBe(ExecutionState.Failed);
+      }
+    }
+  });
+
   it('resolves only once the completed execution is saved, even when asked while that save is under way', async () => {
     const store = new HeldFinalSave();
     const { executor } = harness({}, { checkpointStore: store });
@@ -68,5 +108,24 @@ describe('Executor.wait', () => {
     expect(await waited).toMatchObject({ state: ExecutionState.Cancelled });
     await cancelled;
     expect((await store.loadCheckpoint(exec.id)).state).toBe(ExecutionState.Cancelled);
+  });
+
+  it('resolves a pending wait when a load finds the execution finished by another executor on the store', async () => {
+    const store = new MemoryCheckpointStore();
+    const a = harness({}, { checkpointStore: store }).executor;
+    const b = harness({}, { checkpointStore: store }).executor;
+    const exec = a.createNamedExecution('shared', [
+      { name: 'ask', fn: (s: number, ctx) => ctx.waitForEvent('approval', { state: s }) },
+      { name: 'act', fn: (s: number) => s + 1 },
+    ]);
+    await a.start(exec.id, 1);
+    await untilWaiting(a, exec.id);
+    await b.loadExecution(exec.id);
+    const waited = b.wait(exec.id);
+    expect(await settledSoon(waited)).toBe(false);
+    await a.sendEvent(exec.id, { type: 'approval' });
+    await a.wait(exec.id);
+    await b.loadExecution(exec.id);
+    expect(await waited).toMatchObject({ state: ExecutionState.Completed });
   });
 });
