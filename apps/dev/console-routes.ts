@@ -11,21 +11,26 @@ import { answerConsoleRequest, isConsolePath, sendError } from '../console/stati
 export const API_PREFIX = '/api';
 
 /** The host names a page of this machine reaches the dev server by. */
-const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/;
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost\.?|\[::1\])(:\d{1,5})?$/i;
+
+/** Callback links carry their own credential (a signed, single-use token): a tunnel may bring them in. */
+const CALLBACKS_PREFIX = '/callbacks/';
 
 /**
  * A `before` hook for `serveApi`: the console's files from `staticDir` (none when it
  * is undefined: the console was not built), and the API under {@link API_PREFIX}.
  * Every request, the API's own paths included, is answered only when addressed to a
  * loopback host name, so a web page whose own name was made to resolve to 127.0.0.1
- * (DNS rebinding) cannot drive the dev server's API through a browser.
+ * (DNS rebinding) cannot drive the dev server's API through a browser. Callback
+ * links (`/callbacks/<token>`) are the exception: their token is their credential,
+ * and a tunnel (ngrok, cloudflared) may bring them in under its own host name.
  */
 export function consoleRoutes(staticDir: string | undefined): BeforeApi {
   return async (req, res) => {
     const url = req.url ?? '/';
     const pathname = url.split('?', 1)[0] ?? '/';
-    if (!LOOPBACK_HOST.test(req.headers.host ?? '')) {
-      sendError(res, 403, 'FORBIDDEN', 'the dev server answers only requests to 127.0.0.1 or localhost');
+    if (!pathname.startsWith(CALLBACKS_PREFIX) && !LOOPBACK_HOST.test(req.headers.host ?? '')) {
+      sendError(res, 403, 'FORBIDDEN', 'the dev server answers only requests to 127.0.0.1, localhost or [::1]');
       return true;
     }
     if (isConsolePath(pathname)) {

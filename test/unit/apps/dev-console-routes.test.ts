@@ -67,10 +67,10 @@ describe('the dev server with the console routes', () => {
   });
 
   it('refuses any request addressed to another host name, the API at its own paths too (DNS rebinding)', async () => {
-    const status = (path: string) =>
+    const status = (path: string, hostName = 'rebound.example') =>
       new Promise<number>((resolve, reject) => {
         const port = (server.address() as { port: number }).port;
-        request({ host: '127.0.0.1', port, path, headers: { host: `rebound.example:${port}` } }, (res) => {
+        request({ host: '127.0.0.1', port, path, headers: { host: `${hostName}:${port}` } }, (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
         })
@@ -81,6 +81,12 @@ describe('the dev server with the console routes', () => {
     expect(await status('/api/workflows')).toBe(403);
     expect(await status('/workflows')).toBe(403);
     expect(await status('/executions')).toBe(403);
+    // A callback link carries its own credential: the API answers it (here, the echo) whatever the host.
+    expect(await status('/callbacks/some-token')).toBe(200);
+    // Host names are compared without case, and a fully qualified localhost. is loopback too.
+    expect(await status('/workflows', 'LocalHost')).toBe(200);
+    expect(await status('/workflows', 'localhost.')).toBe(200);
+    expect(await status('/workflows', '[::1]')).toBe(200);
     expect((await fetch(`${base.replace('127.0.0.1', 'localhost')}/console/`)).status).toBe(200);
   });
 
