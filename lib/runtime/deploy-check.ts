@@ -283,20 +283,25 @@ export function formatDeployCheck(report: DeployCheckReport): string {
     );
     for (const g of report.changedSteps) {
       const now = g.deployedSteps === null ? '(workflow no longer deployed)' : g.deployedSteps.join(', ');
+      // Versions only where some are known: without any, the line reads as it did before versions were recorded.
+      const versioned = (g.executionVersion ?? null) !== null || (g.deployedVersion ?? null) !== null;
+      const started = versioned ? ` ${version(g.executionVersion ?? null)}` : '';
+      const deployed = versioned && g.deployedSteps !== null ? ` ${version(g.deployedVersion ?? null)}` : '';
       lines.push(
-        `  ${g.workflow}: ${g.count} execution(s) started ${version(g.executionVersion)} with ` +
-          `[${g.executionSteps.join(', ')}], deployed ${g.deployedSteps === null ? '' : `${version(g.deployedVersion)} `}` +
-          `[${now}]: ${ids(g.executionIds, g.count)}`,
+        `  ${g.workflow}: ${g.count} execution(s) started${started} with ` +
+          `[${g.executionSteps.join(', ')}], deployed${deployed} [${now}]: ${ids(g.executionIds, g.count)}`,
       );
     }
   }
-  if (report.versionChanged.length > 0) {
+  // A report from before versions were compared has no versionChanged.
+  const versionChanged = report.versionChanged ?? [];
+  if (versionChanged.length > 0) {
     lines.push(
       '',
       'changed workflow version: the step list is the deployed one, but these executions were started under ' +
         'another version; they will run the NEW code from their next step on:',
     );
-    for (const g of report.versionChanged) {
+    for (const g of versionChanged) {
       lines.push(
         `  ${g.workflow}: ${g.count} execution(s) started ${version(g.executionVersion)}, deployed ` +
           `${version(g.deployedVersion)}: ${ids(g.executionIds, g.count)}`,

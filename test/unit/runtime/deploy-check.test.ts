@@ -116,10 +116,18 @@ describe('checkDeploy', () => {
         executionIds: ['e3'],
       },
     ]);
-    // No version anywhere: nothing is flagged for a version.
+    // No version anywhere: nothing is flagged for a version, and the text names none.
     expect(report.versionChanged).toEqual([]);
-    expect(formatDeployCheck(report)).toMatch(/run the NEW code from their next step on/);
-    expect(formatDeployCheck(report)).toMatch(/ok: no execution would be stranded/);
+    const text = formatDeployCheck(report);
+    expect(text).toMatch(/run the NEW code from their next step on/);
+    expect(text).toMatch(/ok: no execution would be stranded/);
+    expect(text).toContain(
+      'research: 2 execution(s) started with [plan, search, write], deployed [search, plan, write]: e1, e2',
+    );
+    expect(text).not.toMatch(/version/);
+    // A report saved by a CLI from before versions (no versionChanged) still prints.
+    const { versionChanged: _, ...older } = report;
+    expect(formatDeployCheck(older as typeof report)).toBe(text);
   });
 
   it('flags a workflow that is gone but whose steps another workflow still registers as changed, deployedSteps null', () => {
