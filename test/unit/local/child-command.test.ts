@@ -34,7 +34,7 @@ function isRunning(pid: number): boolean {
   }
 }
 
-async function waitFor<T>(look: () => T | undefined, ms = 10_000): Promise<T> {
+async function waitFor<T>(look: () => T | undefined, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const found = look();
@@ -48,7 +48,11 @@ async function waitFor<T>(look: () => T | undefined, ms = 10_000): Promise<T> {
  * Starts a Node process that runs, through runCommand, a stand-in for pip that
  * writes its pid and then sleeps; `then` is what that process does once it has.
  */
-async function parentWithCommand(then: string): Promise<{ parent: ReturnType<typeof spawn>; commandPid: number }> {
+async function parentWithCommand(then: string): Promise<{
+  parent: ReturnType<typeof spawn>;
+  commandPid: number;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}> {
   const pidFile = join(dir, 'command.pid');
   const script = join(dir, 'parent.ts');
   writeFileSync(
@@ -61,12 +65,16 @@ async function parentWithCommand(then: string): Promise<{ parent: ReturnType<typ
     ].join('\n'),
   );
   const parent = spawn(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, stdio: 'ignore' });
+  // Listened to at once: the parent may exit before the command's pid file is seen here.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    parent.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const commandPid = await waitFor(() => {
     const text = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim() : '';
     return text ? Number(text) : undefined;
   });
   leftRunning.push(commandPid);
-  return { parent, commandPid };
+  return { parent, commandPid, exited };
 }
 
 describe('runCommand', () => {
@@ -81,18 +89,16 @@ describe('runCommand', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
     'ends the command when this process gets %s, and still ends by it',
     async (signal) => {
-      const { parent, commandPid } = await parentWithCommand('');
-      const ended = new Promise<NodeJS.Signals | null>((resolve) => parent.once('exit', (_code, sig) => resolve(sig)));
+      const { parent, commandPid, exited } = await parentWithCommand('');
       parent.kill(signal);
-      expect(await ended).toBe(signal);
+      expect((await exited).signal).toBe(signal);
       await waitFor(() => (isRunning(commandPid) ? undefined : true), 5000);
     },
   );
 
   it('ends the command when this process exits', async () => {
-    const { parent, commandPid } = await parentWithCommand('process.exit(3);');
-    const code = await new Promise<number | null>((resolve) => parent.once('exit', (c) => resolve(c)));
-    expect(code).toBe(3);
+    const { exited, commandPid } = await parentWithCommand('process.exit(3);');
+    expect((await exited).code).toBe(3);
     await waitFor(() => (isRunning(commandPid) ? undefined : true), 5000);
   });
 });
