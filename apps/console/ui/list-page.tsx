@@ -35,13 +35,22 @@ function filterOf(query: URLSearchParams): ListFilter {
   };
 }
 
-/** Reads rows from the start of the list until `want` are loaded or the list ends. */
+/**
+ * Reads rows from the start of the list until `want` are loaded or the list ends.
+ * An execution that changes state while the list is read (it spans the state
+ * partitions) can come twice: it is kept once, where it first came.
+ */
 async function readRows(filter: ListFilter, want: number): Promise<{ rows: ExecutionView[]; nextToken?: string }> {
   const rows: ExecutionView[] = [];
+  const seen = new Set<string>();
   let token: string | undefined;
   do {
     const page = await api.list(filter, Math.min(MAX_LIMIT, Math.max(want - rows.length, 1)), token);
-    rows.push(...page.items);
+    for (const item of page.items) {
+      if (seen.has(item.id)) continue;
+      seen.add(item.id);
+      rows.push(item);
+    }
     token = page.nextToken;
   } while (token !== undefined && rows.length < want);
   return token === undefined ? { rows } : { rows, nextToken: token };
