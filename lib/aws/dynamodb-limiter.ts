@@ -2,7 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ErrorCode, LongRunningError, ValidationError } from '../core/errors.js';
 import {
   decideAcquire,
-  decideRelease,
+  releaseLimitRecord,
   limitUseOf,
   updateLimitRecord,
   type AcquireRequest,
@@ -80,7 +80,7 @@ export class DynamoDbLimiter implements Limiter {
   }
 
   release(req: { key: string; holderId: string }): Promise<void> {
-    return updateLimitRecord(this.#io, req.key, (r) => ({ result: undefined, next: decideRelease(r, req.holderId) }));
+    return releaseLimitRecord(this.#io, req.key, req.holderId);
   }
 
   async list(now: EpochMs): Promise<LimitUse[]> {

@@ -196,6 +196,13 @@ export interface LimitRecordIo {
 /** How many times a read-modify-write of one record is tried before a CONFLICT error. */
 export const LIMIT_WRITE_ATTEMPTS = 8;
 
+/**
+ * How many times a release is tried: a slot not given back stands idle until its
+ * lease ends (the invocation's deadline), so a release outlasts more contention
+ * than an acquire, whose refusal only sends the step back a little later.
+ */
+export const LIMIT_RELEASE_ATTEMPTS = 4 * LIMIT_WRITE_ATTEMPTS;
+
 /** Between tries: a random wait of up to 10 ms times the try, so contending workers spread out. */
 function jitteredPause(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
@@ -204,7 +211,7 @@ function jitteredPause(attempt: number): Promise<void> {
 /**
  * Read (consistent), decide, write conditional on the revision read; again from a
  * fresh read (after a short random pause) when another writer won, up to
- * {@link LIMIT_WRITE_ATTEMPTS} times, then CONFLICT (retryable).
+ * `attempts` times ({@link LIMIT_WRITE_ATTEMPTS} by default), then CONFLICT (retryable).
  * `decide` returns no `next` when nothing needs writing.
  */
 export async function updateLimitRecord<T>(
@@ -212,16 +219,26 @@ export async function updateLimitRecord<T>(
   key: string,
   decide: (record: LimitRecord | undefined) => { result: T; next?: LimitRecord | undefined },
   pause: (attempt: number) => Promise<void> = jitteredPause,
+  attempts = LIMIT_WRITE_ATTEMPTS,
 ): Promise<T> {
-  for (let i = 0; i < LIMIT_WRITE_ATTEMPTS; i++) {
+  for (let i = 0; i < attempts; i++) {
     if (i > 0) await pause(i);
     const stored = await io.read(key);
     const { result, next } = decide(stored);
     if (next === undefined || (await io.write(next, stored?.revision))) return result;
   }
-  throw new LongRunningError(
-    ErrorCode.Conflict,
-    `the limit record of "${key}" kept changing under ${LIMIT_WRITE_ATTEMPTS} tries`,
-    { retryable: true },
-  );
+  throw new LongRunningError(ErrorCode.Conflict, `the limit record of "${key}" kept changing under ${attempts} tries`, {
+    retryable: true,
+  });
+}
+
+/** Removes `holderId`'s slot from `key`'s record, tried {@link LIMIT_RELEASE_ATTEMPTS} times; no write when it holds none. */
+export function releaseLimitRecord(
+  io: LimitRecordIo,
+  key: string,
+  holderId: string,
+  pause: (attempt: number) => Promise<void> = jitteredPause,
+): Promise<void> {
+  const decide = (r: LimitRecord | undefined) => ({ result: undefined, next: decideRelease(r, holderId) });
+  return updateLimitRecord(io, key, decide, pause, LIMIT_RELEASE_ATTEMPTS);
 }

@@ -4,7 +4,7 @@
  * refused, the claim is given back without counting an attempt and the message
  * comes back later. Steps without limits never reach this file.
  */
-import { LongRunningError, toError, ValidationError } from '../core/errors.js';
+import { toError, ValidationError } from '../core/errors.js';
 import { limitKeyOf, type LimitSpec } from '../core/limits.js';
 import type { AcquireResult } from './limit-decision.js';
 import type { EpochMs, ExecutionHead, StepMessage, ThrottledInfo } from './model.js';
@@ -83,31 +83,19 @@ export async function takeLimits(
   return { kind: 'granted', held };
 }
 
-/**
- * Times a release is tried when the key's record stays contended (each try is itself
- * several conditional writes): a slot not given back stands idle until its lease
- * ends, the invocation's deadline, so a release is worth more tries than an acquire.
- */
-export const RELEASE_TRIES = 4;
-
 /** Gives back every slot in `held` (a failure is logged: the slot frees itself at its lease). */
 export async function releaseSlots(rt: ResolvedRuntime, held: HeldSlots | undefined): Promise<void> {
   if (!held) return;
   for (const key of held.keys.splice(0)) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await held.limiter.release({ key, holderId: held.holderId });
-        break;
-      } catch (err) {
-        const contended = err instanceof LongRunningError && err.retryable;
-        if (contended && attempt < RELEASE_TRIES) continue;
-        rt.logger.warn('could not release a limit slot: it frees itself when its lease ends', {
-          key,
-          holderId: held.holderId,
-          error: toError(err).message,
-        });
-        break;
-      }
+    try {
+      // The adapters try a contended release many times (LIMIT_RELEASE_ATTEMPTS) before giving up.
+      await held.limiter.release({ key, holderId: held.holderId });
+    } catch (err) {
+      rt.logger.warn('could not release a limit slot: it frees itself when its lease ends', {
+        key,
+        holderId: held.holderId,
+        error: toError(err).message,
+      });
     }
   }
 }

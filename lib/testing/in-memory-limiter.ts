@@ -1,6 +1,6 @@
 import {
   decideAcquire,
-  decideRelease,
+  releaseLimitRecord,
   limitUseOf,
   updateLimitRecord,
   type AcquireRequest,
@@ -36,7 +36,7 @@ export class InMemoryLimiter implements Limiter {
   }
 
   release(req: { key: string; holderId: string }): Promise<void> {
-    return updateLimitRecord(this.#io, req.key, (r) => ({ result: undefined, next: decideRelease(r, req.holderId) }));
+    return releaseLimitRecord(this.#io, req.key, req.holderId);
   }
 
   list(now: EpochMs): Promise<LimitUse[]> {

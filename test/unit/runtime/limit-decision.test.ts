@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   decideAcquire,
   decideRelease,
+  LIMIT_RELEASE_ATTEMPTS,
+  LIMIT_WRITE_ATTEMPTS,
   limitUseOf,
+  releaseLimitRecord,
   updateLimitRecord,
   WAITER_STALE_MS,
   type AcquireRequest,
@@ -127,6 +130,39 @@ describe('updateLimitRecord', () => {
       granted: true,
     });
     const never = { read: () => Promise.resolve(undefined), write: () => Promise.resolve(false) };
-    await expect(updateLimitRecord(never, 'k', (r) => decideAcquire(r, req('a', 0)))).rejects.toThrow(/kept changing/);
+    await expect(updateLimitRecord(never, 'k', (r) => decideAcquire(r, req('a', 0)))).rejects.toThrow(
+      `kept changing under ${LIMIT_WRITE_ATTEMPTS} tries`,
+    );
+  });
+
+  it('tries a contended release many more times than an acquire, then gives up with CONFLICT', async () => {
+    const held = decideAcquire(undefined, req('a', 0)).next;
+    const losing = (losses: number) => {
+      let writes = 0;
+      let stored: LimitRecord | undefined = held;
+      return {
+        io: {
+          read: () => Promise.resolve(stored),
+          write: (next: LimitRecord) => {
+            if (++writes <= losses) return Promise.resolve(false);
+            stored = next;
+            return Promise.resolve(true);
+          },
+        },
+        stored: () => stored,
+      };
+    };
+    const noPause = () => Promise.resolve();
+    const wins = losing(LIMIT_RELEASE_ATTEMPTS - 1);
+    await releaseLimitRecord(wins.io, 'k', 'a#w', noPause);
+    expect(wins.stored()?.holders).toEqual({});
+    const loses = losing(LIMIT_RELEASE_ATTEMPTS);
+    await expect(releaseLimitRecord(loses.io, 'k', 'a#w', noPause)).rejects.toMatchObject({
+      code: 'CONFLICT',
+      retryable: true,
+      message: `the limit record of "k" kept changing under ${LIMIT_RELEASE_ATTEMPTS} tries`,
+    });
+    expect(loses.stored()?.holders).toEqual({ 'a#w': expect.any(Number) as unknown });
+    expect(LIMIT_RELEASE_ATTEMPTS).toBeGreaterThan(LIMIT_WRITE_ATTEMPTS);
   });
 });

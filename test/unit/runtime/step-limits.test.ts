@@ -3,8 +3,7 @@ import type { NamedStep } from '../../../lib/core/types.js';
 import type { LimitSpec } from '../../../lib/core/limits.js';
 import { InMemoryLimiter } from '../../../lib/testing/in-memory-limiter.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
-import { RELEASE_TRIES, throttleDelaySeconds } from '../../../lib/runtime/step-limits.js';
-import { LongRunningError } from '../../../lib/core/errors.js';
+import { throttleDelaySeconds } from '../../../lib/runtime/step-limits.js';
 import { MAX_THROTTLE_DELAY_SECONDS, WAITER_STALE_MS } from '../../../lib/runtime/limit-decision.js';
 import { executionView } from '../../../lib/runtime/execution-view.js';
 import { countingSteps, gate, makeHarness, settle } from './harness.js';
@@ -126,24 +125,6 @@ describe('limits in the step processor', () => {
     expect(order.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(order.slice(6).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i));
     for (const id of ids) expect((await h.store.get(id))!.state).toBe('completed');
-  });
-
-  it('tries a contended release again rather than leave the slot held until its lease', async () => {
-    const { h, limiter } = limitedHarness([{ name: 'call', fn: (s) => s }]);
-    const release = limiter.release.bind(limiter);
-    let refusals = RELEASE_TRIES - 1;
-    limiter.release = (req) =>
-      refusals-- > 0
-        ? Promise.reject(new LongRunningError('CONFLICT', 'the limit record kept changing', { retryable: true }))
-        : release(req);
-    await h.control.start({ workflow: 'limited', input: { n: 1 } });
-    await h.drain();
-    expect(await limiter.list(h.clock.now())).toEqual([{ key: 'openai', inUse: 0, limit: 1, waiting: 0 }]);
-    // One more refusal than tries: the slot stays held (until its lease), and nothing throws.
-    refusals = RELEASE_TRIES;
-    await h.control.start({ workflow: 'limited', input: { n: 2 } });
-    await h.drain();
-    expect(await limiter.list(h.clock.now())).toEqual([{ key: 'openai', inUse: 1, limit: 1, waiting: 0 }]);
   });
 
   it('frees the slot of a worker that died holding it once the slot lease passes', async () => {
