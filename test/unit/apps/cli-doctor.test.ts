@@ -3,6 +3,7 @@ import type { DoctorProbes, ResolvedCredentials } from '../../../apps/cli/doctor
 import { maskKeyId, nodeCheck, regionCheck } from '../../../apps/cli/doctor-checks.js';
 import { runCli } from '../../../apps/cli/main.js';
 import { parseDescribeStacks } from '../../../apps/cli/stack-api-url.js';
+import { recordingFetch, type Sent } from './fake-api.js';
 
 const SECRET = 'SECRETdoNotPrint0000000000000000000000Ab';
 const SESSION = 'SESSIONdoNotPrintZZZ';
@@ -13,13 +14,6 @@ const CREDS: ResolvedCredentials = {
   $source: { CREDENTIALS_ENV_VARS: 'g' },
 };
 
-interface Sent {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: string | undefined;
-}
-
 type Answer = { status: number; body?: string } | Error;
 
 async function doctor(
@@ -28,19 +22,10 @@ async function doctor(
 ) {
   let out = '';
   let err = '';
-  const sent: Sent[] = [];
-  const fetchImpl = (async (input: URL | string, init?: RequestInit) => {
-    const req: Sent = {
-      method: init?.method ?? 'GET',
-      url: String(input),
-      headers: (init?.headers ?? {}) as Record<string, string>,
-      body: init?.body as string | undefined,
-    };
-    sent.push(req);
+  const { sent, fetchImpl } = recordingFetch((req) => {
     const answer = (o.respond ?? (() => ({ status: 200, body: '{"items":[]}' })))(req);
-    if (answer instanceof Error) throw answer;
-    return new Response(answer.body ?? null, { status: answer.status });
-  }) as typeof fetch;
+    return answer instanceof Error ? answer : new Response(answer.body ?? null, { status: answer.status });
+  });
   const code = await runCli(['doctor', ...argv], {
     stdout: { write: (t: string) => (out += t) },
     stderr: { write: (t: string) => (err += t) },

@@ -4,28 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeWait, humanDuration, type View } from '../../../apps/cli/format.js';
 import { runCli, UPLOAD_INPUT_OVER_BYTES } from '../../../apps/cli/main.js';
-
-interface Sent {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: string | undefined;
-}
+import { jsonAnswer, recordingFetch, type Sent } from './fake-api.js';
 
 function fakeApi(respond: (req: Sent) => { status: number; body?: unknown }) {
-  const sent: Sent[] = [];
-  const fetchImpl = (async (input: URL | string, init?: RequestInit) => {
-    const req: Sent = {
-      method: init?.method ?? 'GET',
-      url: String(input),
-      headers: (init?.headers ?? {}) as Record<string, string>,
-      body: init?.body as string | undefined,
-    };
-    sent.push(req);
+  return recordingFetch((req) => {
     const { status, body } = respond(req);
-    return new Response(body === undefined ? null : JSON.stringify(body), { status });
-  }) as typeof fetch;
-  return { sent, fetchImpl };
+    return jsonAnswer(status, body);
+  });
 }
 
 async function cli(

@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { headToItem } from '../../../lib/aws/execution-store/items.js';
 import type { ExecutionHead } from '../../../lib/runtime/model.js';
+import type { NewExecution } from '../../../lib/runtime/ports.js';
 
 /** A running head claimed by `a` at version 3, as a test base. */
 export function sampleHead(overrides: Partial<ExecutionHead> = {}): ExecutionHead {
@@ -46,3 +47,16 @@ function toWire(value: unknown): AttributeValue {
   if (Array.isArray(value)) return { L: value.map(toWire) };
   return { M: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(v)])) };
 }
+
+/** A new execution of two steps, for tests of the head item a create writes. */
+export const SAMPLE_NEW_EXECUTION: NewExecution = {
+  id: 'exec-1',
+  name: 'n',
+  workflow: 'w',
+  stepNames: ['a', 'b'],
+  input: {},
+  now: 1,
+  metadata: {},
+  sweepAt: 2,
+  events: [],
+};

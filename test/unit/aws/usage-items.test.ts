@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { headToItem, itemToHead } from '../../../lib/aws/execution-store/items.js';
 import { createdHead } from '../../../lib/runtime/head-changes.js';
+import { SAMPLE_NEW_EXECUTION } from './mock-items.js';
 
-const base = createdHead({
-  id: 'exec-1',
-  name: 'n',
-  workflow: 'w',
-  stepNames: ['a', 'b'],
-  input: {},
-  now: 1,
-  metadata: {},
-  sweepAt: 2,
-  events: [],
-});
+const base = createdHead(SAMPLE_NEW_EXECUTION);
 
 describe('the head item codec of usage and budget', () => {
   it('leaves both out of a head without them (no bytes for executions that report nothing)', () => {

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { headToItem, itemToHead } from '../../../lib/aws/execution-store/items.js';
 import { createdHead } from '../../../lib/runtime/head-changes.js';
-import type { NewExecution } from '../../../lib/runtime/ports.js';
-
-const exec: NewExecution = {
-  id: 'exec-1',
-  name: 'n',
-  workflow: 'w',
-  stepNames: ['a', 'b'],
-  input: {},
-  now: 1,
-  metadata: {},
-  sweepAt: 2,
-  events: [],
-};
+import { SAMPLE_NEW_EXECUTION as exec } from './mock-items.js';
 
 describe('the head item codec of the workflow version', () => {
   it('writes no attribute for a head without a version: the same item, byte for byte, as before the field', () => {
