@@ -35,22 +35,29 @@ function filterOf(query: URLSearchParams): ListFilter {
   };
 }
 
+/** `rows` followed by the `more` whose id is not there yet (a listing can return an execution twice). */
+function appendNew(rows: ExecutionView[], more: readonly ExecutionView[]): ExecutionView[] {
+  const seen = new Set(rows.map((x) => x.id));
+  const merged = [...rows];
+  for (const row of more) {
+    if (seen.has(row.id)) continue;
+    seen.add(row.id);
+    merged.push(row);
+  }
+  return merged;
+}
+
 /**
  * Reads rows from the start of the list until `want` are loaded or the list ends.
  * An execution that changes state while the list is read (it spans the state
  * partitions) can come twice: it is kept once, where it first came.
  */
 async function readRows(filter: ListFilter, want: number): Promise<{ rows: ExecutionView[]; nextToken?: string }> {
-  const rows: ExecutionView[] = [];
-  const seen = new Set<string>();
+  let rows: ExecutionView[] = [];
   let token: string | undefined;
   do {
     const page = await api.list(filter, Math.min(MAX_LIMIT, Math.max(want - rows.length, 1)), token);
-    for (const item of page.items) {
-      if (seen.has(item.id)) continue;
-      seen.add(item.id);
-      rows.push(item);
-    }
+    rows = appendNew(rows, page.items);
     token = page.nextToken;
   } while (token !== undefined && rows.length < want);
   return token === undefined ? { rows } : { rows, nextToken: token };
@@ -147,8 +154,7 @@ export function ListPage({ query }: { query: URLSearchParams }) {
       const page = await api.list(filter, PAGE_SIZE, nextToken);
       if (mine !== generation.current) return;
       setRows((r) => {
-        const seen = new Set((r ?? []).map((x) => x.id));
-        const merged = [...(r ?? []), ...page.items.filter((x) => !seen.has(x.id))];
+        const merged = appendNew(r ?? [], page.items);
         loaded.current = merged.length;
         return merged;
       });
