@@ -56,8 +56,8 @@ export function planEmulator(facts: EmulatorFacts): EmulatorPlan {
   if (onPath !== undefined) return { kind: 'path', command: onPath };
   const venvDir = facts.cacheDir;
   const command = venvCommand(venvDir, windows);
-  const marker = facts.readText((windows ? win32Join : posixJoin)(venvDir, MOTO_MARKER_FILE));
-  if (marker?.trim() === MOTO_REQUIREMENT && facts.isExecutable(command)) return { kind: 'venv', command, venvDir };
+  const marker = (windows ? win32Join : posixJoin)(venvDir, MOTO_MARKER_FILE);
+  if (installFinished(facts, marker, command, MOTO_REQUIREMENT)) return { kind: 'venv', command, venvDir };
   const tooOld: string[] = [];
   // python3 before python (a bare `python` is often Python 2), each in PATH order.
   for (const name of windows ? ['python.exe', 'py.exe', 'python3.exe'] : ['python3', 'python']) {
@@ -126,27 +126,45 @@ function missingMessage(platform: NodeJS.Platform, tooOld: readonly string[]): s
   );
 }
 
+/**
+ * Whether the install whose marker file is `marker` is finished: the marker names
+ * `requirement` (it is written last, after pip succeeded) and `command` can run.
+ */
+export function installFinished(
+  files: Pick<EmulatorFacts, 'isExecutable' | 'readText'>,
+  marker: string,
+  command: string,
+  requirement: string,
+): boolean {
+  return files.readText(marker)?.trim() === requirement && files.isExecutable(command);
+}
+
+/** This machine's files, as {@link EmulatorFacts} asks about them. */
+export const LOCAL_FILES: Pick<EmulatorFacts, 'isExecutable' | 'readText'> = {
+  isExecutable: (path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  },
+  readText: (path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+};
+
 /** The real machine's facts, with the project-local install under `<projectDir>/.cache/moto`. */
 export function machineFacts(env: Readonly<Record<string, string | undefined>>, projectDir: string): EmulatorFacts {
   return {
     env,
     platform: process.platform,
     cacheDir: join(projectDir, '.cache', 'moto'),
-    isExecutable: (path) => {
-      try {
-        accessSync(path, constants.X_OK);
-        return statSync(path).isFile();
-      } catch {
-        return false;
-      }
-    },
-    readText: (path) => {
-      try {
-        return readFileSync(path, 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
+    ...LOCAL_FILES,
     pythonVersion,
   };
 }

@@ -1,9 +1,9 @@
-import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LongRunningError } from '../core/errors.js';
 import { runCommand, type CommandResult, type CommandRunner } from './child-command.js';
-import { MOTO_MARKER_FILE, type EmulatorPlan } from './emulator-plan.js';
+import { installFinished, LOCAL_FILES, MOTO_MARKER_FILE, type EmulatorPlan } from './emulator-plan.js';
 import { EMULATOR_SETUP_FAILED, tryInstallLock, type HeldLock } from './install-lock.js';
 
 export { EMULATOR_SETUP_FAILED };
@@ -106,7 +106,7 @@ async function install(plan: CreatePlan, context: InstallContext): Promise<void>
     );
     const pip = await attempt(run, python, pipArgs).finally(() => clearInterval(progress));
     if (pip.code !== 0) throw setupError(pipFailure(plan, pip), plan);
-    if (!isExecutable(plan.command)) {
+    if (!LOCAL_FILES.isExecutable(plan.command)) {
       throw setupError(`pip installed ${plan.requirement} but left no ${plan.command}.`, plan);
     }
     if (!context.lock.isHeld()) throw lostLock(plan, context.lockDir);
@@ -187,23 +187,7 @@ function tail(text: string, lines = 10): string {
 }
 
 function isInstalled(plan: CreatePlan): boolean {
-  try {
-    return (
-      readFileSync(join(plan.venvDir, MOTO_MARKER_FILE), 'utf8').trim() === plan.requirement &&
-      isExecutable(plan.command)
-    );
-  } catch {
-    return false;
-  }
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
+  return installFinished(LOCAL_FILES, join(plan.venvDir, MOTO_MARKER_FILE), plan.command, plan.requirement);
 }
 
 /** The message of a failed set-up finished after `since`, if any. */
