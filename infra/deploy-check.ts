@@ -1,8 +1,7 @@
 import { CustomResource, Duration, Token } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { CfnFunction, Function } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BUNDLE_HASH_PROPERTY } from '../functions/deploy-check/deploy-check-handler.js';
@@ -35,7 +34,7 @@ const CHECK_TIMEOUT = Duration.minutes(5);
  * the new code.
  */
 export class DeployCheck extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: Function;
   readonly resource: CustomResource;
 
   constructor(scope: Construct, id: string, props: DeployCheckProps) {
@@ -68,7 +67,7 @@ export class DeployCheck extends Construct {
 }
 
 /** The S3 key of the function's code asset: the hash of the bundle esbuild made. */
-function bundleHashOf(fn: NodejsFunction): string {
+function bundleHashOf(fn: Function): string {
   const code = (fn.node.defaultChild as CfnFunction).code as CfnFunction.CodeProperty;
   const key = code.s3Key;
   if (typeof key !== 'string') throw new Error("LongRunningWorkflows: the deploy check's code has no asset key");

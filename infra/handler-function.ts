@@ -1,24 +1,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Duration } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, type Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LocalHandlerBundling } from './handler-bundle.js';
 
-/**
- * The bare import specifier the Lambda entries (functions/*.ts) load the workflows
- * from; bundling aliases it to the construct's workflows module.
- */
-export const WORKFLOWS_SPECIFIER = '@longrunning/workflows';
-
-/**
- * ESM bundles still meet CommonJS dependencies that call `require` (Node built-ins);
- * this banner gives the module a `require`.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+export { ESM_REQUIRE_BANNER, WORKFLOWS_SPECIFIER } from './handler-bundle.js';
 
 /**
  * A file of this package, relative to this module: the compiled `.js` when the
@@ -58,17 +47,17 @@ export interface HandlerFunctionProps {
 
 /**
  * One engine function: Node.js 22 on arm64, bundled locally by esbuild (never Docker)
- * into a minified ESM file (with a source map only when asked), JSON logs into its own log group with a
+ * into a minified ESM entry plus the chunks it loads lazily (handler-bundle.ts; a
+ * source map only when asked), JSON logs into its own log group with a
  * set retention, and its own role that may only write to that log group until the
  * construct grants it the AWS actions it uses.
  *
  * The entry is the package's functions/<name> module, whatever the workflows: its
  * import of {@link WORKFLOWS_SPECIFIER} is aliased to `workflowsModule` at bundle
- * time. esbuild runs from your project (the nearest lock file above the directory
- * `cdk` runs in), so install `esbuild` there.
+ * time. esbuild is loaded from your project's dependencies, so install `esbuild` there.
  */
 export class HandlerFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: Function;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
@@ -80,9 +69,22 @@ export class HandlerFunction extends Construct {
       description: `Runs the longrunning ${props.name} function`,
     });
     this.logGroup.grantWrite(this.role);
-    this.function = new NodejsFunction(this, 'Function', {
+    const bundling = new LocalHandlerBundling({
       entry: packageFile(`../functions/${props.name}`),
-      handler: 'handler',
+      workflowsModule: props.workflowsModule,
+      sourceMaps: props.sourceMaps,
+    });
+    this.function = new Function(this, 'Function', {
+      code: Code.fromAsset(bundling.sourceFolder, {
+        // The hash of what was bundled: it changes with the workflows module and any code in the bundle.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          local: bundling,
+          // Required by CDK's type, never run: the local bundling above always bundles or throws.
+          image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
+        },
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -95,19 +97,6 @@ export class HandlerFunction extends Construct {
       environment: props.sourceMaps
         ? { ...props.environment, NODE_OPTIONS: '--enable-source-maps' }
         : props.environment,
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: props.sourceMaps,
-        ...(props.sourceMaps ? { sourcesContent: false } : {}),
-        banner: ESM_REQUIRE_BANNER,
-        mainFields: ['module', 'main'],
-        // Bundle the AWS SDK too: the function runs the version the tests ran, not the runtime's.
-        externalModules: [],
-        esbuildArgs: { '--alias': `${WORKFLOWS_SPECIFIER}=${props.workflowsModule}` },
-      },
     });
   }
 }

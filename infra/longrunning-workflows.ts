@@ -3,8 +3,7 @@ import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { EventSourceMapping, type Function } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createExecutionTable } from './execution-table.js';
@@ -46,9 +45,9 @@ export class LongRunningWorkflows extends Construct {
   readonly deadLetterQueue: Queue;
   /** The three functions. */
   readonly functions: {
-    readonly stepWorker: NodejsFunction;
-    readonly sweeper: NodejsFunction;
-    readonly api: NodejsFunction;
+    readonly stepWorker: Function;
+    readonly sweeper: Function;
+    readonly api: Function;
   };
   /** The sweeper's schedule rule. */
   readonly sweepRule: Rule;

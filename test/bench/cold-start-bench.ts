@@ -1,17 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
-import { ESM_REQUIRE_BANNER, WORKFLOWS_SPECIFIER } from '../../infra/handler-function.js';
+import { ESM_REQUIRE_BANNER, handlerBuildOptions } from '../../infra/handler-bundle.js';
 
 /** One measured module: how long importing it takes in a fresh Node process, and its size. */
 export interface ColdStartRow {
   module: string;
   /** Median of the runs, milliseconds from `import()` to its promise resolving. */
   medianMs: number;
-  /** Bundle size in KB (the source map's size in brackets when there is one). */
+  /** Size in KB of the entry read at init (the source map's size in brackets when there is one). */
   size: string;
   /** The median over the floor's median. */
   ratio: number;
@@ -37,17 +37,18 @@ const WORKER_ENV = {
 };
 
 /**
- * Bundles the step worker as the construct does (esbuild, ESM, minified, the example
- * workflows), once without and once with a source map, and the SDK clients alone as
+ * Bundles the step worker as the construct does (its own esbuild options: ESM,
+ * minified, split into an entry and lazily loaded chunks, the example workflows),
+ * once without and once with a source map, and the SDK clients alone as
  * the floor; then imports each `runs` times in a fresh `node` process (the map one
- * with `--enable-source-maps`, as the construct runs it when `sourceMaps` is on) and
- * reports the median module-init time. Lambda's own init (runtime start, code
+ * with `--enable-source-maps`, as the construct runs it when `sourceMaps` is on), in
+ * turns, and reports the median module-init time. Lambda's own init (runtime start, code
  * download) is not in it; this is the part the bundle decides.
  */
 export async function benchColdStart(runs = 15): Promise<ColdStartRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'longrunning-cold-'));
   try {
-    const common: BuildOptions = {
+    const floorOptions: BuildOptions = {
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -55,46 +56,56 @@ export async function benchColdStart(runs = 15): Promise<ColdStartRow[]> {
       minify: true,
       banner: { js: ESM_REQUIRE_BANNER },
       mainFields: ['module', 'main'],
-      alias: { [WORKFLOWS_SPECIFIER]: resolve('examples/workflows.ts') },
       logLevel: 'silent',
     };
     const floor = join(dir, 'sdk', 'index.mjs');
-    const worker = join(dir, 'worker', 'index.mjs');
-    const mapped = join(dir, 'worker-maps', 'index.mjs');
-    await build({ ...common, stdin: { contents: SDK_ONLY, resolveDir: process.cwd(), loader: 'ts' }, outfile: floor });
-    await build({ ...common, entryPoints: ['functions/step-worker.ts'], outfile: worker });
     await build({
-      ...common,
-      entryPoints: ['functions/step-worker.ts'],
-      outfile: mapped,
-      sourcemap: true,
-      sourcesContent: false,
+      ...floorOptions,
+      stdin: { contents: SDK_ONLY, resolveDir: process.cwd(), loader: 'ts' },
+      outfile: floor,
     });
-    const floorMs = median(times(floor, runs, []));
-    const row = (module: string, file: string, flags: string[]): ColdStartRow => {
-      const ms = median(times(file, runs, flags));
-      return { module, medianMs: ms, size: sizeOf(file), ratio: ms / floorMs };
+    const workerBundle = async (name: string, sourceMaps: boolean): Promise<string> => {
+      const spec = {
+        entry: resolve('functions/step-worker.ts'),
+        workflowsModule: resolve('examples/workflows.ts'),
+        sourceMaps,
+      };
+      await build(handlerBuildOptions(spec, join(dir, name)));
+      return join(dir, name, 'index.mjs');
     };
-    return [
-      { module: 'AWS SDK clients alone (floor)', medianMs: floorMs, size: sizeOf(floor), ratio: 1 },
-      row('step worker (default: no source map)', worker, []),
-      row('step worker, sourceMaps: true', mapped, ['--enable-source-maps']),
+    const worker = await workerBundle('worker', false);
+    const mapped = await workerBundle('worker-maps', true);
+    const subjects = [
+      { module: 'AWS SDK clients alone (floor)', file: floor, flags: [] },
+      { module: 'step worker (default: no source map)', file: worker, flags: [] },
+      { module: 'step worker, sourceMaps: true', file: mapped, flags: ['--enable-source-maps'] },
     ];
+    // Round-robin, so that a slower minute of this shared machine weighs on every row alike.
+    const samples = subjects.map(() => [] as number[]);
+    for (let run = 0; run < runs; run++) {
+      subjects.forEach((s, i) => samples[i]?.push(importMs(s.file, s.flags)));
+    }
+    const medians = samples.map(median);
+    const floorMs = medians[0] ?? 1;
+    return subjects.map((s, i) => ({
+      module: s.module,
+      medianMs: medians[i] ?? 0,
+      size: sizeOf(s.file),
+      ratio: (medians[i] ?? 0) / floorMs,
+    }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Import times of `file` in `runs` fresh processes, milliseconds. */
-function times(file: string, runs: number, flags: string[]): number[] {
+/** The import time of `file` in a fresh process, milliseconds. */
+function importMs(file: string, flags: string[]): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
-  return Array.from({ length: runs }, () =>
-    Number(
-      execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
-        env: { PATH: process.env['PATH'] ?? '', ...WORKER_ENV },
-        encoding: 'utf8',
-      }),
-    ),
+  return Number(
+    execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+      env: { PATH: process.env['PATH'] ?? '', ...WORKER_ENV },
+      encoding: 'utf8',
+    }),
   );
 }
 
@@ -104,10 +115,34 @@ function median(values: number[]): number {
 }
 
 function sizeOf(file: string): string {
-  const kb = (path: string) => `${Math.round(statSync(path).size / 1024)} KB`;
-  try {
-    return `${kb(file)} (map ${kb(`${file}.map`)})`;
-  } catch {
-    return kb(file);
-  }
+  const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
+  const loaded = staticallyLoaded(file);
+  const atInit = loaded.reduce((sum, path) => sum + statSync(path).size, 0);
+  const chunks = join(dirname(file), 'chunks');
+  const all = existsSync(chunks) ? readdirSync(chunks).filter((name) => name.endsWith('.mjs')) : [];
+  const lazy = all.map((name) => join(chunks, name)).filter((path) => !loaded.includes(path));
+  const lazyBytes = lazy.reduce((sum, path) => sum + statSync(path).size, 0);
+  const maps = loaded.filter((path) => existsSync(`${path}.map`));
+  const mapBytes = maps.reduce((sum, path) => sum + statSync(`${path}.map`).size, 0);
+  return [
+    `${kb(atInit)} at init`,
+    ...(lazy.length > 0 ? [`${kb(lazyBytes)} lazy`] : []),
+    ...(maps.length > 0 ? [`map ${kb(mapBytes)}`] : []),
+  ].join(', ');
+}
+
+/** `file` and every output file it imports statically, transitively (what init reads). */
+function staticallyLoaded(file: string): string[] {
+  const seen = new Set<string>();
+  const visit = (path: string): void => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    const code = readFileSync(path, 'utf8');
+    // esbuild's minified static imports: `from"./x.mjs"` or a bare `import"./x.mjs"`.
+    for (const m of code.matchAll(/(?:from|import)\s*"(\.{1,2}\/[^"]+\.mjs)"/g)) {
+      visit(resolve(dirname(path), m[1] ?? ''));
+    }
+  };
+  visit(file);
+  return [...seen];
 }
