@@ -67,9 +67,16 @@ async function runExecutor(store: CheckpointStore, steps: number): Promise<numbe
   return ms;
 }
 
-/** Rounds per size: three, but one for long file runs, whose thousands of fsyncs already average out. */
+/**
+ * Rounds per size. In memory, enough rounds for 20,000 steps in all (at least 3): a
+ * 100-step run lasts about a millisecond, so one young-generation collection or a
+ * recompilation landing in it doubles it, and three rounds were too few to miss
+ * them (the floor gets as many rounds). On files, three rounds, but one for long
+ * runs, whose thousands of fsyncs already average out.
+ */
 function roundsFor(kind: 'memory' | 'file', steps: number): number {
-  return kind === 'file' && steps >= 10_000 ? 1 : 3;
+  if (kind === 'memory') return Math.max(3, Math.ceil(20_000 / steps));
+  return steps >= 10_000 ? 1 : 3;
 }
 
 /** Runs the executor benchmark and returns one row per store and size. */

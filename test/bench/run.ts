@@ -16,7 +16,9 @@ async function main(): Promise<void> {
     console.log('== In-process Executor (trivial steps; time is executor + store overhead) ==');
     console.log('floor: a bare loop in the same run that runs the step and saves the same JSON bytes');
     console.log('(memory: into a map; file: write + fsync + rename); target: at most the given multiple of it;');
-    console.log('each figure is the best of 3 runs taking turns with the floor (1 run for 10,000 file steps)');
+    console.log(
+      'each figure is the best of its runs, taking turns with the floor: in memory as many as make 20,000 steps (at least 3); on files 3 (1 for 10,000 steps)',
+    );
     const rows = await benchExecutor();
     console.table(
       rows.map((r) => ({
