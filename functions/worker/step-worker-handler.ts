@@ -89,10 +89,14 @@ function recordOutcome(deps: StepWorkerDeps, messageId: string, outcome: StepOut
     step: outcome.step,
     status: outcome.status,
     durationMs: ms,
+    ...(outcome.chained === undefined ? {} : { chained: outcome.chained }),
   });
+  // Steps a chain ran before its last were each committed (chainSteps).
+  if (outcome.chained) deps.metrics.count(MetricName.StepsCommitted, outcome.chained);
   if (outcome.status === 'committed' || outcome.status === 'completed' || outcome.status === 'waiting') {
     deps.metrics.count(MetricName.StepsCommitted);
-    deps.metrics.milliseconds(MetricName.StepDuration, ms);
+    // A chain's time is several steps': the duration of one step is only known unchained.
+    if (!outcome.chained) deps.metrics.milliseconds(MetricName.StepDuration, ms);
   }
   if (outcome.status === 'completed') deps.metrics.count(MetricName.ExecutionsCompleted);
   if (outcome.status === 'retrying') deps.metrics.count(MetricName.StepRetries);

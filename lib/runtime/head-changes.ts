@@ -99,7 +99,8 @@ export function claimedHead(h: ExecutionHead, owner: string, expiresAt: EpochMs,
  * takes it at once and runs on with it as `delivered`. Opened callbacks become valid;
  * a finished execution keeps none. `delivered` and the error are cleared. The
  * step run's `usage` is added to the head's; past the budget, an execution that
- * would run on (or wait) is paused instead (see {@link overBudgetPause}).
+ * would run on (or wait) is paused instead (see {@link overBudgetPause}). With
+ * `claimNext`, a head that runs on is also claimed for the owner it names.
  */
 export function committedHead(h: ExecutionHead, req: CommitRequest): ExecutionHead {
   const after = afterStep(positionOf(h), req.output, req.now);
@@ -121,10 +122,14 @@ export function committedHead(h: ExecutionHead, req: CommitRequest): ExecutionHe
   for (const key of ['error', 'delivered', 'wait'] as const) delete head[key];
   if (!isEmptyUsage(req.usage)) head.usage = addUsage(h.usage, req.usage);
   switch (after.kind) {
-    case 'run':
+    case 'run': {
       if (after.delivered) head.delivered = after.delivered;
       head.sweepAt = keptSweepAt(h.sweepAt, req.now, req.sweepAt);
-      return overBudgetPause(head, req.now);
+      const next = overBudgetPause(head, req.now);
+      // A chained claim: only a head that runs on, so a pause or a budget stop holds.
+      if (req.claimNext === undefined || next.state !== ExecutionState.Running) return next;
+      return claimedHead(next, req.claimNext.owner, req.now + req.claimNext.leaseMs, req.now);
+    }
     case 'wait': {
       head.wait = after.wait;
       if (head.state === ExecutionState.Running) head.state = ExecutionState.Waiting;

@@ -106,6 +106,15 @@ export interface CommitRequest extends Fence {
   events: RecordedEvent[];
   /** false: write no checkpoint item, only the head (a workflow with `checkpointHistory: 'none'`); true by default. */
   checkpoint?: boolean;
+  /**
+   * When the commit leaves the execution running at its next step, the same write
+   * claims that step for `owner`, leased until `now + leaseMs` (claims 1), so that
+   * the worker runs it next without a claim of its own (a workflow with
+   * `chainSteps`). A head that waits, pauses or ends is left unleased as always.
+   * `owner` must differ from the committing one: each step attempt has its own
+   * owner, which is how a write recognises its own landed write (`isOwnWrite`).
+   */
+  claimNext?: { owner: string; leaseMs: number };
 }
 
 /**

@@ -11,9 +11,15 @@ export type DropReason =
 
 /**
  * What {@link processStepMessage} did with one message. Every status means the
- * message is done with (delete it); only a thrown error asks for redelivery.
+ * message is done with (delete it); only a thrown error asks for redelivery. With
+ * `chainSteps`, one message may run several steps: `chained` counts the steps run
+ * after the message's own (each committed, and claimed by the commit before it),
+ * and the rest of the outcome is the last step's.
  */
-export type StepOutcome =
+export type StepOutcome = StepOutcomeOfLastStep & { chained?: number };
+
+/** What happened to the last (or only) step a message ran. */
+export type StepOutcomeOfLastStep =
   | { status: 'invalid'; reason: string }
   | { status: 'dropped'; executionId: string; step: number; reason: DropReason }
   /** The step's result is committed; `enqueued` tells whether the next step was sent (false while paused). */

@@ -35,6 +35,7 @@ import { ControlPlane } from './control-plane.js';
 import type { StepOutcome } from './step-outcome.js';
 import type { StepFunc } from '../core/types.js';
 import { stepLimits } from './workflow.js';
+import { mayChain, nextChainOwner, startChain, type StepChain } from './step-chain.js';
 import { releaseSlots, takeLimits, throttledHead, throttledMessage, throttleDelaySeconds } from './step-limits.js';
 
 /** One claimed step attempt: the facts every outcome write needs. */
@@ -44,6 +45,8 @@ interface Claimed {
   head: ExecutionHead;
   fence: { id: string; token: number; owner: string };
   attempt: number;
+  /** This message's chain of steps in the invocation (chainSteps). */
+  chain: StepChain;
 }
 
 /**
@@ -114,8 +117,15 @@ export async function processStepMessage(
     head,
     fence: { id: msg.executionId, token: msg.token, owner },
     attempt: head.claims - 1,
+    chain: startChain(invocation.deadline, owner),
   };
+  const outcome = await runFromClaim(run);
+  return run.chain.chained === 0 ? outcome : { ...outcome, chained: run.chain.chained };
+}
 
+/** Runs a claimed step, from the checks of the claimed head to the outcome's write. */
+async function runFromClaim(run: Claimed): Promise<StepOutcome> {
+  const { rt, message: msg, head } = run;
   if (run.attempt > rt.maxRetries) {
     const why = `step ${msg.step} was claimed ${head.claims} times without recording an outcome: the worker kept stopping (crash, out of memory or timeout)`;
     return failExecution(run, { code: ErrorCode.StepFailed, message: why }, undefined, []);
@@ -130,15 +140,16 @@ export async function processStepMessage(
 
   // Only a limited step pays for flow control (a read and a write of each key's record).
   const limits = stepLimits(rt.workflows.get(head.workflow), stepName);
-  if (limits.length === 0) return runClaimed(run, stepName, fn, invocation.deadline);
-  const taken = await takeLimits(rt, { head, owner, stepName, limits, leaseUntil: invocation.deadline });
+  if (limits.length === 0) return runClaimed(run, stepName, fn);
+  const owner = run.fence.owner;
+  const taken = await takeLimits(rt, { head, owner, stepName, limits, leaseUntil: run.chain.deadline });
   // A key function that throws fails the attempt like the step would (retried, then failed), as in the Executor.
   if (taken.kind === 'bad-key') return failedAttempt(run, startedEvent(run), taken.error);
   // Like a step missing from the deployment: paused with the error, resumed after a redeploy.
   if (taken.kind === 'no-limiter') return park(run, toErrorInfo(taken.error));
   if (taken.kind === 'refused') return throttle(run, taken.throttled);
   try {
-    return await runClaimed(run, stepName, fn, invocation.deadline);
+    return await runClaimed(run, stepName, fn);
   } finally {
     await releaseSlots(rt, taken.held);
   }
@@ -153,8 +164,8 @@ function startedEvent(run: Claimed): RecordedEvent {
 }
 
 /** Runs the claimed step and writes its outcome (commit, retry, failure). */
-async function runClaimed(run: Claimed, stepName: string, fn: StepFunc, deadline: EpochMs): Promise<StepOutcome> {
-  const { rt, message: msg, head, fence } = run;
+async function runClaimed(run: Claimed, stepName: string, fn: StepFunc): Promise<StepOutcome> {
+  const { rt, message: msg, head, fence, chain } = run;
   const owner = fence.owner;
   const started = startedEvent(run);
   const result = await runAttempt(rt, {
@@ -163,8 +174,9 @@ async function runClaimed(run: Claimed, stepName: string, fn: StepFunc, deadline
     head,
     owner,
     attempt: run.attempt,
-    deadline,
+    deadline: chain.deadline,
   });
+  chain.longestStepMs = Math.max(chain.longestStepMs, rt.clock.now() - started.at);
   switch (result.kind) {
     case 'cancelled':
       return { status: 'cancelled', executionId: msg.executionId, step: msg.step };
@@ -218,6 +230,9 @@ async function commit(
   const { rt, message: msg } = run;
   const { output, opened, usage } = result;
   const now = rt.clock.now();
+  const workflow = rt.workflows.get(run.head.workflow);
+  const chaining = mayChain(workflow, run.chain, now, rt.deadlineBufferMs);
+  const nextOwner = nextChainOwner(run.chain);
   let events: ReturnType<typeof commitEvents>;
   try {
     events = commitEvents(run.head, output, now);
@@ -240,7 +255,8 @@ async function commit(
       sweepAt: now + rt.stallAfterMs,
       timing: waitTiming(rt),
       events: events.recorded,
-      checkpoint: rt.workflows.get(run.head.workflow)?.checkpointHistory !== 'none',
+      checkpoint: workflow?.checkpointHistory !== 'none',
+      ...(chaining ? { claimNext: { owner: nextOwner, leaseMs: rt.leaseMs } } : {}),
     };
     head = await settledWrite(rt, request, 'commit', () => rt.store.commit(request));
   } catch (err) {
@@ -250,7 +266,36 @@ async function commit(
     throw err;
   }
   emitEvents(rt, msg.executionId, [...events.emitted, ...budgetPauseOf(head, now)], { state: head.data });
+  if (chaining && head.state === ExecutionState.Running && head.leaseOwner === nextOwner) {
+    return runChained(run, head);
+  }
   return afterCommit(rt, msg, head, now);
+}
+
+/**
+ * Runs the step that the commit of `run` claimed for its owner (chainSteps): the
+ * same path as a step whose message was just claimed, with no claim write and no
+ * message. A worker that stops from here on leaves a leased head with no message
+ * in flight; the sweeper sends one once the lease has expired and the head's
+ * `sweepAt` is due, as after a worker that stopped during a step.
+ */
+function runChained(run: Claimed, head: ExecutionHead): Promise<StepOutcome> {
+  const { rt, chain } = run;
+  const owner = nextChainOwner(chain);
+  chain.chained++;
+  rt.logger.debug('step committed; running the next in this invocation', {
+    executionId: head.id,
+    step: head.currentStep,
+    chained: chain.chained,
+  });
+  return runFromClaim({
+    rt,
+    message: stepMessage(head.id, head.currentStep, head.version),
+    head,
+    fence: { id: head.id, token: head.version, owner },
+    attempt: head.claims - 1,
+    chain,
+  });
 }
 
 async function failedAttempt(run: Claimed, started: RecordedEvent, thrown: unknown): Promise<StepOutcome> {

@@ -27,6 +27,8 @@ export interface Workflow {
   readonly maxStepRuns?: number;
   /** Whether each commit keeps a checkpoint item (`every`, when absent) or only moves the head (`none`). */
   readonly checkpointHistory?: CheckpointHistory;
+  /** Whether the serverless worker runs the next step in the same invocation when time remains (false when absent). */
+  readonly chainSteps?: boolean;
   /** The default budget of its executions (a start request's `budget` replaces it). */
   readonly budget?: Readonly<Budget>;
   /** Limits every step of it takes (besides each step's own); see {@link stepLimits}. */
@@ -51,6 +53,14 @@ export interface WorkflowDefinition<S = unknown> {
   maxStepRuns?: number;
   /** `none`: commits keep no checkpoint items, only the head (cheaper, no history); `every` by default. */
   checkpointHistory?: CheckpointHistory;
+  /**
+   * Serverless runtime: when a step commits and the next one may run at once, the
+   * worker claims it in the same write and runs it in the same invocation while
+   * time remains (lib/runtime/step-chain.ts), instead of sending a message for it:
+   * no claim write, no queue send and no queue hop per chained step. Off by default:
+   * one step per invocation is the shape of record. The Executor ignores it.
+   */
+  chainSteps?: boolean;
   /**
    * Upper bounds of what an execution's steps report using (`ctx.reportUsage`), by
    * unit, such as `{ costUsd: 5 }`: a commit that goes past one pauses the execution
@@ -81,7 +91,7 @@ export interface WorkflowDefinition<S = unknown> {
 export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): Workflow {
   if (definition === null || typeof definition !== 'object')
     throw new ValidationError('workflow definition must be an object');
-  const { name, version, steps, maxStepRuns, checkpointHistory, budget, limits } = definition;
+  const { name, version, steps, maxStepRuns, checkpointHistory, chainSteps, budget, limits } = definition;
   if (typeof name !== 'string' || !WORKFLOW_NAME_PATTERN.test(name)) {
     throw new ValidationError(`workflow name must be ${WORKFLOW_NAME_RULE}, got ${JSON.stringify(name)}`, { name });
   }
@@ -96,6 +106,8 @@ export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): 
     throw new ValidationError(
       `workflow ${name}: checkpointHistory must be 'every' or 'none', got ${JSON.stringify(checkpointHistory)}`,
     );
+  if (chainSteps !== undefined && typeof chainSteps !== 'boolean')
+    throw new ValidationError(`workflow ${name}: chainSteps must be true or false, got ${JSON.stringify(chainSteps)}`);
   const checkedBudget = budget === undefined ? undefined : validateBudget(budget, `workflow ${name}: budget`);
   const checkedLimits = limits === undefined ? undefined : validateLimits<unknown>(limits, `workflow ${name}`);
   for (const step of frozenSteps) {
@@ -112,6 +124,7 @@ export function defineWorkflow<S = unknown>(definition: WorkflowDefinition<S>): 
     steps: Object.freeze(frozenSteps),
     ...(maxStepRuns === undefined ? {} : { maxStepRuns }),
     ...(checkpointHistory === undefined ? {} : { checkpointHistory }),
+    ...(chainSteps === true ? { chainSteps } : {}),
     ...(checkedBudget === undefined ? {} : { budget: Object.freeze(checkedBudget) }),
     ...(checkedLimits === undefined || checkedLimits.length === 0 ? {} : { limits: checkedLimits }),
   });

@@ -52,6 +52,10 @@ async function main(): Promise<void> {
     console.log(
       `checkpointHistory 'none': requests/step ${(lean.storeWritesPerStep + r.queueSendsPerStep).toFixed(2)} (store writes ${lean.storeWritesPerStep.toFixed(2)}, transactions ${lean.transactionsPerStep.toFixed(2)}), write units/step ${lean.writeUnitsPerStep.toFixed(2)} (target 2)`,
     );
+    const c = r.chained;
+    console.log(
+      `chainSteps: requests/step ${c.requestsPerStep.toFixed(2)} (store writes ${c.storeWritesPerStep.toFixed(2)}, queue sends ${c.queueSendsPerStep.toFixed(2)}; target 3), write units/step ${c.writeUnitsPerStep.toFixed(2)}, ${c.stepsPerSecond.toFixed(1)} steps/s for one execution`,
+    );
     console.table(
       r.stepsPerSecond.map((s) => ({
         ...s,
@@ -69,6 +73,7 @@ async function main(): Promise<void> {
         cost: costPerMillionSteps({ ...r, writeUnitsPerStep: lean.writeUnitsPerStep }),
         target: 2.6,
       },
+      'chainSteps, with history': { cost: costPerMillionSteps({ ...r, ...c }), target: 3.2 },
     };
     console.log(
       `cost per million steps at list prices ${JSON.stringify(PRICES)}, assuming ${JSON.stringify(COST_ASSUMPTIONS)}:`,

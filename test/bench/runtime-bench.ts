@@ -88,6 +88,21 @@ export interface RuntimeBenchResult {
     indexUnitsPerStep: number;
     writeUnitsPerStep: number;
   };
+  /**
+   * The same 50-step execution with `chainSteps`: each commit claims the next step
+   * and the worker runs it in the same invocation (one claim and no send for the
+   * whole chain while time remains). All requests per step, store writes and queue
+   * sends per step, write units per step (each item's size, plus the index), and
+   * steps per second.
+   */
+  chained: {
+    requestsPerStep: number;
+    storeWritesPerStep: number;
+    queueSendsPerStep: number;
+    writeUnitsPerStep: number;
+    stepsPerSecond: number;
+    logBytesPerStep: number;
+  };
   /** Bytes the worker wrote to its log (INFO lines and metrics) per step, one message per invocation. */
   logBytesPerStep: number;
   stepsPerSecond: { concurrency: number; executions: number; steps: number; seconds: number; stepsPerSecond: number }[];
@@ -167,7 +182,8 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     const workflows = new WorkflowRegistry()
       .register(defineWorkflow({ name: 'bench', steps }))
       .register(defineWorkflow({ name: 'bench-short', steps: steps.slice(0, SHORT_STEPS) }))
-      .register(defineWorkflow({ name: 'bench-lean', steps, checkpointHistory: 'none' }));
+      .register(defineWorkflow({ name: 'bench-lean', steps, checkpointHistory: 'none' }))
+      .register(defineWorkflow({ name: 'bench-chained', steps, chainSteps: true }));
     const indexUnits = { total: 0 };
     const plain = emulatorRuntime(res, workflows);
     const runtime = { ...plain, store: countingIndexWrites(plain.store, indexUnits) };
@@ -263,6 +279,23 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       indexUnitsPerStep: indexUnits.total / steps.length,
       writeUnitsPerStep: 2 * wru(headItemBytes) + indexUnits.total / steps.length,
     };
+    // The same 50 steps with chainSteps: the steps of one invocation need no claim and no send.
+    logs.start();
+    const chainedRun = await drive(1, 1, 'bench-chained');
+    const chainedLogBytesPerStep = logs.stop() / steps.length;
+    const allRequests = [...counts.values()].reduce((sum, n) => sum + n, 0);
+    const chained = {
+      requestsPerStep: allRequests / steps.length,
+      storeWritesPerStep:
+        perStep('UpdateItemCommand') + perStep('PutItemCommand') + perStep('TransactWriteItemsCommand'),
+      queueSendsPerStep: perStep('SendMessageCommand'),
+      writeUnitsPerStep:
+        perStep('UpdateItemCommand') * wru(headItemBytes) +
+        perStep('PutItemCommand') * wru(checkpointItemBytes) +
+        indexUnits.total / steps.length,
+      stepsPerSecond: steps.length / chainedRun.seconds,
+      logBytesPerStep: chainedLogBytesPerStep,
+    };
     const twenty = await drive(20, 4, 'bench-short');
     stepsPerSecond.push({
       concurrency: 4,
@@ -279,6 +312,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       writeUnitsPerStep: 2 * wru(headItemBytes) + wru(checkpointItemBytes) + indexUnitsPerStep,
       createWriteUnits: 2 * (wru(createdHeadBytes) + wru(checkpointItemBytes)),
       withoutHistory,
+      chained,
       logBytesPerStep,
       stepsPerSecond,
     };
@@ -318,11 +352,13 @@ export function costPerMillionSteps(
 ): Record<string, number> {
   const perExecution = 1 / a.stepsPerExecution;
   const dynamodb = (r.writeUnitsPerStep + r.createWriteUnits * perExecution) * PRICES.dynamoWriteUnitPerMillion;
-  // One send per step (and one per start), plus the event source mapping's receive and delete, shared by a batch.
-  const sqs = (r.queueSendsPerStep + perExecution + 2 / a.batchSize) * PRICES.sqsRequestPerMillion;
+  // Messages delivered per step: the sends measured and the start's. Each is sent once, and received
+  // and deleted by the event source mapping in batches, which also make the worker's invocations.
+  const messages = r.queueSendsPerStep + perExecution;
+  const sqs = messages * (1 + 2 / a.batchSize) * PRICES.sqsRequestPerMillion;
   const gbSeconds = (ms: number) => (ms / 1000) * a.memoryGb * PRICES.lambdaArmGbSecond * 1e6;
   const lambda =
-    PRICES.lambdaRequestPerMillion / a.batchSize +
+    (messages * PRICES.lambdaRequestPerMillion) / a.batchSize +
     gbSeconds(a.engineMsPerStep) +
     (PRICES.lambdaRequestPerMillion + gbSeconds(a.apiMsPerStart)) * perExecution;
   const logs = ((r.logBytesPerStep * 1e6) / 1e9) * PRICES.logsIngestedPerGb;

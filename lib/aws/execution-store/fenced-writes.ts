@@ -5,7 +5,7 @@ import { checkpointOf, committedHead, failedHead, parkedHead, releasedHead } fro
 import type { ExecutionHead, StoredCheckpoint } from '../../runtime/model.js';
 import type { Fence } from '../../runtime/ports.js';
 import { readHead, writeOverBase } from './pinned-write.js';
-import { claimSeqOf } from './claim-seq.js';
+import { claimSeqOf, rememberClaimSeq } from './claim-seq.js';
 import type { HeadCache } from './head-cache.js';
 import { fenceRefusal, HEAD_PINS, isOwnWrite, type FencedWrite } from '../../runtime/store-rules.js';
 import type { TableContext } from '../dynamodb/table-context.js';
@@ -107,6 +107,10 @@ export class FencedWrites {
         lastPut,
       );
       if (result.ok) {
+        // No fenced write changes the item's claim sequence: the head written keeps the base's,
+        // so that a step claimed by this very commit (chainSteps) commits without a read.
+        const seq = claimSeqOf(base as ExecutionHead);
+        if (seq !== undefined) rememberClaimSeq(outcome.head, seq);
         this.#cache.set(outcome.head);
         return outcome.head;
       }

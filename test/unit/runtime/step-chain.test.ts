@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import type { StepContext } from '../../../lib/core/types.js';
+import type { StepMessage } from '../../../lib/runtime/model.js';
+import { CHAIN_MIN_REMAINING_MS, MAX_CHAINED_STEPS } from '../../../lib/runtime/step-chain.js';
+import { defineWorkflow } from '../../../lib/runtime/workflow.js';
+import { countingSteps, gate, makeHarness, overriding, T0 } from './harness.js';
+
+type S = { n: number; trail: string[] };
+const input: S = { n: 0, trail: [] };
+const chained = (steps = countingSteps(5)) => defineWorkflow({ name: 'chained', steps, chainSteps: true });
+const BUFFER_MS = 5_000; // the runtime's default deadline buffer
+
+/** A chained 4-step execution whose one message is being processed, held inside step `held` until `release()`. */
+async function heldAtStep(held: number) {
+  const during = gate();
+  const release = gate();
+  const steps = countingSteps(4).map((s, i) =>
+    i === held
+      ? { ...s, fn: async (st: S, ctx: StepContext) => (during.open(), await release.promise, s.fn(st, ctx)) }
+      : s,
+  );
+  const h = makeHarness({ workflows: [chained(steps)] });
+  const { head } = await h.control.start({ workflow: 'chained', input });
+  const running = h.process(h.queue.receive()[0]?.message);
+  await during.promise;
+  return { h, head, running, release: () => release.open() };
+}
+
+describe('chainSteps: the next step in the same invocation', () => {
+  it('runs a 5-step execution from one message: one claim, five commits, no send after the start', async () => {
+    const h = makeHarness({ workflows: [chained()] });
+    const { head } = await h.control.start({ workflow: 'chained', input });
+    const sentAtStart = h.queue.sent.length;
+    h.calls.clear();
+    expect(await h.drain()).toBe(1);
+    expect(h.outcomes).toEqual([expect.objectContaining({ status: 'completed', step: 4, chained: 4 })]);
+    expect(Object.fromEntries(h.calls)).toEqual({ claim: 1, commit: 5 });
+    expect(h.queue.sent.length).toBe(sentAtStart);
+    const { head: done, checkpoints } = await h.control.get(head.id, { checkpointsLimit: 10 });
+    expect(done).toMatchObject({ state: 'completed', data: { n: 5 }, version: 5, claims: 0 });
+    expect(done.leaseOwner).toBeUndefined();
+    expect(checkpoints.items.map((c) => c.step)).toEqual([5, 4, 3, 2, 1, 0]);
+    // Every step still reports its start and its checkpoint.
+    expect(h.events.filter((e) => e.type === 'step_started').map((e) => e.step)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('does not chain a workflow without chainSteps: the cost of record stays one step per message', async () => {
+    const h = makeHarness();
+    await h.control.start({ workflow: 'five', input });
+    expect(await h.drain()).toBe(5);
+    expect(h.outcomes.every((o) => o.chained === undefined)).toBe(true);
+  });
+
+  it('sends a message instead when the invocation has too little time left', async () => {
+    const h = makeHarness({ workflows: [chained(countingSteps(3))] });
+    await h.control.start({ workflow: 'chained', input });
+    const short = h.clock.now() + BUFFER_MS + CHAIN_MIN_REMAINING_MS - 1;
+    const first = await h.process(h.queue.receive()[0]?.message, {}, short);
+    expect(first).toMatchObject({ status: 'committed', step: 0, enqueued: true });
+    expect(first.chained).toBeUndefined();
+    const enough = h.clock.now() + BUFFER_MS + CHAIN_MIN_REMAINING_MS;
+    const rest = await h.process(h.queue.receive()[0]?.message, {}, enough);
+    expect(rest).toMatchObject({ status: 'completed', step: 2, chained: 1 });
+  });
+
+  it('keeps time for a step twice as long as the longest it ran', async () => {
+    const slow = gate();
+    const steps = countingSteps(3).map((s, i) =>
+      i === 0 ? { ...s, fn: async (st: S, ctx: StepContext) => (await slow.promise, s.fn(st, ctx)) } : s,
+    );
+    const h = makeHarness({ workflows: [chained(steps)], config: { heartbeatMs: 60_000, leaseMs: 120_000 } });
+    await h.control.start({ workflow: 'chained', input });
+    // 40 s of the 60 s left go to step 0: 15 s remain after the buffer, less than 2 x 40 s.
+    const running = h.process(h.queue.receive()[0]?.message, {}, h.clock.now() + 60_000);
+    await h.clock.advance(40_000);
+    slow.open();
+    expect(await running).toMatchObject({ status: 'committed', step: 0, enqueued: true });
+  });
+
+  it('stops at a wait, and the wake runs on as usual', async () => {
+    const steps = [
+      { name: 'a', fn: (s: S) => ({ ...s, n: s.n + 1 }) },
+      { name: 'nap', fn: (s: S, ctx: StepContext) => ctx.sleep(1_000, { ...s, n: s.n + 1 }) },
+      { name: 'c', fn: (s: S) => ({ ...s, n: s.n + 1 }) },
+    ];
+    const h = makeHarness({ workflows: [chained(steps)] });
+    const { head } = await h.control.start({ workflow: 'chained', input });
+    await h.drain();
+    expect(h.outcomes).toEqual([expect.objectContaining({ status: 'waiting', step: 1, chained: 1 })]);
+    expect((await h.store.get(head.id))?.leaseOwner).toBeUndefined();
+    await h.clock.advance(1_000);
+    await h.drain();
+    expect(await h.store.get(head.id)).toMatchObject({ state: 'completed', data: { n: 3 } });
+  });
+
+  it('stops when the execution is paused during a chained step, and resume goes on', async () => {
+    const { h, head, running, release } = await heldAtStep(1);
+    await h.control.pause(head.id);
+    release();
+    expect(await running).toMatchObject({ status: 'committed', step: 1, enqueued: false, chained: 1 });
+    const paused = await h.store.get(head.id);
+    expect(paused).toMatchObject({ state: 'paused', currentStep: 2, data: { n: 2 } });
+    expect(paused?.leaseOwner).toBeUndefined();
+    expect(h.queue.size).toBe(0);
+    await h.control.resume(head.id);
+    await h.drain();
+    expect(await h.store.get(head.id)).toMatchObject({ state: 'completed', data: { n: 4 } });
+  });
+
+  it('stops when the execution is cancelled during a chained step', async () => {
+    const { h, head, running, release } = await heldAtStep(2);
+    await h.control.cancel(head.id);
+    release();
+    expect(await running).toMatchObject({ status: 'dropped', step: 2, chained: 2 });
+    expect(await h.store.get(head.id)).toMatchObject({ state: 'cancelled', stepRuns: 2 });
+  });
+
+  it('recovers a worker that stopped after a commit claimed the next step: the sweeper sends it once the lease lapses', async () => {
+    const h = makeHarness({ workflows: [chained(countingSteps(3))], config: { leaseMs: 30_000 } });
+    const { head } = await h.control.start({ workflow: 'chained', input });
+    const message = h.queue.receive()[0]?.message as StepMessage;
+    // The second commit does not land: the worker dies with step 1 claimed by the first.
+    let commits = 0;
+    const dying = overriding(h.memory, {
+      commit: (req) => (++commits >= 2 ? Promise.reject(new Error('worker killed')) : h.memory.commit(req)),
+    });
+    await expect(h.process(message, { store: dying })).rejects.toThrow('worker killed');
+    const stranded = await h.store.get(head.id);
+    expect(stranded).toMatchObject({ state: 'running', currentStep: 1, claims: 1, data: { n: 1 } });
+    expect(stranded?.leaseExpiresAt).toBe(T0 + 30_000);
+    // The redelivered message is stale; nothing else is in flight until the sweeper looks.
+    expect(await h.process(message)).toMatchObject({ status: 'dropped', reason: 'not-claimable' });
+    await h.clock.advance(Math.max(30_000, (stranded?.sweepAt ?? 0) - T0));
+    expect(await h.sweep()).toMatchObject({ reenqueued: 1 });
+    await h.drain();
+    expect(await h.store.get(head.id)).toMatchObject({ state: 'completed', data: { n: 3 } });
+    const retried = h.outcomes.at(-1);
+    expect(retried).toMatchObject({ status: 'completed', chained: 1 });
+  });
+
+  it(`chains at most ${MAX_CHAINED_STEPS} steps after a message's own, then sends the next`, async () => {
+    const h = makeHarness({ workflows: [chained(countingSteps(MAX_CHAINED_STEPS + 3))] });
+    await h.control.start({ workflow: 'chained', input });
+    const first = await h.process(h.queue.receive()[0]?.message);
+    expect(first).toMatchObject({ status: 'committed', step: MAX_CHAINED_STEPS, chained: MAX_CHAINED_STEPS });
+    expect(h.queue.receive().map((m) => (m.message as StepMessage).step)).toEqual([MAX_CHAINED_STEPS + 1]);
+  });
+
+  it('refuses a chainSteps that is not a boolean, naming the workflow', () => {
+    expect(() =>
+      defineWorkflow({ name: 'w', steps: countingSteps(1), chainSteps: 'yes' as unknown as boolean }),
+    ).toThrow('workflow w: chainSteps must be true or false, got "yes"');
+  });
+});
