@@ -140,19 +140,30 @@ async function runFromClaim(run: Claimed): Promise<StepOutcome> {
 
   // Only a limited step pays for flow control (a read and a write of each key's record).
   const limits = stepLimits(rt.workflows.get(head.workflow), stepName);
-  if (limits.length === 0) return runClaimed(run, stepName, fn);
-  const owner = run.fence.owner;
-  const taken = await takeLimits(rt, { head, owner, stepName, limits, leaseUntil: run.chain.deadline });
-  // A key function that throws fails the attempt like the step would (retried, then failed), as in the Executor.
-  if (taken.kind === 'bad-key') return failedAttempt(run, startedEvent(run), taken.error);
-  // Like a step missing from the deployment: paused with the error, resumed after a redeploy.
-  if (taken.kind === 'no-limiter') return park(run, toErrorInfo(taken.error));
-  if (taken.kind === 'refused') return throttle(run, taken.throttled);
-  try {
-    return await runClaimed(run, stepName, fn);
-  } finally {
-    await releaseSlots(rt, taken.held);
+  let ran: StepOutcome | ChainTo;
+  if (limits.length === 0) {
+    ran = await runClaimed(run, stepName, fn);
+  } else {
+    const owner = run.fence.owner;
+    const taken = await takeLimits(rt, { head, owner, stepName, limits, leaseUntil: run.chain.deadline });
+    // A key function that throws fails the attempt like the step would (retried, then failed), as in the Executor.
+    if (taken.kind === 'bad-key') return failedAttempt(run, startedEvent(run), taken.error);
+    // Like a step missing from the deployment: paused with the error, resumed after a redeploy.
+    if (taken.kind === 'no-limiter') return park(run, toErrorInfo(taken.error));
+    if (taken.kind === 'refused') return throttle(run, taken.throttled);
+    try {
+      ran = await runClaimed(run, stepName, fn);
+    } finally {
+      await releaseSlots(rt, taken.held);
+    }
   }
+  // The next step starts only once this one's limit slots are given back.
+  return 'chainTo' in ran ? runChained(run, ran.chainTo) : ran;
+}
+
+/** A commit that claimed the next step for this worker (chainSteps): run it next. */
+interface ChainTo {
+  chainTo: ExecutionHead;
 }
 
 /** The attempt's `step_started` event, emitted now and recorded with its outcome. */
@@ -164,7 +175,7 @@ function startedEvent(run: Claimed): RecordedEvent {
 }
 
 /** Runs the claimed step and writes its outcome (commit, retry, failure). */
-async function runClaimed(run: Claimed, stepName: string, fn: StepFunc): Promise<StepOutcome> {
+async function runClaimed(run: Claimed, stepName: string, fn: StepFunc): Promise<StepOutcome | ChainTo> {
   const { rt, message: msg, head, fence, chain } = run;
   const owner = fence.owner;
   const started = startedEvent(run);
@@ -226,7 +237,7 @@ async function commit(
   run: Claimed,
   started: RecordedEvent,
   result: { output: unknown; opened: OpenCallback[]; usage: Usage | undefined },
-): Promise<StepOutcome> {
+): Promise<StepOutcome | ChainTo> {
   const { rt, message: msg } = run;
   const { output, opened, usage } = result;
   const now = rt.clock.now();
@@ -266,9 +277,7 @@ async function commit(
     throw err;
   }
   emitEvents(rt, msg.executionId, [...events.emitted, ...budgetPauseOf(head, now)], { state: head.data });
-  if (chaining && head.state === ExecutionState.Running && head.leaseOwner === nextOwner) {
-    return runChained(run, head);
-  }
+  if (chaining && head.state === ExecutionState.Running && head.leaseOwner === nextOwner) return { chainTo: head };
   return afterCommit(rt, msg, head, now);
 }
 

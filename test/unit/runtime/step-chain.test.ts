@@ -3,6 +3,7 @@ import type { StepContext } from '../../../lib/core/types.js';
 import type { StepMessage } from '../../../lib/runtime/model.js';
 import { CHAIN_MIN_REMAINING_MS, MAX_CHAINED_STEPS } from '../../../lib/runtime/step-chain.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
+import { InMemoryLimiter } from '../../../lib/testing/in-memory-limiter.js';
 import { countingSteps, gate, makeHarness, overriding, T0 } from './harness.js';
 
 type S = { n: number; trail: string[] };
@@ -136,6 +137,24 @@ describe('chainSteps: the next step in the same invocation', () => {
     expect(await h.store.get(head.id)).toMatchObject({ state: 'completed', data: { n: 3 } });
     const retried = h.outcomes.at(-1);
     expect(retried).toMatchObject({ status: 'completed', chained: 1 });
+  });
+
+  it("gives a limited step's slot back before the chained step after it runs", async () => {
+    const inSecond = gate();
+    const release = gate();
+    const steps = [
+      { name: 'limited', fn: (s: S) => ({ ...s, n: s.n + 1 }), limits: [{ key: 'api', concurrency: 1 }] },
+      { name: 'free', fn: async (s: S) => (inSecond.open(), await release.promise, { ...s, n: s.n + 1 }) },
+    ];
+    const h = makeHarness({ workflows: [chained(steps)] });
+    const limiter = new InMemoryLimiter();
+    h.deps.limiter = limiter;
+    await h.control.start({ workflow: 'chained', input });
+    const running = h.process(h.queue.receive()[0]?.message);
+    await inSecond.promise;
+    expect(await limiter.list(h.clock.now())).toEqual([{ key: 'api', inUse: 0, limit: 1, waiting: 0 }]);
+    release.open();
+    expect(await running).toMatchObject({ status: 'completed', chained: 1 });
   });
 
   it(`chains at most ${MAX_CHAINED_STEPS} steps after a message's own, then sends the next`, async () => {
