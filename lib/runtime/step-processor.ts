@@ -277,7 +277,11 @@ async function commit(
     throw err;
   }
   emitEvents(rt, msg.executionId, [...events.emitted, ...budgetPauseOf(head, now)], { state: head.data });
-  if (chaining && head.state === ExecutionState.Running && head.leaseOwner === nextOwner) return { chainTo: head };
+  if (chaining && head.state === ExecutionState.Running && head.leaseOwner === nextOwner) {
+    // The next step runs on the state this one returned, which a head that runs on always holds
+    // (afterStep): the head a store gives back may refer to it instead (a state offloaded to S3).
+    return { chainTo: { ...head, data: isStepDirective(output) ? output.state : output } };
+  }
   return afterCommit(rt, msg, head, now);
 }
 

@@ -4,6 +4,8 @@ import type { StepMessage } from '../../../lib/runtime/model.js';
 import { CHAIN_MIN_REMAINING_MS, MAX_CHAINED_STEPS } from '../../../lib/runtime/step-chain.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
 import { InMemoryLimiter } from '../../../lib/testing/in-memory-limiter.js';
+import { LargeStateExecutionStore } from '../../../lib/aws/large-state/large-state-store.js';
+import { MemoryStateObjects } from '../../support/memory-state-objects.js';
 import { countingSteps, gate, makeHarness, overriding, T0 } from './harness.js';
 
 type S = { n: number; trail: string[] };
@@ -155,6 +157,28 @@ describe('chainSteps: the next step in the same invocation', () => {
     expect(await limiter.list(h.clock.now())).toEqual([{ key: 'api', inUse: 0, limit: 1, waiting: 0 }]);
     release.open();
     expect(await running).toMatchObject({ status: 'completed', chained: 1 });
+  });
+
+  it('runs a chained step on the state itself when the store keeps it as an object (a large state)', async () => {
+    const seen: unknown[] = [];
+    const big = 'x'.repeat(500);
+    const steps = [
+      { name: 'grow', fn: (s: S) => ({ ...s, n: s.n + 1, big }) },
+      { name: 'look', fn: (s: S) => (seen.push(s), { ...s, n: s.n + 1 }) },
+      { name: 'goto-back', fn: (s: S, ctx: StepContext) => (s.n < 4 ? ctx.goto('look', s) : s) },
+    ];
+    const h = makeHarness({ workflows: [chained(steps)] });
+    const objects = new MemoryStateObjects();
+    const store = new LargeStateExecutionStore(h.memory, { objects, thresholdBytes: 100 });
+    const { head } = await h.control.start({ workflow: 'chained', input });
+    await h.drain({ store });
+    expect(seen).toEqual([
+      { n: 1, trail: [], big },
+      { n: 2, trail: [], big },
+      { n: 3, trail: [], big },
+    ]);
+    expect(h.outcomes).toEqual([expect.objectContaining({ status: 'completed', chained: 6 })]);
+    expect(await store.get(head.id).then((h2) => h2 && store.readState(h2.data))).toEqual({ n: 4, trail: [], big });
   });
 
   it(`chains at most ${MAX_CHAINED_STEPS} steps after a message's own, then sends the next`, async () => {
