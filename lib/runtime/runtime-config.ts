@@ -1,6 +1,7 @@
 import { assertCallbackSecret } from '../core/callback-tokens.js';
 import { type Clock, MAX_TIMER_MS, systemClock } from '../core/clock.js';
 import { MAX_THROTTLE_DELAY_SECONDS } from './limit-decision.js';
+import { CHAIN_MIN_REMAINING_MS } from './step-chain.js';
 import { ValidationError } from '../core/errors.js';
 import type { ExecutionEvent } from '../core/events.js';
 import { noopLogger, type Logger } from '../core/logger.js';
@@ -35,11 +36,19 @@ export interface RuntimeConfig {
    * (the delay doubles from 1 s with each refusal in a row, jittered, up to this).
    */
   throttleMaxDelaySeconds: number;
+  /**
+   * The least time, after `deadlineBufferMs`, an invocation must have left to run a
+   * step of a `chainSteps` workflow in it after the one its message named (the
+   * rule also keeps twice the chain's longest step). Tests with short invocations
+   * set it lower.
+   */
+  chainMinRemainingMs: number;
 }
 
 /**
  * The defaults: 60 s leases extended every 20 s, 3 retries backing off from 1 s to
- * 5 min, 5 s kept before the deadline, and stalled after 5 min.
+ * 5 min, 5 s kept before the deadline, stalled after 5 min, and a step chained
+ * only with 10 s left.
  */
 export const DEFAULT_RUNTIME_CONFIG: Readonly<RuntimeConfig> = Object.freeze({
   leaseMs: 60_000,
@@ -51,6 +60,7 @@ export const DEFAULT_RUNTIME_CONFIG: Readonly<RuntimeConfig> = Object.freeze({
   stallAfterMs: 300_000,
   maxDelaySeconds: 900,
   throttleMaxDelaySeconds: 30,
+  chainMinRemainingMs: CHAIN_MIN_REMAINING_MS,
 });
 
 /** What the worker, the control plane and the sweeper are built on: the ports and the settings. */

@@ -4,7 +4,7 @@ import type { Workflow } from './workflow.js';
 /** At most this many steps one message runs after its own step (a workflow with `chainSteps`). */
 export const MAX_CHAINED_STEPS = 100;
 
-/** A step is chained only with at least this much of the invocation left (after the deadline buffer). */
+/** By default, a step is chained only with at least this much of the invocation left (after the deadline buffer). */
 export const CHAIN_MIN_REMAINING_MS = 10_000;
 
 /** How far one message's chain of steps has gone in its invocation. */
@@ -37,7 +37,8 @@ export function nextChainOwner(chain: StepChain): string {
  * Whether the commit being written at `now` should claim the next step for this
  * worker: the workflow asks for it (`chainSteps`), the chain is shorter than
  * MAX_CHAINED_STEPS, and the invocation has time left for a step twice as long as
- * the longest this chain ran, and at least CHAIN_MIN_REMAINING_MS. A chained step
+ * the longest this chain ran, and at least `chainMinRemainingMs` (the runtime
+ * setting, CHAIN_MIN_REMAINING_MS by default). A chained step
  * that still runs out of time fails its attempt (STEP_TIMEOUT) and is retried, as
  * any step would.
  */
@@ -45,9 +46,9 @@ export function mayChain(
   workflow: Workflow | undefined,
   chain: StepChain,
   now: EpochMs,
-  deadlineBufferMs: number,
+  timing: { deadlineBufferMs: number; chainMinRemainingMs: number },
 ): boolean {
   if (workflow?.chainSteps !== true || chain.chained >= MAX_CHAINED_STEPS) return false;
-  const left = chain.deadline - deadlineBufferMs - now;
-  return left >= Math.max(CHAIN_MIN_REMAINING_MS, 2 * chain.longestStepMs);
+  const left = chain.deadline - timing.deadlineBufferMs - now;
+  return left >= Math.max(timing.chainMinRemainingMs, 2 * chain.longestStepMs);
 }

@@ -242,7 +242,7 @@ async function commit(
   const { output, opened, usage } = result;
   const now = rt.clock.now();
   const workflow = rt.workflows.get(run.head.workflow);
-  const chaining = mayChain(workflow, run.chain, now, rt.deadlineBufferMs);
+  const chaining = mayChain(workflow, run.chain, now, rt);
   const nextOwner = nextChainOwner(run.chain);
   let events: ReturnType<typeof commitEvents>;
   try {

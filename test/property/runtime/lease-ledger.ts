@@ -39,7 +39,14 @@ export class LeaseLedger {
         if (!result.lost) this.#grant(req, req.now + req.leaseMs);
         return result;
       },
-      commit: fenced((req) => inner.commit(req)),
+      commit: async (req) => {
+        const head = await fenced((r: typeof req) => inner.commit(r))(req);
+        // A commit that claimed the next step (chainSteps) granted its lease in the same write.
+        const next = req.claimNext?.owner;
+        if (next !== undefined && head.leaseOwner === next && head.leaseExpiresAt !== undefined)
+          this.#grant({ ...req, token: head.version, owner: next }, head.leaseExpiresAt);
+        return head;
+      },
       releaseForRetry: fenced((req) => inner.releaseForRetry(req)),
       fail: fenced((req) => inner.fail(req)),
       park: fenced((req) => inner.park(req)),

@@ -99,7 +99,7 @@ export async function runCommand(world: ProtocolWorld, command: Command): Promis
         if (command.kind !== 'deliver' || !command.keep) world.remove(entry);
         await world.work(
           entry.message as StepMessage,
-          workflowsFor(command.kind === 'deliver' ? command.behaviour : 'ok'),
+          workflowsFor(command.kind === 'deliver' ? command.behaviour : 'ok', world.chainSteps),
         );
       }
       break;
@@ -146,10 +146,10 @@ async function control(world: ProtocolWorld, action: ControlAction, id: string):
   }
 }
 
-function workflowsFor(behaviour: Behaviour): WorkflowRegistry {
+function workflowsFor(behaviour: Behaviour, chainSteps: boolean): WorkflowRegistry {
   if (behaviour === 'unregistered') return new WorkflowRegistry();
-  if (behaviour === 'ok') return registryOf(appendIndex);
+  if (behaviour === 'ok') return registryOf(appendIndex, chainSteps);
   return registryOf((i) => {
     throw new Error(`step s${i} failed (planned)`);
-  });
+  }, chainSteps);
 }

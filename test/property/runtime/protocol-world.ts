@@ -28,6 +28,7 @@ export const CONFIG: RuntimeConfig = {
   stallAfterMs: 60_000,
   maxDelaySeconds: 900,
   throttleMaxDelaySeconds: 30,
+  chainMinRemainingMs: 10_000,
 };
 
 /**
@@ -52,13 +53,17 @@ export function stepNames(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `s${i}`);
 }
 
-/** A registry whose steps s0..s3 behave as `behave` says (a fresh one per invocation). */
-export function registryOf(behave: StepBehaviour): WorkflowRegistry {
+/**
+ * A registry whose steps s0..s3 behave as `behave` says (a fresh one per
+ * invocation); with `chainSteps`, a worker runs the next step in the same
+ * invocation when the commit claimed it.
+ */
+export function registryOf(behave: StepBehaviour, chainSteps = false): WorkflowRegistry {
   const steps = stepNames(MAX_STEPS).map((name, i) => ({
     name,
     fn: ((state: FoldState) => behave(i, state)) as StepFunc,
   }));
-  return new WorkflowRegistry().register(defineWorkflow({ name: 'fold', steps }));
+  return new WorkflowRegistry().register(defineWorkflow({ name: 'fold', steps, chainSteps }));
 }
 
 /** Each step appends its own index: a step committed twice or skipped shows in the trail. */
@@ -78,6 +83,10 @@ export interface SlowRun {
  * workers see it: visible or delayed), and the step runs still in flight.
  */
 export class ProtocolWorld {
+  /** Whether the workflow chains steps (chainSteps): a delivery may then commit several. */
+  readonly chainSteps: boolean;
+  /** Steps workers ran after their message's own, in a chain (deliveries that were not slow runs). */
+  chainedSteps = 0;
   readonly clock = new ManualClock(T0);
   readonly memory = new InMemoryExecutionStore();
   readonly ledger = new LeaseLedger(this.memory);
@@ -89,6 +98,11 @@ export class ProtocolWorld {
     workflows: registryOf(appendIndex),
     clock: this.clock,
   };
+
+  constructor(options: { chainSteps?: boolean } = {}) {
+    this.chainSteps = options.chainSteps ?? false;
+    this.deps.workflows = registryOf(appendIndex, this.chainSteps);
+  }
   readonly control = new ControlPlane(this.deps);
   readonly ids: string[] = [];
   readonly slowRuns: SlowRun[] = [];
@@ -119,7 +133,9 @@ export class ProtocolWorld {
 
   /** Runs one worker invocation on `message` to its end. */
   async work(message: StepMessage, workflows: WorkflowRegistry): Promise<void> {
-    await processStepMessage(message, { deadline: this.clock.now() + INVOCATION_MS }, this.#workerDeps(workflows));
+    const deps = this.#workerDeps(workflows);
+    const outcome = await processStepMessage(message, { deadline: this.clock.now() + INVOCATION_MS }, deps);
+    this.chainedSteps += outcome.chained ?? 0;
   }
 
   /**
@@ -136,7 +152,7 @@ export class ProtocolWorld {
     const workflows = registryOf(async (i, state) => {
       if (!(await decided)) throw new Error(`step s${i} failed (planned)`);
       return appendIndex(i, state);
-    });
+    }, this.chainSteps);
     const deps = this.#workerDeps(workflows);
     if (lostHeartbeats) deps.store = { ...this.ledger.store, extendLease: () => Promise.reject(unreachable()) };
     const run: SlowRun = { finish, done: false, promise: Promise.resolve() };

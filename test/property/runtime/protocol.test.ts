@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExecutionState } from '../../../lib/core/execution-state.js';
 import { checkProperty } from '../replay.js';
 import { type Command, commandArb, runCommand } from './protocol-commands.js';
@@ -42,20 +42,29 @@ async function quiesce(world: ProtocolWorld): Promise<void> {
   if (stranded.length > 0) throw new Error(`running executions left stranded: ${JSON.stringify(stranded)}`);
 }
 
+/** Generated runs of a world: executions of 1 to MAX_STEPS steps, then up to 60 commands, then quiet. */
+function protocolProperty(chainSteps: boolean, seen: { chained: number }) {
+  return fc.asyncProperty(
+    fc.array(fc.integer({ min: 1, max: MAX_STEPS }), { minLength: 1, maxLength: 3 }),
+    fc.array(commandArb, { maxLength: 60, size: 'medium' }),
+    async (stepCounts, commands) => {
+      const world = new ProtocolWorld({ chainSteps });
+      for (const steps of stepCounts) await world.start(steps);
+      for (const [i, command] of commands.entries()) await step(world, command, i);
+      await quiesce(world);
+      seen.chained += world.chainedSteps;
+    },
+  );
+}
+
 describe('the step protocol under generated faults', () => {
   it('keeps the failure table invariants after every delivery, fault, control action, clock advance and sweep', async () => {
-    await checkProperty(
-      fc.asyncProperty(
-        fc.array(fc.integer({ min: 1, max: MAX_STEPS }), { minLength: 1, maxLength: 3 }),
-        fc.array(commandArb, { maxLength: 60, size: 'medium' }),
-        async (stepCounts, commands) => {
-          const world = new ProtocolWorld();
-          for (const steps of stepCounts) await world.start(steps);
-          for (const [i, command] of commands.entries()) await step(world, command, i);
-          await quiesce(world);
-        },
-      ),
-      { numRuns: 150 },
-    );
+    await checkProperty(protocolProperty(false, { chained: 0 }), { numRuns: 150 });
+  });
+
+  it('keeps them with chainSteps, where one delivery may commit several steps', async () => {
+    const seen = { chained: 0 };
+    await checkProperty(protocolProperty(true, seen), { numRuns: 150 });
+    expect(seen.chained).toBeGreaterThan(0); // the runs did chain steps
   });
 });
