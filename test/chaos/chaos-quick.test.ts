@@ -41,6 +41,7 @@ const options: ChaosOptions = {
   sleepFraction: 0.2,
   waitFraction: 0.2,
   largeFraction: 0.2,
+  chainFraction: 0.3,
 };
 
 describe('the quick chaos run', () => {
@@ -71,5 +72,8 @@ describe('the quick chaos run', () => {
     // Large executions were part of it (0.8^40 odds of none), and each kept its states in S3.
     expect(report.large.planned).toBeGreaterThan(0);
     expect(report.large.offloaded).toBe(report.large.planned);
+    // Executions of the chainSteps workflow were part of it (0.7^40 odds of none), and chained steps.
+    expect(report.chain.planned).toBeGreaterThan(0);
+    expect(report.chain.chainedSteps).toBeGreaterThan(0);
   }, 420_000);
 });

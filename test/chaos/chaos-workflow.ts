@@ -117,9 +117,12 @@ export function expectedState(input: ChaosState, steps: number): ChaosState {
   return state;
 }
 
-/** The workflow name for `steps` steps (one per step count, so names never clash). */
-export function chaosWorkflowName(steps: number): string {
-  return `chaos-${steps}`;
+/**
+ * The workflow name for `steps` steps (one per step count, so names never clash),
+ * and for the same steps with `chainSteps`.
+ */
+export function chaosWorkflowName(steps: number, chained = false): string {
+  return chained ? `chaos-${steps}-chained` : `chaos-${steps}`;
 }
 
 /** What a step attempt is told to do instead of its work, decided by the worker. */
@@ -138,13 +141,16 @@ export const OVERSIZE_BYTES = 450_000;
  * The workflow of `steps` steps over {@link foldStep}. Without hooks (the driver,
  * which only starts executions) steps just fold. A hung step ignores its signal and
  * sleeps for `hangMs`, so the runtime must abandon it at the invocation deadline.
- * The steps the state's `waits` name commit with a sleep or an event wait.
+ * The steps the state's `waits` name commit with a sleep or an event wait. With
+ * `chained`, the workflow of the same steps with `chainSteps` (its own name).
  */
-export function chaosWorkflow(steps: number, hooks?: StepHooks, hangMs = 60_000): Workflow {
+export function chaosWorkflow(steps: number, hooks?: StepHooks, hangMs = 60_000, chained = false): Workflow {
+  const name = chaosWorkflowName(steps, chained);
   return defineWorkflow<ChaosState>({
-    name: chaosWorkflowName(steps),
+    name,
+    chainSteps: chained,
     steps: Array.from({ length: steps }, (_, index) => ({
-      name: `chaos-${steps}-s${index}`,
+      name: `${name}-s${index}`,
       fn: async (state: ChaosState, ctx: StepContext) => {
         if (state.poison?.step === index && Date.now() < state.poison.until)
           throw new Error(`chaos: injected failure of step ${index}, poisoned (attempt ${ctx.attempt})`);

@@ -36,6 +36,7 @@ const OPTIONS = {
   sleep: str,
   wait: str,
   large: str,
+  chain: str,
   cancel: str,
   retry: str,
   tables: str,
@@ -70,6 +71,8 @@ committed or corrupt.
                         sends at a random moment, sometimes twice (default 0.1)
   --large F             share of executions whose state carries about 40 KB of ballast,
                         so that every state of theirs is kept in S3 (default 0.1)
+  --chain F             share of executions of the chainSteps workflow, whose commits
+                        claim the next step for the same worker (default 0.1)
   --lost R              lost responses: sent, then a network error (default 0.02)
   --throttle R          throttling errors before sending (default 0.02)
   --slow R              slow responses (default 0.02), delayed up to --slow-ms (default 1000)
@@ -122,6 +125,7 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number): { help
   o.sleepFraction = frac('sleep', o.sleepFraction);
   o.waitFraction = frac('wait', o.waitFraction);
   o.largeFraction = frac('large', o.largeFraction);
+  o.chainFraction = frac('chain', o.chainFraction);
   o.cancelFraction = frac('cancel', o.cancelFraction);
   o.retryFraction = frac('retry', o.retryFraction);
   for (const [flag, key] of Object.entries(RATE_FLAGS)) o.rates[key] = frac(flag, o.rates[key]);

@@ -39,6 +39,8 @@ export interface PlannedExecution {
   eventStep?: number;
   /** True for a large execution: its state carries ballast, so every state of it is kept in S3. */
   large?: boolean;
+  /** True for an execution of the chainSteps workflow: a worker may run several of its steps per message. */
+  chained?: boolean;
 }
 
 /** A control action as it happened, for recovery times (gaps with one are left out). */
@@ -124,6 +126,7 @@ export class ControlActions {
       sleep: number;
       wait: number;
       large: number;
+      chain: number;
     },
   ) {
     this.#planes = planes;
@@ -151,6 +154,7 @@ export class ControlActions {
         if (step !== plan.sleepStep) plan.eventStep = step;
       }
       if (chance(random, o.large)) plan.large = true;
+      if (chance(random, o.chain)) plan.chained = true;
       return plan;
     });
   }
@@ -235,7 +239,11 @@ export class ControlActions {
     const poison = plan.poisonUntil === undefined ? undefined : { step: plan.poisonStep!, until: plan.poisonUntil };
     const seed = deriveSeed(this.#seed, plan.index);
     const input = chaosInput(seed, poison, waitsOf(plan), plan.large ? chaosBallast(seed) : undefined);
-    const request = { workflow: chaosWorkflowName(this.#steps), input, idempotencyKey: plan.idempotencyKey };
+    const request = {
+      workflow: chaosWorkflowName(this.#steps, plan.chained),
+      input,
+      idempotencyKey: plan.idempotencyKey,
+    };
     const head = await this.#persist(() => plane.start(request));
     if (head === undefined) return;
     this.counts.start++;

@@ -65,7 +65,9 @@ async function runOn(res: ChaosResources, o: ChaosOptions, run: RunContext): Pro
     () => number,
     () => number,
   ];
-  const workflows = new WorkflowRegistry().register(chaosWorkflow(o.steps));
+  const workflows = new WorkflowRegistry()
+    .register(chaosWorkflow(o.steps))
+    .register(chaosWorkflow(o.steps, undefined, undefined, true));
   const driverFaults: FaultSwitch = { active: true };
   // The fault reports and the collector's hooks only fire once everything here exists.
   const { planes, destroy } = driverControlPlanes(res, o, workflows, {
@@ -83,6 +85,7 @@ async function runOn(res: ChaosResources, o: ChaosOptions, run: RunContext): Pro
     sleep: o.sleepFraction,
     wait: o.waitFraction,
     large: o.largeFraction,
+    chain: o.chainFraction,
   });
   const collector = new TraceCollector(
     {

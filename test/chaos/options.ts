@@ -49,6 +49,8 @@ export interface ChaosOptions {
   waitFraction: number;
   /** Share of executions whose state carries about 40 KB of ballast, so that the store keeps it in S3. */
   largeFraction: number;
+  /** Share of executions of the chainSteps workflow (a worker may run several of their steps per message). */
+  chainFraction: number;
   cancelFraction: number;
   retryFraction: number;
   /** Tables (each with its own queue) the executions are spread over; undefined: by size. */
@@ -90,6 +92,7 @@ export function defaultChaosOptions(seed: number): ChaosOptions {
     sleepFraction: 0.1,
     waitFraction: 0.1,
     largeFraction: 0.1,
+    chainFraction: 0.1,
     cancelFraction: 0.05,
     retryFraction: 0.5,
   };

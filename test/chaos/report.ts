@@ -20,6 +20,8 @@ export interface ChaosReport {
   waits: { sleep: number; event: number };
   /** Executions planned large (their state carries ballast), and those found with a state kept in S3. */
   large: { planned: number; offloaded: number };
+  /** Executions planned on the chainSteps workflow, and the steps workers ran chained. */
+  chain: { planned: number; chainedSteps: number };
   double: number;
   corrupt: number;
   reruns: number;
@@ -57,7 +59,14 @@ export type ReportInput = Pick<
     markers: { id: string; t: number }[];
   };
   counts: ActionCounts;
-  plans: { index: number; idempotencyKey: string; sleepStep?: number; eventStep?: number; large?: boolean }[];
+  plans: {
+    index: number;
+    idempotencyKey: string;
+    sleepStep?: number;
+    eventStep?: number;
+    large?: boolean;
+    chained?: boolean;
+  }[];
 };
 
 const MAX_PROBLEMS = 20;
@@ -135,6 +144,10 @@ export function buildReport(input: ReportInput): ChaosReport {
     large: {
       planned: input.plans.filter((p) => p.large === true).length,
       offloaded: [...executions.values()].filter((e) => e.offloaded === true).length,
+    },
+    chain: {
+      planned: input.plans.filter((p) => p.chained === true).length,
+      chainedSteps: collector.chainedSteps,
     },
     double,
     corrupt,

@@ -34,6 +34,7 @@ export function formatSummary(r: ChaosReport): string {
     `reruns=${r.reruns}`,
     `waits sleep=${r.waits.sleep} event=${r.waits.event} events-sent=${r.controls.event}(dup=${r.controls.eventDuplicate} redelivered=${r.controls.eventRedelivered})`,
     `large=${r.large.planned}(offloaded=${r.large.offloaded})`,
+    `chained=${r.chain.planned}(steps=${r.chain.chainedSteps})`,
     `recovery fault ${statsText(r.recovery.fault)} no-fault ${statsText(r.recovery.clean)}`,
     `dlq=${r.messages.deadLetters}(unexplained=${r.messages.unexplainedDeadLetters}) stray=${r.messages.stray}`,
     `time=${Math.round(r.seconds)}s(chaos=${Math.round(r.chaosSeconds)}s${r.chaosPhase === 'duration' ? ' cut' : ''})${drained}`,

@@ -23,6 +23,8 @@ export interface TraceHooks {
 export class TraceCollector {
   readonly faults = new Map<string, number>();
   readonly outcomes = new Map<string, number>();
+  /** Steps workers ran chained after their message's own (chainSteps), as their outcome lines said. */
+  chainedSteps = 0;
   readonly logs = new Map<string, number>();
   readonly kills: KillRecord[] = [];
   /** When any worker died (killed by the driver, or crashed at a crash point). */
@@ -69,6 +71,7 @@ export class TraceCollector {
         return;
       case 'out':
         this.#count(this.outcomes, line.status);
+        this.chainedSteps += line.chained ?? 0;
         return;
       case 'log':
         this.#count(this.logs, `${line.level}: ${line.msg}`);

@@ -29,7 +29,7 @@ export type TraceLine =
   | { k: 'step-fault'; t: number; w: string; id: string; step: number; attempt: number; kind: StepFault }
   | { k: 'crash'; t: number; w: string; id?: string; point: CrashPoint }
   /** What processStepMessage did with a message. */
-  | { k: 'out'; t: number; w: string; id: string; step: number; status: string }
+  | { k: 'out'; t: number; w: string; id: string; step: number; status: string; chained?: number }
   | { k: 'log'; t: number; w: string; level: string; msg: string; error?: string };
 
 /** Parses one line; undefined for anything that is not a trace line (stray output). */

@@ -16,6 +16,8 @@ export const CHAOS_TIMING = {
   retryBaseDelayMs: 1_000,
   retryMaxDelayMs: 2_000,
   deadlineBufferMs: 500,
+  /** A chained step needs this much of the batch's 3.5 s left (the runtime's default, 10 s, is more than a batch). */
+  chainMinRemainingMs: 1_000,
   /** The deadline the poller gives each batch, like a Lambda function timeout. */
   functionTimeoutMs: 6_000,
   /** The step queue's visibility timeout: a killed worker's messages come back after this. */

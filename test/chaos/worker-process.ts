@@ -26,7 +26,7 @@ import {
 } from '../../lib/index.js';
 import { SqsPoller } from '../../lib/local/sqs-poller.js';
 import { emulatorClientConfig } from '../support/aws-resources.js';
-import { chaosWorkflow } from './chaos-workflow.js';
+import { chaosWorkflow, type StepHooks } from './chaos-workflow.js';
 import { installFaults, installPhaseTracer, type FaultSwitch } from './fault-middleware.js';
 import { decideStepFault } from './fault-plan.js';
 import { chance, deriveSeed, randomInt, seededRandom } from './rng.js';
@@ -75,26 +75,31 @@ for (const [client, service] of [
   });
 }
 
-const workflow = chaosWorkflow(
-  config.steps,
-  {
-    fault: (ctx, step) => {
-      if (!switchboard.active) return undefined;
-      const kind = decideStepFault(random, config.rates);
-      if (kind) emit({ k: 'step-fault', id: ctx.executionId, step, attempt: ctx.attempt, kind });
-      return kind;
-    },
-    workMs: () => randomInt(random, CHAOS_TIMING.workMs.min, CHAOS_TIMING.workMs.max),
+const hooks: StepHooks = {
+  fault: (ctx, step) => {
+    if (!switchboard.active) return undefined;
+    const kind = decideStepFault(random, config.rates);
+    if (kind) emit({ k: 'step-fault', id: ctx.executionId, step, attempt: ctx.attempt, kind });
+    return kind;
   },
-  CHAOS_TIMING.hangMs,
-);
+  workMs: () => randomInt(random, CHAOS_TIMING.workMs.min, CHAOS_TIMING.workMs.max),
+};
+// The same steps, one workflow without and one with chainSteps (the plan picks per execution).
+const workflow = chaosWorkflow(config.steps, hooks, CHAOS_TIMING.hangMs);
+const chainedWorkflow = chaosWorkflow(config.steps, hooks, CHAOS_TIMING.hangMs, true);
 
 const logger: Logger = {
   debug: () => undefined,
   info: (msg, fields = {}) => {
-    const { executionId, step, status } = fields;
+    const { executionId, step, status, chained } = fields;
     if (msg === 'step message processed' && typeof executionId === 'string')
-      emit({ k: 'out', id: executionId, step: Number(step), status: String(status) });
+      emit({
+        k: 'out',
+        id: executionId,
+        step: Number(step),
+        status: String(status),
+        ...(typeof chained === 'number' ? { chained } : {}),
+      });
   },
   warn: (msg, fields = {}) => emit({ k: 'log', level: 'warn', msg, ...errorField(fields) }),
   error: (msg, fields = {}) => emit({ k: 'log', level: 'error', msg, ...errorField(fields) }),
@@ -102,7 +107,7 @@ const logger: Logger = {
 const metrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 
 const documentClient = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-const workflows = new WorkflowRegistry().register(workflow);
+const workflows = new WorkflowRegistry().register(workflow).register(chainedWorkflow);
 // Large states go to the run's bucket through a client without faults (one for every shard).
 const stateObjects = new S3StateObjects({
   bucket: config.stateBucket,
@@ -133,6 +138,7 @@ const pollers = config.shards.map((shard) => {
       retryBaseDelayMs: CHAOS_TIMING.retryBaseDelayMs,
       retryMaxDelayMs: CHAOS_TIMING.retryMaxDelayMs,
       deadlineBufferMs: CHAOS_TIMING.deadlineBufferMs,
+      chainMinRemainingMs: CHAOS_TIMING.chainMinRemainingMs,
     },
     logger,
     metrics,

@@ -25,6 +25,7 @@ function report(over: Partial<ChaosReport> = {}): ChaosReport {
     },
     waits: { sleep: 4, event: 3 },
     large: { planned: 5, offloaded: 5 },
+    chain: { planned: 12, chainedSteps: 31 },
     double: 0,
     corrupt: 0,
     reruns: 9,
@@ -62,7 +63,7 @@ describe('formatSummary', () => {
         ' | faults lost-response=3 throttle=4 slow=5 dup-send=6 step-throw=7 step-hang=0 step-oversize=0 crash=0 kill=2' +
         ' | completed=36 failed=2(poisoned=0 throw=1 hang=0 oversize=0 claims=1 wait-timeout=0 other=0) cancelled=2' +
         ' | lost=0 double=0 corrupt=0 | reruns=9' +
-        ' | waits sleep=4 event=3 events-sent=3(dup=1 redelivered=0) | large=5(offloaded=5)' +
+        ' | waits sleep=4 event=3 events-sent=3(dup=1 redelivered=0) | large=5(offloaded=5) | chained=12(steps=31)' +
         ' | recovery fault med=2500ms max=9000ms n=12 no-fault med=300ms max=1200ms n=250' +
         ' | dlq=1(unexplained=0) stray=0 | time=62s(chaos=50s) | timing lease=5000',
     );
