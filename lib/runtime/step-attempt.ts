@@ -16,7 +16,7 @@ export type AttemptResult =
   /** The step returned `output` (a state or a directive), having opened `opened` callbacks and reported `usage`. */
   | { kind: 'ok'; output: unknown; opened: OpenCallback[]; usage: Usage | undefined }
   /** The step threw, or timed out (a STEP_TIMEOUT error). */
-  | { kind: 'error'; error: unknown }
+  | { kind: 'error'; error: unknown; /** The invocation's deadline stopped it (STEP_TIMEOUT). */ timedOut?: true }
   /** The execution was cancelled while the step ran. */
   | { kind: 'cancelled' }
   /** Another worker holds the step now (or the execution is gone). */
@@ -128,7 +128,8 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
     return { kind: 'ok', output, opened, usage: usage() };
   } catch (error) {
     if (abortKind === 'cancelled' || abortKind === 'lease-lost') return { kind: abortKind };
-    return { kind: 'error', error: abortKind === 'timeout' ? toError(controller.signal.reason) : error };
+    if (abortKind === 'timeout') return { kind: 'error', error: toError(controller.signal.reason), timedOut: true };
+    return { kind: 'error', error };
   } finally {
     cancelDeadline();
     stopHeartbeats();

@@ -32,6 +32,12 @@ export type StepOutcomeOfLastStep =
   | { status: 'waiting'; executionId: string; step: number; head: ExecutionHead; wakeDelaySeconds?: number }
   /** A wake message that came before the deadline re-sent itself, `delaySeconds` later. */
   | { status: 'rescheduled'; executionId: string; step: number; delaySeconds: number; head: ExecutionHead }
+  /**
+   * A chained step (chainSteps) ran into the invocation's deadline: its claim was
+   * given back without counting an attempt and its message sent, so that it starts
+   * again at the start of an invocation of its own.
+   */
+  | { status: 'requeued'; executionId: string; step: number; head: ExecutionHead }
   /** A wake message ended the wait: the head runs on and its step message is sent. */
   | { status: 'woken'; executionId: string; step: number; head: ExecutionHead }
   /** The last step's result is committed and the execution completed. */

@@ -47,6 +47,8 @@ interface Claimed {
   attempt: number;
   /** This message's chain of steps in the invocation (chainSteps). */
   chain: StepChain;
+  /** True when the commit before this step claimed it (a chained step), not a message's claim. */
+  chainedClaim?: true;
 }
 
 /**
@@ -194,6 +196,8 @@ async function runClaimed(run: Claimed, stepName: string, fn: StepFunc): Promise
     case 'lease-lost':
       return dropped(run);
     case 'error':
+      // A chained step had only what the chain left of the invocation: it starts again in one of its own.
+      if (result.timedOut && run.chainedClaim) return handBack(run);
       return failedAttempt(run, started, result.error);
     case 'ok':
       try {
@@ -308,7 +312,29 @@ function runChained(run: Claimed, head: ExecutionHead): Promise<StepOutcome> {
     fence: { id: head.id, token: head.version, owner },
     attempt: head.claims - 1,
     chain,
+    chainedClaim: true,
   });
+}
+
+/**
+ * Gives back the claim of a chained step that ran into the invocation's deadline
+ * without counting an attempt (claims - 1, lease removed, in one compare-and-set,
+ * as a limit's refusal does), then sends its message: the step starts again at the
+ * start of an invocation, with all of its time. A step that times out there is a
+ * failed attempt like any other.
+ */
+async function handBack(run: Claimed): Promise<StepOutcome> {
+  const { rt, message: msg, head } = run;
+  const now = rt.clock.now();
+  const next = throttledHead(head, undefined, { now, sweepAt: now + rt.stallAfterMs });
+  const written = await rt.store.replaceHead({ base: head, next });
+  if (!written.ok) return dropped(run);
+  await settledSend(rt, msg);
+  rt.logger.info('chained step ran out of the invocation: sent to run in an invocation of its own', {
+    executionId: msg.executionId,
+    step: msg.step,
+  });
+  return { status: 'requeued', executionId: msg.executionId, step: msg.step, head: written.head };
 }
 
 async function failedAttempt(run: Claimed, started: RecordedEvent, thrown: unknown): Promise<StepOutcome> {

@@ -80,6 +80,54 @@ describe('chainSteps: the next step in the same invocation', () => {
     expect(await running).toMatchObject({ status: 'committed', step: 0, enqueued: true });
   });
 
+  it('sends a chained step that ran into the invocation deadline to an invocation of its own, without counting an attempt', async () => {
+    const attempts: number[] = [];
+    let hang = true;
+    const steps = countingSteps(3).map((s, i) =>
+      i === 1
+        ? {
+            ...s,
+            fn: async (st: S, ctx: StepContext) => {
+              attempts.push(ctx.attempt);
+              if (hang)
+                await new Promise((_, reject) =>
+                  ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)),
+                );
+              return s.fn(st, ctx);
+            },
+          }
+        : s,
+    );
+    const h = makeHarness({ workflows: [chained(steps)], config: { leaseMs: 120_000, heartbeatMs: 60_000 } });
+    const { head } = await h.control.start({ workflow: 'chained', input });
+    const running = h.process(h.queue.receive()[0]?.message, {}, h.clock.now() + 60_000);
+    await h.clock.advance(55_000); // the step's budget: 60 s less the 5 s buffer
+    expect(await running).toMatchObject({ status: 'requeued', step: 1, chained: 1 });
+    const handed = await h.store.get(head.id);
+    expect(handed).toMatchObject({ state: 'running', currentStep: 1, claims: 0, data: { n: 1 } });
+    expect(handed?.leaseOwner).toBeUndefined();
+    expect(h.queue.sent.at(-1)).toMatchObject({ message: { v: 1, executionId: head.id, step: 1, token: 1 } });
+    hang = false;
+    await h.drain();
+    expect(attempts).toEqual([0, 0]);
+    expect(await h.store.get(head.id)).toMatchObject({ state: 'completed', data: { n: 3 } });
+  });
+
+  it("counts the attempt of a message's own step that runs into the deadline, as without chainSteps", async () => {
+    const steps = [
+      {
+        name: 'slow',
+        fn: (_s: S, ctx: StepContext) =>
+          new Promise<S>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error))),
+      },
+    ];
+    const h = makeHarness({ workflows: [chained(steps)], config: { leaseMs: 120_000, heartbeatMs: 60_000 } });
+    await h.control.start({ workflow: 'chained', input });
+    const running = h.process(h.queue.receive()[0]?.message, {}, h.clock.now() + 60_000);
+    await h.clock.advance(55_000);
+    expect(await running).toMatchObject({ status: 'retrying', attempt: 0, error: { code: 'STEP_TIMEOUT' } });
+  });
+
   it('stops at a wait, and the wake runs on as usual', async () => {
     const steps = [
       { name: 'a', fn: (s: S) => ({ ...s, n: s.n + 1 }) },
