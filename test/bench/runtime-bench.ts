@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
+import { isTerminalState } from '../../lib/core/execution-state.js';
 import { itemSizeBytes } from '../../lib/core/item-size.js';
 import { headToItem } from '../../lib/aws/execution-store/items.js';
 import { checkpointSk, execPk, TableKeys } from '../../lib/aws/schema/table-schema.js';
@@ -66,15 +67,17 @@ export interface RuntimeBenchResult {
   headItemBytes: number;
   checkpointItemBytes: number;
   /**
-   * Write request units one step costs: claim (1x head) + commit (the checkpoint
-   * put, 1x checkpoint, and the head update, 1x head) + the `active` index entry's
-   * writes, counted from the commits that moved the head's sweepAt (its sort key: a
-   * delete and a put of a keys-only entry, 2 units) or removed it (the end: a
-   * delete, 1 unit).
+   * Write request units one step costs in steady state: claim (1x head) + commit
+   * (the checkpoint put, 1x checkpoint, and the head update, 1x head) + the
+   * `active` index entry's writes, counted from the commits that moved the head's
+   * sweepAt (its sort key: a delete and a put of a keys-only entry, 2 units). The
+   * entry's delete at the end (1 unit) is the execution's: `completeWriteUnits`.
    */
   writeUnitsPerStep: number;
   /** Write units of creating an execution (a transaction of the head and checkpoint 0: 2x each). */
   createWriteUnits: number;
+  /** Write units an execution's end adds to its last commit: the delete of its `active` index entry. */
+  completeWriteUnits: number;
   /** Writes of the `active` index entry per step (see writeUnitsPerStep). */
   indexUnitsPerStep: number;
   /**
@@ -132,20 +135,34 @@ function captureStdout(): { start: () => void; stop: () => number } {
  * index to `units`: 2 when it moved the head's sweepAt (a delete and a put), 1 when
  * it removed it (the entry's delete), 0 when it left it as the claim found it.
  */
-function countingIndexWrites(store: ExecutionStore, units: { total: number }): ExecutionStore {
-  const claimed = new Map<string, number | undefined>();
+function countingIndexWrites(store: ExecutionStore, units: IndexUnits): ExecutionStore {
+  const known = new Map<string, number | undefined>();
   const claim: ExecutionStore['claim'] = async (req) => {
     const head = await store.claim(req);
-    if (head) claimed.set(head.id, head.sweepAt);
+    if (head) known.set(head.id, head.sweepAt);
     return head;
   };
   const commit: ExecutionStore['commit'] = async (req) => {
-    const before = claimed.get(req.id);
+    const before = known.get(req.id);
     const head = await store.commit(req);
-    if (head.sweepAt !== before) units.total += head.sweepAt === undefined || before === undefined ? 1 : 2;
+    // A chained step's claim is the commit before it: its sweepAt is the one to compare with.
+    known.set(head.id, head.sweepAt);
+    if (head.sweepAt === before) return head;
+    if (head.sweepAt === undefined && isTerminalState(head.state)) units.end += 1;
+    else units.steady += head.sweepAt === undefined || before === undefined ? 1 : 2;
     return head;
   };
   return overriding(store, { claim, commit });
+}
+
+/**
+ * Write units of the `active` index entry: `steady`, while executions run (their
+ * `sweepAt` moved), and `end`, the entry's delete when an execution finishes (a
+ * cost of the execution, like its creation, not of each step).
+ */
+interface IndexUnits {
+  steady: number;
+  end: number;
 }
 
 /** Steps of each of the 20 concurrent executions (moto is slow; the ratio is what matters). */
@@ -184,7 +201,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       .register(defineWorkflow({ name: 'bench-short', steps: steps.slice(0, SHORT_STEPS) }))
       .register(defineWorkflow({ name: 'bench-lean', steps, checkpointHistory: 'none' }))
       .register(defineWorkflow({ name: 'bench-chained', steps, chainSteps: true }));
-    const indexUnits = { total: 0 };
+    const indexUnits: IndexUnits = { steady: 0, end: 0 };
     const plain = emulatorRuntime(res, workflows);
     const runtime = { ...plain, store: countingIndexWrites(plain.store, indexUnits) };
     const control = new ControlPlane(runtime);
@@ -219,7 +236,8 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       createdHeadBytes = itemSizeBytes(headToItem(started[0]!.head));
       const start = performance.now();
       counts.clear();
-      indexUnits.total = 0;
+      indexUnits.steady = 0;
+      indexUnits.end = 0;
       let done = 0;
       while (done < executions) {
         await Promise.all(Array.from({ length: concurrency }, () => poller.pollOnce()));
@@ -251,7 +269,8 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     const cp = await res.documentClient.send(
       new GetCommand({ TableName: res.tableName, Key: { pk: execPk(id), sk: checkpointSk(25) } }),
     );
-    const indexUnitsPerStep = indexUnits.total / steps.length;
+    const indexUnitsPerStep = indexUnits.steady / steps.length;
+    const completeWriteUnits = indexUnits.end;
     const snapshot = {
       requestsPerStep,
       storeWritesPerStep:
@@ -276,8 +295,8 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       storeWritesPerStep:
         perStep('UpdateItemCommand') + perStep('PutItemCommand') + perStep('TransactWriteItemsCommand'),
       transactionsPerStep: perStep('TransactWriteItemsCommand'),
-      indexUnitsPerStep: indexUnits.total / steps.length,
-      writeUnitsPerStep: 2 * wru(headItemBytes) + indexUnits.total / steps.length,
+      indexUnitsPerStep: indexUnits.steady / steps.length,
+      writeUnitsPerStep: 2 * wru(headItemBytes) + indexUnits.steady / steps.length,
     };
     // The same 50 steps with chainSteps: the steps of one invocation need no claim and no send.
     logs.start();
@@ -292,7 +311,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       writeUnitsPerStep:
         perStep('UpdateItemCommand') * wru(headItemBytes) +
         perStep('PutItemCommand') * wru(checkpointItemBytes) +
-        indexUnits.total / steps.length,
+        indexUnits.steady / steps.length,
       stepsPerSecond: steps.length / chainedRun.seconds,
       logBytesPerStep: chainedLogBytesPerStep,
     };
@@ -311,6 +330,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       indexUnitsPerStep,
       writeUnitsPerStep: 2 * wru(headItemBytes) + wru(checkpointItemBytes) + indexUnitsPerStep,
       createWriteUnits: 2 * (wru(createdHeadBytes) + wru(checkpointItemBytes)),
+      completeWriteUnits,
       withoutHistory,
       chained,
       logBytesPerStep,
@@ -345,13 +365,14 @@ export const COST_ASSUMPTIONS = {
 
 /** Dollars per million steps from the measured counts, under COST_ASSUMPTIONS. */
 export function costPerMillionSteps(
-  r: Pick<RuntimeBenchResult, 'createWriteUnits' | 'queueSendsPerStep' | 'logBytesPerStep'> & {
+  r: Pick<RuntimeBenchResult, 'createWriteUnits' | 'completeWriteUnits' | 'queueSendsPerStep' | 'logBytesPerStep'> & {
     writeUnitsPerStep: number;
   },
   a = COST_ASSUMPTIONS,
 ): Record<string, number> {
   const perExecution = 1 / a.stepsPerExecution;
-  const dynamodb = (r.writeUnitsPerStep + r.createWriteUnits * perExecution) * PRICES.dynamoWriteUnitPerMillion;
+  const perExecutionUnits = r.createWriteUnits + r.completeWriteUnits;
+  const dynamodb = (r.writeUnitsPerStep + perExecutionUnits * perExecution) * PRICES.dynamoWriteUnitPerMillion;
   // Messages delivered per step: the sends measured and the start's. Each is sent once, and received
   // and deleted by the event source mapping in batches, which also make the worker's invocations.
   const messages = r.queueSendsPerStep + perExecution;
