@@ -38,9 +38,9 @@ export function nextChainOwner(chain: StepChain): string {
  * worker: the workflow asks for it (`chainSteps`), the chain is shorter than
  * MAX_CHAINED_STEPS, and the invocation has time left for a step twice as long as
  * the longest this chain ran, and at least `chainMinRemainingMs` (the runtime
- * setting, CHAIN_MIN_REMAINING_MS by default). A chained step
- * that still runs out of time fails its attempt (STEP_TIMEOUT) and is retried, as
- * any step would.
+ * setting, CHAIN_MIN_REMAINING_MS by default). A chained step that still runs into
+ * the deadline is handed back uncounted and runs again in an invocation of its own
+ * (`handBack`, lib/runtime/step-processor.ts).
  */
 export function mayChain(
   workflow: Workflow | undefined,

@@ -47,8 +47,12 @@ interface Claimed {
   attempt: number;
   /** This message's chain of steps in the invocation (chainSteps). */
   chain: StepChain;
-  /** True when the commit before this step claimed it (a chained step), not a message's claim. */
-  chainedClaim?: true;
+  /**
+   * For a step the commit before it claimed (a chained step): the head as the store
+   * gave it back, for a compare-and-set that hands the claim back. `head` holds the
+   * state the step runs on, which the step may change in place.
+   */
+  chainedFrom?: ExecutionHead;
 }
 
 /**
@@ -160,12 +164,15 @@ async function runFromClaim(run: Claimed): Promise<StepOutcome> {
     }
   }
   // The next step starts only once this one's limit slots are given back.
-  return 'chainTo' in ran ? runChained(run, ran.chainTo) : ran;
+  return 'chainTo' in ran ? runChained(run, ran.chainTo, ran.state) : ran;
 }
 
 /** A commit that claimed the next step for this worker (chainSteps): run it next. */
 interface ChainTo {
+  /** The head the commit wrote, as the store gave it back. */
   chainTo: ExecutionHead;
+  /** The state the step returned: what the next one runs on. */
+  state: unknown;
 }
 
 /** The attempt's `step_started` event, emitted now and recorded with its outcome. */
@@ -197,7 +204,7 @@ async function runClaimed(run: Claimed, stepName: string, fn: StepFunc): Promise
       return dropped(run);
     case 'error':
       // A chained step had only what the chain left of the invocation: it starts again in one of its own.
-      if (result.timedOut && run.chainedClaim) return handBack(run);
+      if (result.timedOut && run.chainedFrom) return handBack(run, run.chainedFrom);
       return failedAttempt(run, started, result.error);
     case 'ok':
       try {
@@ -284,7 +291,7 @@ async function commit(
   if (chaining && head.state === ExecutionState.Running && head.leaseOwner === nextOwner) {
     // The next step runs on the state this one returned, which a head that runs on always holds
     // (afterStep): the head a store gives back may refer to it instead (a state offloaded to S3).
-    return { chainTo: { ...head, data: isStepDirective(output) ? output.state : output } };
+    return { chainTo: head, state: isStepDirective(output) ? output.state : output };
   }
   return afterCommit(rt, msg, head, now);
 }
@@ -296,7 +303,7 @@ async function commit(
  * in flight; the sweeper sends one once the lease has expired and the head's
  * `sweepAt` is due, as after a worker that stopped during a step.
  */
-function runChained(run: Claimed, head: ExecutionHead): Promise<StepOutcome> {
+function runChained(run: Claimed, head: ExecutionHead, state: unknown): Promise<StepOutcome> {
   const { rt, chain } = run;
   const owner = nextChainOwner(chain);
   chain.chained++;
@@ -308,11 +315,13 @@ function runChained(run: Claimed, head: ExecutionHead): Promise<StepOutcome> {
   return runFromClaim({
     rt,
     message: stepMessage(head.id, head.currentStep, head.version),
-    head,
+    // The state the step returned, which a head that runs on always holds (afterStep): the head a
+    // store gives back may refer to it instead (a state offloaded to S3).
+    head: { ...head, data: state },
     fence: { id: head.id, token: head.version, owner },
     attempt: head.claims - 1,
     chain,
-    chainedClaim: true,
+    chainedFrom: head,
   });
 }
 
@@ -323,19 +332,41 @@ function runChained(run: Claimed, head: ExecutionHead): Promise<StepOutcome> {
  * start of an invocation, with all of its time. A step that times out there is a
  * failed attempt like any other.
  */
-async function handBack(run: Claimed): Promise<StepOutcome> {
-  const { rt, message: msg, head } = run;
-  const now = rt.clock.now();
-  const next = throttledHead(head, undefined, { now, sweepAt: now + rt.stallAfterMs });
-  const written = await rt.store.replaceHead({ base: head, next });
-  if (!written.ok) return dropped(run);
-  await settledSend(rt, msg);
-  rt.logger.info('chained step ran out of the invocation: sent to run in an invocation of its own', {
-    executionId: msg.executionId,
-    step: msg.step,
+async function handBack(run: Claimed, claimed: ExecutionHead): Promise<StepOutcome> {
+  const { rt, message: msg, fence } = run;
+  let base = claimed;
+  for (let attempt = 0; attempt < HAND_BACK_ATTEMPTS; attempt++) {
+    const now = rt.clock.now();
+    const next = throttledHead(base, undefined, { now, sweepAt: now + rt.stallAfterMs });
+    // A head paused meanwhile keeps the sweepAt it has (none): resume sends the step.
+    if (base.state !== ExecutionState.Running) {
+      if (base.sweepAt === undefined) delete next.sweepAt;
+      else next.sweepAt = base.sweepAt;
+    }
+    const written = await rt.store.replaceHead({ base, next });
+    if (written.ok) {
+      const running = written.head.state === ExecutionState.Running;
+      if (running) await settledSend(rt, msg);
+      rt.logger.info('chained step ran out of the invocation: handed back to run in an invocation of its own', {
+        executionId: msg.executionId,
+        step: msg.step,
+        sent: running,
+      });
+      return { status: 'requeued', executionId: msg.executionId, step: msg.step, head: written.head };
+    }
+    // An event or a pause landed during the step: hand back on the head as it is, while the claim is still ours.
+    const current = written.current;
+    if (current?.version !== fence.token || current.leaseOwner !== fence.owner) return dropped(run);
+    base = current;
+  }
+  throw new LongRunningError(ErrorCode.Conflict, `execution ${fence.id}: the head kept changing during a hand-back`, {
+    retryable: true,
+    details: { id: fence.id },
   });
-  return { status: 'requeued', executionId: msg.executionId, step: msg.step, head: written.head };
 }
+
+/** Compare-and-set tries of a hand-back whose head another writer changed (events, a pause). */
+const HAND_BACK_ATTEMPTS = 5;
 
 async function failedAttempt(run: Claimed, started: RecordedEvent, thrown: unknown): Promise<StepOutcome> {
   const { rt, message: msg, attempt } = run;

@@ -94,8 +94,10 @@ export function buildReport(input: ReportInput): ChaosReport {
   const note = (p: string): void => void (problems.length < MAX_PROBLEMS && problems.push(p));
   let double = 0;
   let corrupt = 0;
+  const chainedIds = new Set<string>();
   for (const plan of input.plans) {
     const id = keys.get(plan.idempotencyKey) ?? input.controls.ids.get(plan.index);
+    if (id !== undefined && plan.chained === true) chainedIds.add(id);
     if (id === undefined) outcomes.unstarted++;
     else if (!executions.has(id)) {
       outcomes.lost++;
@@ -126,7 +128,9 @@ export function buildReport(input: ReportInput): ChaosReport {
       note(`dead letter that could still be claimed: ${m.body}`);
     }
   }
-  const gaps = recoveryGaps(gapSources(executions.values(), collector, input.controls.markers), collector.deaths);
+  // A chained step starts with no message in between: its near-zero gap is no recovery, so those executions are left out.
+  const measured = [...executions.values()].filter((e) => !chainedIds.has(e.id));
+  const gaps = recoveryGaps(gapSources(measured, collector, input.controls.markers), collector.deaths);
   return {
     seed: o.seed,
     executions: o.executions,

@@ -50,7 +50,14 @@ export class LeaseLedger {
       releaseForRetry: fenced((req) => inner.releaseForRetry(req)),
       fail: fenced((req) => inner.fail(req)),
       park: fenced((req) => inner.park(req)),
-      replaceHead: (req) => inner.replaceHead(req),
+      replaceHead: async (req) => {
+        const result = await inner.replaceHead(req);
+        // A claim given back (a limit's refusal, a chained step's hand-back) ends its owner's grant.
+        const owner = req.base.leaseOwner;
+        if (result.ok && owner !== undefined && result.head.leaseOwner !== owner)
+          this.#grantsOf(req.base.id).delete(owner);
+        return result;
+      },
       transition: async (req: TransitionRequest) => {
         const head = await inner.transition(req);
         if (isTerminalState(head.state)) this.#grants.delete(req.id);

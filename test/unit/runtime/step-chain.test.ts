@@ -13,6 +13,11 @@ const input: S = { n: 0, trail: [] };
 const chained = (steps = countingSteps(5)) => defineWorkflow({ name: 'chained', steps, chainSteps: true });
 const BUFFER_MS = 5_000; // the runtime's default deadline buffer
 
+/** Settles only by rejecting, when the step's signal aborts (a step that runs into the deadline). */
+function untilAborted(ctx: StepContext): Promise<never> {
+  return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)));
+}
+
 /** A chained 4-step execution whose one message is being processed, held inside step `held` until `release()`. */
 async function heldAtStep(held: number) {
   const during = gate();
@@ -111,6 +116,71 @@ describe('chainSteps: the next step in the same invocation', () => {
     await h.drain();
     expect(attempts).toEqual([0, 0]);
     expect(await h.store.get(head.id)).toMatchObject({ state: 'completed', data: { n: 3 } });
+  });
+
+  it('hands back the committed state, not one the timed-out step changed in place', async () => {
+    const steps = countingSteps(2).map((s, i) =>
+      i === 1
+        ? {
+            ...s,
+            fn: async (st: S, ctx: StepContext) => {
+              st.n = 999;
+              st.trail.push('half-done');
+              return untilAborted(ctx);
+            },
+          }
+        : s,
+    );
+    const h = makeHarness({ workflows: [chained(steps)], config: { leaseMs: 120_000, heartbeatMs: 60_000 } });
+    const { head } = await h.control.start({ workflow: 'chained', input });
+    const processing = h.process(h.queue.receive()[0]?.message, {}, h.clock.now() + 60_000);
+    await h.clock.advance(55_000);
+    expect(await processing).toMatchObject({ status: 'requeued', step: 1 });
+    expect((await h.store.get(head.id))?.data).toEqual({ n: 1, trail: ['s0'] });
+  });
+
+  it('hands back on the head as it stands when an event or a pause landed during the chained step', async () => {
+    for (const landed of ['event', 'pause'] as const) {
+      const running = gate();
+      let hang = true;
+      const steps = countingSteps(3).map((s, i) =>
+        i === 1
+          ? {
+              ...s,
+              fn: async (st: S, ctx: StepContext) => {
+                running.open();
+                if (hang) await untilAborted(ctx);
+                return s.fn(st, ctx);
+              },
+            }
+          : s,
+      );
+      const h = makeHarness({ workflows: [chained(steps)], config: { leaseMs: 120_000, heartbeatMs: 60_000 } });
+      const { head } = await h.control.start({ workflow: 'chained', input });
+      const sentBefore = h.queue.sent.length;
+      const processing = h.process(h.queue.receive()[0]?.message, {}, h.clock.now() + 60_000);
+      await running.promise;
+      if (landed === 'event') await h.control.sendEvent(head.id, { type: 'note', payload: 1 });
+      else await h.control.pause(head.id);
+      const landedHead = await h.store.get(head.id);
+      await h.clock.advance(55_000);
+      expect(await processing, landed).toMatchObject({ status: 'requeued', step: 1, chained: 1 });
+      const handed = await h.store.get(head.id);
+      expect(handed, landed).toMatchObject({ currentStep: 1, claims: 0, data: { n: 1 } });
+      expect(handed?.leaseOwner, landed).toBeUndefined();
+      hang = false;
+      if (landed === 'event') {
+        expect(handed).toMatchObject({ state: 'running', inboxSeq: 1 });
+        expect(h.queue.sent.length - sentBefore).toBe(1);
+      } else {
+        expect(handed).toMatchObject({ state: 'paused' });
+        expect(handed?.sweepAt).toBe(landedHead?.sweepAt); // as the pause left it
+        expect(h.queue.sent.length).toBe(sentBefore); // resume sends the step
+        await h.control.resume(head.id);
+      }
+      await h.drain();
+      expect(await h.store.get(head.id), landed).toMatchObject({ state: 'completed', data: { n: 3 } });
+    }
   });
 
   it("counts the attempt of a message's own step that runs into the deadline, as without chainSteps", async () => {
