@@ -18,6 +18,24 @@ function untilAborted(ctx: StepContext): Promise<never> {
   return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)));
 }
 
+/** Three counting steps whose step 1 calls `onRun`, then runs into the deadline until `stopHanging()`. */
+function hangingAtStep1(onRun: (ctx: StepContext) => void) {
+  let hang = true;
+  const steps = countingSteps(3).map((s, i) =>
+    i === 1
+      ? {
+          ...s,
+          fn: async (st: S, ctx: StepContext) => {
+            onRun(ctx);
+            if (hang) await untilAborted(ctx);
+            return s.fn(st, ctx);
+          },
+        }
+      : s,
+  );
+  return { steps, stopHanging: () => void (hang = false) };
+}
+
 /** A chained 4-step execution whose one message is being processed, held inside step `held` until `release()`. */
 async function heldAtStep(held: number) {
   const during = gate();
@@ -87,22 +105,7 @@ describe('chainSteps: the next step in the same invocation', () => {
 
   it('sends a chained step that ran into the invocation deadline to an invocation of its own, without counting an attempt', async () => {
     const attempts: number[] = [];
-    let hang = true;
-    const steps = countingSteps(3).map((s, i) =>
-      i === 1
-        ? {
-            ...s,
-            fn: async (st: S, ctx: StepContext) => {
-              attempts.push(ctx.attempt);
-              if (hang)
-                await new Promise((_, reject) =>
-                  ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)),
-                );
-              return s.fn(st, ctx);
-            },
-          }
-        : s,
-    );
+    const { steps, stopHanging } = hangingAtStep1((ctx) => attempts.push(ctx.attempt));
     const h = makeHarness({ workflows: [chained(steps)], config: { leaseMs: 120_000, heartbeatMs: 60_000 } });
     const { head } = await h.control.start({ workflow: 'chained', input });
     const running = h.process(h.queue.receive()[0]?.message, {}, h.clock.now() + 60_000);
@@ -112,7 +115,7 @@ describe('chainSteps: the next step in the same invocation', () => {
     expect(handed).toMatchObject({ state: 'running', currentStep: 1, claims: 0, data: { n: 1 } });
     expect(handed?.leaseOwner).toBeUndefined();
     expect(h.queue.sent.at(-1)).toMatchObject({ message: { v: 1, executionId: head.id, step: 1, token: 1 } });
-    hang = false;
+    stopHanging();
     await h.drain();
     expect(attempts).toEqual([0, 0]);
     expect(await h.store.get(head.id)).toMatchObject({ state: 'completed', data: { n: 3 } });
@@ -142,19 +145,7 @@ describe('chainSteps: the next step in the same invocation', () => {
   it('hands back on the head as it stands when an event or a pause landed during the chained step', async () => {
     for (const landed of ['event', 'pause'] as const) {
       const running = gate();
-      let hang = true;
-      const steps = countingSteps(3).map((s, i) =>
-        i === 1
-          ? {
-              ...s,
-              fn: async (st: S, ctx: StepContext) => {
-                running.open();
-                if (hang) await untilAborted(ctx);
-                return s.fn(st, ctx);
-              },
-            }
-          : s,
-      );
+      const { steps, stopHanging } = hangingAtStep1(() => running.open());
       const h = makeHarness({ workflows: [chained(steps)], config: { leaseMs: 120_000, heartbeatMs: 60_000 } });
       const { head } = await h.control.start({ workflow: 'chained', input });
       const sentBefore = h.queue.sent.length;
@@ -168,7 +159,7 @@ describe('chainSteps: the next step in the same invocation', () => {
       const handed = await h.store.get(head.id);
       expect(handed, landed).toMatchObject({ currentStep: 1, claims: 0, data: { n: 1 } });
       expect(handed?.leaseOwner, landed).toBeUndefined();
-      hang = false;
+      stopHanging();
       if (landed === 'event') {
         expect(handed).toMatchObject({ state: 'running', inboxSeq: 1 });
         expect(h.queue.sent.length - sentBefore).toBe(1);
