@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `logs: ${r.logBytesPerStep.toFixed(0)} bytes a step (INFO lines and metrics, one message per invocation); ` +
-        `create: ${r.createWriteUnits} write units an execution, end: ${r.completeWriteUnits} (the index entry's delete)`,
+        `create: ${r.createWriteUnits} write units an execution, end: ${r.completeWriteUnits} (its index entries), each amortised over the steps of an execution`,
     );
     const rows = {
       'with checkpoint history': { cost: costPerMillionSteps(r), target: 3.2 },

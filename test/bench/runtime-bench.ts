@@ -12,7 +12,8 @@ import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smi
 import { isTerminalState } from '../../lib/core/execution-state.js';
 import { itemSizeBytes } from '../../lib/core/item-size.js';
 import { headToItem } from '../../lib/aws/execution-store/items.js';
-import { checkpointSk, execPk, TableKeys } from '../../lib/aws/schema/table-schema.js';
+import { checkpointSk, execPk, TableKeys, tableSchema } from '../../lib/aws/schema/table-schema.js';
+import type { ExecutionHead } from '../../lib/runtime/model.js';
 import type { ExecutionStore } from '../../lib/runtime/ports.js';
 import { overriding } from '../unit/runtime/harness.js';
 import {
@@ -71,12 +72,12 @@ export interface RuntimeBenchResult {
    * (the checkpoint put, 1x checkpoint, and the head update, 1x head) + the
    * `active` index entry's writes, counted from the commits that moved the head's
    * sweepAt (its sort key: a delete and a put of a keys-only entry, 2 units). The
-   * entry's delete at the end (1 unit) is the execution's: `completeWriteUnits`.
+   * index writes of the end are the execution's: `completeWriteUnits`.
    */
   writeUnitsPerStep: number;
-  /** Write units of creating an execution (a transaction of the head and checkpoint 0: 2x each). */
+  /** Write units of creating an execution: a transaction of the head and checkpoint 0 (2x each), and its index entries. */
   createWriteUnits: number;
-  /** Write units an execution's end adds to its last commit: the delete of its `active` index entry. */
+  /** Write units an execution's end adds to its last commit: its index entries (`active` deleted, `byState` moved). */
   completeWriteUnits: number;
   /** Writes of the `active` index entry per step (see writeUnitsPerStep). */
   indexUnitsPerStep: number;
@@ -131,36 +132,63 @@ function captureStdout(): { start: () => void; stop: () => number } {
 }
 
 /**
- * Wraps a store so that every commit adds the write units it cost the `active`
- * index to `units`: 2 when it moved the head's sweepAt (a delete and a put), 1 when
- * it removed it (the entry's delete), 0 when it left it as the claim found it.
+ * Wraps a store so that every create and commit adds the write units it cost the
+ * table's indexes (all keys-only, one unit per entry written or deleted): for each
+ * index, 1 when the write added or removed the head's entry, 2 when it changed the
+ * entry's key (a delete and a put), 0 when it left it alone. `active` moves with
+ * `sweepAt`; `byState` with the state; `byWorkflow` never after the start.
  */
 function countingIndexWrites(store: ExecutionStore, units: IndexUnits): ExecutionStore {
-  const known = new Map<string, number | undefined>();
+  const known = new Map<string, ExecutionHead>();
+  const create: ExecutionStore['create'] = async (exec) => {
+    const out = await store.create(exec);
+    if (out.created) units.create = indexWriteUnits(undefined, out.head);
+    known.set(out.head.id, out.head);
+    return out;
+  };
   const claim: ExecutionStore['claim'] = async (req) => {
     const head = await store.claim(req);
-    if (head) known.set(head.id, head.sweepAt);
+    if (head) known.set(head.id, head);
     return head;
   };
   const commit: ExecutionStore['commit'] = async (req) => {
     const before = known.get(req.id);
     const head = await store.commit(req);
-    // A chained step's claim is the commit before it: its sweepAt is the one to compare with.
-    known.set(head.id, head.sweepAt);
-    if (head.sweepAt === before) return head;
-    if (head.sweepAt === undefined && isTerminalState(head.state)) units.end += 1;
-    else units.steady += head.sweepAt === undefined || before === undefined ? 1 : 2;
+    // A chained step's claim is the commit before it: its head is the one to compare with.
+    known.set(head.id, head);
+    const cost = indexWriteUnits(before, head);
+    if (isTerminalState(head.state)) units.end += cost;
+    else units.steady += cost;
     return head;
   };
-  return overriding(store, { claim, commit });
+  return overriding(store, { create, claim, commit });
+}
+
+/** Write units the indexes cost to go from head `before` (absent: a new item) to head `after`. */
+function indexWriteUnits(before: ExecutionHead | undefined, after: ExecutionHead): number {
+  const a = before && headToItem(before);
+  const b = headToItem(after);
+  let units = 0;
+  for (const index of tableSchema.indexes) {
+    const key = (item: Record<string, unknown> | undefined) => {
+      const pk = item?.[index.partitionKey.name];
+      const sk = item?.[index.sortKey.name];
+      return pk === undefined || sk === undefined ? undefined : JSON.stringify([pk, sk]);
+    };
+    const [from, to] = [key(a), key(b)];
+    if (from !== to) units += from === undefined || to === undefined ? 1 : 2;
+  }
+  return units;
 }
 
 /**
- * Write units of the `active` index entry: `steady`, while executions run (their
- * `sweepAt` moved), and `end`, the entry's delete when an execution finishes (a
- * cost of the execution, like its creation, not of each step).
+ * Write units of the indexes: `create`, an execution's entries when it is created
+ * (the last one created); `steady`, while executions run; and `end`, when an
+ * execution finishes (its `active` entry deleted, its `byState` entry moved). The
+ * create and the end are costs of the execution, not of each step.
  */
 interface IndexUnits {
+  create: number;
   steady: number;
   end: number;
 }
@@ -201,7 +229,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       .register(defineWorkflow({ name: 'bench-short', steps: steps.slice(0, SHORT_STEPS) }))
       .register(defineWorkflow({ name: 'bench-lean', steps, checkpointHistory: 'none' }))
       .register(defineWorkflow({ name: 'bench-chained', steps, chainSteps: true }));
-    const indexUnits: IndexUnits = { steady: 0, end: 0 };
+    const indexUnits: IndexUnits = { create: 0, steady: 0, end: 0 };
     const plain = emulatorRuntime(res, workflows);
     const runtime = { ...plain, store: countingIndexWrites(plain.store, indexUnits) };
     const control = new ControlPlane(runtime);
@@ -271,6 +299,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     );
     const indexUnitsPerStep = indexUnits.steady / steps.length;
     const completeWriteUnits = indexUnits.end;
+    const createIndexUnits = indexUnits.create;
     const snapshot = {
       requestsPerStep,
       storeWritesPerStep:
@@ -329,7 +358,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       checkpointItemBytes,
       indexUnitsPerStep,
       writeUnitsPerStep: 2 * wru(headItemBytes) + wru(checkpointItemBytes) + indexUnitsPerStep,
-      createWriteUnits: 2 * (wru(createdHeadBytes) + wru(checkpointItemBytes)),
+      createWriteUnits: 2 * (wru(createdHeadBytes) + wru(checkpointItemBytes)) + createIndexUnits,
       completeWriteUnits,
       withoutHistory,
       chained,
