@@ -7,8 +7,6 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LocalHandlerBundling } from './handler-bundle.js';
 
-export { ESM_REQUIRE_BANNER, WORKFLOWS_SPECIFIER } from './handler-bundle.js';
-
 /**
  * A file of this package, relative to this module: the compiled `.js` when the
  * package is installed (dist/), else the `.ts` source (a clone of the repository).
@@ -53,7 +51,7 @@ export interface HandlerFunctionProps {
  * construct grants it the AWS actions it uses.
  *
  * The entry is the package's functions/<name> module, whatever the workflows: its
- * import of {@link WORKFLOWS_SPECIFIER} is aliased to `workflowsModule` at bundle
+ * import of `@longrunning/workflows` (handler-bundle.ts) is aliased to `workflowsModule` at bundle
  * time. esbuild is loaded from your project's dependencies, so install `esbuild` there.
  */
 export class HandlerFunction extends Construct {

@@ -5,6 +5,7 @@
  * comes back later. Steps without limits never reach this file.
  */
 import { toError, ValidationError } from '../core/errors.js';
+import { ExecutionState } from '../core/execution-state.js';
 import { limitKeyOf, type LimitSpec } from '../core/limits.js';
 import type { AcquireResult } from './limit-decision.js';
 import type { EpochMs, ExecutionHead, StepMessage, ThrottledInfo } from './model.js';
@@ -110,15 +111,26 @@ export function throttleDelaySeconds(count: number, maxSeconds: number, random: 
   return Math.max(Math.min(1, maxSeconds), Math.round(full * (1 - random() / 4)));
 }
 
-/** The head after a refusal: the claim given back (claims - 1, no lease), `throttled` recorded. */
+/**
+ * The head with its claim given back (claims - 1, no lease): after a refusal, with
+ * `throttled` recorded, or after a chained step's hand-back. A running head gets
+ * `sweepAt`; one paused meanwhile keeps what the pause left (resume sends the step).
+ */
 export function throttledHead(
   head: ExecutionHead,
   throttled: ThrottledInfo | undefined,
   req: { now: EpochMs; sweepAt: EpochMs },
 ): ExecutionHead {
-  const { leaseOwner: _owner, leaseExpiresAt: _until, ...rest } = head;
+  const { leaseOwner: _owner, leaseExpiresAt: _until, sweepAt: kept, ...rest } = head;
   const why = throttled === undefined ? {} : { throttled };
-  return { ...rest, claims: Math.max(0, head.claims - 1), ...why, lastUpdate: req.now, sweepAt: req.sweepAt };
+  const sweepAt = head.state === ExecutionState.Running ? req.sweepAt : kept;
+  return {
+    ...rest,
+    claims: Math.max(0, head.claims - 1),
+    ...why,
+    lastUpdate: req.now,
+    ...(sweepAt === undefined ? {} : { sweepAt }),
+  };
 }
 
 /** The message that tries a refused step again. */

@@ -20,6 +20,7 @@ import type { EpochMs, ExecutionHead, RecordedEvent, StepMessage, ThrottledInfo 
 import { resolveRuntime, type ResolvedRuntime, type RuntimeDeps } from './runtime-config.js';
 import { settledClaim, settledSend, settledWrite } from './ambiguous-outcomes.js';
 import { runAttempt } from './step-attempt.js';
+import { decideAndWrite } from './head-writes.js';
 import { processWake } from './wake-handler.js';
 import { waitTiming } from './wait-scheduling.js';
 import { afterCommit, commitEvents } from './commit-outcome.js';
@@ -164,13 +165,15 @@ async function runFromClaim(run: Claimed): Promise<StepOutcome> {
     }
   }
   // The next step starts only once this one's limit slots are given back.
-  return 'chainTo' in ran ? runChained(run, ran.chainTo, ran.state) : ran;
+  return 'chainTo' in ran ? runChained(run, ran) : ran;
 }
 
 /** A commit that claimed the next step for this worker (chainSteps): run it next. */
 interface ChainTo {
   /** The head the commit wrote, as the store gave it back. */
   chainTo: ExecutionHead;
+  /** The lease owner the commit claimed the next step for. */
+  owner: string;
   /** The state the step returned: what the next one runs on. */
   state: unknown;
 }
@@ -253,8 +256,7 @@ async function commit(
   const { output, opened, usage } = result;
   const now = rt.clock.now();
   const workflow = rt.workflows.get(run.head.workflow);
-  const chaining = mayChain(workflow, run.chain, now, rt);
-  const nextOwner = nextChainOwner(run.chain);
+  const nextOwner = mayChain(workflow, run.chain, now, rt) ? nextChainOwner(run.chain) : undefined;
   let events: ReturnType<typeof commitEvents>;
   try {
     events = commitEvents(run.head, output, now);
@@ -278,7 +280,7 @@ async function commit(
       timing: waitTiming(rt),
       events: events.recorded,
       checkpoint: workflow?.checkpointHistory !== 'none',
-      ...(chaining ? { claimNext: { owner: nextOwner, leaseMs: rt.leaseMs } } : {}),
+      ...(nextOwner === undefined ? {} : { claimNext: { owner: nextOwner, leaseMs: rt.leaseMs } }),
     };
     head = await settledWrite(rt, request, 'commit', () => rt.store.commit(request));
   } catch (err) {
@@ -288,10 +290,8 @@ async function commit(
     throw err;
   }
   emitEvents(rt, msg.executionId, [...events.emitted, ...budgetPauseOf(head, now)], { state: head.data });
-  if (chaining && head.state === ExecutionState.Running && head.leaseOwner === nextOwner) {
-    // The next step runs on the state this one returned, which a head that runs on always holds
-    // (afterStep): the head a store gives back may refer to it instead (a state offloaded to S3).
-    return { chainTo: head, state: isStepDirective(output) ? output.state : output };
+  if (nextOwner !== undefined && head.state === ExecutionState.Running && head.leaseOwner === nextOwner) {
+    return { chainTo: head, owner: nextOwner, state: isStepDirective(output) ? output.state : output };
   }
   return afterCommit(rt, msg, head, now);
 }
@@ -303,9 +303,8 @@ async function commit(
  * in flight; the sweeper sends one once the lease has expired and the head's
  * `sweepAt` is due, as after a worker that stopped during a step.
  */
-function runChained(run: Claimed, head: ExecutionHead, state: unknown): Promise<StepOutcome> {
+function runChained(run: Claimed, { chainTo: head, owner, state }: ChainTo): Promise<StepOutcome> {
   const { rt, chain } = run;
-  const owner = nextChainOwner(chain);
   chain.chained++;
   rt.logger.debug('step committed; running the next in this invocation', {
     executionId: head.id,
@@ -334,39 +333,27 @@ function runChained(run: Claimed, head: ExecutionHead, state: unknown): Promise<
  */
 async function handBack(run: Claimed, claimed: ExecutionHead): Promise<StepOutcome> {
   const { rt, message: msg, fence } = run;
-  let base = claimed;
-  for (let attempt = 0; attempt < HAND_BACK_ATTEMPTS; attempt++) {
-    const now = rt.clock.now();
-    const next = throttledHead(base, undefined, { now, sweepAt: now + rt.stallAfterMs });
-    // A head paused meanwhile keeps the sweepAt it has (none): resume sends the step.
-    if (base.state !== ExecutionState.Running) {
-      if (base.sweepAt === undefined) delete next.sweepAt;
-      else next.sweepAt = base.sweepAt;
-    }
-    const written = await rt.store.replaceHead({ base, next });
-    if (written.ok) {
-      const running = written.head.state === ExecutionState.Running;
-      if (running) await settledSend(rt, msg);
-      rt.logger.info('chained step ran out of the invocation: handed back to run in an invocation of its own', {
-        executionId: msg.executionId,
-        step: msg.step,
-        sent: running,
-      });
-      return { status: 'requeued', executionId: msg.executionId, step: msg.step, head: written.head };
-    }
-    // An event or a pause landed during the step: hand back on the head as it is, while the claim is still ours.
-    const current = written.current;
-    if (current?.version !== fence.token || current.leaseOwner !== fence.owner) return dropped(run);
-    base = current;
-  }
-  throw new LongRunningError(ErrorCode.Conflict, `execution ${fence.id}: the head kept changing during a hand-back`, {
-    retryable: true,
-    details: { id: fence.id },
+  // An event or a pause that landed during the step is kept: decided again on the head as it is, while the claim is ours.
+  const { head, written } = await decideAndWrite(
+    rt,
+    fence.id,
+    (h) => {
+      if (h?.version !== fence.token || h.leaseOwner !== fence.owner) return undefined;
+      const now = rt.clock.now();
+      return throttledHead(h, undefined, { now, sweepAt: now + rt.stallAfterMs });
+    },
+    claimed,
+  );
+  if (!written || !head) return dropped(run);
+  const running = head.state === ExecutionState.Running;
+  if (running) await settledSend(rt, msg);
+  rt.logger.info('chained step ran out of the invocation: handed back to run in an invocation of its own', {
+    executionId: msg.executionId,
+    step: msg.step,
+    sent: running,
   });
+  return { status: 'requeued', executionId: msg.executionId, step: msg.step, head };
 }
-
-/** Compare-and-set tries of a hand-back whose head another writer changed (events, a pause). */
-const HAND_BACK_ATTEMPTS = 5;
 
 async function failedAttempt(run: Claimed, started: RecordedEvent, thrown: unknown): Promise<StepOutcome> {
   const { rt, message: msg, attempt } = run;

@@ -11,7 +11,7 @@ export interface ColdStartRow {
   module: string;
   /** Median of the runs, milliseconds from `import()` to its promise resolving. */
   medianMs: number;
-  /** Size in KB of the entry read at init (the source map's size in brackets when there is one). */
+  /** KB read at init (the entry and the chunks it imports statically), KB left to lazy chunks, KB of source maps. */
   size: string;
   /** The median over the floor's median. */
   ratio: number;

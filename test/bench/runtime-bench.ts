@@ -280,6 +280,8 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     const single = await drive(1, 1);
     const logBytesPerStep = logs.stop() / steps.length;
     const perStep = (name: string) => (counts.get(name) ?? 0) / steps.length;
+    const storeWritesPerStep = () =>
+      perStep('UpdateItemCommand') + perStep('PutItemCommand') + perStep('TransactWriteItemsCommand');
     const requestsPerStep: Record<string, number> = {};
     for (const name of [
       'UpdateItemCommand',
@@ -302,8 +304,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     const createIndexUnits = indexUnits.create;
     const snapshot = {
       requestsPerStep,
-      storeWritesPerStep:
-        perStep('UpdateItemCommand') + perStep('PutItemCommand') + perStep('TransactWriteItemsCommand'),
+      storeWritesPerStep: storeWritesPerStep(),
       queueSendsPerStep: perStep('SendMessageCommand'),
     };
     const headItemBytes = itemSizeBytes(head.Item ?? {});
@@ -321,8 +322,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     // The same 50 steps with checkpointHistory 'none': each commit is one conditional update of the head.
     await drive(1, 1, 'bench-lean');
     const withoutHistory = {
-      storeWritesPerStep:
-        perStep('UpdateItemCommand') + perStep('PutItemCommand') + perStep('TransactWriteItemsCommand'),
+      storeWritesPerStep: storeWritesPerStep(),
       transactionsPerStep: perStep('TransactWriteItemsCommand'),
       indexUnitsPerStep: indexUnits.steady / steps.length,
       writeUnitsPerStep: 2 * wru(headItemBytes) + indexUnits.steady / steps.length,
@@ -334,8 +334,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     const allRequests = [...counts.values()].reduce((sum, n) => sum + n, 0);
     const chained = {
       requestsPerStep: allRequests / steps.length,
-      storeWritesPerStep:
-        perStep('UpdateItemCommand') + perStep('PutItemCommand') + perStep('TransactWriteItemsCommand'),
+      storeWritesPerStep: storeWritesPerStep(),
       queueSendsPerStep: perStep('SendMessageCommand'),
       writeUnitsPerStep:
         perStep('UpdateItemCommand') * wru(headItemBytes) +

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ESM_REQUIRE_BANNER } from '../../infra/handler-function.js';
+import { ESM_REQUIRE_BANNER } from '../../infra/handler-bundle.js';
 import { buildStack, type StackFixture } from './stack-fixture.js';
 
 type Resource = { Properties: { Code: { S3Key: string }; Handler: string; Description: string } };

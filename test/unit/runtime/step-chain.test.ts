@@ -18,21 +18,17 @@ function untilAborted(ctx: StepContext): Promise<never> {
   return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)));
 }
 
+/** `countingSteps(n)` whose step `at` first awaits `first(state, ctx)`, then counts as the others do. */
+function countingStepsWith(n: number, at: number, first: (state: S, ctx: StepContext) => unknown) {
+  return countingSteps(n).map((s, i) =>
+    i === at ? { ...s, fn: async (st: S, ctx: StepContext) => (await first(st, ctx), s.fn(st, ctx)) } : s,
+  );
+}
+
 /** Three counting steps whose step 1 calls `onRun`, then runs into the deadline until `stopHanging()`. */
 function hangingAtStep1(onRun: (ctx: StepContext) => void) {
   let hang = true;
-  const steps = countingSteps(3).map((s, i) =>
-    i === 1
-      ? {
-          ...s,
-          fn: async (st: S, ctx: StepContext) => {
-            onRun(ctx);
-            if (hang) await untilAborted(ctx);
-            return s.fn(st, ctx);
-          },
-        }
-      : s,
-  );
+  const steps = countingStepsWith(3, 1, (_st, ctx) => (onRun(ctx), hang ? untilAborted(ctx) : undefined));
   return { steps, stopHanging: () => void (hang = false) };
 }
 
@@ -40,11 +36,7 @@ function hangingAtStep1(onRun: (ctx: StepContext) => void) {
 async function heldAtStep(held: number) {
   const during = gate();
   const release = gate();
-  const steps = countingSteps(4).map((s, i) =>
-    i === held
-      ? { ...s, fn: async (st: S, ctx: StepContext) => (during.open(), await release.promise, s.fn(st, ctx)) }
-      : s,
-  );
+  const steps = countingStepsWith(4, held, () => (during.open(), release.promise));
   const h = makeHarness({ workflows: [chained(steps)] });
   const { head } = await h.control.start({ workflow: 'chained', input });
   const running = h.process(h.queue.receive()[0]?.message);
@@ -91,9 +83,7 @@ describe('chainSteps: the next step in the same invocation', () => {
 
   it('keeps time for a step twice as long as the longest it ran', async () => {
     const slow = gate();
-    const steps = countingSteps(3).map((s, i) =>
-      i === 0 ? { ...s, fn: async (st: S, ctx: StepContext) => (await slow.promise, s.fn(st, ctx)) } : s,
-    );
+    const steps = countingStepsWith(3, 0, () => slow.promise);
     const h = makeHarness({ workflows: [chained(steps)], config: { heartbeatMs: 60_000, leaseMs: 120_000 } });
     await h.control.start({ workflow: 'chained', input });
     // 40 s of the 60 s left go to step 0: 15 s remain after the buffer, less than 2 x 40 s.
@@ -122,18 +112,11 @@ describe('chainSteps: the next step in the same invocation', () => {
   });
 
   it('hands back the committed state, not one the timed-out step changed in place', async () => {
-    const steps = countingSteps(2).map((s, i) =>
-      i === 1
-        ? {
-            ...s,
-            fn: async (st: S, ctx: StepContext) => {
-              st.n = 999;
-              st.trail.push('half-done');
-              return untilAborted(ctx);
-            },
-          }
-        : s,
-    );
+    const steps = countingStepsWith(2, 1, (st, ctx) => {
+      st.n = 999;
+      st.trail.push('half-done');
+      return untilAborted(ctx);
+    });
     const h = makeHarness({ workflows: [chained(steps)], config: { leaseMs: 120_000, heartbeatMs: 60_000 } });
     const { head } = await h.control.start({ workflow: 'chained', input });
     const processing = h.process(h.queue.receive()[0]?.message, {}, h.clock.now() + 60_000);
