@@ -27,7 +27,7 @@ import {
 } from '../../lib/index.js';
 import { asEngineLogger, eventLogger, powertoolsLogger } from '../../functions/shared/logging.js';
 import { powertoolsMetrics } from '../../functions/shared/metrics.js';
-import { SqsPoller } from '../../lib/local/sqs-poller.js';
+import { type BatchHandler, SqsPoller } from '../../lib/local/sqs-poller.js';
 import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
 import { createResources, emulatorClientConfig, type AwsResources } from '../support/aws-resources.js';
 import { startEmulator } from '../support/emulator.js';
@@ -105,31 +105,60 @@ export interface RuntimeBenchResult {
     queueSendsPerStep: number;
     writeUnitsPerStep: number;
     stepsPerSecond: number;
+    /** Log bytes per step of the chained run (one invocation), Lambda's own lines included. */
     logBytesPerStep: number;
   };
-  /** Bytes the worker wrote to its log (INFO lines and metrics) per step, one message per invocation. */
-  logBytesPerStep: number;
+  /**
+   * Bytes a step adds to the worker's log group: its INFO line and its share of the
+   * end's, the metrics line of its invocation, and Lambda's own lines for that
+   * invocation ({@link PLATFORM_LOG_BYTES_PER_INVOCATION}). The last two are shared by
+   * the messages of a batch: `inBatch` is measured on one invocation of `batchSize`
+   * messages (the cost model's batch), `alone` at one message per invocation.
+   */
+  logBytesPerStep: { inBatch: number; alone: number; batchSize: number };
   stepsPerSecond: { concurrency: number; executions: number; steps: number; seconds: number; stepsPerSecond: number }[];
 }
 
+/** What was written to stdout between `start` and `stop`: all bytes, those of metrics (EMF) lines and of the step lines. */
+interface CapturedBytes {
+  bytes: number;
+  metricsBytes: number;
+  stepLineBytes: number;
+}
+
 /** Counts (and swallows) what is written to stdout between `start` and `stop`. */
-function captureStdout(): { start: () => void; stop: () => number } {
+function captureStdout(): { start: () => void; stop: () => CapturedBytes } {
   const original = process.stdout.write.bind(process.stdout);
-  let bytes = 0;
+  let captured: CapturedBytes = { bytes: 0, metricsBytes: 0, stepLineBytes: 0 };
   return {
     start: () => {
-      bytes = 0;
+      captured = { bytes: 0, metricsBytes: 0, stepLineBytes: 0 };
       process.stdout.write = (chunk: string | Uint8Array) => {
-        bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+        const bytes = Buffer.byteLength(text);
+        captured.bytes += bytes;
+        if (text.startsWith('{"_aws"')) captured.metricsBytes += bytes;
+        else if (text.includes('"message":"step message processed"')) captured.stepLineBytes += bytes;
         return true;
       };
     },
     stop: () => {
       process.stdout.write = original;
-      return bytes;
+      return captured;
     },
   };
 }
+
+/**
+ * Lambda's own lines for each invocation in the JSON log format the construct sets
+ * (`platform.start` and `platform.report`), which the handler does not write and the
+ * bench cannot capture: their size as Lambda writes them for a warm invocation (a
+ * cold start adds an init duration, and an init report of its own).
+ */
+export const PLATFORM_LOG_BYTES_PER_INVOCATION = [
+  '{"time":"2026-12-03T11:05:34.010Z","type":"platform.start","record":{"requestId":"6d68ca91-49c9-448d-89b8-7ca3e6dc66aa","version":"$LATEST"}}',
+  '{"time":"2026-12-03T11:05:34.046Z","type":"platform.report","record":{"requestId":"6d68ca91-49c9-448d-89b8-7ca3e6dc66aa","metrics":{"durationMs":35.812,"billedDurationMs":36,"memorySizeMB":512,"maxMemoryUsedMB":98},"status":"success"}}',
+].reduce((sum, line) => sum + Buffer.byteLength(`${line}\n`), 0);
 
 /**
  * Wraps a store so that every create and commit adds the write units it cost the
@@ -240,12 +269,17 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     });
     // The worker logs and emits metrics as deployed (INFO, no state), into a counter of their bytes.
     const logs = captureStdout();
-    const logger = asEngineLogger(powertoolsLogger('bench', 'INFO'));
-    const worker = makeStepWorker({
+    const logger = asEngineLogger(powertoolsLogger('step-worker', 'INFO'));
+    const stepWorker = makeStepWorker({
       runtime: { ...runtime, logger, onEvent: eventLogger(logger, false) },
       logger,
-      metrics: powertoolsMetrics('bench'),
+      metrics: powertoolsMetrics('step-worker'),
     });
+    let invocations = 0;
+    const worker: BatchHandler = (event, context) => {
+      invocations++;
+      return stepWorker(event, context);
+    };
 
     let createdHeadBytes = 0;
     const drive = async (executions: number, concurrency: number, workflow = 'bench') => {
@@ -277,8 +311,15 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
 
     // Steady state: one execution of 50 steps; requests per step exclude the bench's own polling reads.
     logs.start();
+    invocations = 0;
     const single = await drive(1, 1);
-    const logBytesPerStep = logs.stop() / steps.length;
+    const singleLogs = logs.stop();
+    // The step's INFO line and its share of the end's (an execution of the cost model's length), and one
+    // metrics line an invocation.
+    const endLineBytes = singleLogs.bytes - singleLogs.metricsBytes - singleLogs.stepLineBytes;
+    const infoBytesPerStep =
+      singleLogs.stepLineBytes / steps.length + endLineBytes / COST_ASSUMPTIONS.stepsPerExecution;
+    const metricsBytesAlone = singleLogs.metricsBytes / invocations;
     const perStep = (name: string) => (counts.get(name) ?? 0) / steps.length;
     const storeWritesPerStep = () =>
       perStep('UpdateItemCommand') + perStep('PutItemCommand') + perStep('TransactWriteItemsCommand');
@@ -329,8 +370,9 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     };
     // The same 50 steps with chainSteps: the steps of one invocation need no claim and no send.
     logs.start();
+    invocations = 0;
     const chainedRun = await drive(1, 1, 'bench-chained');
-    const chainedLogBytesPerStep = logs.stop() / steps.length;
+    const chainedLogBytesPerStep = (logs.stop().bytes + invocations * PLATFORM_LOG_BYTES_PER_INVOCATION) / steps.length;
     const allRequests = [...counts.values()].reduce((sum, n) => sum + n, 0);
     const chained = {
       requestsPerStep: allRequests / steps.length,
@@ -351,6 +393,21 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       seconds: twenty.seconds,
       stepsPerSecond: (20 * SHORT_STEPS) / twenty.seconds,
     });
+    // One full batch, as the event source mapping hands the worker under load: the first steps of
+    // as many executions, in one invocation that writes one metrics line for them all.
+    const batchSize = COST_ASSUMPTIONS.batchSize;
+    await Promise.all(Array.from({ length: batchSize }, () => control.start({ workflow: 'bench', input: STATE })));
+    const batchPoller = new SqsPoller({ client: res.sqs, queueUrl: res.queueUrl, handler: worker, waitTimeSeconds: 0 });
+    logs.start();
+    const batch = await batchPoller.pollOnce();
+    const batchLogs = logs.stop();
+    if (batch.received !== batchSize)
+      throw new Error(`the batch bench received ${batch.received} messages, not ${batchSize}: is the queue shared?`);
+    const logBytesPerStep = {
+      inBatch: infoBytesPerStep + (batchLogs.metricsBytes + PLATFORM_LOG_BYTES_PER_INVOCATION) / batchSize,
+      alone: infoBytesPerStep + metricsBytesAlone + PLATFORM_LOG_BYTES_PER_INVOCATION,
+      batchSize,
+    };
     return {
       ...snapshot,
       headItemBytes,
@@ -391,13 +448,14 @@ export const COST_ASSUMPTIONS = {
   apiMsPerStart: 50,
 };
 
+/** The measured counts a cost estimate is made of; `logBytesPerStep` at the estimate's batch size. */
+export type CostCounts = Pick<
+  RuntimeBenchResult,
+  'createWriteUnits' | 'completeWriteUnits' | 'queueSendsPerStep' | 'writeUnitsPerStep'
+> & { logBytesPerStep: number };
+
 /** Dollars per million steps from the measured counts, under COST_ASSUMPTIONS. */
-export function costPerMillionSteps(
-  r: Pick<RuntimeBenchResult, 'createWriteUnits' | 'completeWriteUnits' | 'queueSendsPerStep' | 'logBytesPerStep'> & {
-    writeUnitsPerStep: number;
-  },
-  a = COST_ASSUMPTIONS,
-): Record<string, number> {
+export function costPerMillionSteps(r: CostCounts, a = COST_ASSUMPTIONS): Record<string, number> {
   const perExecution = 1 / a.stepsPerExecution;
   const perExecutionUnits = r.createWriteUnits + r.completeWriteUnits;
   const dynamodb = (r.writeUnitsPerStep + perExecutionUnits * perExecution) * PRICES.dynamoWriteUnitPerMillion;
