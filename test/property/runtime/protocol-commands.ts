@@ -8,8 +8,12 @@ import { appendIndex, CONFIG, INVOCATION_MS, type ProtocolWorld, registryOf, VIS
 /** A control action of the API. */
 export type ControlAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'delete';
 
-/** What a worker's step does in one delivery. */
-export type Behaviour = 'ok' | 'throw' | 'unregistered';
+/**
+ * What a worker's step does in one delivery. `late`: every step after the
+ * invocation's first runs past its deadline (time passes while it runs), so a
+ * chained step is handed back.
+ */
+export type Behaviour = 'ok' | 'throw' | 'unregistered' | 'late';
 
 /**
  * One thing that can happen to the runtime. `pick` chooses a visible message (or a
@@ -58,7 +62,7 @@ export const commandArb: fc.Arbitrary<Command> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('deliver' as const),
       pick,
-      behaviour: fc.constantFrom<Behaviour>('ok', 'ok', 'ok', 'throw', 'throw', 'unregistered'),
+      behaviour: fc.constantFrom<Behaviour>('ok', 'ok', 'ok', 'throw', 'throw', 'unregistered', 'late'),
       keep: fc.boolean(),
     }),
   },
@@ -99,7 +103,7 @@ export async function runCommand(world: ProtocolWorld, command: Command): Promis
         if (command.kind !== 'deliver' || !command.keep) world.remove(entry);
         await world.work(
           entry.message as StepMessage,
-          workflowsFor(command.kind === 'deliver' ? command.behaviour : 'ok', world.chainSteps),
+          workflowsFor(world, command.kind === 'deliver' ? command.behaviour : 'ok'),
         );
       }
       break;
@@ -146,9 +150,17 @@ async function control(world: ProtocolWorld, action: ControlAction, id: string):
   }
 }
 
-function workflowsFor(behaviour: Behaviour, chainSteps: boolean): WorkflowRegistry {
+function workflowsFor(world: ProtocolWorld, behaviour: Behaviour): WorkflowRegistry {
+  const chainSteps = world.chainSteps;
   if (behaviour === 'unregistered') return new WorkflowRegistry();
   if (behaviour === 'ok') return registryOf(appendIndex, chainSteps);
+  if (behaviour === 'late') {
+    let runs = 0;
+    return registryOf(async (i, state) => {
+      if (runs++ > 0) await world.passTime(INVOCATION_MS);
+      return appendIndex(i, state);
+    }, chainSteps);
+  }
   return registryOf((i) => {
     throw new Error(`step s${i} failed (planned)`);
   }, chainSteps);

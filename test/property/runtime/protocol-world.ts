@@ -87,6 +87,8 @@ export class ProtocolWorld {
   readonly chainSteps: boolean;
   /** Steps workers ran after their message's own, in a chain (deliveries that were not slow runs). */
   chainedSteps = 0;
+  /** Chained steps that ran into their deadline and were handed back (outcome `requeued`). */
+  handBacks = 0;
   readonly clock = new ManualClock(T0);
   readonly memory = new InMemoryExecutionStore();
   readonly ledger = new LeaseLedger(this.memory);
@@ -106,6 +108,8 @@ export class ProtocolWorld {
   readonly control = new ControlPlane(this.deps);
   readonly ids: string[] = [];
   readonly slowRuns: SlowRun[] = [];
+  /** Time a step is letting pass (`late`), which its worker may stop waiting for at its deadline. */
+  #passing: Promise<void>[] = [];
   mailbox: QueuedMessage[] = [];
   #workers = 0;
 
@@ -136,6 +140,16 @@ export class ProtocolWorld {
     const deps = this.#workerDeps(workflows);
     const outcome = await processStepMessage(message, { deadline: this.clock.now() + INVOCATION_MS }, deps);
     this.chainedSteps += outcome.chained ?? 0;
+    if (outcome.status === 'requeued') this.handBacks++;
+    // A step timed out by the clock it moves is still moving it: the next command waits for that.
+    await Promise.all(this.#passing.splice(0));
+  }
+
+  /** Lets `ms` pass from within a step run, as a step that takes that long. */
+  passTime(ms: number): Promise<void> {
+    const passing = this.clock.advance(ms);
+    this.#passing.push(passing);
+    return passing;
   }
 
   /**

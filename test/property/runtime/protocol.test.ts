@@ -43,7 +43,7 @@ async function quiesce(world: ProtocolWorld): Promise<void> {
 }
 
 /** Generated runs of a world: executions of 1 to MAX_STEPS steps, then up to 60 commands, then quiet. */
-function protocolProperty(chainSteps: boolean, seen: { chained: number }) {
+function protocolProperty(chainSteps: boolean, seen: { chained: number; handBacks: number }) {
   return fc.asyncProperty(
     fc.array(fc.integer({ min: 1, max: MAX_STEPS }), { minLength: 1, maxLength: 3 }),
     fc.array(commandArb, { maxLength: 60, size: 'medium' }),
@@ -53,18 +53,20 @@ function protocolProperty(chainSteps: boolean, seen: { chained: number }) {
       for (const [i, command] of commands.entries()) await step(world, command, i);
       await quiesce(world);
       seen.chained += world.chainedSteps;
+      seen.handBacks += world.handBacks;
     },
   );
 }
 
 describe('the step protocol under generated faults', () => {
   it('keeps the failure table invariants after every delivery, fault, control action, clock advance and sweep', async () => {
-    await checkProperty(protocolProperty(false, { chained: 0 }), { numRuns: 150 });
+    await checkProperty(protocolProperty(false, { chained: 0, handBacks: 0 }), { numRuns: 150 });
   });
 
   it('keeps them with chainSteps, where one delivery may commit several steps', async () => {
-    const seen = { chained: 0 };
+    const seen = { chained: 0, handBacks: 0 };
     await checkProperty(protocolProperty(true, seen), { numRuns: 150 });
     expect(seen.chained).toBeGreaterThan(0); // the runs did chain steps
+    expect(seen.handBacks).toBeGreaterThan(0); // and handed some back, having run into the deadline
   });
 });
