@@ -131,6 +131,7 @@ const NO_ARG_COMMANDS = new Set([
   'check-deploy',
   'console',
   'doctor',
+  'limits',
   ...Object.keys(BULK_COMMANDS),
 ]);
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeWait, humanDuration, type View } from '../../../apps/cli/format.js';
-import { runCli, UPLOAD_INPUT_OVER_BYTES } from '../../../apps/cli/main.js';
+import { runCli, UPLOAD_INPUT_OVER_BYTES, USAGE } from '../../../apps/cli/main.js';
 import { jsonAnswer, recordingFetch, type Sent } from './fake-api.js';
 
 function fakeApi(respond: (req: Sent) => { status: number; body?: unknown }) {
@@ -45,6 +45,23 @@ const view = {
 };
 
 describe('longrunning CLI', () => {
+  it('knows every command its usage names', async () => {
+    const named = [...USAGE.matchAll(/^ {2}([a-z][a-z-]*)(?: |$)|\| ([a-z][a-z-]*) /gm)].map((m) => m[1] ?? m[2]);
+    expect(named).toContain('limits');
+    expect(named.length).toBeGreaterThan(20);
+    for (const command of named) {
+      let err = '';
+      // Three arguments are too many for every command: each refuses them as its own usage error.
+      await runCli([command!, 'a', 'b', 'c'], {
+        stdout: { write: () => true },
+        stderr: { write: (t: string) => (err += t) },
+        env: {},
+        fetchImpl: () => Promise.reject(new Error('no request expected')),
+      });
+      expect(err, command).not.toContain('unknown command');
+    }
+  });
+
   it.each([
     [[], /usage: longrunning/],
     [['frob'], /unknown command "frob"/],
