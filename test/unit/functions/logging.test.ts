@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { describe, expect, it, vi } from 'vitest';
 import { ControlPlane, defineWorkflow, type Logger, WorkflowRegistry } from '../../../lib/index.js';
 import { InMemoryExecutionStore, InMemoryStepQueue, ManualClock } from '../../../lib/testing/index.js';
-import { eventLogger } from '../../../functions/shared/logging.js';
+import { EngineLogFormatter, eventLogger, powertoolsLogger } from '../../../functions/shared/logging.js';
 import type { MetricsSink } from '../../../functions/shared/metrics.js';
 import { makeStepWorker } from '../../../functions/worker/step-worker-handler.js';
 
@@ -74,5 +75,29 @@ describe('the logs and metrics of the functions', () => {
     const { logs, metrics } = await runThroughWorker(true);
     expect(logs).toContain(SECRET);
     expect(metrics).not.toContain(SECRET);
+  });
+
+  it('writes Powertools JSON lines, with sampling_rate only while debug sampling is on', () => {
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      powertoolsLogger('step-worker', 'INFO').info('step message processed', { executionId: 'exec_1', step: 2 });
+      powertoolsLogger('step-worker', 'INFO').debug('not at INFO');
+      new PowertoolsLogger({ serviceName: 'api', sampleRateValue: 1, logFormatter: new EngineLogFormatter() }).info(
+        'sampled',
+      );
+    } finally {
+      write.mockRestore();
+    }
+    // Sampling on, Powertools says so in a DEBUG line of its own first.
+    expect(lines).toHaveLength(3);
+    const [plain, , sampled] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(Object.keys(plain ?? {})).toEqual(['level', 'message', 'timestamp', 'service', 'executionId', 'step']);
+    expect(plain).toMatchObject({ level: 'INFO', message: 'step message processed', service: 'step-worker', step: 2 });
+    expect(Date.parse(String(plain?.['timestamp']))).not.toBeNaN();
+    expect(sampled).toMatchObject({ level: 'INFO', message: 'sampled', service: 'api', sampling_rate: 1 });
   });
 });
