@@ -49,18 +49,18 @@ async function main(): Promise<void> {
     console.log('requests per step (steady state, one 50-step execution):');
     console.table(Object.fromEntries(Object.entries(r.requestsPerStep).map(([k, v]) => [k, v.toFixed(2)])));
     console.log(
-      `requests/step ${(r.storeWritesPerStep + r.queueSendsPerStep).toFixed(2)}: DynamoDB ${r.storeWritesPerStep.toFixed(2)} (claim, checkpoint put, head update; target 3), SQS sends ${r.queueSendsPerStep.toFixed(2)}`,
+      `requests/step ${(r.storeWritesPerStep + r.queueSendsPerStep).toFixed(2)} (target 3): DynamoDB ${r.storeWritesPerStep.toFixed(2)} (claim, checkpoint put, head update), SQS sends ${r.queueSendsPerStep.toFixed(2)}`,
     );
     console.log(
       `item bytes: head ${r.headItemBytes}, checkpoint ${r.checkpointItemBytes}; write units/step ${r.writeUnitsPerStep.toFixed(2)} (of which the active index ${r.indexUnitsPerStep.toFixed(2)}; target 3)`,
     );
     const lean = r.withoutHistory;
     console.log(
-      `checkpointHistory 'none': requests/step ${(lean.storeWritesPerStep + r.queueSendsPerStep).toFixed(2)} (DynamoDB ${lean.storeWritesPerStep.toFixed(2)}, target 2; transactions ${lean.transactionsPerStep.toFixed(2)}), write units/step ${lean.writeUnitsPerStep.toFixed(2)} (target 2)`,
+      `checkpointHistory 'none': requests/step ${(lean.storeWritesPerStep + r.queueSendsPerStep).toFixed(2)} (target 3; DynamoDB ${lean.storeWritesPerStep.toFixed(2)}, transactions ${lean.transactionsPerStep.toFixed(2)}), write units/step ${lean.writeUnitsPerStep.toFixed(2)} (target 2)`,
     );
     const c = r.chained;
     console.log(
-      `chainSteps: requests/step ${c.requestsPerStep.toFixed(2)} (DynamoDB ${c.storeWritesPerStep.toFixed(2)}, SQS sends ${c.queueSendsPerStep.toFixed(2)}), write units/step ${c.writeUnitsPerStep.toFixed(2)}, ${c.stepsPerSecond.toFixed(1)} steps/s for one execution`,
+      `chainSteps: requests/step ${(c.storeWritesPerStep + c.queueSendsPerStep).toFixed(2)} (target 3; DynamoDB ${c.storeWritesPerStep.toFixed(2)}, SQS sends ${c.queueSendsPerStep.toFixed(2)}; the start's send starts the chain), write units/step ${c.writeUnitsPerStep.toFixed(2)}, ${c.stepsPerSecond.toFixed(1)} steps/s for one execution`,
     );
     console.table(
       r.stepsPerSecond.map((s) => ({
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     console.log(
       `logs: ${logs.inBatch.toFixed(0)} bytes a step in batches of ${logs.batchSize}, ${logs.alone.toFixed(0)} at one message an invocation ` +
         `(the step's INFO line, the end's shared by ${COST_ASSUMPTIONS.stepsPerExecution} steps, the invocation's metrics line and Lambda's own ${PLATFORM_LOG_BYTES_PER_INVOCATION} bytes); ` +
+        `start through the HTTP API: ${r.logBytesPerStart.toFixed(0)} bytes of logs (the API's lines, Lambda's and the access log line); ` +
         `create: ${r.createWriteUnits} write units an execution, end: ${r.completeWriteUnits} (its index entries), each amortised over the steps of an execution`,
     );
     const inBatch = { ...r, logBytesPerStep: logs.inBatch };

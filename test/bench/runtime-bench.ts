@@ -6,7 +6,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { isTerminalState } from '../../lib/core/execution-state.js';
@@ -28,6 +29,9 @@ import {
 import { asEngineLogger, eventLogger, powertoolsLogger } from '../../functions/shared/logging.js';
 import { powertoolsMetrics } from '../../functions/shared/metrics.js';
 import { type BatchHandler, SqsPoller } from '../../lib/local/sqs-poller.js';
+import { makeApiHandler } from '../../functions/http/api-handler.js';
+import { ACCESS_LOG_FORMAT } from '../../infra/http-api.js';
+import { apiEvent, bodyOf } from '../support/api-events.js';
 import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
 import { createResources, emulatorClientConfig, type AwsResources } from '../support/aws-resources.js';
 import { startEmulator } from '../support/emulator.js';
@@ -64,6 +68,7 @@ export interface RuntimeBenchResult {
   /** Requests per committed step, by command, in steady state (one execution of many steps). */
   requestsPerStep: Record<string, number>;
   storeWritesPerStep: number;
+  /** Sends per step that has a next one (the last step of an execution sends nothing). */
   queueSendsPerStep: number;
   headItemBytes: number;
   checkpointItemBytes: number;
@@ -95,12 +100,11 @@ export interface RuntimeBenchResult {
   /**
    * The same 50-step execution with `chainSteps`: each commit claims the next step
    * and the worker runs it in the same invocation (one claim and no send for the
-   * whole chain while time remains). All requests per step, store writes and queue
-   * sends per step, write units per step (each item's size, plus the index), and
-   * steps per second.
+   * whole chain while time remains). Store writes per step, sends per step that has
+   * a next one, write units per step (each item's size, plus the index), and steps
+   * per second.
    */
   chained: {
-    requestsPerStep: number;
     storeWritesPerStep: number;
     queueSendsPerStep: number;
     writeUnitsPerStep: number;
@@ -116,6 +120,12 @@ export interface RuntimeBenchResult {
    * messages (the cost model's batch), `alone` at one message per invocation.
    */
   logBytesPerStep: { inBatch: number; alone: number; batchSize: number };
+  /**
+   * Log bytes of starting an execution through the HTTP API: the API function's
+   * lines (measured), Lambda's own lines of its invocation, and the API's access log
+   * line ({@link accessLogLineBytes}).
+   */
+  logBytesPerStart: number;
   stepsPerSecond: { concurrency: number; executions: number; steps: number; seconds: number; stepsPerSecond: number }[];
 }
 
@@ -159,6 +169,27 @@ export const PLATFORM_LOG_BYTES_PER_INVOCATION = [
   '{"time":"2026-12-03T11:05:34.010Z","type":"platform.start","record":{"requestId":"6d68ca91-49c9-448d-89b8-7ca3e6dc66aa","version":"$LATEST"}}',
   '{"time":"2026-12-03T11:05:34.046Z","type":"platform.report","record":{"requestId":"6d68ca91-49c9-448d-89b8-7ca3e6dc66aa","metrics":{"durationMs":35.812,"billedDurationMs":36,"memorySizeMB":512,"maxMemoryUsedMB":98},"status":"success"}}',
 ].reduce((sum, line) => sum + Buffer.byteLength(`${line}\n`), 0);
+
+/**
+ * The HTTP API's access log line for a start, in the construct's format
+ * (ACCESS_LOG_FORMAT), with values of the length API Gateway writes: its request
+ * id, an IPv4 address, an IAM caller, its time format, the route, status and length.
+ */
+export function accessLogLineBytes(): number {
+  const sample: Record<string, string> = {
+    '$context.requestId': 'Jv2jYgXXIAMEbJQ=',
+    '$context.identity.sourceIp': '203.0.113.10',
+    '$context.identity.caller': 'AROAEXAMPLEEXAMPLE123:session-name',
+    '$context.requestTime': '03/Dec/2026:11:05:34 +0000',
+    '$context.routeKey': 'POST /executions',
+    '$context.status': '201',
+    '$context.responseLength': '1024',
+    '$context.integrationErrorMessage': '-',
+  };
+  const fields = JSON.parse(ACCESS_LOG_FORMAT) as Record<string, string>;
+  const line = JSON.stringify(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, sample[v] ?? v])));
+  return Buffer.byteLength(`${line}\n`);
+}
 
 /**
  * Wraps a store so that every create and commit adds the write units it cost the
@@ -323,6 +354,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     const perStep = (name: string) => (counts.get(name) ?? 0) / steps.length;
     const storeWritesPerStep = () =>
       perStep('UpdateItemCommand') + perStep('PutItemCommand') + perStep('TransactWriteItemsCommand');
+    const sendsPerContinuingStep = () => (counts.get('SendMessageCommand') ?? 0) / (steps.length - 1);
     const requestsPerStep: Record<string, number> = {};
     for (const name of [
       'UpdateItemCommand',
@@ -346,7 +378,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     const snapshot = {
       requestsPerStep,
       storeWritesPerStep: storeWritesPerStep(),
-      queueSendsPerStep: perStep('SendMessageCommand'),
+      queueSendsPerStep: sendsPerContinuingStep(),
     };
     const headItemBytes = itemSizeBytes(head.Item ?? {});
     const checkpointItemBytes = itemSizeBytes(cp.Item ?? {});
@@ -373,11 +405,9 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     invocations = 0;
     const chainedRun = await drive(1, 1, 'bench-chained');
     const chainedLogBytesPerStep = (logs.stop().bytes + invocations * PLATFORM_LOG_BYTES_PER_INVOCATION) / steps.length;
-    const allRequests = [...counts.values()].reduce((sum, n) => sum + n, 0);
     const chained = {
-      requestsPerStep: allRequests / steps.length,
       storeWritesPerStep: storeWritesPerStep(),
-      queueSendsPerStep: perStep('SendMessageCommand'),
+      queueSendsPerStep: sendsPerContinuingStep(),
       writeUnitsPerStep:
         perStep('UpdateItemCommand') * wru(headItemBytes) +
         perStep('PutItemCommand') * wru(checkpointItemBytes) +
@@ -394,15 +424,38 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       stepsPerSecond: (20 * SHORT_STEPS) / twenty.seconds,
     });
     // One full batch, as the event source mapping hands the worker under load: the first steps of
-    // as many executions, in one invocation that writes one metrics line for them all.
+    // as many executions, started through the HTTP API (whose log lines are measured too), in one
+    // invocation that writes one metrics line for them all.
     const batchSize = COST_ASSUMPTIONS.batchSize;
-    await Promise.all(Array.from({ length: batchSize }, () => control.start({ workflow: 'bench', input: STATE })));
-    const batchPoller = new SqsPoller({ client: res.sqs, queueUrl: res.queueUrl, handler: worker, waitTimeSeconds: 0 });
+    const apiLogger = asEngineLogger(powertoolsLogger('api', 'INFO'));
+    const apiControl = new ControlPlane({ ...runtime, logger: apiLogger, onEvent: eventLogger(apiLogger, false) });
+    const api = makeApiHandler({ control: apiControl, workflows, logger: apiLogger });
     logs.start();
-    const batch = await batchPoller.pollOnce();
+    const starts = await Promise.all(
+      Array.from({ length: batchSize }, () =>
+        api(apiEvent('POST', '/executions', { body: { workflow: 'bench', input: STATE } })),
+      ),
+    );
+    const apiLogs = logs.stop();
+    const startedIds = new Set(starts.map((r) => bodyOf<{ id: string }>(r).id));
+    // Receives until it holds the message of every execution just started (a receive may return
+    // fewer than are there; a message left from the runs before is left alone), then hands them to
+    // one invocation.
+    const records: SQSRecord[] = [];
+    for (let tries = 0; records.length < batchSize && tries < 30; tries++) {
+      const got = await res.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: res.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      for (const m of got.Messages ?? []) {
+        const id = (JSON.parse(m.Body ?? '{}') as { executionId?: string }).executionId ?? '';
+        if (startedIds.has(id)) records.push({ messageId: m.MessageId ?? '', body: m.Body ?? '' } as SQSRecord);
+      }
+    }
+    if (records.length !== batchSize)
+      throw new Error(`the batch bench received ${records.length} of the ${batchSize} messages it started`);
+    logs.start();
+    await worker({ Records: records }, { awsRequestId: 'bench-batch', getRemainingTimeInMillis: () => 60_000 });
     const batchLogs = logs.stop();
-    if (batch.received !== batchSize)
-      throw new Error(`the batch bench received ${batch.received} messages, not ${batchSize}: is the queue shared?`);
     const logBytesPerStep = {
       inBatch: infoBytesPerStep + (batchLogs.metricsBytes + PLATFORM_LOG_BYTES_PER_INVOCATION) / batchSize,
       alone: infoBytesPerStep + metricsBytesAlone + PLATFORM_LOG_BYTES_PER_INVOCATION,
@@ -419,6 +472,7 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
       withoutHistory,
       chained,
       logBytesPerStep,
+      logBytesPerStart: apiLogs.bytes / batchSize + PLATFORM_LOG_BYTES_PER_INVOCATION + accessLogLineBytes(),
       stepsPerSecond,
     };
   });
@@ -431,6 +485,7 @@ export const PRICES = {
   lambdaRequestPerMillion: 0.2,
   lambdaArmGbSecond: 0.0000133334,
   logsIngestedPerGb: 0.5,
+  httpApiRequestPerMillion: 1.0,
 };
 
 /**
@@ -451,7 +506,7 @@ export const COST_ASSUMPTIONS = {
 /** The measured counts a cost estimate is made of; `logBytesPerStep` at the estimate's batch size. */
 export type CostCounts = Pick<
   RuntimeBenchResult,
-  'createWriteUnits' | 'completeWriteUnits' | 'queueSendsPerStep' | 'writeUnitsPerStep'
+  'createWriteUnits' | 'completeWriteUnits' | 'queueSendsPerStep' | 'writeUnitsPerStep' | 'logBytesPerStart'
 > & { logBytesPerStep: number };
 
 /** Dollars per million steps from the measured counts, under COST_ASSUMPTIONS. */
@@ -459,15 +514,18 @@ export function costPerMillionSteps(r: CostCounts, a = COST_ASSUMPTIONS): Record
   const perExecution = 1 / a.stepsPerExecution;
   const perExecutionUnits = r.createWriteUnits + r.completeWriteUnits;
   const dynamodb = (r.writeUnitsPerStep + perExecutionUnits * perExecution) * PRICES.dynamoWriteUnitPerMillion;
-  // Messages delivered per step: the sends measured and the start's. Each is sent once, and received
-  // and deleted by the event source mapping in batches, which also make the worker's invocations.
-  const messages = r.queueSendsPerStep + perExecution;
+  // Messages delivered per step: the start's, and one from each step that has a next one. Each is sent
+  // once, and received and deleted by the event source mapping in batches, which also make the worker's
+  // invocations.
+  const messages = r.queueSendsPerStep * (1 - perExecution) + perExecution;
   const sqs = messages * (1 + 2 / a.batchSize) * PRICES.sqsRequestPerMillion;
   const gbSeconds = (ms: number) => (ms / 1000) * a.memoryGb * PRICES.lambdaArmGbSecond * 1e6;
   const lambda =
     (messages * PRICES.lambdaRequestPerMillion) / a.batchSize +
     gbSeconds(a.engineMsPerStep) +
     (PRICES.lambdaRequestPerMillion + gbSeconds(a.apiMsPerStart)) * perExecution;
-  const logs = ((r.logBytesPerStep * 1e6) / 1e9) * PRICES.logsIngestedPerGb;
-  return { dynamodb, sqs, lambda, logs, total: dynamodb + sqs + lambda + logs };
+  const api = PRICES.httpApiRequestPerMillion * perExecution;
+  const logBytes = r.logBytesPerStep + r.logBytesPerStart * perExecution;
+  const logs = ((logBytes * 1e6) / 1e9) * PRICES.logsIngestedPerGb;
+  return { dynamodb, sqs, lambda, api, logs, total: dynamodb + sqs + lambda + api + logs };
 }
