@@ -1,7 +1,8 @@
 import { ErrorCode, LongRunningError, toError } from '../../../lib/core/errors.js';
 import type { StepFunc } from '../../../lib/core/types.js';
 import { ControlPlane } from '../../../lib/runtime/control-plane.js';
-import type { StepMessage } from '../../../lib/runtime/model.js';
+import type { ExecutionHead, StepMessage } from '../../../lib/runtime/model.js';
+import { ExecutionState } from '../../../lib/core/execution-state.js';
 import type { RuntimeConfig, RuntimeDeps } from '../../../lib/runtime/runtime-config.js';
 import { processStepMessage } from '../../../lib/runtime/step-processor.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
@@ -138,11 +139,33 @@ export class ProtocolWorld {
   /** Runs one worker invocation on `message` to its end. */
   async work(message: StepMessage, workflows: WorkflowRegistry): Promise<void> {
     const deps = this.#workerDeps(workflows);
-    const outcome = await processStepMessage(message, { deadline: this.clock.now() + INVOCATION_MS }, deps);
+    const outcome = await processStepMessage(message, { deadline: this.clock.now() + INVOCATION_MS }, deps).finally(
+      // A step timed out by the clock it moves is still moving it: the next command waits for that.
+      () => Promise.all(this.#passing.splice(0)),
+    );
     this.chainedSteps += outcome.chained ?? 0;
-    if (outcome.status === 'requeued') this.handBacks++;
-    // A step timed out by the clock it moves is still moving it: the next command waits for that.
-    await Promise.all(this.#passing.splice(0));
+    if (outcome.status === 'requeued') {
+      this.handBacks++;
+      this.#checkHandBack(outcome.executionId, outcome.step, outcome.head);
+    }
+  }
+
+  /**
+   * A chained step handed back left its step as the chained claim found it: no
+   * lease, its claim not counted, and (while running) its message sent again.
+   */
+  #checkHandBack(id: string, step: number, head: ExecutionHead): void {
+    const problem = (what: string) => new Error(`hand-back of step ${step} of ${id}: ${what}`);
+    if (head.currentStep !== step) throw problem(`the head is at step ${head.currentStep}`);
+    if (head.leaseOwner !== undefined) throw problem(`the lease of ${head.leaseOwner} is kept`);
+    if (head.claims !== 0) throw problem(`${head.claims} claims counted`);
+    this.collectSent();
+    const sent = this.mailbox.some((m) => {
+      const message = m.message as StepMessage;
+      return message.executionId === id && message.step === step;
+    });
+    if (sent !== (head.state === ExecutionState.Running))
+      throw problem(`${sent ? 'a' : 'no'} message sent for a head that is ${head.state}`);
   }
 
   /** Lets `ms` pass from within a step run, as a step that takes that long. */
