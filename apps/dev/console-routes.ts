@@ -29,7 +29,9 @@ export function consoleRoutes(staticDir: string | undefined): BeforeApi {
   return async (req, res) => {
     const url = req.url ?? '/';
     const pathname = url.split('?', 1)[0] ?? '/';
-    if (!pathname.startsWith(CALLBACKS_PREFIX) && !LOOPBACK_HOST.test(req.headers.host ?? '')) {
+    // The path the API will route, its dot segments (also percent-encoded) resolved as the bridge does.
+    const routed = new URL(pathname, 'http://localhost').pathname;
+    if (!routed.startsWith(CALLBACKS_PREFIX) && !LOOPBACK_HOST.test(req.headers.host ?? '')) {
       sendError(res, 403, 'FORBIDDEN', 'the dev server answers only requests to 127.0.0.1, localhost or [::1]');
       return true;
     }

@@ -83,6 +83,10 @@ describe('the dev server with the console routes', () => {
     expect(await status('/executions')).toBe(403);
     // A callback link carries its own credential: the API answers it (here, the echo) whatever the host.
     expect(await status('/callbacks/some-token')).toBe(200);
+    // But only a callback link: a path that leaves /callbacks/ once its dot segments are resolved is not one.
+    expect(await status('/callbacks/../executions')).toBe(403);
+    expect(await status('/callbacks/%2e%2e/executions')).toBe(403);
+    expect(await status('/callbacks/some-token/../../workflows')).toBe(403);
     // Host names are compared without case, and a fully qualified localhost. is loopback too.
     expect(await status('/workflows', 'LocalHost')).toBe(200);
     expect(await status('/workflows', 'localhost.')).toBe(200);
