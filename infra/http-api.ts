@@ -19,6 +19,7 @@ import type { JwtAuthorizerOptions } from './longrunning-workflows-props.js';
 /** The routes functions/http/routes.ts serves; anything else goes to the `$default` route, also authorised. */
 export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   { method: HttpMethod.POST, path: '/executions' },
+  { method: HttpMethod.POST, path: '/executions/uploads' },
   { method: HttpMethod.GET, path: '/executions' },
   { method: HttpMethod.GET, path: '/executions/{id}' },
   { method: HttpMethod.DELETE, path: '/executions/{id}' },

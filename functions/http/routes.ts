@@ -314,5 +314,7 @@ export async function route(req: ApiRequest, deps: RouteDeps): Promise<ApiResult
       headers: { allow },
     });
   }
+  // Only reads take query parameters (each GET checks its own); any other route refuses them.
+  if (req.method !== 'GET') validate(emptySchema, req.query, 'query');
   return handler(req, deps, found.id ?? '');
 }

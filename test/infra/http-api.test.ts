@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildStack, onlyResource, type StackFixture } from './stack-fixture.js';
@@ -9,6 +10,7 @@ const CALLBACK_ROUTE_KEY = 'POST /callbacks/{token}';
 /** The routes functions/http/routes.ts serves (the API contract). */
 const EXPECTED_ROUTES = [
   'POST /executions',
+  'POST /executions/uploads',
   'GET /executions',
   'GET /executions/{id}',
   'DELETE /executions/{id}',
@@ -50,6 +52,20 @@ describe('the HTTP API', () => {
         .map((r) => r.Properties['RouteKey'])
         .sort(),
     ).toEqual([...EXPECTED_ROUTES].sort());
+  });
+
+  it('has a route for each one the HTTP API reference documents, and none it does not', () => {
+    const reference = readFileSync(new URL('../../docs/http-api.md', import.meta.url), 'utf8');
+    const documented = [...reference.matchAll(/^## (GET|POST|DELETE) (\/\S+?)((?:, \/[a-z]+)*)$/gm)].flatMap(
+      ([, method, path, more]) => {
+        // "POST /executions/{id}/pause, /resume": the others replace the last segment.
+        const parent = path!.slice(0, path!.lastIndexOf('/'));
+        const alternatives = (more ?? '').split(', ').filter(Boolean);
+        return [path!, ...alternatives.map((last) => `${parent}${last}`)].map((p) => `${method} ${p}`);
+      },
+    );
+    expect(documented).toContain('POST /executions/{id}/retry');
+    expect(documented.sort()).toEqual(EXPECTED_ROUTES.filter((r) => r !== '$default').sort());
   });
 
   it('requires IAM (SigV4) authorization on every route but the callback route', () => {

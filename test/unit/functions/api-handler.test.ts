@@ -18,6 +18,31 @@ function setup(override?: Partial<Record<keyof ControlPlane, unknown>>) {
 }
 
 describe('API handler', () => {
+  it('refuses a query parameter on every route that takes none, before acting', async () => {
+    const { api } = setup();
+    const created = await api(
+      apiEvent('POST', '/executions', { body: { workflow: 'arithmetic', input: { value: 1 } } }),
+    );
+    const { id } = bodyOf<{ id: string }>(created);
+    const refused = [
+      apiEvent('POST', '/executions', { body: { workflow: 'arithmetic', input: { value: 1 } }, query: { bogus: '1' } }),
+      apiEvent('POST', `/executions/${id}/cancel`, { query: { now: 'yes' } }),
+      apiEvent('DELETE', `/executions/${id}`, { query: { force: 'true' } }),
+      apiEvent('POST', '/executions/redrive', { body: { workflow: 'arithmetic' }, query: { x: '1' } }),
+    ];
+    for (const event of refused) {
+      const result = await api(event);
+      expect(result.statusCode, event.rawPath).toBe(400);
+      expect(bodyOf<{ error: { code: string; message: string } }>(result).error).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        message: expect.stringContaining('query') as unknown,
+      });
+    }
+    // Nothing was started, cancelled or deleted.
+    const list = bodyOf<{ items: { id: string; state: string }[] }>(await api(apiEvent('GET', '/executions')));
+    expect(list.items.map((e) => [e.id, e.state])).toEqual([[id, 'running']]);
+  });
+
   it('answers a fault of ours with 500 INTERNAL and the request id, logging the cause but not exposing it', async () => {
     const { api, lines } = setup({
       list: () => Promise.reject(new TypeError('cannot read properties of undefined (secret)')),
