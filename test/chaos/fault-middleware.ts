@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FinalizeRequestMiddleware, InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import {
+  commitPartOf,
   crashPointOf,
   decideSdkFault,
   executionIdOf,
@@ -98,25 +99,29 @@ export interface PhaseTracing {
 }
 
 /**
- * Adds, outermost, a middleware that reports each commit (TransactWriteItems) and
- * step send (SendMessage) starting, returning and failing, and passes the crash
- * points: before a commit is sent, once it has landed (before the runtime sees the
- * response), and before a send.
+ * Adds, outermost, a middleware that reports each commit and step send
+ * (SendMessage) starting, returning and failing, and passes the crash points
+ * (crashPointOf): before a commit is sent, once its checkpoint has landed, once
+ * its head update has landed (before the runtime sees the response), and before a
+ * send. A commit starts with its checkpoint's PutItem (or its head update, without
+ * one) and ends when the head update returns.
  */
 export function installPhaseTracer(client: SdkClient, tracing: PhaseTracing): void {
   const stack = client.middlewareStack as Stack;
   const tracer: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
     const command = context.commandName ?? '';
-    const op = command === 'TransactWriteItemsCommand' ? 'commit' : command === 'SendMessageCommand' ? 'send' : null;
+    const part = commitPartOf(command, args.input);
+    const op = part !== undefined ? 'commit' : command === 'SendMessageCommand' ? 'send' : null;
     if (op === null) return next(args);
     const id = executionIdOf(args.input);
-    const before = crashPointOf(command, false);
+    const before = crashPointOf(command, args.input, false);
     if (before) tracing.crashPoint(before, id);
     if (id) tracing.phase(op, id, 'start');
     try {
       const out = await next(args);
-      if (id) tracing.phase(op, id, 'end');
-      const after = crashPointOf(command, true);
+      // The commit has landed once the head is updated; after its checkpoint alone it is still under way.
+      if (id && part !== 'checkpoint') tracing.phase(op, id, 'end');
+      const after = crashPointOf(command, args.input, true);
       if (after) tracing.crashPoint(after, id);
       return out;
     } catch (err) {

@@ -1,6 +1,7 @@
 import type { StepFault } from './chaos-workflow.js';
 import type { FaultLayer, FaultRates } from './options.js';
 import type { Random } from './rng.js';
+import { TableKeys } from '../../lib/aws/schema/table-schema.js';
 
 /** The SDK-level faults. */
 export type SdkFaultKind = 'lost' | 'throttle' | 'slow' | 'duplicate';
@@ -57,13 +58,43 @@ export function decideStepFault(
   return undefined;
 }
 
-/** Where a worker may kill itself: just before a commit is sent, once it has landed, just before a send. */
-export type CrashPoint = 'before-commit' | 'commit-landed' | 'before-send';
+/**
+ * Where a worker may kill itself: just before a commit is sent, once its
+ * checkpoint has landed and the head is not yet updated, once it has landed,
+ * just before a send.
+ */
+export type CrashPoint = 'before-commit' | 'checkpoint-landed' | 'commit-landed' | 'before-send';
 
-/** The crash point (if any) a request passes, by command and whether it has returned. */
-export function crashPointOf(command: string, returned: boolean): CrashPoint | undefined {
-  if (command === 'TransactWriteItemsCommand') return returned ? 'commit-landed' : 'before-commit';
-  if (command === 'SendMessageCommand' && !returned) return 'before-send';
+/** A key attribute as a string, whether the input is in the document client's form or the wire form (`{ S }`). */
+function keyText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const wire = (value as { S?: unknown } | undefined)?.S;
+  return typeof wire === 'string' ? wire : '';
+}
+
+/**
+ * Which part of a commit a request is: `checkpoint` (the PutItem of a checkpoint,
+ * sent first), `head` (a fenced update of the head, which is the commit: an
+ * UpdateItem that returns nothing, unlike a claim or a heartbeat, or a
+ * transaction), or neither.
+ */
+export function commitPartOf(command: string, input: unknown): 'checkpoint' | 'head' | undefined {
+  const i = (input ?? {}) as { Item?: { sk?: unknown }; Key?: { sk?: unknown }; ReturnValues?: unknown };
+  if (command === 'TransactWriteItemsCommand') return 'head';
+  if (command === 'PutItemCommand' && keyText(i.Item?.sk).startsWith(TableKeys.checkpointPrefix)) return 'checkpoint';
+  if (command === 'UpdateItemCommand' && keyText(i.Key?.sk) === TableKeys.headSk && i.ReturnValues !== 'ALL_NEW')
+    return 'head';
+  return undefined;
+}
+
+/** The crash point (if any) a request passes, by command, input and whether it has returned. */
+export function crashPointOf(command: string, input: unknown, returned: boolean): CrashPoint | undefined {
+  if (command === 'SendMessageCommand') return returned ? undefined : 'before-send';
+  const part = commitPartOf(command, input);
+  if (part === 'checkpoint') return returned ? 'checkpoint-landed' : 'before-commit';
+  // A head update after a checkpoint put has its crash point before it: 'checkpoint-landed'.
+  if (part === 'head')
+    return returned ? 'commit-landed' : command === 'TransactWriteItemsCommand' ? 'before-commit' : undefined;
   return undefined;
 }
 
@@ -80,6 +111,7 @@ export function operationOf(command: string, input: unknown): string {
     TransactItems?: { Put?: { Item?: Record<string, unknown> } }[];
   };
   if (command === 'SendMessageCommand') return 'send';
+  if (commitPartOf(command, input) === 'checkpoint') return 'checkpoint';
   if (command === 'TransactWriteItemsCommand') {
     const keys = (i.TransactItems ?? []).map((t) => JSON.stringify(t.Put?.Item?.['sk'] ?? ''));
     return keys.some((k) => k.includes('CP#0000000000')) ? 'create' : 'commit';

@@ -14,7 +14,10 @@ export interface FaultRates {
   stepHang: number;
   /** A step attempt returns a state over the 400 KB item limit. */
   stepOversize: number;
-  /** A worker kills itself with SIGKILL at a protocol point (before a commit, after it lands, before a send). */
+  /**
+   * A worker kills itself with SIGKILL at a protocol point (before a commit, after its checkpoint put, after its
+   * head update lands, before a send).
+   */
   crash: number;
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
@@ -7,6 +8,7 @@ import { checkpointSk, execPk } from '../../../lib/aws/schema/table-schema.js';
 import { EventType } from '../../../lib/core/events.js';
 import { emulatorClientConfig } from '../../support/aws-resources.js';
 import { useAwsResources } from './aws-test-context.js';
+import { installPhaseTracer } from '../../chaos/fault-middleware.js';
 import { newExecution } from './fixtures.js';
 
 // A commit is two writes, the checkpoint put and then the fenced head update (no
@@ -156,5 +158,32 @@ describe('the two writes of a commit (emulator)', () => {
       });
       expect(await rawCheckpoint(exec.id, 1)).toEqual(committed);
     });
+  });
+
+  it("the chaos suite's tracer sees a commit's crash points in order: before it, after its checkpoint, after its head", async () => {
+    const client = new DynamoDBClient(emulatorClientConfig(aws().endpoint));
+    const seen: string[] = [];
+    installPhaseTracer(client, {
+      phase: (op, _id, ph) => void seen.push(`${op}:${ph}`),
+      crashPoint: (point) => void seen.push(point),
+    });
+    const traced = new DynamoDbExecutionStore({
+      client: DynamoDBDocumentClient.from(client),
+      tableName: aws().tableName,
+    });
+    // An id as the runtime makes them, which is how the tracer finds the execution of a request.
+    const exec = newExecution({ id: `exec_${randomBytes(16).toString('hex')}` });
+    await traced.create(exec);
+    await traced.claim({ id: exec.id, token: 0, owner: 'w1', now: 0, step: 0, leaseMs: LEASE });
+    seen.length = 0; // the create's transaction and the claim are not part of it
+    await traced.commit(commitOf(exec.id, 'w1', { by: 'w1' }, 5));
+    expect(seen).toEqual([
+      'before-commit',
+      'commit:start',
+      'checkpoint-landed',
+      'commit:start',
+      'commit:end',
+      'commit-landed',
+    ]);
   });
 });

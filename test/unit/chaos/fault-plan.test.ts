@@ -56,11 +56,23 @@ describe('decideStepFault', () => {
 
 describe('crash points and execution ids', () => {
   it('names the points around a commit and before a send', () => {
-    expect(crashPointOf('TransactWriteItemsCommand', false)).toBe('before-commit');
-    expect(crashPointOf('TransactWriteItemsCommand', true)).toBe('commit-landed');
-    expect(crashPointOf('SendMessageCommand', false)).toBe('before-send');
-    expect(crashPointOf('SendMessageCommand', true)).toBeUndefined();
-    expect(crashPointOf('UpdateItemCommand', false)).toBeUndefined();
+    const put = { Item: { pk: 'EXEC#exec_1', sk: 'CP#0000000001' } };
+    const head = { Key: { pk: 'EXEC#exec_1', sk: 'HEAD' }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' };
+    expect(crashPointOf('PutItemCommand', put, false)).toBe('before-commit');
+    expect(crashPointOf('PutItemCommand', put, true)).toBe('checkpoint-landed');
+    expect(crashPointOf('UpdateItemCommand', head, false)).toBeUndefined();
+    expect(crashPointOf('UpdateItemCommand', head, true)).toBe('commit-landed');
+    // The same in the wire form, as a middleware below the document client sees it.
+    expect(crashPointOf('PutItemCommand', { Item: { sk: { S: 'CP#0000000001' } } }, true)).toBe('checkpoint-landed');
+    expect(crashPointOf('UpdateItemCommand', { Key: { sk: { S: 'HEAD' } } }, true)).toBe('commit-landed');
+    expect(crashPointOf('TransactWriteItemsCommand', {}, false)).toBe('before-commit');
+    expect(crashPointOf('TransactWriteItemsCommand', {}, true)).toBe('commit-landed');
+    expect(crashPointOf('SendMessageCommand', {}, false)).toBe('before-send');
+    expect(crashPointOf('SendMessageCommand', {}, true)).toBeUndefined();
+    // Not a commit: a claim or heartbeat (it returns the head), a limit record, a put of another item.
+    expect(crashPointOf('UpdateItemCommand', { ...head, ReturnValues: 'ALL_NEW' }, true)).toBeUndefined();
+    expect(crashPointOf('UpdateItemCommand', { Key: { pk: 'LIMITS', sk: 'KEY#openai' } }, true)).toBeUndefined();
+    expect(crashPointOf('PutItemCommand', { Item: { pk: 'LIMITS', sk: 'KEY#openai' } }, true)).toBeUndefined();
   });
 
   it('finds the execution id in a key, an item or a message body', () => {
