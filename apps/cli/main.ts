@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { EXECUTION_ID_PATTERN, SAFE_ID_RULE } from '../../lib/index.js';
 import { ApiCallError, ApiClient, isLocalUrl } from './api-client.js';
 import {
   formatCheckpoints,
@@ -146,13 +147,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const [command = '', ...args] = positionals;
     checkArity(command, args);
     if (command === 'doctor') return await runDoctor(doctorCommand(values, io.env), io);
-    const urlText = values.url ?? io.env.LONGRUNNING_URL ?? DEFAULT_URL;
+    // An empty LONGRUNNING_URL is unset, as for doctor.
+    const urlText = values.url ?? (io.env.LONGRUNNING_URL || undefined) ?? DEFAULT_URL;
     let url: URL;
     try {
       url = new URL(urlText);
     } catch {
       throw new UsageError(`--url must be an absolute URL, got "${urlText}"`);
     }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new UsageError(`--url must be http or https, got "${urlText}"`);
     const sign = values['no-sign'] ? false : (values.sign ?? !isLocalUrl(url));
     if (command === 'console')
       return await runConsole(
@@ -224,6 +228,9 @@ function checkArity(command: string, args: string[]): void {
   } else {
     throw new UsageError(`unknown command "${command}"`);
   }
+  // An id goes into the request's path: one like "." or "" would name another route.
+  if (command !== 'start' && args[0] !== undefined && !EXECUTION_ID_PATTERN.test(args[0]))
+    throw new UsageError(`"${args[0]}" is not ${command === 'job' ? 'a job' : 'an execution'} id (${SAFE_ID_RULE})`);
 }
 
 function wholeNumber(raw: string, flag: string): number {
@@ -231,9 +238,15 @@ function wholeNumber(raw: string, flag: string): number {
   return Number(raw);
 }
 
+/** The API's page size bounds. */
+const MAX_PAGE_LIMIT = 100;
+
 function limitOf(values: Values): string | undefined {
-  if (values.limit !== undefined && !/^[0-9]+$/.test(values.limit))
-    throw new UsageError(`--limit must be a whole number, got "${values.limit}"`);
+  if (
+    values.limit !== undefined &&
+    (!/^[0-9]{1,3}$/.test(values.limit) || !(Number(values.limit) >= 1 && Number(values.limit) <= MAX_PAGE_LIMIT))
+  )
+    throw new UsageError(`--limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}, got "${values.limit}"`);
   return values.limit;
 }
 

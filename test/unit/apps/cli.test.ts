@@ -77,11 +77,28 @@ describe('longrunning CLI', () => {
     [['send-event', 'exec_1'], /send-event takes an execution id and an event type/],
     [['start', 'arithmetic', '--max-step-runs', '0'], /--max-step-runs must be a whole number >= 1/],
     [['send-event', 'exec_1', 'approval', '--payload', '{oops'], /--payload is not valid JSON/],
+    // An id that would name another route once in the path (".", "..", ""), before any request.
+    [['get', '.'], /"\." is not an execution id/],
+    [['cancel', ''], /"" is not an execution id/],
+    [['delete', '..'], /"\.\." is not an execution id/],
+    [['watch', 'exec/1'], /"exec\/1" is not an execution id/],
+    [['send-event', '.', 'approval'], /"\." is not an execution id/],
+    [['fork', '..', '--from', '1'], /"\.\." is not an execution id/],
+    [['job', '.'], /"\." is not a job id/],
+    [['ls', '--limit', '0'], /--limit must be a whole number from 1 to 100/],
+    [['checkpoints', 'exec_1', '--limit', '500'], /--limit must be a whole number from 1 to 100/],
+    [['ls', '--url', 'ftp://example.com'], /--url must be http or https/],
   ])('rejects %j with a clear message and exit code 2', async (argv, message) => {
     const r = await cli(argv);
     expect(r.code).toBe(2);
     expect(r.out + r.err).toMatch(message);
     if (argv.length > 0) expect(r.sent).toHaveLength(0);
+  });
+
+  it('takes an empty LONGRUNNING_URL as unset, as doctor does', async () => {
+    const r = await cli(['ls'], () => ({ status: 200, body: { items: [] } }), { LONGRUNNING_URL: '' });
+    expect(r.code).toBe(0);
+    expect(r.sent[0]?.url).toBe('http://127.0.0.1:3000/executions');
   });
 
   it('starts with the body the API expects and prints raw JSON with --json', async () => {
@@ -140,12 +157,12 @@ describe('longrunning CLI', () => {
     expect(r.err).toBe('error: ILLEGAL_TRANSITION: cannot pause execution exec_1: it is completed\n');
   });
 
-  it('encodes ids in paths so that they cannot change the route', async () => {
-    const r = await cli(['get', '../workflows'], () => ({
-      status: 400,
-      body: { error: { code: 'VALIDATION_ERROR', message: 'bad id' } },
-    }));
-    expect(r.sent[0]!.url).toBe('http://127.0.0.1:3000/executions/..%2Fworkflows');
+  it('never lets an id change the route: one that could is refused before any request', async () => {
+    const refused = await cli(['get', '../workflows']);
+    expect(refused.code).toBe(2);
+    expect(refused.sent).toHaveLength(0);
+    const r = await cli(['get', 'run-2.b_1'], () => ({ status: 200, body: view }));
+    expect(r.sent[0]!.url).toBe('http://127.0.0.1:3000/executions/run-2.b_1');
   });
 
   it('watches until the end and exits 0 only when completed', async () => {
