@@ -1,3 +1,5 @@
+import { ValidationError } from '../core/errors.js';
+import { checkObject } from './fork-rewind.js';
 import type { Clock } from '../core/clock.js';
 import type { ExecutionEvent } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
@@ -33,4 +35,47 @@ export interface StartOptions {
    * config's `budget` (this one wins); none: not limited.
    */
   budget?: Budget;
+}
+
+const EXECUTOR_OPTIONS: ReadonlySet<string> = new Set(['checkpointStore', 'logger', 'onEvent', 'clock']);
+const START_OPTIONS: ReadonlySet<string> = new Set(['signal', 'maxStepRuns', 'budget']);
+
+/** Throws VALIDATION_ERROR unless `value` has each of `methods` as a function. */
+function assertMethods(value: unknown, what: string, methods: readonly string[]): void {
+  const missing = methods.filter(
+    (m) => value === null || typeof value !== 'object' || typeof (value as Record<string, unknown>)[m] !== 'function',
+  );
+  if (missing.length > 0)
+    throw new ValidationError(`${what} must have the methods ${methods.join(', ')}; missing: ${missing.join(', ')}`, {
+      field: what,
+    });
+}
+
+/**
+ * Checks the Executor's options (the constructor's second argument): an object of
+ * the known keys, each of its kind. A typo or a wrong value is VALIDATION_ERROR at
+ * construction, not a TypeError at the first start.
+ */
+export function checkExecutorOptions(options: unknown): ExecutorOptions {
+  const o = checkObject(options, 'Executor', EXECUTOR_OPTIONS);
+  if (o['checkpointStore'] !== undefined)
+    assertMethods(o['checkpointStore'], 'checkpointStore', [
+      'saveCheckpoint',
+      'loadCheckpoint',
+      'listCheckpoints',
+      'deleteCheckpoint',
+    ]);
+  if (o['logger'] !== undefined) assertMethods(o['logger'], 'logger', ['debug', 'info', 'warn', 'error']);
+  if (o['clock'] !== undefined) assertMethods(o['clock'], 'clock', ['now', 'setTimer']);
+  if (o['onEvent'] !== undefined && typeof o['onEvent'] !== 'function')
+    throw new ValidationError(`onEvent must be a function, got ${typeof o['onEvent']}`, { field: 'onEvent' });
+  return o;
+}
+
+/** Checks {@link Executor.start}'s options: the known keys, and `signal` an AbortSignal. */
+export function checkStartOptions(options: unknown): StartOptions {
+  const o = checkObject(options, 'start', START_OPTIONS);
+  if (o['signal'] !== undefined && !(o['signal'] instanceof AbortSignal))
+    throw new ValidationError('start options.signal must be an AbortSignal', { field: 'signal' });
+  return o;
 }

@@ -16,7 +16,12 @@ import type { Checkpoint, Execution, NamedStep, StepFunc } from '../core/types.j
 import { type CheckpointStore, snapshotsAtCall } from '../stores/checkpoint-store.js';
 import { FileCheckpointStore } from '../stores/file-checkpoint-store.js';
 import { type ExecutorConfig, resolveExecutorConfig } from './config.js';
-import type { ExecutorOptions, StartOptions } from './executor-options.js';
+import {
+  checkExecutorOptions,
+  checkStartOptions,
+  type ExecutorOptions,
+  type StartOptions,
+} from './executor-options.js';
 import { resumePlan } from './resume-plan.js';
 import { ExecutionRun } from './execution-run.js';
 import { cloneExecution, lastCheckpointState, newExecution, recordCheckpoint } from './snapshot.js';
@@ -85,6 +90,7 @@ export class Executor {
 
   constructor(config: Partial<ExecutorConfig> = {}, options: ExecutorOptions = {}) {
     this.#config = resolveExecutorConfig(config);
+    options = checkExecutorOptions(options);
     this.#logger = options.logger ?? noopLogger;
     this.#clock = options.clock ?? systemClock;
     this.#store = options.checkpointStore ?? new FileCheckpointStore(this.#config.checkpointDir, this.#logger);
@@ -149,8 +155,10 @@ export class Executor {
   async start(execId: string, initialState: unknown, options: StartOptions = {}): Promise<void> {
     const run = this.#control(execId);
     assertTransition(execId, run.exec.state, 'start');
+    checkStartOptions(options);
+    // Loaded from the store before its start (a budget or an event saved it): its steps come back by name.
+    if (!run.steps && run.exec.stepNames?.length) run.steps = this.#stepsByName(run.exec);
     if (!run.steps) throw new LongRunningError(ErrorCode.InvalidState, `execution ${execId} has no steps to run`);
-    if (options === null || typeof options !== 'object') throw new ValidationError('start options must be an object');
     const maxStepRuns = options.maxStepRuns ?? this.#config.maxStepRuns;
     assertMaxStepRuns(maxStepRuns, 'start options');
     // Start's budget, else one set by setBudget before the start, else the config's.
@@ -539,6 +547,10 @@ export class Executor {
     if (existing?.active) {
       throw new LongRunningError(ErrorCode.Conflict, `execution ${execId} is already running in this executor`);
     }
+    // Loading again would drop its steps and disarm its sleep or timeout, so wait() would never see it end.
+    if (existing?.steps && existing.exec.state === ExecutionState.Waiting) {
+      throw new LongRunningError(ErrorCode.Conflict, `execution ${execId} is waiting in this executor`);
+    }
     const exec = await this.#store.loadCheckpoint(execId);
     this.#adopt(exec);
     return cloneExecution(exec);
@@ -553,10 +565,12 @@ export class Executor {
     if (run.active)
       throw new LongRunningError(ErrorCode.Conflict, `execution ${execId} is already running in this executor`);
     if (isTerminalState(run.exec.state)) assertTransition(execId, run.exec.state, 'resume');
-    if (run.exec.state === ExecutionState.Waiting && run.exec.wait) {
-      // Its steps and data back in place, a waiting execution arms its wait (or ends it at once).
+    if (run.exec.wait && (run.exec.state === ExecutionState.Waiting || run.exec.state === ExecutionState.Paused)) {
+      // Its steps and data back in place, a waiting execution arms its wait (or ends it at once); one
+      // paused in its wait goes back to waiting, with the same deadline, as resume does.
       run.steps = this.#stepsByName(run.exec);
       run.data = lastState;
+      if (run.exec.state === ExecutionState.Paused) return this.#waits.resume(run);
       this.#waits.enter(run);
       return;
     }

@@ -44,7 +44,8 @@ export function checkRewindOptions(options: unknown): RewindOptions {
   return checked;
 }
 
-function checkObject(options: unknown, action: string, known: ReadonlySet<string>): Record<string, unknown> {
+/** `options` as an object of the `known` keys only, else VALIDATION_ERROR naming `action` and the key. */
+export function checkObject(options: unknown, action: string, known: ReadonlySet<string>): Record<string, unknown> {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new ValidationError(`${action} options must be an object`);
   }

@@ -1,3 +1,5 @@
+import { assertSafeId } from '../core/ids.js';
+import { ValidationError } from '../core/errors.js';
 import type { Execution } from '../core/types.js';
 
 /**
@@ -27,4 +29,14 @@ export const SNAPSHOTS_AT_CALL: unique symbol = Symbol('longrunning.snapshotsAtC
 /** True for a store marked with {@link SNAPSHOTS_AT_CALL}. */
 export function snapshotsAtCall(store: CheckpointStore): boolean {
   return (store as { [SNAPSHOTS_AT_CALL]?: unknown })[SNAPSHOTS_AT_CALL] === true;
+}
+
+/**
+ * The id of the execution a store is asked to save, checked: the record must be an
+ * object and its id a safe id (VALIDATION_ERROR naming what is wrong otherwise).
+ */
+export function savedExecutionId(exec: unknown): string {
+  if (exec === null || typeof exec !== 'object' || Array.isArray(exec))
+    throw new ValidationError(`saveCheckpoint takes an execution record, got ${exec === null ? 'null' : typeof exec}`);
+  return assertSafeId((exec as { id?: unknown }).id);
 }

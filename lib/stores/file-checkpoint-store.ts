@@ -1,11 +1,11 @@
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LongRunningError, NotFoundError, toError } from '../core/errors.js';
+import { LongRunningError, NotFoundError, toError, ValidationError } from '../core/errors.js';
 import { assertSafeId, isSafeId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { noopLogger } from '../core/logger.js';
 import type { Execution } from '../core/types.js';
-import { type CheckpointStore, SNAPSHOTS_AT_CALL } from './checkpoint-store.js';
+import { type CheckpointStore, savedExecutionId, SNAPSHOTS_AT_CALL } from './checkpoint-store.js';
 import { serializeExecution } from './execution-codec.js';
 import { errnoCode, storeUnavailable, writeFileAtomic } from './file-io.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -39,13 +39,17 @@ export class FileCheckpointStore implements CheckpointStore {
   #dirMade = false;
 
   constructor(dir: string, logger: Logger = noopLogger) {
+    if (typeof dir !== 'string' || dir.trim() === '')
+      throw new ValidationError(
+        `FileCheckpointStore needs the path of a directory, got ${JSON.stringify(dir) ?? 'undefined'}`,
+      );
     this.#dir = dir;
     this.#logger = logger;
   }
 
   /** Writes the execution's snapshot (taken at the call) atomically, replacing the old file. */
   async saveCheckpoint(exec: Execution): Promise<void> {
-    const id = assertSafeId(exec.id);
+    const id = savedExecutionId(exec);
     const text = serializeExecution(exec);
     await this.#queue.run(id, async () => {
       if (!this.#dirMade) await this.#makeDir();

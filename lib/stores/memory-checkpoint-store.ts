@@ -1,7 +1,7 @@
 import { NotFoundError, toError } from '../core/errors.js';
 import type { Execution } from '../core/types.js';
 import { assertSafeId } from '../core/ids.js';
-import { type CheckpointStore, SNAPSHOTS_AT_CALL } from './checkpoint-store.js';
+import { type CheckpointStore, savedExecutionId, SNAPSHOTS_AT_CALL } from './checkpoint-store.js';
 import { parseExecution, serializeExecution } from './execution-codec.js';
 import { promiseNow } from '../core/promise-now.js';
 
@@ -25,7 +25,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
   saveCheckpoint(exec: Execution): Promise<void> {
     // What promiseNow does, without a closure: a save is made at every step.
     try {
-      const id = assertSafeId(exec.id);
+      const id = savedExecutionId(exec);
       this.#records.set(id, serializeExecution(exec));
     } catch (thrown) {
       return Promise.reject(toError(thrown));

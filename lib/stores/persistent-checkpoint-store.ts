@@ -3,7 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { noopLogger } from '../core/logger.js';
 import type { Execution } from '../core/types.js';
 import { assertSafeId } from '../core/ids.js';
-import { type CheckpointStore, SNAPSHOTS_AT_CALL } from './checkpoint-store.js';
+import { type CheckpointStore, savedExecutionId, SNAPSHOTS_AT_CALL } from './checkpoint-store.js';
 import { serializeExecution } from './execution-codec.js';
 import { parseStoredExecution } from './parse-stored-execution.js';
 import type { TaskRecord, TaskStoreAdapter } from './task-store.js';
@@ -32,7 +32,7 @@ export class PersistentCheckpointStore implements CheckpointStore {
 
   /** Saves the execution's snapshot (taken at the call) as one task record. */
   async saveCheckpoint(exec: Execution): Promise<void> {
-    const id = assertSafeId(exec.id);
+    const id = savedExecutionId(exec);
     const record: TaskRecord = {
       id,
       status: exec.state,
