@@ -21,6 +21,11 @@ export const MAX_UNITS = 16;
 
 const UNIT = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
+/** What an own amount of `unit` is in `amounts` (0 when it has none): never a name every object inherits. */
+function amountOf(amounts: Record<string, number> | undefined, unit: string): number {
+  return amounts !== undefined && Object.hasOwn(amounts, unit) ? (amounts[unit] ?? 0) : 0;
+}
+
 function checkAmounts(what: string, value: unknown, positive: boolean): Record<string, number> {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new ValidationError(
@@ -33,6 +38,8 @@ function checkAmounts(what: string, value: unknown, positive: boolean): Record<s
   for (const [unit, amount] of entries) {
     if (!UNIT.test(unit))
       throw new ValidationError(`${what}: unit "${unit}" must be 1 to 64 letters, digits or _, starting with a letter`);
+    if (unit in Object.prototype)
+      throw new ValidationError(`${what}: unit "${unit}" is a name every JavaScript object has; choose another`);
     if (typeof amount !== 'number' || !Number.isFinite(amount))
       throw new ValidationError(
         `${what}.${unit} must be a finite number, got ${JSON.stringify(amount) ?? String(amount)}`,
@@ -59,7 +66,7 @@ export function validateBudget(value: unknown, what = 'budget'): Budget {
 /** The sum of two usages, unit by unit. */
 export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage {
   const out: Usage = { ...a };
-  for (const [unit, amount] of Object.entries(b ?? {})) out[unit] = (out[unit] ?? 0) + amount;
+  for (const [unit, amount] of Object.entries(b ?? {})) out[unit] = amountOf(out, unit) + amount;
   return out;
 }
 
@@ -80,7 +87,7 @@ export function overBudget(usage: Usage | undefined, budget: Budget | undefined)
   if (!budget) return [];
   const out: BudgetOverrun[] = [];
   for (const [unit, limit] of Object.entries(budget)) {
-    const used = usage?.[unit] ?? 0;
+    const used = amountOf(usage, unit);
     if (used > limit) out.push({ unit, used, limit });
   }
   return out;

@@ -42,6 +42,19 @@ describe('usage and budgets', () => {
     expect(validateBudget({ tokens: 100, costUsd: 0.5 })).toEqual({ tokens: 100, costUsd: 0.5 });
   });
 
+  it('refuses a unit every object inherits, which would read as a function, not 0', () => {
+    for (const unit of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf']) {
+      expect(() => validateUsage({ [unit]: 1 })).toThrow(`unit "${unit}" is a name every JavaScript object has`);
+      expect(() => validateBudget({ [unit]: 5 })).toThrow(`unit "${unit}" is a name every JavaScript object has`);
+    }
+    // Sums and bounds read own amounts only, whatever a stored record holds.
+    expect(addUsage({}, JSON.parse('{"constructor":10}') as Record<string, number>)).toEqual({ constructor: 10 });
+    expect(overBudget(JSON.parse('{"constructor":3}') as Record<string, number>, { constructor: 1 })).toEqual([
+      { unit: 'constructor', used: 3, limit: 1 },
+    ]);
+    expect(overBudget({}, { valueOf: 1 })).toEqual([]);
+  });
+
   it('records what a step run reports, adding calls up, and refuses a bad report', () => {
     const r = usageRecorder();
     expect(r.total()).toBeUndefined();
