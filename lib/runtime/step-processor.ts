@@ -146,7 +146,7 @@ async function runFromClaim(run: Claimed): Promise<StepOutcome> {
   if (!fn) return park(run, toErrorInfo(new StepNotRegisteredError(stepName)));
 
   // Only a limited step pays for flow control (a read and a write of each key's record).
-  const limits = stepLimits(rt.workflows.get(head.workflow), stepName);
+  const limits = stepLimits(rt.workflows.get(head.workflow), stepName, rt.workflows.stepWorkflow(stepName));
   let ran: StepOutcome | ChainTo;
   if (limits.length === 0) {
     ran = await runClaimed(run, stepName, fn);

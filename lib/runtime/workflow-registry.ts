@@ -67,6 +67,12 @@ export class WorkflowRegistry {
     return [...this.#workflows.values()];
   }
 
+  /** The workflow that registered the step called `name` (the first to declare it), or undefined. */
+  stepWorkflow(name: string): Workflow | undefined {
+    const origin = this.#origin.get(name);
+    return origin === undefined ? undefined : this.#workflows.get(origin);
+  }
+
   /** The step function called `name` from any registered workflow, or undefined. */
   step(name: string): StepFunc | undefined {
     return this.#steps.get(name);

@@ -140,12 +140,19 @@ export function isDefinedWorkflow(value: unknown): value is Workflow {
 }
 
 /**
- * The limits step `stepName` of `workflow` takes when it runs: the workflow's, then
- * the step's own (empty for a step without any, which then costs nothing extra).
+ * The limits step `stepName` takes when it runs in an execution of `workflow`: the
+ * workflow's, then the step's own (empty for a step without any, which then costs
+ * nothing extra). A step goes with its own limits wherever it runs: when `workflow`
+ * does not declare it (an execution may name the steps of any workflow), they are
+ * those `declaredBy` gives it (the workflow that registered the step).
  */
-export function stepLimits(workflow: Workflow | undefined, stepName: string): readonly LimitSpec[] {
-  if (workflow === undefined) return [];
-  const own = workflow.steps.find((s) => s.name === stepName)?.limits ?? [];
-  const all = workflow.limits ?? [];
+export function stepLimits(
+  workflow: Workflow | undefined,
+  stepName: string,
+  declaredBy?: Workflow,
+): readonly LimitSpec[] {
+  const step = (w: Workflow | undefined) => w?.steps.find((s) => s.name === stepName);
+  const own = (step(workflow) ?? step(declaredBy))?.limits ?? [];
+  const all = workflow?.limits ?? [];
   return all.length === 0 ? own : own.length === 0 ? all : [...all, ...own];
 }

@@ -42,6 +42,31 @@ describe('limits in the step processor', () => {
     expect(await slot.limiter.list(slot.h.clock.now())).toEqual([{ key: 'openai', inUse: 0, limit: 2, waiting: 0 }]);
   });
 
+  it("takes a step's own limits wherever it runs, in an execution of another workflow too", async () => {
+    const held = gate();
+    const search: NamedStep<S> = {
+      name: 'search',
+      fn: async (s) => {
+        if (s.n === 1) await held.promise;
+        return s;
+      },
+      limits: [{ key: 'openai', concurrency: 1 }],
+    };
+    const owner = defineWorkflow<S>({ name: 'owner', steps: [search] });
+    const borrower = defineWorkflow<S>({ name: 'borrower', steps: [{ name: 'other', fn: (s) => s }] });
+    const h = makeHarness({ workflows: [owner, borrower] });
+    h.deps.limiter = new InMemoryLimiter();
+    await h.control.start({ workflow: 'owner', input: { n: 1 } });
+    await h.control.start({ workflow: 'borrower', input: { n: 2 }, steps: ['search'] });
+    const [m1, m2] = h.queue.receive();
+    const running = h.process(m1!.message);
+    await settle();
+    // The slot is held by the owner's execution: the borrowed step waits for it like any other.
+    expect(await h.process(m2!.message)).toMatchObject({ status: 'throttled', key: 'openai' });
+    held.open();
+    expect(await running).toMatchObject({ status: 'completed' });
+  });
+
   it('gives the claim back without counting an attempt when the key is full, and runs the step once it frees', async () => {
     const held = gate();
     let runs = 0;
