@@ -15,11 +15,13 @@ export interface BudgetResult {
 }
 
 /**
- * Replaces the budget of an unfinished execution, in one compare-and-set of its
- * head. An execution paused with BUDGET_EXCEEDED that the new budget no longer
- * holds back is resumed by the same write (its next step sent); one still past it
- * stays paused, its error unchanged. ILLEGAL_TRANSITION on a finished execution,
- * VALIDATION_ERROR for a budget that is not one (see `validateBudget`).
+ * Replaces the budget of an unfinished or failed execution, in one compare-and-set
+ * of its head. An execution paused with BUDGET_EXCEEDED that the new budget no
+ * longer holds back is resumed by the same write (its next step sent); one still
+ * past it stays paused, its error unchanged. A failed one keeps failed: its budget
+ * is what a `retry` is then held to (a retry past its budget is refused).
+ * ILLEGAL_TRANSITION on a completed or cancelled execution, VALIDATION_ERROR for a
+ * budget that is not one (see `validateBudget`).
  */
 export async function setBudget(rt: ResolvedRuntime, id: string, budget: unknown): Promise<BudgetResult> {
   const valid = validateBudget(budget);
@@ -27,8 +29,8 @@ export async function setBudget(rt: ResolvedRuntime, id: string, budget: unknown
   let resumed = false;
   const { head, written } = await decideAndWrite(rt, id, (h) => {
     if (!h) throw new NotFoundError('execution', id);
-    if (isTerminalState(h.state))
-      throw new IllegalTransitionError(id, h.state, 'set the budget of', ['running', 'waiting', 'paused']);
+    if (isTerminalState(h.state) && h.state !== ExecutionState.Failed)
+      throw new IllegalTransitionError(id, h.state, 'set the budget of', ['running', 'waiting', 'paused', 'failed']);
     const next: ExecutionHead = { ...h, budget: { ...valid }, lastUpdate: now };
     resumed = pausedByBudget(h) && overBudget(h.usage, valid).length === 0;
     return resumed ? resumedHead(rt, next, 'resume', now) : next;

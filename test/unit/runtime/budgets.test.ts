@@ -74,6 +74,43 @@ describe('usage and budgets in the serverless runtime', () => {
     await expect(h.control.setBudget(head.id, { costUsd: 9 })).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
   });
 
+  it('takes a new budget on a failed execution, so that one over its old budget can be retried', async () => {
+    const broken = { d1: true };
+    const h = makeHarness({
+      workflows: [
+        defineWorkflow<S>({
+          name: 'doomed',
+          steps: [
+            { name: 'd0', fn: (s: S, ctx: StepContext) => (ctx.reportUsage({ costUsd: 3 }), { n: s.n + 1 }) },
+            {
+              name: 'd1',
+              fn: (s: S) => {
+                if (broken.d1) throw new Error('down');
+                return s;
+              },
+            },
+          ],
+        }),
+      ],
+      config: { retryBaseDelayMs: 1, retryMaxDelayMs: 1, maxRetries: 1 },
+    });
+    const { head } = await h.control.start({ workflow: 'doomed', input: { n: 0 }, budget: { costUsd: 100 } });
+    await h.drain();
+    await h.control.setBudget(head.id, { costUsd: 1 });
+    for (let i = 0; i < 3; i++) {
+      await h.clock.advance(2_000);
+      await h.drain();
+    }
+    expect((await h.control.get(head.id)).head).toMatchObject({ state: 'failed', usage: { costUsd: 3 } });
+    await expect(h.control.retry(head.id)).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    const raised = await h.control.setBudget(head.id, { costUsd: 10 });
+    expect(raised).toMatchObject({ resumed: false, head: { state: 'failed', budget: { costUsd: 10 } } });
+    broken.d1 = false;
+    await h.control.retry(head.id);
+    await h.drain();
+    expect((await h.control.get(head.id)).head).toMatchObject({ state: 'completed', usage: { costUsd: 3 } });
+  });
+
   it('counts the usage of a step that failed and was retried once', async () => {
     const { h, flaky } = fiveCosting();
     flaky.b1 = true;
