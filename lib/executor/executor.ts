@@ -35,6 +35,7 @@ import { checkNamedSteps, assertExecutionName } from '../core/step-list.js';
 import { StepRegistry } from '../core/step-registry.js';
 import {
   applyRewind,
+  assertInHistory,
   assertRunsOnFrom,
   checkForkOptions,
   checkRewindOptions,
@@ -430,6 +431,7 @@ export class Executor {
     }
     const cp = findCheckpoint(exec, checked.toCheckpoint, this.#config.maxCheckpoints);
     assertRunsOnFrom(exec, cp);
+    assertInHistory(exec, cp);
     const steps = old.steps ?? this.#stepsByName(exec);
     // Claimed before the first await: other control calls are refused until this resolves.
     old.rewinding = true;

@@ -99,6 +99,14 @@ export function assertRunsOnFrom(exec: Execution, cp: Checkpoint): void {
   }
 }
 
+/** VALIDATION_ERROR for a checkpoint an earlier rewind went back past: a rewind runs on from its history only. */
+export function assertInHistory(exec: Execution, cp: Checkpoint): void {
+  if (cp.superseded || (cp.seq !== undefined && isSuperseded(exec.superseded, cp.seq)))
+    throw new ValidationError(
+      `checkpoint ${cp.seq ?? cp.step} of execution ${exec.id} was gone back past by an earlier rewind (superseded): nothing runs on from it; rewind to one in its history, or fork from it`,
+    );
+}
+
 /** A deep copy of a checkpoint state, so that the steps that take it cannot change the checkpoint. */
 export function copyState(state: unknown): unknown {
   return state === undefined ? undefined : structuredClone(state);

@@ -6,7 +6,7 @@ import { validateBudget } from '../core/usage.js';
 import { WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE, isWorkflowVersion } from './workflow.js';
 import { LeaseConflictError, StaleTokenError } from './errors.js';
 import { MAX_SUPERSEDED_RANGES, type EpochMs, type ExecutionHead, type StoredCheckpoint } from './model.js';
-import { supersede } from './head-changes.js';
+import { isSuperseded, supersede } from './head-changes.js';
 import { validateLimit } from './paging.js';
 import { assertNameFilter } from './list-filter.js';
 import type { ClaimRequest, Fence, ListQuery, NewExecution, RewindRequest, TransitionRequest } from './ports.js';
@@ -87,6 +87,10 @@ export function assertRewind(
   }
   if (cp === undefined || cp.seq > head.stepRuns) throw checkpointNotFound(req.id, req.toCheckpoint);
   assertRunsOnFrom(cp, head);
+  if (isSuperseded(head.superseded, cp.seq))
+    throw new ValidationError(
+      `checkpoint ${cp.seq} of execution ${req.id} was gone back past by an earlier rewind (superseded): nothing runs on from it; rewind to one in its history, or fork from it`,
+    );
   if (head.maxStepRuns > 0 && head.stepRuns + 1 >= head.maxStepRuns) {
     throw new ValidationError(
       `execution ${req.id} has used ${head.stepRuns} of its ${head.maxStepRuns} step runs, and a rewind takes one more: no step could run; fork it instead (a fork starts its own count)`,

@@ -307,6 +307,12 @@ describe('Executor.rewind', () => {
       '13:10',
     ]);
     expect(await store.loadCheckpoint(exec.id)).toEqual(done);
+    // A superseded checkpoint is not in its history any more: nothing runs on from it.
+    await expect(executor.rewind(exec.id, { toCheckpoint: 4 })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      message: expect.stringContaining('superseded') as unknown,
+    });
+    expect(executor.getExecution(exec.id)?.state).toBe(ExecutionState.Completed);
   });
 
   it('rewinds a completed execution with edited state, and wait() waits for the new end', async () => {

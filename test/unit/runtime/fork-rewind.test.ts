@@ -160,6 +160,13 @@ describe('ControlPlane.rewind', () => {
       [1, 1, false, undefined],
       [0, 0, false, undefined],
     ]);
+    // A superseded checkpoint is not in its history any more: nothing runs on from it.
+    const versionBefore = done.head.version;
+    await expect(h.control.rewind(started.id, { toCheckpoint: 4 })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      message: expect.stringContaining('checkpoint 4 of execution') as unknown,
+    });
+    expect((await h.control.get(started.id)).head.version).toBe(versionBefore);
   });
 
   it('runs on with an edited state, and a step in flight under a pause never commits over it', async () => {
