@@ -1,4 +1,4 @@
-import { ErrorCode, LongRunningError, NotFoundError } from '../core/errors.js';
+import { ErrorCode, LongRunningError, NotFoundError, ValidationError } from '../core/errors.js';
 import { budgetMessage, overBudget } from '../core/usage.js';
 import { EventType } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
@@ -67,6 +67,12 @@ export function resumedHead(
   const id = h.id;
   if (h.state === ExecutionState.Running || h.state === ExecutionState.Waiting) return undefined;
   assertTransition(id, h.state, action);
+  if (action === 'retry' && h.maxStepRuns > 0 && h.stepRuns >= h.maxStepRuns) {
+    // Its next step would be past the limit at once (STEP_LIMIT_EXCEEDED again), as a rewind would.
+    throw new ValidationError(
+      `execution ${id} has used ${h.stepRuns} of its ${h.maxStepRuns} step runs: a retry could run no step; fork it instead (a fork starts its own count)`,
+    );
+  }
   const overruns = overBudget(h.usage, h.budget);
   if (overruns.length > 0) {
     throw new LongRunningError(

@@ -62,7 +62,14 @@ describe('loops on the serverless runtime', () => {
     expect(h.outcomes.at(-1)).toMatchObject({ status: 'failed', error: { code: 'STEP_LIMIT_EXCEEDED' } });
     const own = await h.control.start({ workflow: 'loop', input: { i: 0, runs: [] }, maxStepRuns: 3 });
     await h.drain();
-    expect(await h.store.get(own.head.id)).toMatchObject({ state: 'failed', stepRuns: 3 });
+    const ranOut = await h.store.get(own.head.id);
+    expect(ranOut).toMatchObject({ state: 'failed', stepRuns: 3 });
+    // A retry could run no step within the limit: refused (as a rewind is), changing nothing.
+    await expect(h.control.retry(own.head.id)).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      message: expect.stringContaining('has used 3 of its 3 step runs') as unknown,
+    });
+    expect(await h.store.get(own.head.id)).toEqual(ranOut);
     const unlimited = await h.control.start({ workflow: 'loop', input: { i: 990, runs: [] }, maxStepRuns: Infinity });
     expect(unlimited.head.maxStepRuns).toBe(0);
     await expect(h.control.start({ workflow: 'loop', input: {}, maxStepRuns: 0 })).rejects.toMatchObject({
