@@ -111,10 +111,13 @@ export async function afterResume(
   now: EpochMs,
 ): Promise<void> {
   const id = head.id;
-  if (written) emitEvents(rt, id, head.events.slice(-1), { state: head.data });
+  // The write's events: its `resumed`, and the end when the kept event let the execution complete at once.
+  const resumedAt = head.events.map((e) => e.type).lastIndexOf(EventType.Resumed);
+  if (written) emitEvents(rt, id, head.events.slice(resumedAt >= 0 ? resumedAt : -1), { state: head.data });
   if (head.state === ExecutionState.Running) await rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
-  else {
+  else if (head.state === ExecutionState.Waiting) {
     if (written) emitEvents(rt, id, [recordedEvent(EventType.Waiting, head.currentStep, now)], { state: head.data });
     await sendWakeIfNear(rt, head, now);
   }
+  // Otherwise the kept event ended its wait and there was no step left: it completed, and the event said so.
 }

@@ -127,6 +127,22 @@ describe('events on the serverless runtime', () => {
     expect((done?.data as W).seen[1]).toMatchObject({ payload: 'p' });
   });
 
+  it('tells of the resume and the end, and of no wait, when resume delivers the kept event to a last step that waited', async () => {
+    const solo = defineWorkflow<W>({
+      name: 'solo',
+      steps: [{ name: 'ask', fn: (s, ctx) => ctx.waitForEvent('approval', { state: s }) }],
+    });
+    const h = makeHarness({ workflows: [solo] });
+    const { head } = await h.control.start({ workflow: 'solo', input });
+    await h.drain();
+    await h.control.pause(head.id);
+    expect((await h.control.sendEvent(head.id, { type: 'approval', payload: 'p' })).delivery).toBe('buffered');
+    const told = h.events.length;
+    expect(await h.control.resume(head.id)).toMatchObject({ head: { state: 'completed' } });
+    expect(h.events.slice(told).map((e) => e.type)).toEqual(['resumed', 'execution_completed']);
+    expect(h.queue.pending()).toEqual([]);
+  });
+
   it('resumes a paused wait without its event back to waiting, with the same deadline', async () => {
     const h = approval({ timeoutMs: 60_000 });
     const { head } = await h.control.start({ workflow: 'approval', input });
