@@ -22,8 +22,7 @@ const running = new Set<ChildProcess>();
  */
 export function runCommand(command: string, args: readonly string[]): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    track(child);
+    const child = spawnTracked(() => spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true }));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -43,12 +42,30 @@ export function runCommand(command: string, args: readonly string[]): Promise<Co
   });
 }
 
-function track(child: ChildProcess): void {
-  if (running.size === 0) {
-    process.on('exit', endAll);
-    for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
+/**
+ * Starts a command and keeps it among those ended with this process. The hooks go
+ * on before the spawn: a signal that comes as soon as the command runs still ends it.
+ */
+function spawnTracked<T extends ChildProcess>(start: () => T): T {
+  hook();
+  try {
+    const child = start();
+    running.add(child);
+    return child;
+  } catch (err) {
+    if (running.size === 0) unhook();
+    throw err;
   }
-  running.add(child);
+}
+
+/** Whether this module listens to exit and the stop signals (while a command runs). */
+let hooked = false;
+
+function hook(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', endAll);
+  for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
 }
 
 function untrack(child: ChildProcess): void {
@@ -57,6 +74,8 @@ function untrack(child: ChildProcess): void {
 }
 
 function unhook(): void {
+  if (!hooked) return;
+  hooked = false;
   process.off('exit', endAll);
   for (const signal of STOP_SIGNALS) process.off(signal, onStopSignal);
 }

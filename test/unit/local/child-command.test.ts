@@ -98,13 +98,13 @@ describe('runCommand', () => {
       const { parent, commandPid, exited } = await parentWithCommand('');
       parent.kill(signal);
       expect((await exited).signal).toBe(signal);
-      await waitFor(() => (isRunning(commandPid) ? undefined : true), 5000);
+      await waitFor(() => (isRunning(commandPid) ? undefined : true));
     },
   );
 
   it('ends the command when this process exits', async () => {
     const { exited, commandPid } = await parentWithCommand('process.exit(3);');
     expect((await exited).code).toBe(3);
-    await waitFor(() => (isRunning(commandPid) ? undefined : true), 5000);
+    await waitFor(() => (isRunning(commandPid) ? undefined : true));
   });
 });
