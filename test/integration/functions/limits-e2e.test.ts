@@ -68,7 +68,16 @@ function deployed() {
   const workerDeps = defaultDeps('worker', process.env, workflows);
   const api = makeApiHandler({ control: apiDeps.control, workflows, logger: apiDeps.logger });
   const runtime = { ...workerDeps.runtime, throttleMaxDelaySeconds: 1 };
-  const worker = makeStepWorker({ runtime, logger: workerDeps.logger, metrics: quietMetrics });
+  // A release that kept losing to other writers is given up (the slot frees itself at its lease's end): counted.
+  const releasesGivenUp = { count: 0 };
+  const logger = {
+    ...workerDeps.logger,
+    warn: (message: string, fields?: Record<string, unknown>) => {
+      if (message.startsWith('could not release a limit slot')) releasesGivenUp.count++;
+      workerDeps.logger.warn(message, fields);
+    },
+  };
+  const worker = makeStepWorker({ runtime: { ...runtime, logger }, logger, metrics: quietMetrics });
   const call = async (method: string, path: string, body?: unknown) => {
     const result = await api(apiEvent(method, path, body === undefined ? {} : { body: body as object }), TEST_CONTEXT);
     return { status: result.statusCode ?? 0, body: bodyOf(result) };
@@ -85,7 +94,7 @@ function deployed() {
     const open = views.filter((v) => !['completed', 'failed'].includes(String(v.body.state)));
     throw new Error(`executions did not finish: ${JSON.stringify(open.slice(0, 2).map((v) => v.body))}`);
   };
-  return { call, runUntilDone };
+  return { call, runUntilDone, releasesGivenUp };
 }
 
 /** The most intervals that overlap at one moment. */
@@ -104,7 +113,7 @@ function maxOverlap(list: readonly [number, number][]): number {
 
 describe('limits through the deployed handlers (emulator)', () => {
   it('runs 40 executions with at most 3 holding the key at once, all completing without a failure', async () => {
-    const { call, runUntilDone } = deployed();
+    const { call, runUntilDone, releasesGivenUp } = deployed();
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) {
       const started = await call('POST', '/executions', { workflow: 'limited', input: { n: i } });
@@ -125,7 +134,10 @@ describe('limits through the deployed handlers (emulator)', () => {
     }
     const limits = await call('GET', '/limits');
     expect(limits.status).toBe(200);
-    expect(limits.body.items).toEqual(expect.arrayContaining([{ key: 'openai', inUse: 0, limit: 3, waiting: 0 }]));
+    // Every slot given back, but one whose release gave up under contention (rare; logged), held until its lease ends.
+    expect(limits.body.items).toEqual(
+      expect.arrayContaining([{ key: 'openai', inUse: releasesGivenUp.count, limit: 3, waiting: 0 }]),
+    );
   }, 120_000);
 
   it('frees the slot of a worker that died holding it once its lease passes, showing why it waits meanwhile', async () => {
