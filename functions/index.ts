@@ -5,9 +5,9 @@
  * over DynamoDB and SQS from the environment, as the deployed functions do.
  *
  * @example
- * import { defaultDeps, makeStepWorker, powertoolsMetrics } from 'longrunning/handlers';
+ * import { defaultDeps, makeStepWorker, emfMetrics } from 'longrunning/handlers';
  * const deps = defaultDeps('step-worker', process.env, deployedWorkflows());
- * export const handler = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: powertoolsMetrics('step-worker') });
+ * export const handler = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: emfMetrics('step-worker') });
  */
 export { makeApiHandler } from './http/api-handler.js';
 export type { ApiDeps } from './http/api-handler.js';
@@ -22,5 +22,5 @@ export type { HandlerDeps } from './shared/deps.js';
 export { EnvReader, readHandlerEnv } from './shared/env.js';
 export type { EnvSource, HandlerEnv } from './shared/env.js';
 export { asEngineLogger, eventLogger, powertoolsLogger } from './shared/logging.js';
-export { MetricName, METRICS_NAMESPACE, powertoolsMetrics } from './shared/metrics.js';
+export { MetricName, METRICS_NAMESPACE, emfMetrics } from './shared/metrics.js';
 export type { MetricsSink } from './shared/metrics.js';

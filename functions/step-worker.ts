@@ -6,7 +6,7 @@
 import { loadCallbackSecrets } from './shared/callback-secrets.js';
 import { defaultDeps } from './shared/deps.js';
 import { deployedWorkflows } from '@longrunning/workflows';
-import { powertoolsMetrics } from './shared/metrics.js';
+import { emfMetrics } from './shared/metrics.js';
 import { makeStepWorker } from './worker/step-worker-handler.js';
 
 const deps = defaultDeps('step-worker', process.env, deployedWorkflows(), {
@@ -16,5 +16,5 @@ const deps = defaultDeps('step-worker', process.env, deployedWorkflows(), {
 export const handler = makeStepWorker({
   runtime: deps.runtime,
   logger: deps.logger,
-  metrics: powertoolsMetrics('step-worker'),
+  metrics: emfMetrics('step-worker'),
 });

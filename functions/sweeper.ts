@@ -5,7 +5,7 @@
  */
 import { defaultDeps } from './shared/deps.js';
 import { deployedWorkflows } from '@longrunning/workflows';
-import { powertoolsMetrics } from './shared/metrics.js';
+import { emfMetrics } from './shared/metrics.js';
 import { makeSweeper } from './sweeper/sweeper-handler.js';
 
 const deps = defaultDeps('sweeper', process.env, deployedWorkflows());
@@ -13,6 +13,6 @@ const deps = defaultDeps('sweeper', process.env, deployedWorkflows());
 export const handler = makeSweeper({
   runtime: deps.runtime,
   logger: deps.logger,
-  metrics: powertoolsMetrics('sweeper'),
+  metrics: emfMetrics('sweeper'),
   limit: deps.env.sweepLimit,
 });
