@@ -27,7 +27,7 @@ import {
   WorkflowRegistry,
 } from '../../lib/index.js';
 import { asEngineLogger, eventLogger, powertoolsLogger } from '../../functions/shared/logging.js';
-import { powertoolsMetrics } from '../../functions/shared/metrics.js';
+import { emfMetrics } from '../../functions/shared/metrics.js';
 import { type BatchHandler, SqsPoller } from '../../lib/local/sqs-poller.js';
 import { makeApiHandler } from '../../functions/http/api-handler.js';
 import { ACCESS_LOG_FORMAT } from '../../infra/http-api.js';
@@ -136,25 +136,35 @@ interface CapturedBytes {
   stepLineBytes: number;
 }
 
-/** Counts (and swallows) what is written to stdout between `start` and `stop`. */
-function captureStdout(): { start: () => void; stop: () => CapturedBytes } {
+/**
+ * Swallows what is written to stdout from now until `release` (the worker's lines
+ * would bury the bench's tables), and counts what is written between `start` and
+ * `stop`.
+ */
+function captureStdout(): { start: () => void; stop: () => CapturedBytes; release: () => void } {
   const original = process.stdout.write.bind(process.stdout);
   let captured: CapturedBytes = { bytes: 0, metricsBytes: 0, stepLineBytes: 0 };
+  let counting = false;
+  process.stdout.write = (chunk: string | Uint8Array) => {
+    if (!counting) return true;
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    const bytes = Buffer.byteLength(text);
+    captured.bytes += bytes;
+    if (text.startsWith('{"_aws"')) captured.metricsBytes += bytes;
+    else if (text.includes('"message":"step message processed"')) captured.stepLineBytes += bytes;
+    return true;
+  };
   return {
     start: () => {
       captured = { bytes: 0, metricsBytes: 0, stepLineBytes: 0 };
-      process.stdout.write = (chunk: string | Uint8Array) => {
-        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-        const bytes = Buffer.byteLength(text);
-        captured.bytes += bytes;
-        if (text.startsWith('{"_aws"')) captured.metricsBytes += bytes;
-        else if (text.includes('"message":"step message processed"')) captured.stepLineBytes += bytes;
-        return true;
-      };
+      counting = true;
     },
     stop: () => {
-      process.stdout.write = original;
+      counting = false;
       return captured;
+    },
+    release: () => {
+      process.stdout.write = original;
     },
   };
 }
@@ -300,181 +310,186 @@ export function benchRuntime(): Promise<RuntimeBenchResult> {
     });
     // The worker logs and emits metrics as deployed (INFO, no state), into a counter of their bytes.
     const logs = captureStdout();
-    const logger = asEngineLogger(powertoolsLogger('step-worker', 'INFO'));
-    const stepWorker = makeStepWorker({
-      runtime: { ...runtime, logger, onEvent: eventLogger(logger, false) },
-      logger,
-      metrics: powertoolsMetrics('step-worker'),
-    });
-    let invocations = 0;
-    const worker: BatchHandler = (event, context) => {
-      invocations++;
-      return stepWorker(event, context);
-    };
-
-    let createdHeadBytes = 0;
-    const drive = async (executions: number, concurrency: number, workflow = 'bench') => {
-      const poller = new SqsPoller({
-        client: res.sqs,
-        queueUrl: res.queueUrl,
-        handler: worker,
-        waitTimeSeconds: 0,
-        concurrency: 1,
-        batchSize: 10,
+    try {
+      const logger = asEngineLogger(powertoolsLogger('step-worker', 'INFO'));
+      const stepWorker = makeStepWorker({
+        runtime: { ...runtime, logger, onEvent: eventLogger(logger, false) },
+        logger,
+        metrics: emfMetrics('step-worker'),
       });
-      const started = await Promise.all(
-        Array.from({ length: executions }, () => control.start({ workflow, input: STATE })),
-      );
-      const ids = started.map((r) => r.head.id);
-      createdHeadBytes = itemSizeBytes(headToItem(started[0]!.head));
-      const start = performance.now();
-      counts.clear();
-      indexUnits.steady = 0;
-      indexUnits.end = 0;
-      let done = 0;
-      while (done < executions) {
-        await Promise.all(Array.from({ length: concurrency }, () => poller.pollOnce()));
-        const heads = await Promise.all(ids.map((id) => observer.get(id)));
-        done = heads.filter((h) => h?.state === 'completed').length;
-      }
-      return { ids, seconds: (performance.now() - start) / 1000 };
-    };
+      let invocations = 0;
+      const worker: BatchHandler = (event, context) => {
+        invocations++;
+        return stepWorker(event, context);
+      };
 
-    // Steady state: one execution of 50 steps; requests per step exclude the bench's own polling reads.
-    logs.start();
-    invocations = 0;
-    const single = await drive(1, 1);
-    const singleLogs = logs.stop();
-    // The step's INFO line and its share of the end's (an execution of the cost model's length), and one
-    // metrics line an invocation.
-    const endLineBytes = singleLogs.bytes - singleLogs.metricsBytes - singleLogs.stepLineBytes;
-    const infoBytesPerStep =
-      singleLogs.stepLineBytes / steps.length + endLineBytes / COST_ASSUMPTIONS.stepsPerExecution;
-    const metricsBytesAlone = singleLogs.metricsBytes / invocations;
-    const perStep = (name: string) => (counts.get(name) ?? 0) / steps.length;
-    const storeWritesPerStep = () =>
-      perStep('UpdateItemCommand') + perStep('PutItemCommand') + perStep('TransactWriteItemsCommand');
-    const sendsPerContinuingStep = () => (counts.get('SendMessageCommand') ?? 0) / (steps.length - 1);
-    const requestsPerStep: Record<string, number> = {};
-    for (const name of [
-      'UpdateItemCommand',
-      'PutItemCommand',
-      'TransactWriteItemsCommand',
-      'SendMessageCommand',
-      'GetItemCommand',
-      'QueryCommand',
-    ])
-      requestsPerStep[name] = perStep(name);
-    const id = single.ids[0]!;
-    const head = await res.documentClient.send(
-      new GetCommand({ TableName: res.tableName, Key: { pk: execPk(id), sk: TableKeys.headSk } }),
-    );
-    const cp = await res.documentClient.send(
-      new GetCommand({ TableName: res.tableName, Key: { pk: execPk(id), sk: checkpointSk(25) } }),
-    );
-    const indexUnitsPerStep = indexUnits.steady / steps.length;
-    const completeWriteUnits = indexUnits.end;
-    const createIndexUnits = indexUnits.create;
-    const snapshot = {
-      requestsPerStep,
-      storeWritesPerStep: storeWritesPerStep(),
-      queueSendsPerStep: sendsPerContinuingStep(),
-    };
-    const headItemBytes = itemSizeBytes(head.Item ?? {});
-    const checkpointItemBytes = itemSizeBytes(cp.Item ?? {});
-    const wru = (bytes: number) => Math.ceil(bytes / 1024);
-    const stepsPerSecond = [
-      {
-        concurrency: 1,
-        executions: 1,
-        steps: steps.length,
-        seconds: single.seconds,
-        stepsPerSecond: steps.length / single.seconds,
-      },
-    ];
-    // The same 50 steps with checkpointHistory 'none': each commit is one conditional update of the head.
-    await drive(1, 1, 'bench-lean');
-    const withoutHistory = {
-      storeWritesPerStep: storeWritesPerStep(),
-      transactionsPerStep: perStep('TransactWriteItemsCommand'),
-      indexUnitsPerStep: indexUnits.steady / steps.length,
-      writeUnitsPerStep: 2 * wru(headItemBytes) + indexUnits.steady / steps.length,
-    };
-    // The same 50 steps with chainSteps: the steps of one invocation need no claim and no send.
-    logs.start();
-    invocations = 0;
-    const chainedRun = await drive(1, 1, 'bench-chained');
-    const chainedLogBytesPerStep = (logs.stop().bytes + invocations * PLATFORM_LOG_BYTES_PER_INVOCATION) / steps.length;
-    const chained = {
-      storeWritesPerStep: storeWritesPerStep(),
-      queueSendsPerStep: sendsPerContinuingStep(),
-      writeUnitsPerStep:
-        perStep('UpdateItemCommand') * wru(headItemBytes) +
-        perStep('PutItemCommand') * wru(checkpointItemBytes) +
-        indexUnits.steady / steps.length,
-      stepsPerSecond: steps.length / chainedRun.seconds,
-      logBytesPerStep: chainedLogBytesPerStep,
-    };
-    const twenty = await drive(20, 4, 'bench-short');
-    stepsPerSecond.push({
-      concurrency: 4,
-      executions: 20,
-      steps: 20 * SHORT_STEPS,
-      seconds: twenty.seconds,
-      stepsPerSecond: (20 * SHORT_STEPS) / twenty.seconds,
-    });
-    // One full batch, as the event source mapping hands the worker under load: the first steps of
-    // as many executions, started through the HTTP API (whose log lines are measured too), in one
-    // invocation that writes one metrics line for them all.
-    const batchSize = COST_ASSUMPTIONS.batchSize;
-    const apiLogger = asEngineLogger(powertoolsLogger('api', 'INFO'));
-    const apiControl = new ControlPlane({ ...runtime, logger: apiLogger, onEvent: eventLogger(apiLogger, false) });
-    const api = makeApiHandler({ control: apiControl, workflows, logger: apiLogger });
-    logs.start();
-    const starts = await Promise.all(
-      Array.from({ length: batchSize }, () =>
-        api(apiEvent('POST', '/executions', { body: { workflow: 'bench', input: STATE } })),
-      ),
-    );
-    const apiLogs = logs.stop();
-    const startedIds = new Set(starts.map((r) => bodyOf<{ id: string }>(r).id));
-    // Receives until it holds the message of every execution just started (a receive may return
-    // fewer than are there; a message left from the runs before is left alone), then hands them to
-    // one invocation.
-    const records: SQSRecord[] = [];
-    for (let tries = 0; records.length < batchSize && tries < 30; tries++) {
-      const got = await res.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: res.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      let createdHeadBytes = 0;
+      const drive = async (executions: number, concurrency: number, workflow = 'bench') => {
+        const poller = new SqsPoller({
+          client: res.sqs,
+          queueUrl: res.queueUrl,
+          handler: worker,
+          waitTimeSeconds: 0,
+          concurrency: 1,
+          batchSize: 10,
+        });
+        const started = await Promise.all(
+          Array.from({ length: executions }, () => control.start({ workflow, input: STATE })),
+        );
+        const ids = started.map((r) => r.head.id);
+        createdHeadBytes = itemSizeBytes(headToItem(started[0]!.head));
+        const start = performance.now();
+        counts.clear();
+        indexUnits.steady = 0;
+        indexUnits.end = 0;
+        let done = 0;
+        while (done < executions) {
+          await Promise.all(Array.from({ length: concurrency }, () => poller.pollOnce()));
+          const heads = await Promise.all(ids.map((id) => observer.get(id)));
+          done = heads.filter((h) => h?.state === 'completed').length;
+        }
+        return { ids, seconds: (performance.now() - start) / 1000 };
+      };
+
+      // Steady state: one execution of 50 steps; requests per step exclude the bench's own polling reads.
+      logs.start();
+      invocations = 0;
+      const single = await drive(1, 1);
+      const singleLogs = logs.stop();
+      // The step's INFO line and its share of the end's (an execution of the cost model's length), and one
+      // metrics line an invocation.
+      const endLineBytes = singleLogs.bytes - singleLogs.metricsBytes - singleLogs.stepLineBytes;
+      const infoBytesPerStep =
+        singleLogs.stepLineBytes / steps.length + endLineBytes / COST_ASSUMPTIONS.stepsPerExecution;
+      const metricsBytesAlone = singleLogs.metricsBytes / invocations;
+      const perStep = (name: string) => (counts.get(name) ?? 0) / steps.length;
+      const storeWritesPerStep = () =>
+        perStep('UpdateItemCommand') + perStep('PutItemCommand') + perStep('TransactWriteItemsCommand');
+      const sendsPerContinuingStep = () => (counts.get('SendMessageCommand') ?? 0) / (steps.length - 1);
+      const requestsPerStep: Record<string, number> = {};
+      for (const name of [
+        'UpdateItemCommand',
+        'PutItemCommand',
+        'TransactWriteItemsCommand',
+        'SendMessageCommand',
+        'GetItemCommand',
+        'QueryCommand',
+      ])
+        requestsPerStep[name] = perStep(name);
+      const id = single.ids[0]!;
+      const head = await res.documentClient.send(
+        new GetCommand({ TableName: res.tableName, Key: { pk: execPk(id), sk: TableKeys.headSk } }),
       );
-      for (const m of got.Messages ?? []) {
-        const id = (JSON.parse(m.Body ?? '{}') as { executionId?: string }).executionId ?? '';
-        if (startedIds.has(id)) records.push({ messageId: m.MessageId ?? '', body: m.Body ?? '' } as SQSRecord);
+      const cp = await res.documentClient.send(
+        new GetCommand({ TableName: res.tableName, Key: { pk: execPk(id), sk: checkpointSk(25) } }),
+      );
+      const indexUnitsPerStep = indexUnits.steady / steps.length;
+      const completeWriteUnits = indexUnits.end;
+      const createIndexUnits = indexUnits.create;
+      const snapshot = {
+        requestsPerStep,
+        storeWritesPerStep: storeWritesPerStep(),
+        queueSendsPerStep: sendsPerContinuingStep(),
+      };
+      const headItemBytes = itemSizeBytes(head.Item ?? {});
+      const checkpointItemBytes = itemSizeBytes(cp.Item ?? {});
+      const wru = (bytes: number) => Math.ceil(bytes / 1024);
+      const stepsPerSecond = [
+        {
+          concurrency: 1,
+          executions: 1,
+          steps: steps.length,
+          seconds: single.seconds,
+          stepsPerSecond: steps.length / single.seconds,
+        },
+      ];
+      // The same 50 steps with checkpointHistory 'none': each commit is one conditional update of the head.
+      await drive(1, 1, 'bench-lean');
+      const withoutHistory = {
+        storeWritesPerStep: storeWritesPerStep(),
+        transactionsPerStep: perStep('TransactWriteItemsCommand'),
+        indexUnitsPerStep: indexUnits.steady / steps.length,
+        writeUnitsPerStep: 2 * wru(headItemBytes) + indexUnits.steady / steps.length,
+      };
+      // The same 50 steps with chainSteps: the steps of one invocation need no claim and no send.
+      logs.start();
+      invocations = 0;
+      const chainedRun = await drive(1, 1, 'bench-chained');
+      const chainedLogBytesPerStep =
+        (logs.stop().bytes + invocations * PLATFORM_LOG_BYTES_PER_INVOCATION) / steps.length;
+      const chained = {
+        storeWritesPerStep: storeWritesPerStep(),
+        queueSendsPerStep: sendsPerContinuingStep(),
+        writeUnitsPerStep:
+          perStep('UpdateItemCommand') * wru(headItemBytes) +
+          perStep('PutItemCommand') * wru(checkpointItemBytes) +
+          indexUnits.steady / steps.length,
+        stepsPerSecond: steps.length / chainedRun.seconds,
+        logBytesPerStep: chainedLogBytesPerStep,
+      };
+      const twenty = await drive(20, 4, 'bench-short');
+      stepsPerSecond.push({
+        concurrency: 4,
+        executions: 20,
+        steps: 20 * SHORT_STEPS,
+        seconds: twenty.seconds,
+        stepsPerSecond: (20 * SHORT_STEPS) / twenty.seconds,
+      });
+      // One full batch, as the event source mapping hands the worker under load: the first steps of
+      // as many executions, started through the HTTP API (whose log lines are measured too), in one
+      // invocation that writes one metrics line for them all.
+      const batchSize = COST_ASSUMPTIONS.batchSize;
+      const apiLogger = asEngineLogger(powertoolsLogger('api', 'INFO'));
+      const apiControl = new ControlPlane({ ...runtime, logger: apiLogger, onEvent: eventLogger(apiLogger, false) });
+      const api = makeApiHandler({ control: apiControl, workflows, logger: apiLogger });
+      logs.start();
+      const starts = await Promise.all(
+        Array.from({ length: batchSize }, () =>
+          api(apiEvent('POST', '/executions', { body: { workflow: 'bench', input: STATE } })),
+        ),
+      );
+      const apiLogs = logs.stop();
+      const startedIds = new Set(starts.map((r) => bodyOf<{ id: string }>(r).id));
+      // Receives until it holds the message of every execution just started (a receive may return
+      // fewer than are there; a message left from the runs before is left alone), then hands them to
+      // one invocation.
+      const records: SQSRecord[] = [];
+      for (let tries = 0; records.length < batchSize && tries < 30; tries++) {
+        const got = await res.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: res.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
+        for (const m of got.Messages ?? []) {
+          const id = (JSON.parse(m.Body ?? '{}') as { executionId?: string }).executionId ?? '';
+          if (startedIds.has(id)) records.push({ messageId: m.MessageId ?? '', body: m.Body ?? '' } as SQSRecord);
+        }
       }
+      if (records.length !== batchSize)
+        throw new Error(`the batch bench received ${records.length} of the ${batchSize} messages it started`);
+      logs.start();
+      await worker({ Records: records }, { awsRequestId: 'bench-batch', getRemainingTimeInMillis: () => 60_000 });
+      const batchLogs = logs.stop();
+      const logBytesPerStep = {
+        inBatch: infoBytesPerStep + (batchLogs.metricsBytes + PLATFORM_LOG_BYTES_PER_INVOCATION) / batchSize,
+        alone: infoBytesPerStep + metricsBytesAlone + PLATFORM_LOG_BYTES_PER_INVOCATION,
+        batchSize,
+      };
+      return {
+        ...snapshot,
+        headItemBytes,
+        checkpointItemBytes,
+        indexUnitsPerStep,
+        writeUnitsPerStep: 2 * wru(headItemBytes) + wru(checkpointItemBytes) + indexUnitsPerStep,
+        createWriteUnits: 2 * (wru(createdHeadBytes) + wru(checkpointItemBytes)) + createIndexUnits,
+        completeWriteUnits,
+        withoutHistory,
+        chained,
+        logBytesPerStep,
+        logBytesPerStart: apiLogs.bytes / batchSize + PLATFORM_LOG_BYTES_PER_INVOCATION + accessLogLineBytes(),
+        stepsPerSecond,
+      };
+    } finally {
+      logs.release();
     }
-    if (records.length !== batchSize)
-      throw new Error(`the batch bench received ${records.length} of the ${batchSize} messages it started`);
-    logs.start();
-    await worker({ Records: records }, { awsRequestId: 'bench-batch', getRemainingTimeInMillis: () => 60_000 });
-    const batchLogs = logs.stop();
-    const logBytesPerStep = {
-      inBatch: infoBytesPerStep + (batchLogs.metricsBytes + PLATFORM_LOG_BYTES_PER_INVOCATION) / batchSize,
-      alone: infoBytesPerStep + metricsBytesAlone + PLATFORM_LOG_BYTES_PER_INVOCATION,
-      batchSize,
-    };
-    return {
-      ...snapshot,
-      headItemBytes,
-      checkpointItemBytes,
-      indexUnitsPerStep,
-      writeUnitsPerStep: 2 * wru(headItemBytes) + wru(checkpointItemBytes) + indexUnitsPerStep,
-      createWriteUnits: 2 * (wru(createdHeadBytes) + wru(checkpointItemBytes)) + createIndexUnits,
-      completeWriteUnits,
-      withoutHistory,
-      chained,
-      logBytesPerStep,
-      logBytesPerStart: apiLogs.bytes / batchSize + PLATFORM_LOG_BYTES_PER_INVOCATION + accessLogLineBytes(),
-      stepsPerSecond,
-    };
   });
 }
 
