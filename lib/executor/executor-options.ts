@@ -1,5 +1,5 @@
 import { ValidationError } from '../core/errors.js';
-import { checkObject } from './fork-rewind.js';
+import { checkOptions } from '../core/options.js';
 import type { Clock } from '../core/clock.js';
 import type { ExecutionEvent } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
@@ -57,7 +57,7 @@ function assertMethods(value: unknown, what: string, methods: readonly string[])
  * construction, not a TypeError at the first start.
  */
 export function checkExecutorOptions(options: unknown): ExecutorOptions {
-  const o = checkObject(options, 'Executor', EXECUTOR_OPTIONS);
+  const o = checkOptions(options, 'Executor', EXECUTOR_OPTIONS);
   if (o['checkpointStore'] !== undefined)
     assertMethods(o['checkpointStore'], 'checkpointStore', [
       'saveCheckpoint',
@@ -74,7 +74,7 @@ export function checkExecutorOptions(options: unknown): ExecutorOptions {
 
 /** Checks {@link Executor.start}'s options: the known keys, and `signal` an AbortSignal. */
 export function checkStartOptions(options: unknown): StartOptions {
-  const o = checkObject(options, 'start', START_OPTIONS);
+  const o = checkOptions(options, 'start', START_OPTIONS);
   if (o['signal'] !== undefined && !(o['signal'] instanceof AbortSignal))
     throw new ValidationError('start options.signal must be an AbortSignal', { field: 'signal' });
   return o;

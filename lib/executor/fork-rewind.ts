@@ -1,8 +1,10 @@
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { ExecutionState } from '../core/execution-state.js';
 import { assertJsonValue } from '../core/json.js';
+import { checkOptions } from '../core/options.js';
 import { assertExecutionName, assertStepName } from '../core/step-list.js';
-import type { Checkpoint, Execution, ForkOptions, RewindOptions, SeqRange } from '../core/types.js';
+import { isSuperseded, supersede } from '../core/superseded.js';
+import type { Checkpoint, Execution, ForkOptions, RewindOptions } from '../core/types.js';
 import { stepRunsOf } from './snapshot.js';
 
 const FORK_KEYS: ReadonlySet<string> = new Set(['fromCheckpoint', 'state', 'name', 'steps']);
@@ -10,7 +12,7 @@ const REWIND_KEYS: ReadonlySet<string> = new Set(['toCheckpoint', 'state']);
 
 /** Checks fork options (VALIDATION_ERROR naming the problem); whether the steps are registered is the caller's. */
 export function checkForkOptions(options: unknown): ForkOptions {
-  const o = checkObject(options, 'fork', FORK_KEYS);
+  const o = checkOptions(options, 'fork', FORK_KEYS);
   const checked: ForkOptions = { fromCheckpoint: checkSeq(o['fromCheckpoint'], 'fork', 'fromCheckpoint') };
   if (o['state'] !== undefined) {
     assertJsonValue(o['state'], 'fork options.state');
@@ -35,26 +37,13 @@ export function checkForkOptions(options: unknown): ForkOptions {
 
 /** Checks rewind options (VALIDATION_ERROR naming the problem). */
 export function checkRewindOptions(options: unknown): RewindOptions {
-  const o = checkObject(options, 'rewind', REWIND_KEYS);
+  const o = checkOptions(options, 'rewind', REWIND_KEYS);
   const checked: RewindOptions = { toCheckpoint: checkSeq(o['toCheckpoint'], 'rewind', 'toCheckpoint') };
   if (o['state'] !== undefined) {
     assertJsonValue(o['state'], 'rewind options.state');
     checked.state = o['state'];
   }
   return checked;
-}
-
-/** `options` as an object of the `known` keys only, else VALIDATION_ERROR naming `action` and the key. */
-export function checkObject(options: unknown, action: string, known: ReadonlySet<string>): Record<string, unknown> {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ValidationError(`${action} options must be an object`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      throw new ValidationError(`unknown ${action} option "${key}" (known: ${[...known].join(', ')})`, { field: key });
-    }
-  }
-  return options as Record<string, unknown>;
 }
 
 function checkSeq(value: unknown, action: string, field: string): number {
@@ -164,7 +153,7 @@ export function applyRewind(exec: Execution, cp: Checkpoint, at: Date): void {
   const previousRuns = stepRunsOf(exec);
   const to = cp.seq ?? 0;
   if (to < previousRuns) {
-    exec.superseded = mergeRange(exec.superseded ?? [], [to + 1, previousRuns]);
+    exec.superseded = supersede(exec.superseded ?? [], to + 1, previousRuns);
   }
   for (const kept of exec.checkpoints) {
     if (kept.seq !== undefined && isSuperseded(exec.superseded, kept.seq)) kept.superseded = true;
@@ -180,23 +169,4 @@ export function applyRewind(exec: Execution, cp: Checkpoint, at: Date): void {
   delete exec.wait;
   delete exec.delivered;
   delete exec.openCallbacks;
-}
-
-/** True when `seq` lies in one of `ranges`. */
-export function isSuperseded(ranges: readonly SeqRange[] | undefined, seq: number): boolean {
-  return ranges?.some(([first, last]) => seq >= first && seq <= last) ?? false;
-}
-
-/** `ranges` (sorted, disjoint) with `range` added, merging ranges that overlap or touch. */
-export function mergeRange(ranges: readonly SeqRange[], range: SeqRange): SeqRange[] {
-  const all = [...ranges.map(([a, b]): SeqRange => [a, b]), [range[0], range[1]] as SeqRange].sort(
-    (x, y) => x[0] - y[0],
-  );
-  const merged: SeqRange[] = [];
-  for (const [first, last] of all) {
-    const prev = merged.at(-1);
-    if (prev && first <= prev[1] + 1) prev[1] = Math.max(prev[1], last);
-    else merged.push([first, last]);
-  }
-  return merged;
 }

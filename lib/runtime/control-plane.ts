@@ -15,7 +15,7 @@ import { resumeOrRetry, type ActionResult } from './resume-actions.js';
 import type { EventInput } from '../core/waits.js';
 import { forkExecution, neverClaimed, rewindExecution, type ForkRequest } from './fork-rewind.js';
 import type { RewindOptions } from '../core/types.js';
-import { isSuperseded } from './head-changes.js';
+import { isSuperseded } from '../core/superseded.js';
 import { getBulkJob, startBulkJob, type BulkRequest } from './bulk-jobs.js';
 import type { BulkJob } from './bulk-model.js';
 import { setBudget, workflowUsage, type BudgetResult, type WorkflowUsage } from './budget-actions.js';

@@ -3,7 +3,8 @@ import { EventType } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
 import type { ForkOptions, RewindOptions } from '../core/types.js';
 import { assertSafeId, newExecutionId } from '../core/ids.js';
-import { assertJsonValue, isJsonObject } from '../core/json.js';
+import { checkOptions } from '../core/options.js';
+import { assertJsonValue } from '../core/json.js';
 import { assertExecutionName } from '../core/step-list.js';
 import { legalFrom } from '../core/transitions.js';
 import { emitEvents, recordedEvent } from './lifecycle-events.js';
@@ -30,7 +31,7 @@ export async function forkExecution(
   id: string,
   options: ForkRequest,
 ): Promise<{ head: ExecutionHead; created: boolean }> {
-  assertOptions(options, FORK_KEYS, 'fork');
+  checkOptions(options, 'fork', FORK_KEYS);
   const { fromCheckpoint, state, name, steps, idempotencyKey } = options;
   assertCheckpointSeq(fromCheckpoint, 'fromCheckpoint');
   if (state !== undefined) assertJsonValue(state, 'state');
@@ -86,7 +87,7 @@ export async function rewindExecution(
   options: RewindOptions,
   expectVersion?: number,
 ): Promise<{ head: ExecutionHead; changed: true }> {
-  assertOptions(options, REWIND_KEYS, 'rewind');
+  checkOptions(options, 'rewind', REWIND_KEYS);
   const { toCheckpoint, state } = options;
   assertCheckpointSeq(toCheckpoint, 'toCheckpoint');
   if (state !== undefined) assertJsonValue(state, 'state');
@@ -129,15 +130,4 @@ function registeredSteps(rt: ResolvedRuntime, steps: unknown): string[] {
       throw new ValidationError(`step ${JSON.stringify(step)} is not registered`, { step });
     return step;
   });
-}
-
-function assertOptions(options: unknown, allowed: ReadonlySet<string>, action: string): void {
-  if (!isJsonObject(options)) throw new ValidationError(`${action} options must be an object`);
-  for (const key of Object.keys(options)) {
-    if (!allowed.has(key)) {
-      throw new ValidationError(
-        `${action} options: unknown option ${JSON.stringify(key)} (allowed: ${[...allowed].join(', ')})`,
-      );
-    }
-  }
 }

@@ -3,6 +3,7 @@ import { ErrorCode, type ErrorInfo } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { addUsage, budgetMessage, isEmptyUsage, overBudget } from '../core/usage.js';
 import { ExecutionState, isTerminalState } from '../core/execution-state.js';
+import { supersede } from '../core/superseded.js';
 import { afterStep, DEFAULT_MAX_STEP_RUNS, type StepPosition } from '../core/waits.js';
 import { MAX_RECORDED_EVENTS } from './model.js';
 import type { EpochMs, ExecutionHead, RecordedEvent, StoredCheckpoint } from './model.js';
@@ -273,24 +274,6 @@ export function rewoundHead(h: ExecutionHead, cp: StoredCheckpoint, state: unkno
 /** The checkpoint a rewind writes: the state run on from, as step run `stepRuns` of the rewound head. */
 export function rewindCheckpointOf(h: ExecutionHead, toCheckpoint: number, now: EpochMs): StoredCheckpoint {
   return { ...checkpointOf(h, now), rewoundTo: toCheckpoint };
-}
-
-/** `ranges` with `from..to` (inclusive) added, merged with the ranges it overlaps or touches; ascending. */
-export function supersede(ranges: readonly [number, number][], from: number, to: number): [number, number][] {
-  if (from > to) return ranges.map(([a, b]) => [a, b]);
-  const merged: [number, number][] = [];
-  let added: [number, number] = [from, to];
-  for (const [a, b] of ranges) {
-    if (b + 1 < added[0] || a > added[1] + 1) merged.push([a, b]);
-    else added = [Math.min(a, added[0]), Math.max(b, added[1])];
-  }
-  merged.push(added);
-  return merged.sort((x, y) => x[0] - y[0]);
-}
-
-/** True when checkpoint `seq` lies in one of `ranges`. */
-export function isSuperseded(ranges: readonly [number, number][] | undefined, seq: number): boolean {
-  return ranges?.some(([a, b]) => seq >= a && seq <= b) ?? false;
 }
 
 /** `current` then `added`, keeping the last {@link MAX_RECORDED_EVENTS}. */

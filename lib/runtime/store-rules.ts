@@ -6,7 +6,7 @@ import { validateBudget } from '../core/usage.js';
 import { WORKFLOW_NAME_PATTERN, WORKFLOW_NAME_RULE, isWorkflowVersion } from './workflow.js';
 import { LeaseConflictError, StaleTokenError } from './errors.js';
 import { MAX_SUPERSEDED_RANGES, type EpochMs, type ExecutionHead, type StoredCheckpoint } from './model.js';
-import { isSuperseded, supersede } from './head-changes.js';
+import { isSuperseded, supersede } from '../core/superseded.js';
 import { validateLimit } from './paging.js';
 import { assertNameFilter } from './list-filter.js';
 import type { ClaimRequest, Fence, ListQuery, NewExecution, RewindRequest, TransitionRequest } from './ports.js';

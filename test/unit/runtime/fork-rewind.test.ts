@@ -110,7 +110,7 @@ describe('ControlPlane.fork', () => {
       [{ fromCheckpoint: 1, state: 1n }, 'VALIDATION_ERROR', /state must be JSON-serializable/],
       [{ fromCheckpoint: 10 }, 'VALIDATION_ERROR', /final state: no step runs on from it/],
       [{ fromCheckpoint: 1, steps: ['nope'] }, 'VALIDATION_ERROR', /step "nope" is not registered/],
-      [{ fromCheckpoint: 1, colour: 'red' }, 'VALIDATION_ERROR', /unknown option "colour"/],
+      [{ fromCheckpoint: 1, colour: 'red' }, 'VALIDATION_ERROR', /unknown fork option "colour"/],
       [null, 'VALIDATION_ERROR', /fork options must be an object/],
     ];
     for (const [options, code, message] of cases) {
