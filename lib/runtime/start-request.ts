@@ -72,6 +72,8 @@ export function validateStartRequest(request: StartRequest, workflows: WorkflowR
       throw new ValidationError('metadata must be an object');
     for (const [key, value] of Object.entries(metadata as Record<string, unknown>)) {
       if (typeof value !== 'string') throw new ValidationError(`metadata.${key} must be a string`);
+      // Assigning it would set the object's prototype, not a label: the key would vanish.
+      if (key === '__proto__') throw new ValidationError('metadata key "__proto__" is reserved; choose another');
       labels[key] = value;
     }
   }

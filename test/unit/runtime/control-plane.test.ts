@@ -95,6 +95,8 @@ describe('ControlPlane.start', () => {
     ],
     ['an unsafe idempotency key', { workflow: 'five', input, idempotencyKey: '../k' }],
     ['a non-string metadata value', { workflow: 'five', input, metadata: { n: 1 } }],
+    // As JSON.parse reads a body: an own key, which assigning it would drop silently.
+    ['a metadata key "__proto__"', { workflow: 'five', input, metadata: JSON.parse('{"__proto__":"x"}') as unknown }],
     ['an empty name', { workflow: 'five', input, name: '' }],
   ])('refuses %s with VALIDATION_ERROR, creating and sending nothing', async (_what, request) => {
     const h = makeHarness();
