@@ -22,5 +22,5 @@ export type { HandlerDeps } from './shared/deps.js';
 export { EnvReader, readHandlerEnv } from './shared/env.js';
 export type { EnvSource, HandlerEnv } from './shared/env.js';
 export { asEngineLogger, eventLogger, powertoolsLogger } from './shared/logging.js';
-export { MetricName, METRICS_NAMESPACE, emfMetrics } from './shared/metrics.js';
+export { emfMetrics, MetricName, METRICS_NAMESPACE, noMetrics } from './shared/metrics.js';
 export type { MetricsSink } from './shared/metrics.js';

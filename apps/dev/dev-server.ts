@@ -24,7 +24,7 @@ import {
   makeApiHandler,
   makeStepWorker,
   makeSweeper,
-  type MetricsSink,
+  noMetrics,
 } from '../../functions/index.js';
 import { deployedWorkflows } from '../../examples/workflows.js';
 import { buildConsole } from '../console/build.js';
@@ -57,8 +57,6 @@ function describe(event: ExecutionEvent): string {
 
 /** Where the dev server builds the console at start (ignored by git). */
 const CONSOLE_DIR = fileURLToPath(new URL('../../.cache/console/', import.meta.url));
-
-const noMetrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 
 async function main(): Promise<void> {
   const settings = new EnvReader(env);

@@ -46,6 +46,13 @@ export interface MetricsSink {
   flush(): void;
 }
 
+/** A sink that records nothing: for local runs and tests that read no metrics. */
+export const noMetrics: MetricsSink = Object.freeze({
+  count: () => undefined,
+  milliseconds: () => undefined,
+  flush: () => undefined,
+});
+
 /** CloudWatch's limits on one EMF document: distinct metrics, and values of one metric. */
 const MAX_METRICS_A_LINE = 100;
 const MAX_VALUES_A_METRIC = 100;

@@ -21,6 +21,7 @@ import { SqsPoller } from '../../lib/local/sqs-poller.js';
 import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
 import { emulatorClientConfig, type AwsResources } from '../support/aws-resources.js';
 import { emulatorRuntime, onCountedEmulator } from './runtime-bench.js';
+import { noMetrics } from '../../functions/shared/metrics.js';
 
 const STEPS = 20;
 const COUNTED = [
@@ -48,7 +49,6 @@ export interface LimitsBenchResult {
   limitItemBytes: number;
 }
 
-const quietMetrics = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 const wru = (bytes: number) => Math.ceil(bytes / 1024);
 
 function workflow(name: string, limits: LimitSpec<unknown>[] | undefined, steps = STEPS) {
@@ -83,7 +83,7 @@ export function benchLimits(): Promise<LimitsBenchResult> {
     const limiter = new DynamoDbLimiter({ client: res.documentClient, tableName: res.tableName });
     const runtime = emulatorRuntime(res, workflows, { limiter });
     const control = new ControlPlane(runtime);
-    const worker = makeStepWorker({ runtime, logger: runtime.logger!, metrics: quietMetrics });
+    const worker = makeStepWorker({ runtime, logger: runtime.logger!, metrics: noMetrics });
     const poller = new SqsPoller({ client: res.sqs, queueUrl: res.queueUrl, handler: worker, waitTimeSeconds: 0 });
 
     const run = async (name: string, key?: string): Promise<LimitedStepCost> => {

@@ -19,7 +19,7 @@ import {
   startEmulator,
   startSweeperTimer,
 } from '../../lib/local/index.js';
-import { defaultDeps, makeApiHandler, makeStepWorker, makeSweeper, type MetricsSink } from '../../functions/index.js';
+import { defaultDeps, makeApiHandler, makeStepWorker, makeSweeper, noMetrics } from '../../functions/index.js';
 import type { LoadRecorder } from './load-recorder.js';
 
 /** The sweeper's interval, as in `npm run dev`. */
@@ -27,8 +27,6 @@ const SWEEP_INTERVAL_MS = 15_000;
 
 /** Long-poll wait of each poller loop, as in `npm run dev`. */
 const POLL_WAIT_SECONDS = 5;
-
-const noMetrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 
 /** The running shape and how to take it down. */
 export interface LoadShape {

@@ -4,8 +4,7 @@ import { startSweeperTimer } from '../../lib/local/sweeper-timer.js';
 import { DRIVER_SETTINGS } from './control-planes.js';
 import type { ChaosResources } from './resources.js';
 import { sweepEveryMsFor } from './worker-config.js';
-
-const noMetrics = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
+import { noMetrics } from '../../functions/shared/metrics.js';
 
 /**
  * The sweeper of each shard (the deployed sweeper handler on a timer standing in for

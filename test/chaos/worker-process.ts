@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { MetricsSink } from '../../functions/shared/metrics.js';
+import { noMetrics } from '../../functions/shared/metrics.js';
 import { makeStepWorker } from '../../functions/worker/step-worker-handler.js';
 import {
   DynamoDbExecutionStore,
@@ -104,7 +104,6 @@ const logger: Logger = {
   warn: (msg, fields = {}) => emit({ k: 'log', level: 'warn', msg, ...errorField(fields) }),
   error: (msg, fields = {}) => emit({ k: 'log', level: 'error', msg, ...errorField(fields) }),
 };
-const metrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 
 const documentClient = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
 const workflows = new WorkflowRegistry().register(workflow).register(chainedWorkflow);
@@ -141,7 +140,7 @@ const pollers = config.shards.map((shard) => {
       chainMinRemainingMs: CHAOS_TIMING.chainMinRemainingMs,
     },
     logger,
-    metrics,
+    metrics: noMetrics,
   });
   return new SqsPoller({
     client: pollerClient,

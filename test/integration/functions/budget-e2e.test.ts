@@ -4,7 +4,7 @@ import { defineWorkflow, WorkflowRegistry } from '../../../lib/index.js';
 import { TableKeys, execPk } from '../../../lib/aws/schema/table-schema.js';
 import { makeApiHandler } from '../../../functions/http/api-handler.js';
 import { defaultDeps } from '../../../functions/shared/deps.js';
-import type { MetricsSink } from '../../../functions/shared/metrics.js';
+import { noMetrics } from '../../../functions/shared/metrics.js';
 import { makeStepWorker } from '../../../functions/worker/step-worker-handler.js';
 import { apiEvent, bodyOf } from '../../support/api-events.js';
 import { type HandlerWorld, handlerWorld, pump, TEST_CONTEXT } from './handler-harness.js';
@@ -13,7 +13,6 @@ import { type HandlerWorld, handlerWorld, pump, TEST_CONTEXT } from './handler-h
 // what they used, the commit adds it to the head in the same write, a crossed
 // budget pauses the execution before its next step, and raising it resumes.
 
-const quietMetrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 let world: HandlerWorld;
 let failuresLeft = 0;
 
@@ -49,7 +48,7 @@ function deployed() {
   const apiDeps = defaultDeps('api', process.env, workflows);
   const workerDeps = defaultDeps('worker', process.env, workflows);
   const api = makeApiHandler({ control: apiDeps.control, workflows, logger: apiDeps.logger });
-  const worker = makeStepWorker({ runtime: workerDeps.runtime, logger: workerDeps.logger, metrics: quietMetrics });
+  const worker = makeStepWorker({ runtime: workerDeps.runtime, logger: workerDeps.logger, metrics: noMetrics });
   const call = async (method: string, path: string, body?: unknown) => {
     const result = await api(apiEvent(method, path, body === undefined ? {} : { body: body as object }), TEST_CONTEXT);
     return { status: result.statusCode ?? 0, body: bodyOf(result) };

@@ -26,6 +26,7 @@ import {
 import { emulatorClientConfig } from '../../support/aws-resources.js';
 import { ManualClock } from '../../../lib/testing/manual-clock.js';
 import { useAwsResources } from '../aws/aws-test-context.js';
+import { noMetrics } from '../../../functions/shared/metrics.js';
 
 // A deployed function may call only the DynamoDB actions the construct grants it
 // (infra/handler-permissions.ts). The emulator does not enforce IAM, so these tests
@@ -34,7 +35,6 @@ import { useAwsResources } from '../aws/aws-test-context.js';
 // every control-plane call it makes) and check each request against the grant. A transaction is authorised as the puts and updates inside it.
 
 const DAY = 86_400_000;
-const quietMetrics = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 
 const aws = useAwsResources();
 
@@ -133,7 +133,7 @@ describe("the sweeper's read of the limit keys", () => {
       requests.push({ command, input }),
     );
     const limiter = new DynamoDbLimiter({ client: DynamoDBDocumentClient.from(client), tableName: aws().tableName });
-    await publishLimitUse({ limiter }, Date.now(), quietMetrics, noopLogger);
+    await publishLimitUse({ limiter }, Date.now(), noMetrics, noopLogger);
     expect(requests).toHaveLength(1);
     const [query] = requests;
     expect(query?.command).toBe(LIMIT_RECORDS_QUERY.action.replace('dynamodb:', ''));

@@ -6,7 +6,7 @@ import { defaultDeps } from '../../../functions/shared/deps.js';
 import { makeStepWorker } from '../../../functions/worker/step-worker-handler.js';
 import type { makeSweeper } from '../../../functions/sweeper/sweeper-handler.js';
 import { deployedWorkflows } from '../../../examples/workflows.js';
-import type { MetricsSink } from '../../../functions/shared/metrics.js';
+import { noMetrics } from '../../../functions/shared/metrics.js';
 import { apiEvent, bodyOf } from '../../support/api-events.js';
 import { type HandlerWorld, handlerWorld, pump } from './handler-harness.js';
 
@@ -30,7 +30,6 @@ beforeAll(async () => {
 afterAll(async () => world?.dispose());
 
 const ctx = { awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 };
-const quietMetrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 
 async function call(method: string, path: string, body?: object, query?: Record<string, string>) {
   const result = await real.api(
@@ -207,7 +206,7 @@ describe('handlers built with test workflows', () => {
   it('fails after its retries, then the retry route continues from the failed step', async () => {
     const deps = defaultDeps('test', process.env, workflows);
     const api = makeApiHandler({ control: deps.control, workflows, logger: deps.logger });
-    const worker = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: quietMetrics });
+    const worker = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: noMetrics });
     const started = bodyOf(
       await api(apiEvent('POST', '/executions', { body: { workflow: 'flaky', input: { n: 1 } } })),
     );
@@ -254,7 +253,7 @@ describe('handlers built with test workflows', () => {
     const worker = makeStepWorker({
       runtime: { ...deps.runtime, store: flakyStore },
       logger: deps.logger,
-      metrics: quietMetrics,
+      metrics: noMetrics,
     });
     const a = await deps.control.start({ workflow: 'arithmetic', input: { value: 0 } });
     const b = await deps.control.start({ workflow: 'arithmetic', input: { value: 100 } });
@@ -290,7 +289,7 @@ describe('handlers built with test workflows', () => {
 
   it('acknowledges a malformed message body instead of retrying it forever', async () => {
     const deps = defaultDeps('test', process.env, workflows);
-    const worker = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: quietMetrics });
+    const worker = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: noMetrics });
     const response = await worker(
       {
         Records: [

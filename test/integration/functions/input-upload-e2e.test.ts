@@ -4,7 +4,7 @@ import { defineWorkflow, WorkflowRegistry } from '../../../lib/index.js';
 import { makeApiHandler } from '../../../functions/http/api-handler.js';
 import { uploadKey } from '../../../functions/http/uploads.js';
 import { defaultDeps, type HandlerDeps } from '../../../functions/shared/deps.js';
-import type { MetricsSink } from '../../../functions/shared/metrics.js';
+import { noMetrics } from '../../../functions/shared/metrics.js';
 import { makeStepWorker } from '../../../functions/worker/step-worker-handler.js';
 import { apiEvent, bodyOf } from '../../support/api-events.js';
 import { type HandlerWorld, handlerWorld, pump, tableContents } from './handler-harness.js';
@@ -13,7 +13,6 @@ import { type HandlerWorld, handlerWorld, pump, tableContents } from './handler-
 // on the emulator: ask for an upload, PUT the input to its presigned URL, start with
 // `inputUpload`, run the steps. Bad uploads are refused and change nothing.
 
-const quietMetrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 let world: HandlerWorld;
 
 interface Doc {
@@ -72,7 +71,7 @@ describe('a 5 MB start input uploaded through a presigned URL', () => {
   it('starts and completes with the uploaded input, and the upload is deleted', async () => {
     const api = apiOf(defaultDeps('api', process.env, workflows));
     const workerDeps = defaultDeps('worker', process.env, workflows);
-    const worker = makeStepWorker({ runtime: workerDeps.runtime, logger: workerDeps.logger, metrics: quietMetrics });
+    const worker = makeStepWorker({ runtime: workerDeps.runtime, logger: workerDeps.logger, metrics: noMetrics });
 
     const before = Date.now();
     const upload = await newUpload(api);

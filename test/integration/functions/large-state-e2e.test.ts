@@ -6,7 +6,7 @@ import { itemSizeBytes } from '../../../lib/core/item-size.js';
 import { execPk } from '../../../lib/aws/schema/table-schema.js';
 import { makeApiHandler } from '../../../functions/http/api-handler.js';
 import { defaultDeps } from '../../../functions/shared/deps.js';
-import type { MetricsSink } from '../../../functions/shared/metrics.js';
+import { noMetrics } from '../../../functions/shared/metrics.js';
 import { makeStepWorker } from '../../../functions/worker/step-worker-handler.js';
 import { apiEvent, bodyOf } from '../../support/api-events.js';
 import { type HandlerWorld, handlerWorld, pump } from './handler-harness.js';
@@ -17,7 +17,6 @@ import { type HandlerWorld, handlerWorld, pump } from './handler-harness.js';
 // separate Lambda functions are, so the worker reads states from S3.
 
 const BLOB = 50_000_000;
-const quietMetrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 let world: HandlerWorld;
 let failuresLeft = 2;
 
@@ -76,7 +75,7 @@ describe('a 50 MB state, end to end through the handlers', () => {
       logger: apiDeps.logger,
       ...(apiDeps.stateLink ? { stateLink: apiDeps.stateLink } : {}),
     });
-    const worker = makeStepWorker({ runtime: workerDeps.runtime, logger: workerDeps.logger, metrics: quietMetrics });
+    const worker = makeStepWorker({ runtime: workerDeps.runtime, logger: workerDeps.logger, metrics: noMetrics });
     const get = async (path: string) => bodyOf(await api(apiEvent('GET', path)));
 
     // An API Gateway request body stops at 10 MB: a larger input starts through the library.
@@ -151,7 +150,7 @@ describe('a 50 MB state, end to end through the handlers', () => {
 
   it('fails a step whose result is over MAX_STATE_BYTES with STATE_TOO_LARGE', async () => {
     const deps = defaultDeps('worker', { ...process.env, MAX_STATE_BYTES: '100000' }, workflows);
-    const worker = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: quietMetrics });
+    const worker = makeStepWorker({ runtime: deps.runtime, logger: deps.logger, metrics: noMetrics });
     const { head } = await deps.control.start({ workflow: 'too-big', input: { n: 0 } });
     await pump(world.res, worker);
     const { head: after } = await deps.control.get(head.id);

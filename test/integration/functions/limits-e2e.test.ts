@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineWorkflow, DynamoDbLimiter, WorkflowRegistry } from '../../../lib/index.js';
 import { makeApiHandler } from '../../../functions/http/api-handler.js';
 import { defaultDeps } from '../../../functions/shared/deps.js';
-import type { MetricsSink } from '../../../functions/shared/metrics.js';
+import { noMetrics } from '../../../functions/shared/metrics.js';
 import { makeStepWorker } from '../../../functions/worker/step-worker-handler.js';
 import { makeSweeper } from '../../../functions/sweeper/sweeper-handler.js';
 import { apiEvent, bodyOf } from '../../support/api-events.js';
@@ -13,7 +13,6 @@ import { type HandlerWorld, handlerWorld, pump, TEST_CONTEXT } from './handler-h
 // come back without counting a failure, and a slot whose worker died frees
 // itself at its lease.
 
-const quietMetrics: MetricsSink = { count: () => undefined, milliseconds: () => undefined, flush: () => undefined };
 let world: HandlerWorld;
 
 type S = { n: number; tenant?: string };
@@ -77,7 +76,7 @@ function deployed() {
       workerDeps.logger.warn(message, fields);
     },
   };
-  const worker = makeStepWorker({ runtime: { ...runtime, logger }, logger, metrics: quietMetrics });
+  const worker = makeStepWorker({ runtime: { ...runtime, logger }, logger, metrics: noMetrics });
   const call = async (method: string, path: string, body?: unknown) => {
     const result = await api(apiEvent(method, path, body === undefined ? {} : { body: body as object }), TEST_CONTEXT);
     return { status: result.statusCode ?? 0, body: bodyOf(result) };
@@ -157,7 +156,7 @@ describe('limits through the deployed handlers (emulator)', () => {
     const worker = makeStepWorker({
       runtime: defaultDeps('worker', process.env, workflows).runtime,
       logger: defaultDeps('worker', process.env, workflows).logger,
-      metrics: { ...quietMetrics, count: (name, _value, dimensions) => void counted.push({ name, dimensions }) },
+      metrics: { ...noMetrics, count: (name, _value, dimensions) => void counted.push({ name, dimensions }) },
     });
     await pump(world.res, worker);
     // The refusal is counted in total and for its key.
@@ -169,7 +168,7 @@ describe('limits through the deployed handlers (emulator)', () => {
     await makeSweeper({
       runtime: sweeperDeps.runtime,
       logger: sweeperDeps.logger,
-      metrics: { ...quietMetrics, count: (name, value, dimensions) => void sampled.push({ name, value, dimensions }) },
+      metrics: { ...noMetrics, count: (name, value, dimensions) => void sampled.push({ name, value, dimensions }) },
       limit: 10,
     })();
     expect(sampled).toContainEqual({ name: 'LimitSlotsInUse', value: 1, dimensions: { LimitKey: 'solo-key' } });
