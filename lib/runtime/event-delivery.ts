@@ -10,7 +10,7 @@ import { emitEvents, recordedEvent } from './lifecycle-events.js';
 import type { ExecutionHead } from './model.js';
 import type { ResolvedRuntime } from './runtime-config.js';
 import { stepMessage } from './step-message.js';
-import { eventReceivedHead, withoutCallback } from './wait-changes.js';
+import { eventReceivedHead, heldByBudget, withoutCallback } from './wait-changes.js';
 
 /** What sending an event answers: the execution after it, and how the event was taken. */
 export interface EventResult {
@@ -93,7 +93,8 @@ async function deliver(
   if (written.duplicate) decided.delivery = 'duplicate';
   const { delivery } = decided;
   if (delivery === 'resumed') {
-    emitEvents(rt, id, head.events.slice(-1), { state: head.data });
+    // `resumed`, and `paused` after it when the budget holds the execution back.
+    emitEvents(rt, id, head.events.slice(heldByBudget(head) ? -2 : -1), { state: head.data });
     if (head.state === ExecutionState.Running)
       await rt.queue.send(stepMessage(head.id, head.currentStep, head.version));
   }

@@ -54,7 +54,7 @@ export type StepOutcomeOfLastStep =
     }
   /** Retries ran out (or the worker kept dying, or its loop ran maxStepRuns steps, or its wait timed out): the execution failed. */
   | { status: 'failed'; executionId: string; step: number; error: ErrorInfo; head: ExecutionHead }
-  /** The step is not registered here: the execution is paused with that error. */
+  /** The step is not registered here, or a wake found the usage past the budget: the execution is paused with that error. */
   | { status: 'parked'; executionId: string; step: number; error: ErrorInfo; head: ExecutionHead }
   /**
    * A limit refused the step (key `key`): the claim was given back without counting

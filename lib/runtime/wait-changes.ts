@@ -1,8 +1,8 @@
-import type { ErrorInfo } from '../core/errors.js';
+import { ErrorCode, type ErrorInfo } from '../core/errors.js';
 import { EventType } from '../core/events.js';
 import { ExecutionState } from '../core/execution-state.js';
 import type { DeliveredEvent, EventOutcome, PendingWait } from '../core/waits.js';
-import { appendEvents } from './head-changes.js';
+import { appendEvents, overBudgetPause } from './head-changes.js';
 import { recordedEvent } from './lifecycle-events.js';
 import type { EpochMs, ExecutionHead, RecordedEvent } from './model.js';
 
@@ -39,7 +39,10 @@ export function eventReceivedHead(
  * The head after its wait ended: running (version + 1, claims reset), the wait
  * removed, `delivered` set to the event (null: timed out with 'continue'; absent
  * after a sleep), and due for the sweeper at `sweepAt`. A wait past the last step
- * (no step left to run) completes the execution instead.
+ * (no step left to run) completes the execution instead. A head whose usage is
+ * past its budget (lowered while it waited) is paused with BUDGET_EXCEEDED before
+ * its next step runs, its `delivered` event kept for the resume, as the Executor
+ * parks before a step: a `paused` event follows the `resumed` one.
  */
 export function wokenHead(
   h: ExecutionHead,
@@ -71,7 +74,12 @@ export function wokenHead(
   }
   if (delivered === undefined) delete head.delivered;
   else head.delivered = delivered;
-  return head;
+  return overBudgetPause(head, facts.now);
+}
+
+/** True for a head {@link wokenHead} paused because its usage is past its budget. */
+export function heldByBudget(head: ExecutionHead): boolean {
+  return head.state === ExecutionState.Paused && head.error?.code === ErrorCode.BudgetExceeded;
 }
 
 /** The head waiting (again) for `wait`: version + 1 (older timers die), claims reset, error and end cleared. */

@@ -9,7 +9,7 @@ import type { ResolvedRuntime } from './runtime-config.js';
 import { stepMessage, wakeMessage } from './step-message.js';
 import type { StepOutcome } from './step-outcome.js';
 import { hopSeconds } from './wait-timing.js';
-import { timedOutHead, wokenHead } from './wait-changes.js';
+import { heldByBudget, timedOutHead, wokenHead } from './wait-changes.js';
 import { waitTiming } from './wait-scheduling.js';
 
 /**
@@ -55,7 +55,12 @@ export async function processWake(rt: ResolvedRuntime, msg: StepMessage, now: Ep
     await settledSend(rt, wakeMessage(msg.executionId, msg.step, msg.token), delaySeconds);
     return { status: 'rescheduled', ...base, delaySeconds, head };
   }
-  emitEvents(rt, msg.executionId, head.events.slice(-1), { state: head.data });
+  const held = ended.kind === 'run' && heldByBudget(head);
+  emitEvents(rt, msg.executionId, head.events.slice(held ? -2 : -1), { state: head.data });
+  if (held && head.error) {
+    rt.logger.info('execution paused by its budget as its wait ended', { executionId: msg.executionId });
+    return { status: 'parked', ...base, error: head.error, head };
+  }
   if (ended.kind === 'fail') {
     rt.logger.info('wait timed out: execution failed', { executionId: msg.executionId, code: ended.error.code });
     return { status: 'failed', ...base, error: ended.error, head };

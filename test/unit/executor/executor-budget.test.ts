@@ -168,6 +168,29 @@ describe('Executor budgets', () => {
     expect('budget' in done).toBe(false);
   });
 
+  it('holds a waiting execution whose budget was lowered under its usage when its event ends the wait, as the runtime does', async () => {
+    const { executor } = harness();
+    const ran: string[] = [];
+    const exec = executor.createNamedExecution<number>('waits', [
+      {
+        name: 'spend',
+        fn: (s, ctx) => (ctx.reportUsage({ costUsd: 1 }), ctx.waitForEvent('go', { state: s })),
+      },
+      { name: 'next', fn: (s, ctx) => (ran.push(`next: ${ctx.event?.type ?? 'no event'}`), s + 1) },
+    ]);
+    await executor.start(exec.id, 0);
+    await until(() => executor.getExecution(exec.id)?.state === ExecutionState.Waiting, 'waiting');
+    await executor.setBudget(exec.id, { costUsd: 0.5 });
+    expect(executor.getExecution(exec.id)?.state).toBe(ExecutionState.Waiting);
+    expect((await executor.sendEvent(exec.id, { type: 'go' })).delivery).toBe('resumed');
+    await until(() => executor.getExecution(exec.id)?.state === ExecutionState.Paused, 'budget pause');
+    expect(ran).toEqual([]);
+    expect(executor.getExecution(exec.id)).toMatchObject({ currentStep: 1, errorCode: ErrorCode.BudgetExceeded });
+    await executor.setBudget(exec.id, { costUsd: 5 });
+    expect((await executor.wait(exec.id)).state).toBe(ExecutionState.Completed);
+    expect(ran).toEqual(['next: go']);
+  });
+
   it('keeps no usage or budget on an execution that reports none and has none', async () => {
     const { executor, store } = harness();
     const exec = executor.createExecution('plain', [(s: number) => s + 1]);

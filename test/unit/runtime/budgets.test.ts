@@ -74,6 +74,63 @@ describe('usage and budgets in the serverless runtime', () => {
     await expect(h.control.setBudget(head.id, { costUsd: 9 })).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
   });
 
+  it('holds a waiting execution whose budget was lowered under its usage when its event or timer ends the wait', async () => {
+    // costs 1 USD, then waits for 'go' (or sleeps), then a second step that must not run past the budget.
+    const ran: string[] = [];
+    const waiter = (kind: 'event' | 'sleep') =>
+      defineWorkflow<S>({
+        name: `wait-${kind}`,
+        steps: [
+          {
+            name: `spend-${kind}`,
+            fn: (s: S, ctx: StepContext) => {
+              ctx.reportUsage({ costUsd: 1 });
+              return kind === 'event' ? ctx.waitForEvent('go', { state: s }) : ctx.sleep(1_000, s);
+            },
+          },
+          {
+            name: `next-${kind}`,
+            fn: (s: S, ctx: StepContext) => {
+              ran.push(`${kind}: ${ctx.event === undefined ? 'no event' : ctx.event?.type}`);
+              return { n: s.n + 1 };
+            },
+          },
+        ],
+      });
+    const h = makeHarness({ workflows: [waiter('event'), waiter('sleep')] });
+    const byEvent = (await h.control.start({ workflow: 'wait-event', input: { n: 0 } })).head;
+    const bySleep = (await h.control.start({ workflow: 'wait-sleep', input: { n: 0 } })).head;
+    await h.drain();
+    for (const id of [byEvent.id, bySleep.id]) {
+      expect((await h.store.get(id))?.state).toBe('waiting');
+      const lowered = await h.control.setBudget(id, { costUsd: 0.5 });
+      expect(lowered).toMatchObject({ resumed: false, head: { state: 'waiting' } });
+    }
+
+    const sent = await h.control.sendEvent(byEvent.id, { type: 'go', payload: { ok: true } });
+    expect(sent.delivery).toBe('resumed');
+    await h.clock.advance(1_000);
+    await h.drain();
+    expect(ran).toEqual([]);
+    for (const id of [byEvent.id, bySleep.id]) {
+      const held = (await h.control.get(id)).head;
+      expect(held).toMatchObject({ state: 'paused', currentStep: 1, error: { code: 'BUDGET_EXCEEDED' } });
+      expect(held.wait).toBeUndefined();
+      expect(held.events.slice(-2).map((e) => e.type)).toEqual(['resumed', 'paused']);
+    }
+    expect(h.events.filter((e) => e.type === 'paused').map((e) => e.execId)).toEqual([byEvent.id, bySleep.id]);
+    expect(h.outcomes.at(-1)).toMatchObject({ status: 'parked', error: { code: 'BUDGET_EXCEEDED' } });
+    expect(h.queue.pending()).toHaveLength(0);
+
+    // Raised: each runs its next step, the event's step with the event it was woken by.
+    for (const id of [byEvent.id, bySleep.id]) {
+      expect((await h.control.setBudget(id, { costUsd: 5 })).resumed).toBe(true);
+    }
+    await h.drain();
+    expect(ran).toEqual(['event: go', 'sleep: no event']);
+    for (const id of [byEvent.id, bySleep.id]) expect((await h.store.get(id))?.state).toBe('completed');
+  });
+
   it('takes a new budget on a failed execution, so that one over its old budget can be retried', async () => {
     const broken = { d1: true };
     const h = makeHarness({
