@@ -1,5 +1,5 @@
 /** The remote checks of `longrunning doctor`: a stack's `ApiUrl` output, and the API answering this caller. */
-import { signingRegion, sigV4Signer } from '../shared/sigv4.js';
+import { partitionOf, signingRegion, sigV4Signer } from '../shared/sigv4.js';
 import { isLocalUrl } from './api-client.js';
 import { CREDENTIALS_FIX, reasonOf, type DoctorCheck, type ResolvedCredentials } from './doctor-checks.js';
 import { lookUpStackApiUrl } from './stack-api-url.js';
@@ -133,5 +133,6 @@ export async function apiCheck(base: URL, o: ApiCheckOptions): Promise<DoctorChe
 
 function invokeArn(url: URL, region: string | undefined): string {
   const apiId = /^([a-z0-9]+)\.execute-api\./.exec(url.hostname)?.[1] ?? '<api-id>';
-  return `arn:aws:execute-api:${region ?? '<region>'}:<account>:${apiId}/*`;
+  const partition = region === undefined ? 'aws' : partitionOf(region);
+  return `arn:${partition}:execute-api:${region ?? '<region>'}:<account>:${apiId}/*`;
 }

@@ -28,7 +28,14 @@ export interface SigV4SignerOptions {
 
 /** The execute-api region in a host name like `abc123.execute-api.eu-west-1.amazonaws.com`. */
 export function regionOfHost(host: string): string | undefined {
-  return /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(host)?.[1];
+  return /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host)?.[1];
+}
+
+/** The AWS partition of `region`, as ARNs name it: `aws-cn` for China, `aws-us-gov` for GovCloud, else `aws`. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
 }
 
 /**

@@ -227,6 +227,22 @@ describe('longrunning doctor --url', () => {
     expect(check('api')?.fix).toContain(fix);
   });
 
+  it.each([
+    ['https://abc123.execute-api.cn-north-1.amazonaws.com.cn/', 'arn:aws-cn:execute-api:cn-north-1:<account>:abc123/*'],
+    [
+      'https://abc123.execute-api.us-gov-west-1.amazonaws.com/',
+      'arn:aws-us-gov:execute-api:us-gov-west-1:<account>:abc123/*',
+    ],
+  ])('signs for the region of %s and names the ARN of its partition when refused', async (url, arn) => {
+    const region = /execute-api\.([a-z0-9-]+)\./.exec(url)?.[1] ?? '';
+    const { check, sent } = await doctor(['--url', url, '--json'], {
+      env: { AWS_REGION: 'us-east-1' },
+      respond: () => ({ status: 403 }),
+    });
+    expect(sent[0]?.headers['authorization']).toContain(`/${region}/execute-api/`);
+    expect(check('api')?.fix).toContain(`execute-api:Invoke on ${arn}`);
+  });
+
   it('fails with the reason when the API does not answer, and when it cannot sign', async () => {
     const down = await doctor(['--url', API_URL, '--json'], { respond: refused });
     expect(down.check('api')?.detail).toBe(`no answer from ${API_URL}workflows: connection refused (ECONNREFUSED)`);
