@@ -32,7 +32,8 @@ export function eventReceivedHead(
     seenEventIds: outcome.seenEventIds,
     inboxSeq: h.inboxSeq + 1,
   };
-  return outcome.delivered ? wokenHead(head, outcome.delivered, facts) : head;
+  // The events are recorded once, above.
+  return outcome.delivered ? wokenHead(head, outcome.delivered, { ...facts, events: [] }) : head;
 }
 
 /**

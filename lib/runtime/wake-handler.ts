@@ -22,7 +22,8 @@ import { waitTiming } from './wait-scheduling.js';
  *   itself, delayed by the rest (at most one message's delay);
  * - due: one compare-and-set moves the head waiting -> running (version + 1, the
  *   wait removed, `delivered` null after an event wait's 'continue' timeout), then
- *   the step message is sent;
+ *   the step message is sent; a head whose usage is past a budget lowered while it
+ *   waited is paused with BUDGET_EXCEEDED instead (`parked`), and nothing is sent;
  * - an event wait's timeout with 'fail': the execution fails with WAIT_TIMEOUT (the
  *   wait is kept, so that `retry` waits again).
  * Costs one consistent read, and one write and one send when due.
