@@ -204,7 +204,14 @@ async function forward(ctx: Context, req: IncomingMessage, res: ServerResponse, 
   const text = method !== 'GET' && body.length > 0 ? body.toString('utf8') : undefined;
 
   const base = ctx.upstream;
-  const target = new URL(base.pathname.replace(/\/$/, '') + url.pathname.slice('/api'.length) + url.search, base);
+  const rest = url.pathname.slice('/api'.length);
+  // `//host/…` resolved against the base would name another host, which would get
+  // the signed request and its credentials: no route has an empty segment.
+  if (rest.includes('//')) return refuseBadPath(res);
+  const target = new URL(base.href);
+  target.pathname = base.pathname.replace(/\/$/, '') + rest;
+  target.search = url.search;
+  if (target.origin !== base.origin) return refuseBadPath(res);
   let headers: Record<string, string> = {
     host: target.host,
     accept: typeof req.headers.accept === 'string' ? req.headers.accept : 'application/json',

@@ -222,6 +222,32 @@ describe('console proxy', () => {
     expect(upstream.seen).toEqual([]);
   });
 
+  it('sends nothing to another host, whatever the path (an upstream without a stage path)', async () => {
+    const targets: string[] = [];
+    const fetchImpl = (async (input: URL | string) => {
+      targets.push(String(input));
+      return new Response('{}', { headers: { 'content-type': 'application/json' } });
+    }) as typeof fetch;
+    const bare = await startConsoleProxy({
+      upstream: new URL('https://abc123.execute-api.eu-west-1.amazonaws.com'),
+      sign: true,
+      signer: sigV4Signer({ region: 'eu-west-1', credentials }),
+      port: 0,
+      fetchImpl,
+    });
+    try {
+      const headers = { host: `127.0.0.1:${bare.port}`, [TOKEN_HEADER]: bare.token };
+      for (const path of ['/api//attacker.example/executions', '/api//attacker.example', '/api/executions//x']) {
+        expect((await call(bare.port, path, { headers })).status, path).toBe(400);
+      }
+      expect(targets).toEqual([]);
+      expect((await call(bare.port, '/api/executions?state=running', { headers })).status).toBe(200);
+      expect(targets).toEqual(['https://abc123.execute-api.eu-west-1.amazonaws.com/executions?state=running']);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('answers 502 naming the API when it is down', async () => {
     const down = await fakeUpstream();
     await new Promise((ok) => down.server.close(ok));
