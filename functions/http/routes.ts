@@ -199,7 +199,9 @@ const budget: Record<string, Handler> = {
 
 const bulkRoute = (action: BulkAction): Record<string, Handler> => ({
   POST: async (req, deps) => {
-    const body = validate(bulkBodySchema, parseJsonBody(req.body, false) ?? {}, 'body');
+    // No body is an empty filter; a JSON null is a body that is not an object (400).
+    const raw = parseJsonBody(req.body, false);
+    const body = validate(bulkBodySchema, raw === undefined ? {} : raw, 'body');
     const { requestId, ...filter } = body;
     const { job, created } = await deps.control.bulk({
       action,

@@ -325,8 +325,9 @@ function matchesFilter(head: ExecutionHead, filter: BulkFilter): boolean {
  * One execution's action, conditional on it being as listed: redrive retries a
  * failed one only at the listed version (a retry bumps it, so a page run again
  * skips it), and takes a cancelled one back to its latest checkpoint (a rewind, on
- * the same condition); cancel and pause apply once by nature (on a cancelled or
- * paused execution they change nothing).
+ * the same condition); cancel and pause act only while it is in the state it was
+ * listed in (the job's filter), and apply once by nature (on a cancelled or paused
+ * execution they change nothing).
  */
 async function applyAction(
   rt: ResolvedRuntime,
@@ -345,9 +346,9 @@ async function applyAction(
         return (await resumeOrRetry(rt, listed.id, 'retry', same)).changed ? 'changed' : 'skipped';
       }
       case 'cancel':
-        return (await control.cancel(listed.id)).changed ? 'changed' : 'skipped';
+        return (await control.cancel(listed.id, { onlyFrom: listed.state })).changed ? 'changed' : 'skipped';
       case 'pause':
-        return (await control.pause(listed.id)).changed ? 'changed' : 'skipped';
+        return (await control.pause(listed.id, { onlyFrom: listed.state })).changed ? 'changed' : 'skipped';
     }
   } catch (thrown) {
     if (thrown instanceof LongRunningError && thrown.retryable) throw thrown;

@@ -53,6 +53,12 @@ export interface StateCountsView {
   cap: number;
 }
 
+/** A condition on a control action's write. */
+export interface TransitionOptions {
+  /** Act only while the execution is in this state. */
+  onlyFrom?: ExecutionState;
+}
+
 /**
  * Starts and controls executions over the runtime's ports: what the API handler
  * calls. Every state change goes through the one transition table in
@@ -156,10 +162,12 @@ export class ControlPlane {
 
   /**
    * Running -> paused, at the next step boundary; waiting -> paused, keeping the wait
-   * (events that arrive meanwhile are kept in the inbox). Keeps the version.
+   * (events that arrive meanwhile are kept in the inbox). Keeps the version. With
+   * `onlyFrom`, only from that state (the write's condition): ILLEGAL_TRANSITION
+   * from any other, as a bulk job acts only on executions still as it listed them.
    */
-  pause(id: string): Promise<ActionResult> {
-    return this.#transition(id, 'pause', ExecutionState.Paused, EventType.Paused, { bumpVersion: false });
+  pause(id: string, options: TransitionOptions = {}): Promise<ActionResult> {
+    return this.#transition(id, 'pause', ExecutionState.Paused, EventType.Paused, { bumpVersion: false, ...options });
   }
 
   /**
@@ -212,11 +220,15 @@ export class ControlPlane {
     return completeCallback(this.#rt, token, payload);
   }
 
-  /** Ends an unfinished execution as cancelled; a step in flight sees its signal abort at its next heartbeat. */
-  cancel(id: string): Promise<ActionResult> {
+  /**
+   * Ends an unfinished execution as cancelled; a step in flight sees its signal abort
+   * at its next heartbeat. `onlyFrom` as for {@link ControlPlane.pause}.
+   */
+  cancel(id: string, options: TransitionOptions = {}): Promise<ActionResult> {
     return this.#transition(id, 'cancel', ExecutionState.Cancelled, EventType.ExecutionCancelled, {
       bumpVersion: true,
       end: true,
+      ...options,
     });
   }
 
@@ -292,24 +304,28 @@ export class ControlPlane {
     action: TransitionAction,
     to: ExecutionState,
     type: EventType,
-    options: { bumpVersion: boolean; resetAttempts?: boolean; end?: boolean },
+    options: { bumpVersion: boolean; resetAttempts?: boolean; end?: boolean } & TransitionOptions,
   ): Promise<ActionResult> {
     const rt = this.#rt;
+    const { onlyFrom, ...change } = options;
     // The read gives the event its step; the write's condition is what decides.
     const current = await this.#head(id);
     if (current.state === to) return { head: current, changed: false };
+    const legal = legalFrom(action);
+    const from = onlyFrom === undefined ? legal : legal.filter((state) => state === onlyFrom);
+    if (from.length === 0) throw new IllegalTransitionError(id, current.state, action, legal);
     const now = rt.clock.now();
     const event = recordedEvent(type, current.currentStep, now);
     let head: ExecutionHead;
     try {
       head = await rt.store.transition({
         id,
-        from: legalFrom(action),
+        from,
         to,
         now,
         action,
         event,
-        ...options,
+        ...change,
         ...(to === ExecutionState.Running ? { sweepAt: now + rt.stallAfterMs } : {}),
       });
     } catch (err) {

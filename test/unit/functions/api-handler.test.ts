@@ -43,6 +43,18 @@ describe('API handler', () => {
     expect(list.items.map((e) => [e.id, e.state])).toEqual([[id, 'running']]);
   });
 
+  it('refuses a bulk body that is JSON but not an object, and takes no body as an empty filter', async () => {
+    const { api } = setup();
+    for (const body of ['null', '[]', '3', '"failed"']) {
+      const result = await api(apiEvent('POST', '/executions/redrive', { body }));
+      expect(result.statusCode, body).toBe(400);
+      expect(bodyOf<{ error: { code: string } }>(result).error.code).toBe('VALIDATION_ERROR');
+    }
+    // Without a job store the API cannot run bulk jobs: past the body's check, the refusal names that.
+    const empty = await api(apiEvent('POST', '/executions/redrive'));
+    expect(bodyOf<{ error: { message: string } }>(empty).error.message).toContain('job store');
+  });
+
   it('answers a fault of ours with 500 INTERNAL and the request id, logging the cause but not exposing it', async () => {
     const { api, lines } = setup({
       list: () => Promise.reject(new TypeError('cannot read properties of undefined (secret)')),

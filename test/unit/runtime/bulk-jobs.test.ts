@@ -4,7 +4,7 @@ import type { StepContext } from '../../../lib/core/types.js';
 import { BULK_CONCURRENCY, BULK_LEASE_MS, BULK_PAGE_SIZE, BULK_STALL_MS } from '../../../lib/runtime/bulk-jobs.js';
 import type { BulkJob, JobStore } from '../../../lib/runtime/bulk-model.js';
 import { defineWorkflow } from '../../../lib/runtime/workflow.js';
-import { countingSteps, makeHarness } from './harness.js';
+import { countingSteps, makeHarness, overriding } from './harness.js';
 
 type S = { n: number; trail: string[] };
 const input: S = { n: 0, trail: [] };
@@ -257,6 +257,27 @@ describe('bulk cancel and pause', () => {
     expect(await h.control.job(cancelled.job.id)).toMatchObject({ counts: { matched: 30, changed: 30 } });
     for (const id of flaky) expect((await h.control.get(id)).head.state).toBe('cancelled');
     expect((await h.control.get(steady)).head.state).toBe('running');
+  });
+
+  it('leaves alone an execution resumed after its page listed it as paused, when the page runs again', async () => {
+    const { h, outage } = world();
+    outage.on = false;
+    const { head } = await h.control.start({ workflow: 'steady', input });
+    h.queue.clear();
+    await h.control.pause(head.id);
+    const { job } = await h.control.bulk({ action: 'cancel', filter: { state: 'paused' } });
+    const message = h.queue.pending().map((p) => p.message);
+    h.queue.clear();
+    // The page records its plan, then its action is throttled: it will run again on that plan.
+    const throttled = overriding(h.store, {
+      transition: () => Promise.reject(new LongRunningError('THROTTLED', 'slow down', { retryable: true })),
+    });
+    await expect(h.process(message[0]!, { store: throttled })).rejects.toMatchObject({ code: 'THROTTLED' });
+    await h.control.resume(head.id);
+    await h.clock.advance(BULK_LEASE_MS);
+    await h.process(message[0]!);
+    expect((await h.control.get(head.id)).head.state).toBe('running');
+    expect(await h.control.job(job.id)).toMatchObject({ counts: { matched: 1, changed: 0, skipped: 1 } });
   });
 
   it('refuses bad requests with the reason and starts nothing', async () => {
