@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ControlPlane, type Logger, LongRunningError } from '../../../lib/index.js';
-import { InMemoryExecutionStore, InMemoryStepQueue } from '../../../lib/testing/index.js';
+import { InMemoryExecutionStore, InMemoryJobStore, InMemoryStepQueue } from '../../../lib/testing/index.js';
 import { makeApiHandler } from '../../../functions/http/api-handler.js';
 import { arithmeticWorkflow } from '../../../examples/workflows.js';
 import { WorkflowRegistry } from '../../../lib/index.js';
@@ -44,15 +44,22 @@ describe('API handler', () => {
   });
 
   it('refuses a bulk body that is JSON but not an object, and takes no body as an empty filter', async () => {
-    const { api } = setup();
+    const workflows = new WorkflowRegistry().register(arithmeticWorkflow);
+    const deps = { store: new InMemoryExecutionStore(), queue: new InMemoryStepQueue(), workflows };
+    const control = new ControlPlane({ ...deps, jobs: new InMemoryJobStore() });
+    const logger: Logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    const api = makeApiHandler({ control, workflows, logger });
     for (const body of ['null', '[]', '3', '"failed"']) {
       const result = await api(apiEvent('POST', '/executions/redrive', { body }));
       expect(result.statusCode, body).toBe(400);
       expect(bodyOf<{ error: { code: string } }>(result).error.code).toBe('VALIDATION_ERROR');
     }
-    // Without a job store the API cannot run bulk jobs: past the body's check, the refusal names that.
-    const empty = await api(apiEvent('POST', '/executions/redrive'));
-    expect(bodyOf<{ error: { message: string } }>(empty).error.message).toContain('job store');
+    expect((await api(apiEvent('POST', '/executions/redrive'))).statusCode).toBe(202);
   });
 
   it('answers a fault of ours with 500 INTERNAL and the request id, logging the cause but not exposing it', async () => {
