@@ -5,15 +5,25 @@ import { toError } from '../core/errors.js';
 export interface Deferred<T> {
   promise: Promise<T>;
   resolve: (value: T) => void;
+  /** True once `resolve` was called. */
+  readonly settled: boolean;
 }
 
 /** Creates a {@link Deferred}. */
 export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
+  let settle!: (value: T) => void;
   const promise = new Promise<T>((r) => {
-    resolve = r;
+    settle = r;
   });
-  return { promise, resolve };
+  const d = {
+    promise,
+    settled: false,
+    resolve: (value: T) => {
+      d.settled = true;
+      settle(value);
+    },
+  };
+  return d;
 }
 
 /** Resolves after `ms` on `clock`, or as soon as `wake` settles; cancels its timer either way. */

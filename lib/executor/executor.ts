@@ -104,6 +104,7 @@ export class Executor {
       persist: (run) => this.#persist(run),
       launch: (run) => this.#launch(run),
       emit: (run, type, extra) => this.#emit(run, type, extra),
+      endCancelled: (run) => this.#endCancelled(run),
     });
   }
 
@@ -504,7 +505,12 @@ export class Executor {
       const run = this.#run(execId);
       // A run still in its loop may show an end it has not saved yet (a final save retried after a
       // failure can still turn completed into failed): its loop's end is the end.
-      if (run.active || !isTerminalState(run.exec.state)) await run.finished.promise;
+      if (run.active || !isTerminalState(run.exec.state)) {
+        // An end made and then undone would have this loop spin on a settled promise and starve the process.
+        if (run.finished.settled && !run.active && this.#runs.get(execId) === run)
+          throw new Error(`internal: execution ${execId} is ${run.exec.state} after its end`);
+        await run.finished.promise;
+      }
       // An end reached outside the loop (a cancel while waiting) is in memory before its save is done.
       await run.saveChain;
       // A rewind may have replaced the run meanwhile: then wait for the new one's end.
@@ -590,8 +596,13 @@ export class Executor {
     try {
       await this.#checkpoint(run);
     } catch (err) {
-      Object.assign(run, { data: before.data, steps: before.steps, active: false });
-      before.undo();
+      run.active = false;
+      // A cancel that came in meanwhile waits for this run's end: make it, rather than undo.
+      if (run.isCancelled) await this.#endCancelled(run).catch((e: unknown) => this.#logSaveFailure(run, e));
+      else {
+        Object.assign(run, { data: before.data, steps: before.steps });
+        before.undo();
+      }
       throw err;
     }
     this.#emit(run, EventType.Resumed, { state: lastState });

@@ -28,6 +28,8 @@ export interface WaitDriverDeps {
   /** Starts the run loop of a run already claimed (`active`). */
   launch(run: ExecutionRun): void;
   emit(run: ExecutionRun, type: EventType, extra?: Partial<ExecutionEvent>): void;
+  /** Ends a cancelled run (state, save, event, `finished`): for a cancel that waited on a save that failed. */
+  endCancelled(run: ExecutionRun): Promise<void>;
 }
 
 /**
@@ -91,8 +93,11 @@ export class WaitDriver {
     try {
       await this.deps.persist(run);
     } catch (err) {
-      undo();
-      this.enter(run);
+      // A cancel that came in meanwhile has ended the execution: there is nothing to undo.
+      if (!run.isCancelled) {
+        undo();
+        this.enter(run);
+      }
       throw err;
     }
     this.deps.emit(run, EventType.Paused, { state: run.data });
@@ -114,8 +119,7 @@ export class WaitDriver {
     try {
       await this.deps.persist(run);
     } catch (err) {
-      undo();
-      run.active = false;
+      await this.#failedSave(run, undo);
       throw err;
     }
     this.deps.emit(run, EventType.Resumed, { state: run.data });
@@ -144,8 +148,7 @@ export class WaitDriver {
     try {
       await this.deps.persist(run);
     } catch (err) {
-      undo();
-      if (outcome.delivered) run.active = false;
+      await this.#failedSave(run, undo);
       throw err;
     }
     if (outcome.delivered) {
@@ -154,6 +157,23 @@ export class WaitDriver {
       this.deps.launch(run);
     }
     return { execution: cloneExecution(exec), delivery: outcome.delivery };
+  }
+
+  /**
+   * After a save of a resume or an event failed: the execution goes back to what it
+   * was (a wait whose timer fired meanwhile is armed again, or ends at once), unless
+   * a cancel came in meanwhile. That cancel ended it already when the run was not
+   * claimed; when it was, the cancel waits for the run's end, which is made here.
+   */
+  async #failedSave(run: ExecutionRun, undo: () => void): Promise<void> {
+    const claimed = run.active;
+    run.active = false;
+    if (!run.isCancelled) {
+      undo();
+      this.enter(run);
+      return;
+    }
+    if (claimed) await this.deps.endCancelled(run).catch((err: unknown) => this.#logSaveFailure(run, err));
   }
 
   /** Ends the wait in memory and claims the run for its loop: the next step gets `delivered`. */
