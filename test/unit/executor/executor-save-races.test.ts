@@ -45,30 +45,19 @@ const waitsForGo = (timeoutMs?: number): NamedStep<number>[] => [
   { name: 'then', fn: (s) => s + 1 },
 ];
 
-describe('Executor: a cancel or a timer during a save that fails', () => {
-  it.each(['pause', 'buffer an event'] as const)(
-    'stays cancelled when a cancel comes in while a %s is being saved, and wait() settles',
-    async (action) => {
-      const { store, executor, id } = world(waitsForGo());
-      await executor.start(id, 0);
-      await until(() => executor.getExecution(id)?.state === ExecutionState.Waiting, 'waiting');
-      store.failNext();
-      const first =
-        action === 'pause'
-          ? executor.pause(id).catch((e: unknown) => e)
-          : executor.sendEvent(id, { type: 'other' }).catch((e: unknown) => e);
-      const cancelled = executor.cancel(id);
-      store.release();
-      expect(await first).toMatchObject({ code: 'STORE_UNAVAILABLE' });
-      await cancelled;
-      expect(executor.getExecution(id)?.state).toBe(ExecutionState.Cancelled);
-      expect((await store.loadCheckpoint(id))?.state).toBe(ExecutionState.Cancelled);
-      expect((await executor.wait(id)).state).toBe(ExecutionState.Cancelled);
-    },
-  );
+/** The actions raced against a cancel: each saves, and that save fails. */
+const ACTIONS = {
+  // Not claiming the run: cancel ends the execution itself.
+  pause: (executor: Executor, id: string) => executor.pause(id),
+  'buffer an event': (executor: Executor, id: string) => executor.sendEvent(id, { type: 'other' }),
+  // Claiming the run for its loop: cancel waits for the run's end.
+  'resume into the next step': (executor: Executor, id: string) => executor.resume(id),
+  'deliver the awaited event': (executor: Executor, id: string) => executor.sendEvent(id, { type: 'go' }),
+};
 
-  it.each(['resume into the next step', 'deliver the awaited event'] as const)(
-    'ends a cancel that came in while the %s was being saved, when that save fails',
+describe('Executor: a cancel or a timer during a save that fails', () => {
+  it.each(Object.keys(ACTIONS) as (keyof typeof ACTIONS)[])(
+    'stays cancelled, its cancel and wait() settled, when a cancel comes in while "%s" is being saved and that save fails',
     async (action) => {
       const { store, executor, id } = world(waitsForGo());
       await executor.start(id, 0);
@@ -78,10 +67,7 @@ describe('Executor: a cancel or a timer during a save that fails', () => {
         await executor.sendEvent(id, { type: 'go' });
       }
       store.failNext();
-      const first =
-        action === 'resume into the next step'
-          ? executor.resume(id).catch((e: unknown) => e)
-          : executor.sendEvent(id, { type: 'go' }).catch((e: unknown) => e);
+      const first = ACTIONS[action](executor, id).catch((e: unknown) => e);
       const cancelled = executor.cancel(id);
       store.release();
       expect(await first).toMatchObject({ code: 'STORE_UNAVAILABLE' });
