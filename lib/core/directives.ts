@@ -94,9 +94,11 @@ export function directiveHelpers(now: () => number, stepNames: readonly string[]
     return options?.next === undefined ? {} : { next: target(options.next, `${helper} next`) };
   };
   const sleepUntil = <S>(at: Date | number, state: S, options?: SleepOptions): StepDirective<S> => {
-    const until = at instanceof Date ? at.getTime() : at;
-    if (typeof until !== 'number' || !Number.isFinite(until))
+    const time = at instanceof Date ? at.getTime() : at;
+    if (typeof time !== 'number' || !Number.isFinite(time))
       throw new ValidationError(`sleepUntil: the time must be a valid Date or epoch milliseconds, got ${String(at)}`);
+    // Whole milliseconds, as the stores keep times: rounded up, so a wait never ends early.
+    const until = Math.ceil(time);
     return new StepDirective(state, { kind: 'sleep', until, ...nextOf(options, 'sleepUntil') });
   };
   return {
@@ -119,7 +121,8 @@ export function directiveHelpers(now: () => number, stepNames: readonly string[]
         kind: 'wait',
         eventType: type,
         onTimeout,
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        // Whole milliseconds, as the stores keep them: rounded up, so a wait never ends early.
+        ...(timeoutMs === undefined ? {} : { timeoutMs: Math.ceil(timeoutMs) }),
         ...nextOf(options, 'waitForEvent'),
       });
     },

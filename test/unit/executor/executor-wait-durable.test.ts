@@ -3,7 +3,7 @@ import { ExecutionState } from '../../../lib/core/execution-state.js';
 import { isTerminalState } from '../../../lib/core/execution-state.js';
 import type { Execution } from '../../../lib/core/types.js';
 import { MemoryCheckpointStore } from '../../../lib/stores/memory-checkpoint-store.js';
-import { gate, harness, untilWaiting } from './helpers.js';
+import { gate, harness, T0, until, untilWaiting } from './helpers.js';
 
 /** A memory store that holds back the save of a finished execution until `release` opens. */
 class HeldFinalSave extends MemoryCheckpointStore {
@@ -127,5 +127,27 @@ describe('Executor.wait', () => {
     await a.wait(exec.id);
     await b.loadExecution(exec.id);
     expect(await waited).toMatchObject({ state: ExecutionState.Completed });
+  });
+});
+
+describe('waits of a fraction of a millisecond', () => {
+  it('saves and ends a sleep and an event timeout given in fractional milliseconds, rounded up', async () => {
+    const { executor, clock, store } = harness();
+    const exec = executor.createNamedExecution<number>('fractions', [
+      { name: 'nap', fn: (s, ctx) => ctx.sleep(1_500.25, s) },
+      { name: 'ask', fn: (s, ctx) => ctx.waitForEvent('go', { state: s, timeoutMs: 1_500.5, onTimeout: 'continue' }) },
+      { name: 'done', fn: (s, ctx) => (ctx.event === null ? s + 1 : s) },
+    ]);
+    await executor.start(exec.id, 0);
+    await untilWaiting(executor, exec.id);
+    expect(executor.getExecution(exec.id)?.wait).toMatchObject({ kind: 'sleep', until: new Date(T0 + 1_501) });
+    await clock.advance(1_501);
+    await until(() => executor.getExecution(exec.id)?.wait?.kind === 'event', 'the event wait');
+    expect(executor.getExecution(exec.id)?.wait).toMatchObject({ kind: 'event', timeoutMs: 1_501 });
+    expect((await store.loadCheckpoint(exec.id))?.wait).toMatchObject({ kind: 'event', timeoutMs: 1_501 });
+    await clock.advance(1_501);
+    const done = await executor.wait(exec.id);
+    expect(done.state).toBe(ExecutionState.Completed);
+    expect(done.checkpoints.at(-1)?.state).toBe(1);
   });
 });
