@@ -16,6 +16,8 @@ export type StepRunFacts = Pick<
   now: () => number;
   /** Signs callback tokens. */
   callbackSecret: string | Buffer;
+  /** The execution's usage before this step run: a report may not take it past the units the stores keep. */
+  usageSoFar?: Usage;
   /**
    * The directive helpers of `now` and `stepNames`, when the driver keeps them from
    * one step to the next (they hold no state of a step run); made here when absent.
@@ -34,7 +36,7 @@ export function makeStepContext(facts: StepRunFacts): {
   usage: () => Usage | undefined;
 } {
   const opened: OpenCallback[] = [];
-  const recorder = usageRecorder();
+  const recorder = usageRecorder(facts.usageSoFar);
   const { signal, executionId, step, attempt, heartbeat, stepRun } = facts;
   // The helpers by name rather than spread: a context is made for every step run.
   // They are arrow functions, which keep no `this`.

@@ -102,12 +102,21 @@ export function budgetMessage(overruns: readonly BudgetOverrun[]): string {
  * A step run's usage recorder: `report` adds to it (a step may report several
  * times), `total` is what the driver commits with the step's result. Usage of an
  * attempt that does not commit is never counted, so a retried step counts once.
+ * A report that would take the execution (`soFar`, its usage before this step run)
+ * past {@link MAX_UNITS} units in all is refused, naming them: the stores keep at
+ * most that many, and a commit they refuse could never be saved.
  */
-export function usageRecorder(): { report: (u: Usage) => void; total: () => Usage | undefined } {
+export function usageRecorder(soFar?: Usage): { report: (u: Usage) => void; total: () => Usage | undefined } {
   let total: Usage | undefined;
   return {
     report(u) {
-      total = addUsage(total, validateUsage(u, 'reportUsage'));
+      const next = addUsage(total, validateUsage(u, 'reportUsage'));
+      const units = new Set([...Object.keys(soFar ?? {}), ...Object.keys(next)]);
+      if (units.size > MAX_UNITS)
+        throw new ValidationError(
+          `reportUsage: the execution would use ${units.size} units in all, at most ${MAX_UNITS} (${[...units].join(', ')})`,
+        );
+      total = next;
     },
     total: () => total,
   };

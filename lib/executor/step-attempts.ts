@@ -102,6 +102,7 @@ function beginAttempt(run: ExecutionRun, fn: StepFunc, deps: RunLoopDeps, attemp
       now: loop.now,
       callbackSecret: deps.config.callbackSecret,
       helpers: helpersOf(run, deps),
+      ...(exec.usage === undefined ? {} : { usageSoFar: exec.usage }),
     });
   } catch (thrown) {
     return { result: Promise.reject(toError(thrown)), opened: [], usage: NO_USAGE, timers, attempt };

@@ -93,6 +93,7 @@ export async function runAttempt(rt: ResolvedRuntime, req: AttemptRequest): Prom
     delivered: head.delivered,
     now: () => rt.clock.now(),
     callbackSecret: secret ?? '',
+    ...(head.usage === undefined ? {} : { usageSoFar: head.usage }),
   });
   if (secret === undefined) {
     ctx.callbackToken = () => {

@@ -64,4 +64,17 @@ describe('usage and budgets', () => {
     expect(() => r.report({ tokens: -3 })).toThrow('reportUsage.tokens must be 0 or more');
     expect(r.total()).toEqual({ tokens: 120, costUsd: 0.01 });
   });
+
+  it('refuses a report that would take the execution past 16 units in all, keeping what it had', () => {
+    const units = (prefix: string, n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, 1]));
+    const r = usageRecorder(units('a', 9));
+    r.report(units('a', 9)); // the same 9 units: still 9
+    r.report(units('b', 7)); // 16 in all
+    expect(() => r.report({ c0: 1 })).toThrow(
+      /reportUsage: the execution would use 17 units in all, at most 16 \(a0, /,
+    );
+    expect(Object.keys(r.total() ?? {})).toHaveLength(16);
+    expect(() => usageRecorder().report({ ...units('x', 10), ...units('y', 7) })).toThrow(/names 17 units; at most 16/);
+  });
 });

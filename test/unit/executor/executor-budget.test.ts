@@ -191,6 +191,21 @@ describe('Executor budgets', () => {
     expect(ran).toEqual(['next: go']);
   });
 
+  it('fails the attempt of a step whose report would take the execution past 16 units, naming them', async () => {
+    const { executor } = harness({ maxRetries: 0 });
+    const units = (prefix: string) => Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`${prefix}${i}`, 1]));
+    const exec = executor.createNamedExecution<number>('many-units', [
+      { name: 'a', fn: (s, ctx) => (ctx.reportUsage(units('a')), s + 1) },
+      { name: 'b', fn: (s, ctx) => (ctx.reportUsage(units('b')), s + 1) },
+    ]);
+    await executor.start(exec.id, 0);
+    const done = await executor.wait(exec.id);
+    expect(done.state).toBe(ExecutionState.Failed);
+    expect(done.error).toMatch(/reportUsage: the execution would use 18 units in all, at most 16/);
+    expect(Object.keys(done.usage ?? {})).toHaveLength(9);
+    expect(done.currentStep).toBe(1);
+  });
+
   it('keeps no usage or budget on an execution that reports none and has none', async () => {
     const { executor, store } = harness();
     const exec = executor.createExecution('plain', [(s: number) => s + 1]);
