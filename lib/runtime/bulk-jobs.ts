@@ -325,8 +325,8 @@ function matchesFilter(head: ExecutionHead, filter: BulkFilter): boolean {
  * One execution's action, conditional on it being as listed: redrive retries a
  * failed one only at the listed version (a retry bumps it, so a page run again
  * skips it), and takes a cancelled one back to its latest checkpoint (a rewind, on
- * the same condition); cancel and pause act only while it is in the state it was
- * listed in (the job's filter), and apply once by nature (on a cancelled or paused
+ * the same condition); cancel and pause act only while it is still as listed (see
+ * {@link stillListed}), and apply once by nature (on a cancelled or paused
  * execution they change nothing).
  */
 async function applyAction(
@@ -346,9 +346,13 @@ async function applyAction(
         return (await resumeOrRetry(rt, listed.id, 'retry', same)).changed ? 'changed' : 'skipped';
       }
       case 'cancel':
-        return (await control.cancel(listed.id, { onlyFrom: listed.state })).changed ? 'changed' : 'skipped';
+        return (await control.cancel(listed.id, { onlyFrom: stillListed(listed.state) })).changed
+          ? 'changed'
+          : 'skipped';
       case 'pause':
-        return (await control.pause(listed.id, { onlyFrom: listed.state })).changed ? 'changed' : 'skipped';
+        return (await control.pause(listed.id, { onlyFrom: stillListed(listed.state) })).changed
+          ? 'changed'
+          : 'skipped';
     }
   } catch (thrown) {
     if (thrown instanceof LongRunningError && thrown.retryable) throw thrown;
@@ -358,6 +362,18 @@ async function applyAction(
     if (error.code === ErrorCode.NotFound && error.message.startsWith('execution not found')) return 'skipped';
     return error;
   }
+}
+
+/**
+ * The states in which a cancel or pause still finds an execution as it was listed:
+ * its listed state, and for a live one (running or waiting) the other live state,
+ * which it moves between by itself as its steps sleep and wake. A paused one that
+ * was resumed since is not as listed.
+ */
+function stillListed(state: ExecutionState): readonly ExecutionState[] {
+  return state === ExecutionState.Running || state === ExecutionState.Waiting
+    ? [ExecutionState.Running, ExecutionState.Waiting]
+    : [state];
 }
 
 /** `fn` over `items`, at most `limit` at once, results in order. */

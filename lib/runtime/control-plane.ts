@@ -55,8 +55,8 @@ export interface StateCountsView {
 
 /** A condition on a control action's write. */
 export interface TransitionOptions {
-  /** Act only while the execution is in this state. */
-  onlyFrom?: ExecutionState;
+  /** Act only while the execution is in one of these states. */
+  onlyFrom?: readonly ExecutionState[];
 }
 
 /**
@@ -163,7 +163,7 @@ export class ControlPlane {
   /**
    * Running -> paused, at the next step boundary; waiting -> paused, keeping the wait
    * (events that arrive meanwhile are kept in the inbox). Keeps the version. With
-   * `onlyFrom`, only from that state (the write's condition): ILLEGAL_TRANSITION
+   * `onlyFrom`, only from those states (the write's condition): ILLEGAL_TRANSITION
    * from any other, as a bulk job acts only on executions still as it listed them.
    */
   pause(id: string, options: TransitionOptions = {}): Promise<ActionResult> {
@@ -312,7 +312,7 @@ export class ControlPlane {
     const current = await this.#head(id);
     if (current.state === to) return { head: current, changed: false };
     const legal = legalFrom(action);
-    const from = onlyFrom === undefined ? legal : legal.filter((state) => state === onlyFrom);
+    const from = onlyFrom === undefined ? legal : legal.filter((state) => onlyFrom.includes(state));
     if (from.length === 0) throw new IllegalTransitionError(id, current.state, action, legal);
     const now = rt.clock.now();
     const event = recordedEvent(type, current.currentStep, now);

@@ -280,6 +280,33 @@ describe('bulk cancel and pause', () => {
     expect(await h.control.job(job.id)).toMatchObject({ counts: { matched: 1, changed: 0, skipped: 1 } });
   });
 
+  it('still pauses an execution listed as running that went on into a sleep before its page acted', async () => {
+    const sleepy = defineWorkflow<S>({
+      name: 'sleepy',
+      steps: [
+        { name: 'nap', fn: (s: S, ctx: StepContext) => ctx.sleep(3_600_000, s) },
+        { name: 'after-nap', fn: (s: S) => s },
+      ],
+    });
+    const h = makeHarness({ workflows: [sleepy] });
+    const { head } = await h.control.start({ workflow: 'sleepy', input });
+    const stepMessages = h.queue.pending().map((p) => p.message);
+    h.queue.clear();
+    const { job } = await h.control.bulk({ action: 'pause', filter: { state: 'running' } });
+    const page = h.queue.pending().map((p) => p.message)[0]!;
+    h.queue.clear();
+    const throttled = overriding(h.store, {
+      transition: () => Promise.reject(new LongRunningError('THROTTLED', 'slow down', { retryable: true })),
+    });
+    await expect(h.process(page, { store: throttled })).rejects.toMatchObject({ code: 'THROTTLED' });
+    await h.process(stepMessages[0]!);
+    expect((await h.control.get(head.id)).head.state).toBe('waiting');
+    await h.clock.advance(BULK_LEASE_MS);
+    await h.process(page);
+    expect((await h.control.get(head.id)).head).toMatchObject({ state: 'paused', wait: { kind: 'sleep' } });
+    expect(await h.control.job(job.id)).toMatchObject({ counts: { matched: 1, changed: 1 } });
+  });
+
   it('refuses bad requests with the reason and starts nothing', async () => {
     const { h } = world();
     const cases: [unknown, RegExp][] = [
