@@ -2,7 +2,7 @@ import type { OpenCallback } from '../core/callback-tokens.js';
 import { MAX_TIMER_MS, type Clock } from '../core/clock.js';
 import { LongRunningError, type ErrorInfo } from '../core/errors.js';
 import { EventType, type ExecutionEvent } from '../core/events.js';
-import { ExecutionState } from '../core/execution-state.js';
+import { ExecutionState, isTerminalState } from '../core/execution-state.js';
 import type { Logger } from '../core/logger.js';
 import { assertTransition } from '../core/transitions.js';
 import type { Execution } from '../core/types.js';
@@ -93,11 +93,7 @@ export class WaitDriver {
     try {
       await this.deps.persist(run);
     } catch (err) {
-      // A cancel that came in meanwhile has ended the execution: there is nothing to undo.
-      if (!run.isCancelled) {
-        undo();
-        this.enter(run);
-      }
+      await this.#failedSave(run, undo, false);
       throw err;
     }
     this.deps.emit(run, EventType.Paused, { state: run.data });
@@ -119,7 +115,7 @@ export class WaitDriver {
     try {
       await this.deps.persist(run);
     } catch (err) {
-      await this.#failedSave(run, undo);
+      await this.#failedSave(run, undo, ready.kind === 'run');
       throw err;
     }
     this.deps.emit(run, EventType.Resumed, { state: run.data });
@@ -148,7 +144,7 @@ export class WaitDriver {
     try {
       await this.deps.persist(run);
     } catch (err) {
-      await this.#failedSave(run, undo);
+      await this.#failedSave(run, undo, outcome.delivered !== undefined);
       throw err;
     }
     if (outcome.delivered) {
@@ -160,20 +156,23 @@ export class WaitDriver {
   }
 
   /**
-   * After a save of a resume or an event failed: the execution goes back to what it
-   * was (a wait whose timer fired meanwhile is armed again, or ends at once), unless
-   * a cancel came in meanwhile. That cancel ended it already when the run was not
-   * claimed; when it was, the cancel waits for the run's end, which is made here.
+   * After the save of a pause, a resume or an event failed; `claimed`: that call
+   * took the run for its loop (a resume or an event that ended the wait), and gives
+   * it back. The execution goes back to what it was, its wait armed again (a
+   * deadline that passed meanwhile ends it at once), unless something moved it on
+   * during the save: a cancel (which ended it, or, when the run was claimed, waits
+   * for its end, made here), a loop that runs it (its own, or one a timer's wake
+   * launched) or an end (a timeout). Then the execution is theirs, as it stands.
    */
-  async #failedSave(run: ExecutionRun, undo: () => void): Promise<void> {
-    const claimed = run.active;
-    run.active = false;
-    if (!run.isCancelled) {
-      undo();
-      this.enter(run);
+  async #failedSave(run: ExecutionRun, undo: () => void, claimed: boolean): Promise<void> {
+    if (claimed) run.active = false;
+    if (run.isCancelled) {
+      if (claimed) await this.deps.endCancelled(run).catch((err: unknown) => this.#logSaveFailure(run, err));
       return;
     }
-    if (claimed) await this.deps.endCancelled(run).catch((err: unknown) => this.#logSaveFailure(run, err));
+    if (run.active || isTerminalState(run.exec.state)) return;
+    undo();
+    this.enter(run);
   }
 
   /** Ends the wait in memory and claims the run for its loop: the next step gets `delivered`. */

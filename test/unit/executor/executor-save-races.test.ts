@@ -37,6 +37,18 @@ function world(steps: NamedStep<number>[]) {
   return { store, clock, executor, id: exec.id };
 }
 
+/** Starts the execution, waits until it waits, then sends `type` with the save failing once `clock` moved `ms` on. */
+async function eventSaveFailsAfter(w: ReturnType<typeof world>, type: string, ms: number): Promise<void> {
+  const { store, clock, executor, id } = w;
+  await executor.start(id, 0);
+  await until(() => executor.getExecution(id)?.state === ExecutionState.Waiting, 'waiting');
+  store.failNext();
+  const sent = executor.sendEvent(id, { type }).catch((e: unknown) => e);
+  await clock.advance(ms);
+  store.release();
+  expect(await sent).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+}
+
 const waitsForGo = (timeoutMs?: number): NamedStep<number>[] => [
   {
     name: 'ask',
@@ -79,16 +91,53 @@ describe('Executor: a cancel or a timer during a save that fails', () => {
   );
 
   it('still times out a wait whose deadline passed during a delivery whose save failed', async () => {
-    const { store, clock, executor, id } = world(waitsForGo(1_000));
+    const w = world(waitsForGo(1_000));
+    await eventSaveFailsAfter(w, 'go', 1_000);
+    await w.clock.advance(1_000);
+    const done = await w.executor.wait(w.id);
+    expect(done).toMatchObject({ state: ExecutionState.Failed, errorCode: 'WAIT_TIMEOUT' });
+  });
+});
+
+describe('Executor: a save that fails while something else moves the execution on', () => {
+  it('runs the step after a sleep once when a buffered event’s save fails after the sleep ended', async () => {
+    let runs = 0;
+    const w = world([
+      { name: 'nap', fn: (s, ctx) => ctx.sleep(1_000, s) },
+      { name: 'after', fn: (s) => (runs++, s + 1) },
+    ]);
+    await eventSaveFailsAfter(w, 'other', 1_000);
+    expect((await w.executor.wait(w.id)).state).toBe(ExecutionState.Completed);
+    expect(runs).toBe(1);
+  });
+
+  it('times a wait out once when a buffered event’s save fails after the deadline passed', async () => {
+    const w = world(waitsForGo(1_000));
+    const failures: string[] = [];
+    w.executor.onEvent = (e) => void (e.type === 'execution_failed' && failures.push(e.execId));
+    await eventSaveFailsAfter(w, 'other', 1_000);
+    await w.clock.advance(1_000);
+    expect((await w.executor.wait(w.id)).state).toBe(ExecutionState.Failed);
+    expect(failures).toEqual([w.id]);
+  });
+
+  it('leaves a running loop alone when an event buffered during its step fails to save', async () => {
+    const hold = gate();
+    let runs = 0;
+    const { store, executor, id } = world([
+      { name: 'slow', fn: async (s) => (runs++, await hold.wait, s + 1) },
+      { name: 'last', fn: (s) => s + 1 },
+    ]);
     await executor.start(id, 0);
-    await until(() => executor.getExecution(id)?.state === ExecutionState.Waiting, 'waiting');
+    await until(() => runs === 1, 'the slow step running');
     store.failNext();
-    const sent = executor.sendEvent(id, { type: 'go' }).catch((e: unknown) => e);
-    await clock.advance(1_000);
+    const sent = executor.sendEvent(id, { type: 'other' }).catch((e: unknown) => e);
     store.release();
     expect(await sent).toMatchObject({ code: 'STORE_UNAVAILABLE' });
-    await clock.advance(1_000);
+    await expect(executor.resumeExecution(id, 0)).rejects.toMatchObject({ code: 'CONFLICT' });
+    hold.open();
     const done = await executor.wait(id);
-    expect(done).toMatchObject({ state: ExecutionState.Failed, errorCode: 'WAIT_TIMEOUT' });
+    expect(done).toMatchObject({ state: ExecutionState.Completed, currentStep: 2 });
+    expect(runs).toBe(1);
   });
 });
