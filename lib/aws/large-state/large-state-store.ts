@@ -19,7 +19,7 @@ import type {
   StateCounts,
   TransitionRequest,
 } from '../../runtime/ports.js';
-import { stateJsonText } from '../../runtime/store-rules.js';
+import { isOwnClaim, stateJsonText } from '../../runtime/store-rules.js';
 import { LeaseConflictError, StaleTokenError } from '../../runtime/errors.js';
 import { recordedEvent } from '../../runtime/lifecycle-events.js';
 import { EventType } from '../../core/events.js';
@@ -120,7 +120,7 @@ export class LargeStateExecutionStore implements ExecutionStore {
    * has run out, and the next attempt reads the state again.
    */
   async claim(req: ClaimRequest): Promise<ExecutionHead | undefined> {
-    const head = await this.#inner.claim(req);
+    const head = await this.#claimInner(req);
     if (head === undefined) return undefined;
     const ref = stateRefOf(head.data);
     if (ref === undefined && !isStateMarker(head.data)) return head;
@@ -142,6 +142,25 @@ export class LargeStateExecutionStore implements ExecutionStore {
         ],
       });
       return undefined;
+    }
+  }
+
+  /**
+   * The inner store's claim. After an error that leaves it unknown whether the claim
+   * landed (a lost response), the head as stored when it did, so that its state is
+   * read from S3 as after any claim: the caller's own check of the head (`get`)
+   * would find the claim its own and run the step on the reference. Otherwise the
+   * error, for the caller to decide.
+   */
+  async #claimInner(req: ClaimRequest): Promise<ExecutionHead | undefined> {
+    try {
+      return await this.#inner.claim(req);
+    } catch (err) {
+      const ambiguous = !(err instanceof LongRunningError) || err.retryable;
+      if (!ambiguous) throw err;
+      const head = await this.#inner.get(req.id).catch(() => undefined);
+      if (head !== undefined && isOwnClaim(head, req)) return head;
+      throw err;
     }
   }
 
