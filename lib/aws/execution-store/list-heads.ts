@@ -34,8 +34,10 @@ export async function listHeads(ctx: TableContext, query: ListQuery): Promise<Pa
     const scope = headIndexScope(IndexNames.byState, 'state', state);
     const scoped = { ...scope, scope: `${scope.scope}${named}` };
     const start = query.nextToken === undefined ? undefined : decodeKey(query.nextToken, scoped);
-    const part = { index: IndexNames.byState, attr: 'state', value: state, cursor: scoped };
-    return walkHeadIndex(ctx, name === undefined ? part : { ...part, keep }, start, query.limit);
+    const part = { index: IndexNames.byState, attr: 'state', value: state, cursor: scoped, keep };
+    // `keep` checks the state on the head too: the index is eventually consistent, and an
+    // entry not yet moved (a failed execution just retried) would list a head in another state.
+    return walkHeadIndex(ctx, part, start, query.limit);
   }
   return mergedStatePage(ctx, query.nextToken, query.limit, name);
 }
