@@ -226,16 +226,26 @@ async function runClaimed(run: Claimed, stepName: string, fn: StepFunc): Promise
  * head, in one compare-and-set, then sends the same step message again later.
  */
 async function throttle(run: Claimed, refused: Omit<ThrottledInfo, 'since'> | undefined): Promise<StepOutcome> {
-  const { rt, message: msg, head } = run;
+  const { rt, message: msg, fence } = run;
   const now = rt.clock.now();
   const since = msg.throttle?.since ?? now;
   const count = msg.throttle?.count ?? 0;
   const delaySeconds = Math.min(rt.maxDelaySeconds, throttleDelaySeconds(count, rt.throttleMaxDelaySeconds));
   const sweepAt = now + delaySeconds * 1000 + rt.stallAfterMs;
-  const next = throttledHead(head, refused && { ...refused, since }, { now, sweepAt });
-  const written = await rt.store.replaceHead({ base: head, next });
-  if (!written.ok) return dropped(run);
-  await settledSend(rt, throttledMessage(msg, since), delaySeconds);
+  // An event or a pause that landed while the limits were taken is kept: decided again
+  // on the head as it is, while the claim is ours, as the hand-back does.
+  const { head, written } = await decideAndWrite(
+    rt,
+    fence.id,
+    (h) => {
+      if (h?.version !== fence.token || h.leaseOwner !== fence.owner) return undefined;
+      return throttledHead(h, refused && { ...refused, since }, { now, sweepAt });
+    },
+    run.head,
+  );
+  if (!written || !head) return dropped(run);
+  // Paused meanwhile: resume sends the step.
+  if (head.state === ExecutionState.Running) await settledSend(rt, throttledMessage(msg, since), delaySeconds);
   rt.logger.info('step throttled by a limit: trying again later', {
     executionId: msg.executionId,
     step: msg.step,
@@ -244,7 +254,7 @@ async function throttle(run: Claimed, refused: Omit<ThrottledInfo, 'since'> | un
     delaySeconds,
   });
   const key = refused?.key ?? '';
-  return { status: 'throttled', executionId: msg.executionId, step: msg.step, key, delaySeconds, head: written.head };
+  return { status: 'throttled', executionId: msg.executionId, step: msg.step, key, delaySeconds, head };
 }
 
 async function commit(

@@ -10,7 +10,7 @@ it('list({ state }) returns only heads in that state, even while the byState ind
   const ddb = mockClient(DynamoDBDocumentClient);
   // e1 was failed when indexed; a retry has since made the head running (the GSI entry not yet moved).
   const table = [headToItem(sampleHead({ id: 'e1', state: 'running', startTime: 1 }))];
-  const index = [{ ...table[0]!, state: 'failed' }];
+  const index: Record<string, unknown>[] = [{ ...table[0]!, state: 'failed' }];
   ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => {
     const value = input.ExpressionAttributeValues?.[':p'];
     const keys = index
