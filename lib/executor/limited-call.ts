@@ -1,7 +1,6 @@
-import type { LimitSpec } from '../core/limits.js';
+import { claimsOf, type LimitSpec } from '../core/limits.js';
 import type { StepContext, StepFunc } from '../core/types.js';
 import type { ExecutionRun } from './execution-run.js';
-import { claimsOf } from './limiter.js';
 import type { RunLoopDeps } from './run-loop-deps.js';
 
 /**

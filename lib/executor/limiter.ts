@@ -1,17 +1,5 @@
 import type { CancelTimer, Clock } from '../core/clock.js';
-import { type LimitSpec, limitKeyOf } from '../core/limits.js';
-
-/** The bounds of one key: `concurrency` runs at once, starts spaced by the rates. */
-export interface KeyBounds {
-  concurrency?: number;
-  perSecond?: number;
-  perMinute?: number;
-}
-
-/** One key to take before a step's attempt runs, with its bounds. */
-export interface KeyClaim extends KeyBounds {
-  key: string;
-}
+import type { KeyBounds, KeyClaim } from '../core/limits.js';
 
 /** What `executor.limits()` says of one key. */
 export interface LimitInfo extends KeyBounds {
@@ -228,26 +216,6 @@ export class Limiter {
     const now = this.#clock.now();
     for (const [key, state] of this.#keys) if (this.#idle(state, now)) this.#keys.delete(key);
   }
-}
-
-/**
- * The keys a step's attempt takes, for its input `state`: each limit's key
- * evaluated (a key function that throws fails the attempt, naming the step), two
- * limits on one key merged (the tighter of each bound), sorted by key so that
- * attempts holding different keys never wait on each other in a circle.
- */
-export function claimsOf<S>(specs: readonly LimitSpec<S>[], state: S, stepName: string): KeyClaim[] {
-  const byKey = new Map<string, KeyClaim>();
-  for (const spec of specs) {
-    const key = limitKeyOf(spec, state, stepName);
-    const claim = byKey.get(key) ?? { key };
-    for (const name of ['concurrency', 'perSecond', 'perMinute'] as const) {
-      const value = spec[name];
-      if (value !== undefined) claim[name] = Math.min(value, claim[name] ?? Infinity);
-    }
-    byKey.set(key, claim);
-  }
-  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 function sameBounds(a: KeyBounds, b: KeyBounds): boolean {

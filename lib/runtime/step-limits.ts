@@ -6,7 +6,7 @@
  */
 import { toError, ValidationError } from '../core/errors.js';
 import { ExecutionState } from '../core/execution-state.js';
-import { limitKeyOf, type LimitSpec } from '../core/limits.js';
+import { claimsOf, type KeyClaim, type LimitSpec } from '../core/limits.js';
 import type { AcquireResult } from './limit-decision.js';
 import type { EpochMs, ExecutionHead, StepMessage, ThrottledInfo } from './model.js';
 import type { Limiter } from './ports.js';
@@ -44,16 +44,17 @@ export async function takeLimits(
     const why = `step "${stepName}" has limits, but the runtime has no limiter: pass one in the runtime deps (the deployed stack does)`;
     return { kind: 'no-limiter', error: new ValidationError(why) };
   }
-  let keys: string[];
+  let claims: KeyClaim[];
   try {
-    keys = req.limits.map((spec) => limitKeyOf(spec, head.data, stepName));
+    // Two limits on one key are one claim with the tighter of each bound: the limiter
+    // knows one holder a key, so a second acquire of the same key would take nothing.
+    claims = claimsOf(req.limits, head.data, stepName);
   } catch (error) {
     return { kind: 'bad-key', error };
   }
   const held: HeldSlots = { limiter, holderId: `${head.id}#${req.owner}`, keys: [] };
-  for (const [i, spec] of req.limits.entries()) {
-    const key = keys[i]!;
-    const { concurrency, perSecond, perMinute } = spec;
+  for (const claim of claims) {
+    const { key, concurrency, perSecond, perMinute } = claim;
     let result: AcquireResult;
     try {
       result = await limiter.acquire({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { claimsOf, Limiter, type WaitMark } from '../../../lib/executor/limiter.js';
+import { claimsOf } from '../../../lib/core/limits.js';
+import { Limiter, type WaitMark } from '../../../lib/executor/limiter.js';
 import { ManualClock } from '../../../lib/testing/manual-clock.js';
 
 const T0 = Date.UTC(2025, 0, 1);

@@ -67,6 +67,22 @@ describe('limits in the step processor', () => {
     expect(await running).toMatchObject({ status: 'completed' });
   });
 
+  it("holds a step to its own tighter bound on the workflow's key: two limits on one key are one claim", async () => {
+    let runs = 0;
+    const wf = defineWorkflow<{ n: number }>({
+      name: 'same-key',
+      limits: [{ key: 'openai', concurrency: 10 }],
+      steps: [{ name: 'call', fn: (s) => (runs++, s), limits: [{ key: 'openai', perMinute: 1 }] }],
+    });
+    const h = makeHarness({ workflows: [wf] });
+    h.deps.limiter = new InMemoryLimiter();
+    for (let n = 0; n < 3; n++) await h.control.start({ workflow: 'same-key', input: { n } });
+    await h.drain();
+    // perMinute 1 on the key: one run now, the other two refused and sent again later.
+    expect(runs).toBe(1);
+    expect(h.outcomes.filter((o) => o.status === 'throttled')).toHaveLength(2);
+  });
+
   it('gives the claim back without counting an attempt when the key is full, and runs the step once it frees', async () => {
     const held = gate();
     let runs = 0;
