@@ -118,11 +118,12 @@ export function emfMetrics(serviceName: string, options: EmfOptions = {}): Metri
     checkMetric(name, value);
     const entry = stored.get(name);
     if (entry && entry.unit !== unit) throw new TypeError(`metric ${name} is recorded in ${entry.unit}, not ${unit}`);
-    if (!entry && stored.size === MAX_METRICS_A_LINE) flush();
-    const values = stored.get(name)?.values;
-    if (values) values.push(value);
-    else stored.set(name, { unit, values: [value] });
-    if ((values?.length ?? 1) === MAX_VALUES_A_METRIC) flush();
+    if (entry) entry.values.push(value);
+    else {
+      if (stored.size === MAX_METRICS_A_LINE) flush();
+      stored.set(name, { unit, values: [value] });
+    }
+    if ((entry?.values.length ?? 1) === MAX_VALUES_A_METRIC) flush();
   };
   return {
     count: (name, value = 1, dimensions) => {

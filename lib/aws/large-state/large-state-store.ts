@@ -19,6 +19,7 @@ import type {
   StateCounts,
   TransitionRequest,
 } from '../../runtime/ports.js';
+import { isAmbiguous } from '../../runtime/ambiguous-outcomes.js';
 import { isOwnClaim, stateJsonText } from '../../runtime/store-rules.js';
 import { LeaseConflictError, StaleTokenError } from '../../runtime/errors.js';
 import { recordedEvent } from '../../runtime/lifecycle-events.js';
@@ -156,8 +157,7 @@ export class LargeStateExecutionStore implements ExecutionStore {
     try {
       return await this.#inner.claim(req);
     } catch (err) {
-      const ambiguous = !(err instanceof LongRunningError) || err.retryable;
-      if (!ambiguous) throw err;
+      if (!isAmbiguous(err)) throw err;
       const head = await this.#inner.get(req.id).catch(() => undefined);
       if (head !== undefined && isOwnClaim(head, req)) return head;
       throw err;
